@@ -1,0 +1,5 @@
+//! ferry's enclave side: the content-addressed store, bundle import and the HTTP services.
+
+pub mod import;
+pub mod server;
+pub mod store;
