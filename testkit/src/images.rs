@@ -303,3 +303,23 @@ impl io::Read for SeededReader<'_> {
         Ok(n)
     }
 }
+
+/// The index a registry without the referrers API keeps under the tag `sha256-<hex>` of the
+/// subject (OCI 1.1 referrers tag schema), listing `referrers`.
+pub fn referrers_tag_index(layout: &mut OciLayout, referrers: &[(&Image, &str)]) -> Descriptor {
+    let manifests: Vec<Value> = referrers
+        .iter()
+        .map(|(r, artifact_type)| {
+            let mut v = r.manifest.to_json();
+            v["artifactType"] = json!(artifact_type);
+            v
+        })
+        .collect();
+    let index = json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests });
+    layout.put_bytes(OCI_INDEX, &to_vec(&index))
+}
+
+/// The referrers tag of `subject`: `sha256-<hex>`.
+pub fn referrers_tag(subject: &Descriptor) -> String {
+    format!("sha256-{}", subject.hex())
+}
