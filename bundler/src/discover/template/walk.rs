@@ -245,7 +245,6 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
         ctx.scopes.push(scope);
     }
     Frame {
-        kind,
         active: truth != Some(false),
         taken: truth,
         pushed_scope,
