@@ -10,7 +10,10 @@ use sqlx::SqlitePool;
 use super::StoreError;
 
 /// Schema migrations, applied in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_core.sql")),
+    (2, include_str!("../../migrations/0002_bundle_tags.sql")),
+];
 
 pub(super) async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {
     let opts = SqliteConnectOptions::from_str("sqlite://")?
