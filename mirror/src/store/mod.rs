@@ -10,12 +10,23 @@
 //! reachable (from manifests and bundles). Anything unreachable is garbage for `gc`.
 
 mod blob_writer;
+pub mod bundles;
 mod db;
+pub mod gc;
+pub mod list;
+pub mod manifests;
+pub mod verify;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
+pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
 pub use db::now_unix;
+pub use gc::{gc, gc_with, GcOptions, GcReport};
+pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
+pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
+pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
 
 use ferry_bundler::format::Digest;
 use sqlx::SqlitePool;
@@ -23,20 +34,34 @@ use sqlx::SqlitePool;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store i/o on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("blob digest mismatch: expected {expected}, got {actual}")]
     DigestMismatch { expected: Digest, actual: Digest },
     #[error("blob {digest} size mismatch: expected {expected} bytes, got {actual}")]
-    SizeMismatch { digest: Digest, expected: u64, actual: u64 },
+    SizeMismatch {
+        digest: Digest,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("blob {digest} of {size} bytes is too large for the store")]
+    TooLarge { digest: Digest, size: u64 },
+    #[error("no bundle {0} in the store")]
+    UnknownBundle(Digest),
     #[error("store at {0} is corrupt: {1}")]
     Corrupt(PathBuf, String),
 }
 
 impl StoreError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -54,6 +79,7 @@ impl Store {
         for dir in [root.join("blobs/sha256"), root.join("tmp")] {
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
+        blob_writer::remove_stale_staging(&root.join("tmp"))?;
         let db = db::connect(&root.join("ferry.db")).await?;
         Ok(Self { root, db })
     }
