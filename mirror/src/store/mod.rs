@@ -11,11 +11,15 @@
 
 mod blob_writer;
 mod db;
+mod registry;
+mod uploads;
 
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
 pub use db::now_unix;
+pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
+pub use uploads::UploadError;
 
 use ferry_bundler::format::Digest;
 use sqlx::SqlitePool;
