@@ -72,7 +72,7 @@ impl ErrorCode {
 /// One failed registry request. `status` overrides the code's default where the spec asks for a
 /// different one (416 for out-of-order chunks, 413 for oversized manifests).
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {message}", code.as_str())]
+#[error("{}: {message}", .code.as_str())]
 pub struct RegistryError {
     pub code: ErrorCode,
     pub message: String,
@@ -133,7 +133,8 @@ impl IntoResponse for RegistryError {
         if self.code == ErrorCode::Unauthorized {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(concat!("Basic realm=\"", "ferry-mirror", "\"")),
+                HeaderValue::from_str(&format!("Basic realm=\"{}\"", super::auth::REALM))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Basic")),
             );
         }
         resp

@@ -182,15 +182,15 @@ async fn route(
     }
     match (endpoint, method.as_str()) {
         (Endpoint::Base, "GET" | "HEAD") => base(state, headers).await,
-        (Endpoint::Catalog, "GET") => discovery::catalog(state, params).await,
-        (Endpoint::Tags { name }, "GET") => discovery::tags(state, uri, &name, params).await,
-        (Endpoint::Referrers { name, digest }, "GET") => discovery::referrers(state, &name, &digest, params).await,
+        (Endpoint::Catalog, "GET" | "HEAD") => discovery::catalog(state, params).await,
+        (Endpoint::Tags { name }, "GET" | "HEAD") => discovery::tags(state, uri, &name, params).await,
+        (Endpoint::Referrers { name, digest }, "GET" | "HEAD") => discovery::referrers(state, &name, &digest, params).await,
         (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => pull::manifest(state, &name, &reference, head).await,
         (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => pull::blob(state, &digest, headers, head).await,
         (Endpoint::Manifest { name, reference }, "PUT") => push::put_manifest(state, &name, &reference, headers, body).await,
         (Endpoint::Manifest { name, reference }, "DELETE") => push::delete_manifest(state, &name, &reference).await,
         (Endpoint::Blob { digest, .. }, "DELETE") => push::delete_blob(state, &digest).await,
-        (Endpoint::UploadStart { name }, "POST") => push::start_upload(state, &name, params, headers, body).await,
+        (Endpoint::UploadStart { name }, "POST") => push::start_upload(state, &name, params, body).await,
         (Endpoint::Upload { name, id }, "GET") => {
             require_writer(state, headers).await?;
             push::upload_status(state, &name, &id).await

@@ -73,7 +73,6 @@ pub async fn start_upload(
     state: &AppState,
     name: &str,
     params: &Params,
-    headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RegistryError> {
     if let Some(mount) = params.get("mount") {
@@ -98,7 +97,6 @@ pub async fn start_upload(
         }
         return Ok(blob_created(name, &digest));
     }
-    let _ = headers;
     let id = state.store.upload_start()?;
     Ok(session_response(StatusCode::ACCEPTED, name, &id, 0))
 }
