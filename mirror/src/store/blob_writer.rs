@@ -2,11 +2,14 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ferry_bundler::format::{Digest, Hasher};
 
 use super::{Store, StoreError};
+
+/// Name prefix of staging files; only these are ever cleaned up from `tmp/`.
+const STAGING_PREFIX: &str = "blob-";
 
 /// A blob being written. Bytes go to a unique file in `tmp/` while being hashed; `commit`
 /// checks the digest (and size), syncs and renames into `blobs/`. Dropping it uncommitted removes
@@ -23,11 +26,15 @@ impl BlobWriter {
     pub(super) fn create(store: &Store) -> Result<Self, StoreError> {
         let tmp = store.tmp_dir();
         let named = tempfile::Builder::new()
-            .prefix("blob-")
+            .prefix(STAGING_PREFIX)
             .tempfile_in(&tmp)
             .map_err(|e| StoreError::io(&tmp, e))?;
         // Keep the file but manage its removal ourselves: the guard is `Drop` below.
         let (file, staging) = named.keep().map_err(|e| StoreError::io(&tmp, e.error))?;
+        // The lock marks the file as live: `Store::open` in another process (a CLI next to the
+        // running registry) must not delete it. A killed writer's lock dies with it.
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+            .map_err(|e| StoreError::io(&staging, e.into()))?;
         Ok(Self {
             file: Some(file),
             staging,
@@ -44,16 +51,28 @@ impl BlobWriter {
     /// Verifies the content against `expected` (and `expected_size` when known), then publishes
     /// it. Returns the path of the stored blob. If the blob already exists the staged copy is
     /// dropped: content addressing makes the two identical.
-    pub fn commit(mut self, expected: &Digest, expected_size: Option<u64>) -> Result<PathBuf, StoreError> {
+    pub fn commit(
+        mut self,
+        expected: &Digest,
+        expected_size: Option<u64>,
+    ) -> Result<PathBuf, StoreError> {
         let file = self.file.take().expect("file present until commit");
         let (actual, len) = std::mem::take(&mut self.hasher).finish();
         if &actual != expected {
-            return Err(StoreError::DigestMismatch { expected: expected.clone(), actual });
+            return Err(StoreError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            });
         }
         if let Some(size) = expected_size.filter(|s| *s != len) {
-            return Err(StoreError::SizeMismatch { digest: actual, expected: size, actual: len });
+            return Err(StoreError::SizeMismatch {
+                digest: actual,
+                expected: size,
+                actual: len,
+            });
         }
-        file.sync_all().map_err(|e| StoreError::io(&self.staging, e))?;
+        file.sync_all()
+            .map_err(|e| StoreError::io(&self.staging, e))?;
         drop(file);
         let hex = expected.hex();
         let dir = self.final_dir.join(&hex[..2]);
@@ -61,7 +80,9 @@ impl BlobWriter {
         let target = dir.join(hex);
         std::fs::rename(&self.staging, &target).map_err(|e| StoreError::io(&target, e))?;
         // The rename is durable only once the directory entry is synced.
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(&dir, e))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(&dir, e))?;
         self.staging = PathBuf::new();
         Ok(target)
     }
@@ -70,6 +91,42 @@ impl BlobWriter {
     pub fn store_root(&self) -> &std::path::Path {
         &self.store_root
     }
+}
+
+/// Removes staging files left by writers that died (killed import, crash): those no process holds
+/// a lock on. They were never published, so nothing refers to them.
+pub(super) fn remove_stale_staging(tmp: &Path) -> Result<(), StoreError> {
+    let entries = std::fs::read_dir(tmp).map_err(|e| StoreError::io(tmp, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| StoreError::io(tmp, e))?;
+        let path = entry.path();
+        let is_staging = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(STAGING_PREFIX));
+        if !is_staging
+            || !entry
+                .file_type()
+                .map_err(|e| StoreError::io(&path, e))?
+                .is_file()
+        {
+            continue;
+        }
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
+        if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok() {
+            tracing::info!(path = %path.display(), "removing stale staging file");
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::io(&path, e)),
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Write for BlobWriter {
@@ -81,7 +138,10 @@ impl Write for BlobWriter {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.as_mut().expect("file present until commit").flush()
+        self.file
+            .as_mut()
+            .expect("file present until commit")
+            .flush()
     }
 }
 
@@ -108,7 +168,11 @@ mod tests {
         let err = w.commit(&good, Some(5)).unwrap_err();
         assert!(matches!(err, StoreError::DigestMismatch { .. }), "{err}");
         assert!(!store.has_blob(&good).unwrap());
-        assert_eq!(std::fs::read_dir(store.tmp_dir()).unwrap().count(), 0, "staging left behind");
+        assert_eq!(
+            std::fs::read_dir(store.tmp_dir()).unwrap().count(),
+            0,
+            "staging left behind"
+        );
 
         let mut w = store.blob_writer().unwrap();
         w.write_all(b"hello").unwrap();
@@ -125,5 +189,24 @@ mod tests {
         w.write_all(b"partial").unwrap();
         drop(w);
         assert_eq!(std::fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn open_removes_stale_staging_but_not_live_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let stale = store.tmp_dir().join("blob-stale");
+        std::fs::write(&stale, b"left by a killed import").unwrap();
+        let foreign = store.tmp_dir().join("upload-other");
+        std::fs::write(&foreign, b"not ours").unwrap();
+        let mut live = store.blob_writer().unwrap();
+        live.write_all(b"in flight").unwrap();
+
+        let _reopened = Store::open(dir.path()).await.unwrap();
+        assert!(!stale.exists(), "stale staging file survived open");
+        assert!(foreign.exists(), "open removed a file it does not own");
+        assert_eq!(live.bytes_written(), 9);
+        live.commit(&Digest::of_bytes(b"in flight"), None).unwrap();
+        assert!(store.has_blob(&Digest::of_bytes(b"in flight")).unwrap());
     }
 }

@@ -10,7 +10,10 @@ use sqlx::SqlitePool;
 use super::StoreError;
 
 /// Schema migrations, applied in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_core.sql")),
+    (2, include_str!("../../migrations/0002_bundle_tags.sql")),
+];
 
 pub(super) async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {
     let opts = SqliteConnectOptions::from_str("sqlite://")?
@@ -22,7 +25,10 @@ pub(super) async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await?;
     migrate(&pool).await?;
     Ok(pool)
 }
@@ -35,10 +41,11 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     .await?;
     for (version, sql) in MIGRATIONS {
         let mut tx = pool.begin().await?;
-        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_none() {
             sqlx::raw_sql(*sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")

@@ -11,6 +11,7 @@
 
 mod blob_writer;
 mod db;
+pub mod manifests;
 mod registry;
 mod uploads;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
 pub use db::now_unix;
+pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
 pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
 pub use uploads::UploadError;
 
@@ -27,20 +29,32 @@ use sqlx::SqlitePool;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store i/o on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("blob digest mismatch: expected {expected}, got {actual}")]
     DigestMismatch { expected: Digest, actual: Digest },
     #[error("blob {digest} size mismatch: expected {expected} bytes, got {actual}")]
-    SizeMismatch { digest: Digest, expected: u64, actual: u64 },
+    SizeMismatch {
+        digest: Digest,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("blob {digest} of {size} bytes is too large for the store")]
+    TooLarge { digest: Digest, size: u64 },
     #[error("store at {0} is corrupt: {1}")]
     Corrupt(PathBuf, String),
 }
 
 impl StoreError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -58,6 +72,7 @@ impl Store {
         for dir in [root.join("blobs/sha256"), root.join("tmp")] {
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
+        blob_writer::remove_stale_staging(&root.join("tmp"))?;
         let db = db::connect(&root.join("ferry.db")).await?;
         Ok(Self { root, db })
     }

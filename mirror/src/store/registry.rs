@@ -4,7 +4,7 @@
 use ferry_bundler::format::layout::media;
 use ferry_bundler::format::Digest;
 
-use super::{now_unix, Store, StoreError};
+use super::{put_manifest_in, set_tag_in, Store, StoreError};
 
 /// Largest manifest accepted by push (and read back for referrer annotations).
 pub const MAX_MANIFEST_SIZE: usize = 4 * 1024 * 1024;
@@ -191,6 +191,8 @@ impl Store {
         Ok(PushedManifest { digest, subject: parsed.subject })
     }
 
+    /// Records the manifest rows and the tag in one transaction, through the same functions
+    /// import uses, so pushed and imported content look alike.
     async fn record_manifest(
         &self,
         repo: &str,
@@ -199,50 +201,24 @@ impl Store {
         size: u64,
         tag: Option<&str>,
     ) -> Result<(), StoreError> {
-        let now = now_unix();
-        let mut tx = self.db().begin().await?;
-        sqlx::query("INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-            .bind(repo)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO manifests (repository, digest, media_type, size, artifact_type, subject, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repository, digest) DO NOTHING",
-        )
-        .bind(repo)
-        .bind(digest.to_string())
-        .bind(&parsed.media_type)
-        .bind(size as i64)
-        .bind(parsed.artifact_type.as_deref())
-        .bind(parsed.subject.as_ref().map(|s| s.to_string()))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let mut refs = Vec::with_capacity(parsed.refs.len());
         for (child, _) in &parsed.refs {
-            let present = self.has_blob(child)?;
-            sqlx::query(
-                "INSERT INTO manifest_refs (repository, manifest, child, present) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (repository, manifest, child) DO NOTHING",
-            )
-            .bind(repo)
-            .bind(digest.to_string())
-            .bind(child.to_string())
-            .bind(i64::from(present))
-            .execute(&mut *tx)
-            .await?;
+            refs.push((child.clone(), self.has_blob(child)?));
         }
+        let mut tx = self.begin().await?;
+        put_manifest_in(
+            &mut tx,
+            repo,
+            digest,
+            &parsed.media_type,
+            size,
+            parsed.artifact_type.as_deref(),
+            parsed.subject.as_ref(),
+            &refs,
+        )
+        .await?;
         if let Some(tag) = tag {
-            sqlx::query(
-                "INSERT INTO tags (repository, tag, digest, updated_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at",
-            )
-            .bind(repo)
-            .bind(tag)
-            .bind(digest.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            set_tag_in(&mut tx, repo, tag, digest).await?;
         }
         tx.commit().await?;
         Ok(())
