@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing and dispatch. One file per command.
 
+mod appliance;
 mod build;
+mod discover;
 mod import;
 mod inspect;
 mod keygen;
@@ -8,6 +10,7 @@ mod lock;
 pub mod logging;
 mod output;
 mod progress;
+mod resolve_args;
 mod serve;
 mod store;
 mod verify;
@@ -36,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Write a cosign-compatible ECDSA P-256 key pair (ferry.key, ferry.pub).
     Keygen(keygen::Args),
+    /// List the images the profiles need and where each was found, without resolving them.
+    Discover(discover::Args),
     /// Resolve every reference in the profiles and pin it to a digest in ferry.lock.
     Lock(lock::Args),
     /// Pull everything the profiles need and write one signed bundle.
@@ -56,6 +61,7 @@ pub enum Command {
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Keygen(args) => keygen::run(args),
+        Command::Discover(args) => discover::run(args).await,
         Command::Lock(args) => lock::run(args).await,
         Command::Build(args) => build::run(args).await,
         Command::Inspect(args) => inspect::run(args),
@@ -83,4 +89,11 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The key password: FERRY_PASSWORD, else COSIGN_PASSWORD (cosign's own variable), else empty.
+pub fn password() -> String {
+    std::env::var("FERRY_PASSWORD")
+        .or_else(|_| std::env::var("COSIGN_PASSWORD"))
+        .unwrap_or_default()
 }

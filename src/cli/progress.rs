@@ -52,3 +52,29 @@ impl Phase {
         tracing::info!(phase = self.name, "done");
     }
 }
+
+/// Routes the library's per-phase progress callbacks to one [`Phase`] each.
+#[derive(Default)]
+pub struct Reporter {
+    phases: Mutex<Vec<(&'static str, Phase)>>,
+}
+
+impl Reporter {
+    pub fn update(&self, phase: &'static str, done: u64, total: u64) {
+        let mut phases = self.phases.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, p)) = phases.iter().find(|(n, _)| *n == phase) {
+            p.set(done, total);
+            return;
+        }
+        let p = Phase::bytes(phase, total);
+        p.set(done, total);
+        phases.push((phase, p));
+    }
+
+    pub fn finish(self) {
+        let phases = self.phases.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (_, p) in phases {
+            p.finish();
+        }
+    }
+}
