@@ -225,3 +225,9 @@ fn duplicate_profile_names_in_a_directory_are_an_error() {
     let err = load_dir(dir.path()).expect_err("duplicate").to_string();
     assert!(err.contains("duplicate profile name \"p\"") && err.contains("a.yaml") && err.contains("b.yml"), "{err}");
 }
+
+#[test]
+fn unknown_field_error_names_the_field() {
+    let err = parse(&format!("{HEAD}      - chart: {{ path: c, colour: red }}\n")).expect_err("unknown field").to_string();
+    insta::assert_snapshot!(err);
+}
