@@ -21,6 +21,8 @@ use std::path::Path;
 pub use error::DiscoverError;
 pub use reference::{normalize_reference, ReferenceError};
 
+pub(crate) use values::yaml_error_message;
+
 use archive::FileSet;
 use collect::Collector;
 

@@ -18,13 +18,21 @@ pub(crate) fn parse_yaml(label: &str, text: &str) -> Result<Value, DiscoverError
             path: label.to_owned(),
             line,
             column,
-            message: first_line(&err.to_string()),
+            message: yaml_error_message(&err),
         }
     })
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
+/// The first line of a serde-saphyr error without its own location prefix (callers print
+/// `file:line:col` in front).
+pub(crate) fn yaml_error_message(err: &serde_saphyr::Error) -> String {
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((position, message)) if position.contains("column") => message.to_owned(),
+        _ => first.to_owned(),
+    }
 }
 
 /// Overlays `overlay` onto `base` the way Helm coalesces values: maps merge recursively,

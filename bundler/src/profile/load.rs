@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::ProfileError;
+use crate::discover::yaml_error_message;
 use super::model::{Profile, Source};
 use super::validate::validate;
 
@@ -30,7 +31,7 @@ impl Profile {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: err.to_string(),
+                message: yaml_error_message(&err),
             }
         })?;
         validate(&profile).map_err(|message| ProfileError::Invalid {
@@ -98,3 +99,4 @@ fn resolve_paths(profile: &mut Profile, base: &Path) {
         }
     }
 }
+
