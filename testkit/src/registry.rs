@@ -137,7 +137,7 @@ impl Drop for Registry {
     }
 }
 
-fn skopeo_copy(layout_dir: &Path, tag: &str, dest: &str) {
+pub fn skopeo_copy(layout_dir: &Path, tag: &str, dest: &str) {
     let out = Command::new("skopeo")
         .args([
             "copy",
