@@ -31,7 +31,13 @@ fn fixture() -> &'static Fixture {
         let signature = key.sign_manifest(&sample.manifest.to_vec()).unwrap();
         let (plain, _) = sample.write("plain.bundle", Some(&signature), Compression::None);
         let (packed, _) = sample.write("packed.bundle", Some(&signature), Compression::default());
-        Fixture { _keys: keys, sample, trusted, plain, packed }
+        Fixture {
+            _keys: keys,
+            sample,
+            trusted,
+            plain,
+            packed,
+        }
     })
 }
 
