@@ -136,7 +136,7 @@ impl Sample {
 #[derive(Clone, Debug)]
 pub enum Part {
     Entry {
-        header: [u8; 512],
+        header: Box<[u8; 512]>,
         content: Vec<u8>,
     },
     /// The two zero blocks.
@@ -148,7 +148,7 @@ impl Part {
     pub fn entry(path: &str, content: &[u8]) -> Self {
         let header = canonical_header(path, content.len() as u64, MTIME).unwrap();
         Part::Entry {
-            header: *header.as_bytes(),
+            header: Box::new(*header.as_bytes()),
             content: content.to_vec(),
         }
     }
@@ -161,7 +161,7 @@ impl Part {
         bytes[..path.len()].copy_from_slice(path);
         header.set_cksum();
         Part::Entry {
-            header: *header.as_bytes(),
+            header: Box::new(*header.as_bytes()),
             content: content.to_vec(),
         }
     }
@@ -169,10 +169,10 @@ impl Part {
     /// Applies `f` to the header block, then fixes the checksum.
     pub fn with_header(mut self, f: impl FnOnce(&mut tar::Header)) -> Self {
         if let Part::Entry { header, .. } = &mut self {
-            let mut h = tar::Header::from_byte_slice(header).clone();
+            let mut h = tar::Header::from_byte_slice(&header[..]).clone();
             f(&mut h);
             h.set_cksum();
-            *header = *h.as_bytes();
+            **header = *h.as_bytes();
         }
         self
     }
@@ -183,7 +183,7 @@ pub fn serialize(parts: &[Part]) -> Vec<u8> {
     for p in parts {
         match p {
             Part::Entry { header, content } => {
-                out.extend_from_slice(header);
+                out.extend_from_slice(&header[..]);
                 out.extend_from_slice(content);
                 out.resize(out.len() + padding_len(content.len() as u64) as usize, 0);
             }
