@@ -47,6 +47,19 @@ pub enum SignError {
     Sign { path: String, reason: String },
 }
 
+/// Environment variables a key password is read from, first set wins (cosign's own is second so
+/// an existing cosign setup works unchanged).
+pub const PASSWORD_ENV: [&str; 2] = ["FERRY_PASSWORD", "COSIGN_PASSWORD"];
+
+/// The key password from `lookup` (normally `std::env::var`), empty if none is set.
+pub fn password_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<u8> {
+    PASSWORD_ENV
+        .iter()
+        .find_map(|name| lookup(name))
+        .unwrap_or_default()
+        .into_bytes()
+}
+
 /// Paths written by [`keygen`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPairFiles {
@@ -187,5 +200,19 @@ impl SigningKey {
             path: self.path.clone(),
             reason: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_prefers_ferry_then_cosign_then_empty() {
+        let both = |n: &str| Some(format!("{n}-value"));
+        assert_eq!(password_from(both), b"FERRY_PASSWORD-value");
+        let cosign = |n: &str| (n == "COSIGN_PASSWORD").then(|| "c".to_owned());
+        assert_eq!(password_from(cosign), b"c");
+        assert_eq!(password_from(|_| None), b"");
     }
 }
