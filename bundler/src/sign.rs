@@ -1,9 +1,10 @@
 //! Signing bundles with a cosign-compatible ECDSA P-256 key.
 //!
 //! Keys are what `cosign generate-key-pair` writes: an "ENCRYPTED SIGSTORE PRIVATE KEY" PEM
-//! (scrypt + nacl/secretbox over PKCS#8) and a PKIX "PUBLIC KEY" PEM. ECDSA signatures are
-//! randomized (aws-lc offers no RFC 6979 mode here), so the signature entry is the only part of
-//! two signed builds that differs; reproducibility is defined on the unsigned content.
+//! (scrypt + nacl/secretbox over PKCS#8) and a PKIX "PUBLIC KEY" PEM. sigstore decrypts the key;
+//! the signature itself is ECDSA with RFC 6979 deterministic nonces (the `p256` crate), so the
+//! same manifest signed with the same key gives the same bytes, and two signed builds from one
+//! lock are byte-identical. Any standard ECDSA verifier (cosign, openssl) accepts it.
 
 use std::fs::{self, Permissions};
 use std::io::Write;
@@ -11,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use sigstore::crypto::signing_key::ecdsa::{ECDSAKeys, EllipticCurve};
-use sigstore::crypto::SigStoreSigner;
+use p256::pkcs8::DecodePrivateKey as _;
 
 use crate::format::signature::{
     key_hint, message_digest, MessageDigest, MessageSignature, PublicKeyIdentifier, SigstoreBundle,
@@ -127,7 +128,7 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), SignError> {
 /// A loaded private key, ready to sign bundle manifests.
 pub struct SigningKey {
     path: String,
-    signer: SigStoreSigner,
+    signer: p256::ecdsa::SigningKey,
     public_key_der: Vec<u8>,
     public_key_pem: String,
 }
@@ -154,7 +155,11 @@ impl SigningKey {
         }
         let public_key_der = keys.as_inner().public_key_to_der().map_err(decrypt)?;
         let public_key_pem = keys.as_inner().public_key_to_pem().map_err(decrypt)?;
-        let signer = keys.to_sigstore_signer().map_err(decrypt)?;
+        let pkcs8 = keys.as_inner().private_key_to_der().map_err(decrypt)?;
+        let signer = p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8).map_err(|e| SignError::Decrypt {
+            path: name.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             path: name,
             signer,
@@ -175,13 +180,15 @@ impl SigningKey {
     /// Signs the exact manifest bytes; returns the `ferry-bundle.sigstore.json` document.
     pub fn sign_manifest(&self, manifest_bytes: &[u8]) -> Result<Vec<u8>, SignError> {
         use base64::Engine as _;
-        let der = self
-            .signer
-            .sign(manifest_bytes)
-            .map_err(|e| SignError::Sign {
-                path: self.path.clone(),
-                reason: e.to_string(),
+        // RFC 6979: the nonce is derived from key and message, never from a random source.
+        let signature: p256::ecdsa::Signature =
+            p256::ecdsa::signature::Signer::try_sign(&self.signer, manifest_bytes).map_err(|e| {
+                SignError::Sign {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                }
             })?;
+        let der = signature.to_der();
         let bundle = SigstoreBundle {
             media_type: SIGSTORE_BUNDLE_MEDIA_TYPE.to_owned(),
             verification_material: VerificationMaterial {
