@@ -319,6 +319,23 @@ pub fn referrers_tag_index(layout: &mut OciLayout, referrers: &[(&Image, &str)])
     layout.put_bytes(OCI_INDEX, &to_vec(&index))
 }
 
+/// Pushes `referrers` (each with its artifact type) and the referrers tag index of `subject`
+/// into `repo`, as a registry without the referrers API would hold them.
+pub fn push_referrers(
+    registry: &crate::Registry,
+    layout: &mut OciLayout,
+    repo: &str,
+    subject: &Descriptor,
+    referrers: &[(&Image, &str)],
+) -> Descriptor {
+    for (r, _) in referrers {
+        registry.push_desc(layout, &r.manifest, repo, &format!("referrer-{}", r.manifest.hex()));
+    }
+    let index = referrers_tag_index(layout, referrers);
+    registry.put_manifest(repo, &referrers_tag(subject), OCI_INDEX, &layout.read_blob(&index));
+    index
+}
+
 /// The referrers tag of `subject`: `sha256-<hex>`.
 pub fn referrers_tag(subject: &Descriptor) -> String {
     format!("sha256-{}", subject.hex())

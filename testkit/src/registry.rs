@@ -95,6 +95,25 @@ impl Registry {
         self.push(layout, &tag, repo, dest_tag);
     }
 
+    /// PUTs manifest bytes straight to the registry (`/v2/<repo>/manifests/<tag>`), for
+    /// documents skopeo would rewrite, such as a referrers tag index. What it names must
+    /// already be pushed.
+    pub fn put_manifest(&self, repo: &str, tag: &str, media_type: &str, bytes: &[u8]) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect registry");
+        write!(
+            s,
+            "PUT /v2/{repo}/manifests/{tag} HTTP/1.1\r\nHost: {}\r\nContent-Type: {media_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.host(),
+            bytes.len()
+        )
+        .expect("write request");
+        s.write_all(bytes).expect("write manifest");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("read answer");
+        assert!(answer.starts_with("HTTP/1.1 201"), "PUT manifest {repo}:{tag} failed: {answer}");
+    }
+
     /// `skopeo inspect --raw` digest of `repo:tag`, as skopeo computes it.
     pub fn skopeo_digest(&self, repo: &str, tag: &str) -> String {
         let out = Command::new("skopeo")

@@ -133,8 +133,14 @@ pub async fn fetch(
         }
     }
     let done = AtomicU64::new(0);
-    let report_progress = |n: u64| {
-        let now = done.fetch_add(n, Ordering::Relaxed) + n;
+    // Signed so a failed attempt can take back what it had reported.
+    let report_progress = |delta: i64| {
+        let now = if delta >= 0 {
+            done.fetch_add(delta as u64, Ordering::Relaxed).saturating_add(delta as u64)
+        } else {
+            let back = delta.unsigned_abs();
+            done.fetch_sub(back, Ordering::Relaxed).saturating_sub(back)
+        };
         progress(Progress {
             phase: "fetch",
             done: now,
@@ -166,7 +172,7 @@ pub async fn fetch(
                     .await
                     .map(|()| (1, blob.size)),
                     Job::Rewrap { artifact } => rewrap(http, cache, artifact).await.map(|n| {
-                        report_progress(n);
+                        report_progress(n as i64);
                         (1, n)
                     }),
                 }
@@ -197,25 +203,25 @@ async fn fetch_blob(
     reference: &str,
     repository: &str,
     blob: &LockedBlob,
-    progress: &(dyn Fn(u64) + Send + Sync),
+    progress: &(dyn Fn(i64) + Send + Sync),
 ) -> Result<(), FetchError> {
     let repo_ref = parse_reference(&format!("{repository}@{}", blob.digest))?;
     if blob.manifest {
         let (bytes, _) = registry.manifest(&repo_ref).await?;
         cache.put_bytes(reference, &blob.digest, &bytes)?;
-        progress(blob.size);
+        progress(blob.size as i64);
         return Ok(());
     }
     with_retries(|| async {
-        let mut written = 0u64;
+        let mut written = 0i64;
         let result = stream_blob(registry, cache, reference, &repo_ref, blob, &mut |n| {
-            written += n;
-            progress(n);
+            written += n as i64;
+            progress(n as i64);
         })
         .await;
         if result.is_err() {
             // Undo this attempt's progress so a retry counts from zero.
-            progress(0u64.wrapping_sub(written));
+            progress(-written);
         }
         result
     })
