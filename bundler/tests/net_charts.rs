@@ -15,7 +15,13 @@ fn package(src: &Path, out: &Path, name: &str, version: &str) -> std::path::Path
     helm::pack_chart(&dir, name, version, out)
 }
 
-fn entry(name: &str, version: &str, file: std::path::PathBuf, url: String, with_digest: bool) -> helm::ChartEntry {
+fn entry(
+    name: &str,
+    version: &str,
+    file: std::path::PathBuf,
+    url: String,
+    with_digest: bool,
+) -> helm::ChartEntry {
     helm::ChartEntry {
         name: name.into(),
         version: version.into(),
@@ -47,12 +53,21 @@ async fn semver_range_picks_the_highest_match_from_an_http_repo() {
     }
     // One version by absolute URL and without a digest.
     let tgz = package(src.path(), served.path(), "demo", "1.1.0");
-    entries.push(entry("demo", "1.1.0", tgz, format!("{}/demo-1.1.0.tgz", repo.url()), false));
+    entries.push(entry(
+        "demo",
+        "1.1.0",
+        tgz,
+        format!("{}/demo-1.1.0.tgz", repo.url()),
+        false,
+    ));
     helm::write_index(served.path(), &entries);
 
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
-    let out = r.resolve(&[chart(repo.url(), "^1")], &no_progress).await.unwrap();
+    let out = r
+        .resolve(&[chart(repo.url(), "^1")], &no_progress)
+        .await
+        .unwrap();
     let a = &out[0].artifact;
     assert_eq!(a.kind, ArtifactKind::Chart);
     assert_eq!(a.repository, "charts/demo");
@@ -61,32 +76,59 @@ async fn semver_range_picks_the_highest_match_from_an_http_repo() {
 
     // Layer = the exact .tgz bytes; config = Chart.yaml as JSON.
     let tgz = std::fs::read(served.path().join("demo-1.2.0.tgz")).unwrap();
-    let layer = out[0].blobs.iter().find(|b| b.media_type == media::HELM_CHART).unwrap();
+    let layer = out[0]
+        .blobs
+        .iter()
+        .find(|b| b.media_type == media::HELM_CHART)
+        .unwrap();
     assert_eq!(layer.digest, Digest::of_bytes(&tgz));
-    let config = out[0].blobs.iter().find(|b| b.media_type == media::HELM_CONFIG).unwrap();
-    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(r.cache.path(&config.digest)).unwrap()).unwrap();
+    let config = out[0]
+        .blobs
+        .iter()
+        .find(|b| b.media_type == media::HELM_CONFIG)
+        .unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.cache.path(&config.digest)).unwrap()).unwrap();
     assert_eq!(config["name"], "demo");
     assert_eq!(config["version"], "1.2.0");
 
     // Deterministic wrapping: a fresh cache gives the same manifest digest.
     let cache2 = tempfile::tempdir().unwrap();
-    let again = resolver(cache2.path(), true).resolve(&[chart(repo.url(), "^1")], &no_progress).await.unwrap();
+    let again = resolver(cache2.path(), true)
+        .resolve(&[chart(repo.url(), "^1")], &no_progress)
+        .await
+        .unwrap();
     assert_eq!(again[0].artifact.digest, a.digest);
 
     // Exact version via absolute URL, no digest in the index.
-    let exact = r.resolve(&[chart(repo.url(), "1.1.0")], &no_progress).await.unwrap();
+    let exact = r
+        .resolve(&[chart(repo.url(), "1.1.0")], &no_progress)
+        .await
+        .unwrap();
     assert_eq!(exact[0].artifact.tag.as_deref(), Some("1.1.0"));
 
     // A fetch into an empty cache rebuilds the same artifact from the lock's source.
     let cache3 = tempfile::tempdir().unwrap();
     let r3 = resolver(cache3.path(), true);
-    r3.fetch(&out, &FetchOptions::default(), &no_progress).await.unwrap();
+    r3.fetch(&out, &FetchOptions::default(), &no_progress)
+        .await
+        .unwrap();
     for b in &out[0].blobs {
-        assert!(r3.cache.has(&b.digest, b.size), "{} missing after fetch", b.digest);
+        assert!(
+            r3.cache.has(&b.digest, b.size),
+            "{} missing after fetch",
+            b.digest
+        );
     }
 
-    let err = r.resolve(&[chart(repo.url(), "^5")], &no_progress).await.unwrap_err();
-    assert!(err.to_string().contains("demo") && err.to_string().contains("^5"), "{err}");
+    let err = r
+        .resolve(&[chart(repo.url(), "^5")], &no_progress)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("demo") && err.to_string().contains("^5"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -94,9 +136,23 @@ async fn index_digest_mismatch_is_refused() {
     let src = tempfile::tempdir().unwrap();
     let served = tempfile::tempdir().unwrap();
     let tgz = package(src.path(), served.path(), "demo", "1.0.0");
-    helm::write_index(served.path(), &[entry("demo", "1.0.0", tgz.clone(), "demo-1.0.0.tgz".into(), true)]);
+    helm::write_index(
+        served.path(),
+        &[entry(
+            "demo",
+            "1.0.0",
+            tgz.clone(),
+            "demo-1.0.0.tgz".into(),
+            true,
+        )],
+    );
     // The package changes after the index was written.
-    let other = package(&src.path().join("other"), &src.path().join("other"), "demo", "1.0.0");
+    let other = package(
+        &src.path().join("other"),
+        &src.path().join("other"),
+        "demo",
+        "1.0.0",
+    );
     std::fs::copy(other, &tgz).ok();
     let mut bytes = std::fs::read(&tgz).unwrap();
     bytes.push(0);
@@ -105,7 +161,10 @@ async fn index_digest_mismatch_is_refused() {
 
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
-    let err = r.resolve(&[chart(repo.url(), "1.0.0")], &no_progress).await.unwrap_err();
+    let err = r
+        .resolve(&[chart(repo.url(), "1.0.0")], &no_progress)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
     assert!(!r.cache.path(&Digest::of_bytes(&bytes)).exists());
 }
@@ -115,18 +174,35 @@ async fn oci_chart_keeps_its_upstream_manifest() {
     let reg = Registry::start();
     let src = tempfile::tempdir().unwrap();
     let tgz = package(src.path(), src.path(), "demo", "0.4.2");
-    let pushed = helm::push_chart_oci(&reg, &tgz, &helm::chart_json("demo", "0.4.2", "1.0"), "helm/demo", "0.4.2");
+    let pushed = helm::push_chart_oci(
+        &reg,
+        &tgz,
+        &helm::chart_json("demo", "0.4.2", "1.0"),
+        "helm/demo",
+        "0.4.2",
+    );
 
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
-    let out = r.resolve(&[chart(format!("oci://{}/helm", reg.host()), "0.4.2")], &no_progress).await.unwrap();
+    let out = r
+        .resolve(
+            &[chart(format!("oci://{}/helm", reg.host()), "0.4.2")],
+            &no_progress,
+        )
+        .await
+        .unwrap();
     let a = &out[0].artifact;
     assert_eq!(a.kind, ArtifactKind::Chart);
     assert_eq!(a.digest.to_string(), pushed.manifest.digest);
     assert_eq!(a.repository, "charts/demo");
     assert_eq!(a.tag.as_deref(), Some("0.4.2"));
     assert_eq!(a.reference, format!("oci://{}/helm/demo:0.4.2", reg.host()));
-    r.fetch(&out, &FetchOptions::default(), &no_progress).await.unwrap();
+    r.fetch(&out, &FetchOptions::default(), &no_progress)
+        .await
+        .unwrap();
     let layer = Digest::parse(&pushed.layers[0].digest).unwrap();
-    assert_eq!(std::fs::read(r.cache.path(&layer)).unwrap(), std::fs::read(&tgz).unwrap());
+    assert_eq!(
+        std::fs::read(r.cache.path(&layer)).unwrap(),
+        std::fs::read(&tgz).unwrap()
+    );
 }

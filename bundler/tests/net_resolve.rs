@@ -23,14 +23,28 @@ async fn tag_resolves_to_the_digest_skopeo_sees_with_signatures_and_referrers() 
     let img = images::image(&mut layout, "app", "linux/amd64", &ImageOptions::default());
     reg.push_desc(&mut layout, &img.manifest, "team/app", "1.0");
     let sig = images::cosign_signature(&mut layout, &img.manifest, "team/app");
-    reg.push_desc(&mut layout, &sig.manifest, "team/app", &images::cosign_tag(&img.manifest, "sig"));
+    reg.push_desc(
+        &mut layout,
+        &sig.manifest,
+        "team/app",
+        &images::cosign_tag(&img.manifest, "sig"),
+    );
     let sbom = images::referrer(&mut layout, &img.manifest, "application/spdx+json", "sbom");
-    images::push_referrers(&reg, &mut layout, "team/app", &img.manifest, &[(&sbom, "application/spdx+json")]);
+    images::push_referrers(
+        &reg,
+        &mut layout,
+        "team/app",
+        &img.manifest,
+        &[(&sbom, "application/spdx+json")],
+    );
 
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
     let reference = format!("{}/team/app:1.0", reg.host());
-    let out = r.resolve(&[image_request(reference.clone(), &[])], &no_progress).await.unwrap();
+    let out = r
+        .resolve(&[image_request(reference.clone(), &[])], &no_progress)
+        .await
+        .unwrap();
     assert_eq!(out.len(), 1);
     let a = &out[0].artifact;
     assert_eq!(a.kind, ArtifactKind::Image);
@@ -45,49 +59,112 @@ async fn tag_resolves_to_the_digest_skopeo_sees_with_signatures_and_referrers() 
     let cached = std::fs::read(r.cache.path(&a.digest)).unwrap();
     assert_eq!(Digest::of_bytes(&cached), a.digest);
 
-    let rels: Vec<(&str, String)> = a.attached.iter().map(|x| (x.relation.as_str(), x.digest.to_string())).collect();
-    assert!(rels.contains(&("signature", sig.manifest.digest.clone())), "{rels:?}");
-    assert!(rels.contains(&("referrer", sbom.manifest.digest.clone())), "{rels:?}");
-    let sig_entry = a.attached.iter().find(|x| x.relation == "signature").unwrap();
-    assert_eq!(sig_entry.tag.as_deref(), Some(images::cosign_tag(&img.manifest, "sig").as_str()));
-    let referrer = a.attached.iter().find(|x| x.relation == "referrer").unwrap();
-    assert_eq!(referrer.artifact_type.as_deref(), Some("application/spdx+json"));
+    let rels: Vec<(&str, String)> = a
+        .attached
+        .iter()
+        .map(|x| (x.relation.as_str(), x.digest.to_string()))
+        .collect();
+    assert!(
+        rels.contains(&("signature", sig.manifest.digest.clone())),
+        "{rels:?}"
+    );
+    assert!(
+        rels.contains(&("referrer", sbom.manifest.digest.clone())),
+        "{rels:?}"
+    );
+    let sig_entry = a
+        .attached
+        .iter()
+        .find(|x| x.relation == "signature")
+        .unwrap();
+    assert_eq!(
+        sig_entry.tag.as_deref(),
+        Some(images::cosign_tag(&img.manifest, "sig").as_str())
+    );
+    let referrer = a
+        .attached
+        .iter()
+        .find(|x| x.relation == "referrer")
+        .unwrap();
+    assert_eq!(
+        referrer.artifact_type.as_deref(),
+        Some("application/spdx+json")
+    );
 
     // Blobs: image manifest, config, layers, and the signature's and referrer's content.
     let blobs: Vec<String> = out[0].blobs.iter().map(|b| b.digest.to_string()).collect();
-    for d in img.blob_digests().iter().chain(sig.blob_digests().iter()).chain(sbom.blob_digests().iter()) {
+    for d in img
+        .blob_digests()
+        .iter()
+        .chain(sig.blob_digests().iter())
+        .chain(sbom.blob_digests().iter())
+    {
         assert!(blobs.contains(d), "missing {d}");
     }
     assert!(blobs.contains(&sig.manifest.digest) && blobs.contains(&sbom.manifest.digest));
 
     // Without attachments, nothing attached travels.
     let cache2 = tempfile::tempdir().unwrap();
-    let plain = resolver(cache2.path(), false).resolve(&[image_request(reference, &[])], &no_progress).await.unwrap();
+    let plain = resolver(cache2.path(), false)
+        .resolve(&[image_request(reference, &[])], &no_progress)
+        .await
+        .unwrap();
     assert!(plain[0].artifact.attached.is_empty());
-    assert!(!plain[0].blobs.iter().any(|b| b.digest.to_string() == sig.manifest.digest));
+    assert!(!plain[0]
+        .blobs
+        .iter()
+        .any(|b| b.digest.to_string() == sig.manifest.digest));
 }
 
 #[tokio::test]
 async fn platform_filter_keeps_the_index_digest_and_records_omitted_children() {
     let reg = Registry::start();
     let mut layout = OciLayout::new();
-    let opts = ImageOptions { base_layers: 1, own_layers: 2, ..Default::default() };
-    let multi = images::multi_arch(&mut layout, "multi", &["linux/amd64", "linux/arm64", "linux/arm/v7"], &opts);
+    let opts = ImageOptions {
+        base_layers: 1,
+        own_layers: 2,
+        ..Default::default()
+    };
+    let multi = images::multi_arch(
+        &mut layout,
+        "multi",
+        &["linux/amd64", "linux/arm64", "linux/arm/v7"],
+        &opts,
+    );
     reg.push_desc(&mut layout, &multi.index, "library/multi", "3.1");
 
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
     let reference = format!("{}/library/multi:3.1", reg.host());
-    let out = r.resolve(&[image_request(reference, &["linux/arm64"])], &no_progress).await.unwrap();
+    let out = r
+        .resolve(&[image_request(reference, &["linux/arm64"])], &no_progress)
+        .await
+        .unwrap();
     let a = &out[0].artifact;
-    assert_eq!(a.digest.to_string(), multi.index.digest, "the original index, bytes untouched");
-    assert_eq!(a.digest.to_string(), reg.skopeo_digest("library/multi", "3.1"));
+    assert_eq!(
+        a.digest.to_string(),
+        multi.index.digest,
+        "the original index, bytes untouched"
+    );
+    assert_eq!(
+        a.digest.to_string(),
+        reg.skopeo_digest("library/multi", "3.1")
+    );
     assert_eq!(a.platforms, vec!["linux/arm64".to_string()]);
-    let omitted: Vec<(String, String)> =
-        a.omitted_children.iter().map(|c| (c.digest.to_string(), c.platform.clone())).collect();
+    let omitted: Vec<(String, String)> = a
+        .omitted_children
+        .iter()
+        .map(|c| (c.digest.to_string(), c.platform.clone()))
+        .collect();
     let mut want = vec![
-        (multi.child("linux/amd64").manifest.digest.clone(), "linux/amd64".to_string()),
-        (multi.child("linux/arm/v7").manifest.digest.clone(), "linux/arm/v7".to_string()),
+        (
+            multi.child("linux/amd64").manifest.digest.clone(),
+            "linux/amd64".to_string(),
+        ),
+        (
+            multi.child("linux/arm/v7").manifest.digest.clone(),
+            "linux/arm/v7".to_string(),
+        ),
     ];
     want.sort();
     assert_eq!(omitted, want);
@@ -101,10 +178,17 @@ async fn platform_filter_keeps_the_index_digest_and_records_omitted_children() {
     let amd = multi.child("linux/amd64");
     assert!(!blobs.contains(&amd.manifest.digest));
     for own in &amd.layers[1..] {
-        assert!(!blobs.contains(&own.digest), "amd64-only layer {} carried", own.digest);
+        assert!(
+            !blobs.contains(&own.digest),
+            "amd64-only layer {} carried",
+            own.digest
+        );
     }
     // The shared base layer is carried once.
-    assert_eq!(blobs.iter().filter(|d| **d == amd.layers[0].digest).count(), 1);
+    assert_eq!(
+        blobs.iter().filter(|d| **d == amd.layers[0].digest).count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -116,12 +200,21 @@ async fn unreachable_registry_and_missing_tag_name_the_reference() {
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
     let reference = format!("127.0.0.1:{dead}/team/gone:1.0");
-    let err = r.resolve(&[image_request(reference.clone(), &[])], &no_progress).await.unwrap_err();
+    let err = r
+        .resolve(&[image_request(reference.clone(), &[])], &no_progress)
+        .await
+        .unwrap_err();
     assert!(matches!(err, NetError::Image(_)), "{err:?}");
     assert!(err.to_string().contains(&reference), "{err}");
 
     let reg = Registry::start();
     let missing = format!("{}/team/nothing:9.9", reg.host());
-    let err = r.resolve(&[image_request(missing.clone(), &[])], &no_progress).await.unwrap_err();
-    assert!(err.to_string().contains(&missing) && err.to_string().contains("not found"), "{err}");
+    let err = r
+        .resolve(&[image_request(missing.clone(), &[])], &no_progress)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&missing) && err.to_string().contains("not found"),
+        "{err}"
+    );
 }

@@ -329,10 +329,20 @@ pub fn push_referrers(
     referrers: &[(&Image, &str)],
 ) -> Descriptor {
     for (r, _) in referrers {
-        registry.push_desc(layout, &r.manifest, repo, &format!("referrer-{}", r.manifest.hex()));
+        registry.push_desc(
+            layout,
+            &r.manifest,
+            repo,
+            &format!("referrer-{}", r.manifest.hex()),
+        );
     }
     let index = referrers_tag_index(layout, referrers);
-    registry.put_manifest(repo, &referrers_tag(subject), OCI_INDEX, &layout.read_blob(&index));
+    registry.put_manifest(
+        repo,
+        &referrers_tag(subject),
+        OCI_INDEX,
+        &layout.read_blob(&index),
+    );
     index
 }
 

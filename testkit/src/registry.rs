@@ -100,7 +100,8 @@ impl Registry {
     /// already be pushed.
     pub fn put_manifest(&self, repo: &str, tag: &str, media_type: &str, bytes: &[u8]) {
         use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect registry");
+        let mut s =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect registry");
         write!(
             s,
             "PUT /v2/{repo}/manifests/{tag} HTTP/1.1\r\nHost: {}\r\nContent-Type: {media_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -111,7 +112,10 @@ impl Registry {
         s.write_all(bytes).expect("write manifest");
         let mut answer = String::new();
         s.read_to_string(&mut answer).expect("read answer");
-        assert!(answer.starts_with("HTTP/1.1 201"), "PUT manifest {repo}:{tag} failed: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 201"),
+            "PUT manifest {repo}:{tag} failed: {answer}"
+        );
     }
 
     /// `skopeo inspect --raw` digest of `repo:tag`, as skopeo computes it.

@@ -136,7 +136,8 @@ pub async fn fetch(
     // Signed so a failed attempt can take back what it had reported.
     let report_progress = |delta: i64| {
         let now = if delta >= 0 {
-            done.fetch_add(delta as u64, Ordering::Relaxed).saturating_add(delta as u64)
+            done.fetch_add(delta as u64, Ordering::Relaxed)
+                .saturating_add(delta as u64)
         } else {
             let back = delta.unsigned_abs();
             done.fetch_sub(back, Ordering::Relaxed).saturating_sub(back)

@@ -12,11 +12,22 @@ pub fn resolver(cache_dir: &std::path::Path, attached: bool) -> Resolver {
         credential_files: vec![cache_dir.join("no-such-auth.json")],
         ..Default::default()
     };
-    Resolver::new(registry, cache, ResolveOptions { attached, concurrency: 4 })
+    Resolver::new(
+        registry,
+        cache,
+        ResolveOptions {
+            attached,
+            concurrency: 4,
+        },
+    )
 }
 
 pub fn provenance(origin: &str) -> Vec<Provenance> {
-    vec![Provenance { profile: "edge".into(), layer: "addons".into(), origin: origin.into() }]
+    vec![Provenance {
+        profile: "edge".into(),
+        layer: "addons".into(),
+        origin: origin.into(),
+    }]
 }
 
 pub fn no_progress(_: Progress) {}
