@@ -205,4 +205,37 @@ async fn oci_chart_keeps_its_upstream_manifest() {
         std::fs::read(r.cache.path(&layer)).unwrap(),
         std::fs::read(&tgz).unwrap()
     );
+
+    // A semver range over the registry's tags (`+` is `_` in OCI tags).
+    for v in ["0.5.1", "0.5.3+build.7", "1.0.0"] {
+        let tgz = package(src.path(), src.path(), "demo", v);
+        let tag = v.replace('+', "_");
+        helm::push_chart_oci(
+            &reg,
+            &tgz,
+            &helm::chart_json("demo", v, "1.0"),
+            "helm/demo",
+            &tag,
+        );
+    }
+    let ranged = r
+        .resolve(
+            &[chart(format!("oci://{}/helm", reg.host()), "~0.5")],
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ranged[0].artifact.tag.as_deref(), Some("0.5.3+build.7"));
+    assert_eq!(
+        ranged[0].artifact.digest.to_string(),
+        reg.skopeo_digest("helm/demo", "0.5.3_build.7")
+    );
+    let none = r
+        .resolve(
+            &[chart(format!("oci://{}/helm", reg.host()), "^3")],
+            &no_progress,
+        )
+        .await
+        .unwrap_err();
+    assert!(none.to_string().contains("^3"), "{none}");
 }

@@ -350,3 +350,42 @@ pub fn push_referrers(
 pub fn referrers_tag(subject: &Descriptor) -> String {
     format!("sha256-{}", subject.hex())
 }
+
+/// One image of a [`corpus`]: where to push it and what it is.
+#[derive(Debug, Clone)]
+pub struct CorpusImage {
+    pub repo: String,
+    pub tag: String,
+    pub image: MultiArch,
+}
+
+/// Multi-arch images (linux/amd64 + linux/arm64) sharing `opts.base` layers, built until their
+/// compressed content reaches `total_bytes` (the benchmark asks for gigabytes). Push each with
+/// `registry.push_desc(layout, &c.image.index, &c.repo, &c.tag)`.
+pub fn corpus(layout: &mut OciLayout, total_bytes: u64, opts: &ImageOptions) -> Vec<CorpusImage> {
+    let mut out = Vec::new();
+    let mut size = 0u64;
+    let mut seen = std::collections::BTreeSet::new();
+    while size < total_bytes {
+        let n = out.len();
+        let image = multi_arch(
+            layout,
+            &format!("corpus-{n}"),
+            &["linux/amd64", "linux/arm64"],
+            opts,
+        );
+        for child in &image.children {
+            for d in child.layers.iter().chain([&child.config, &child.manifest]) {
+                if seen.insert(d.digest.clone()) {
+                    size += d.size;
+                }
+            }
+        }
+        out.push(CorpusImage {
+            repo: format!("corpus/app-{n}"),
+            tag: "1.0".into(),
+            image,
+        });
+    }
+    out
+}

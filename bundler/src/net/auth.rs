@@ -153,12 +153,16 @@ mod tests {
                 r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{b64}"}},"reg.local:5000":{{"auth":"{b64}"}}}}}}"#
             ),
         );
-        let c = lookup(std::slice::from_ref(&p), "docker.io").unwrap().unwrap();
+        let c = lookup(std::slice::from_ref(&p), "docker.io")
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (c.username.as_str(), c.password.as_str()),
             ("alice", "s3cret")
         );
-        assert!(lookup(std::slice::from_ref(&p), "reg.local:5000").unwrap().is_some());
+        assert!(lookup(std::slice::from_ref(&p), "reg.local:5000")
+            .unwrap()
+            .is_some());
         assert!(lookup(&[p], "other.local").unwrap().is_none());
         assert!(!format!("{c:?}").contains("s3cret"));
     }

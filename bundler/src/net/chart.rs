@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::cache::{BlobCache, CacheError};
 use super::http::{HttpClient, HttpError};
 use super::image::{resolve_image, AttachedOptions, ImageError, ImageRequest};
-use super::registry::RegistryClient;
+use super::registry::{parse_reference, RegistryClient, RegistryError};
 use super::resolved::{normalise_provenance, LockedBlob, ResolvedArtifact, Source};
 use super::wrap::{wrap, Wrapped};
 use crate::format::layout::media;
@@ -23,6 +23,8 @@ pub enum ChartError {
     Image(#[from] ImageError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error("{url}: not a Helm repository index: {message}")]
     Index { url: String, message: String },
     #[error("chart {name}: version {want:?} is neither a version nor a semver range: {source}")]
@@ -263,10 +265,16 @@ async fn resolve_oci_chart(
     req: &ChartRequest,
     path: &str,
 ) -> Result<ResolvedArtifact, ChartError> {
+    let path = path.trim_end_matches('/');
+    let version = if semver::Version::parse(req.version.trim_start_matches('v')).is_ok() {
+        req.version.clone()
+    } else {
+        newest_tag(registry, req, path).await?
+    };
     // Helm writes `+` in versions as `_` in OCI tags.
-    let tag = req.version.replace('+', "_");
+    let tag = version.replace('+', "_");
     let image = ImageRequest {
-        reference: format!("{}/{}:{tag}", path.trim_end_matches('/'), req.name),
+        reference: format!("{path}/{}:{tag}", req.name),
         platforms: Vec::new(),
         provenance: req.provenance.clone(),
     };
@@ -276,8 +284,34 @@ async fn resolve_oci_chart(
     a.kind = ArtifactKind::Chart;
     a.reference = format!("oci://{}", a.reference);
     a.repository = format!("charts/{}", req.name);
-    a.tag = Some(req.version.clone());
+    a.tag = Some(version);
     Ok(resolved)
+}
+
+/// The highest tag of `oci://<path>/<name>` matching the semver range in `req.version`.
+async fn newest_tag(
+    registry: &RegistryClient,
+    req: &ChartRequest,
+    path: &str,
+) -> Result<String, ChartError> {
+    let want =
+        semver::VersionReq::parse(&req.version).map_err(|source| ChartError::BadVersion {
+            name: req.name.clone(),
+            want: req.version.clone(),
+            source,
+        })?;
+    let repo = parse_reference(&format!("{path}/{}", req.name))?;
+    let tags = registry.tags(&repo).await?;
+    tags.iter()
+        .filter_map(|t| semver::Version::parse(&t.replace('_', "+")).ok())
+        .filter(|v| want.matches(v))
+        .max()
+        .map(|v| v.to_string())
+        .ok_or_else(|| ChartError::NoMatch {
+            name: req.name.clone(),
+            url: format!("oci://{path}/{}", req.name),
+            want: req.version.clone(),
+        })
 }
 
 #[cfg(test)]

@@ -237,6 +237,32 @@ impl RegistryClient {
             })
     }
 
+    /// Tags of the repository `reference` names.
+    pub async fn tags(&self, reference: &Reference) -> Result<Vec<String>, RegistryError> {
+        let name = format!("{}/{}", reference.registry(), reference.repository());
+        let client = self.client(reference.registry());
+        let auth = self.auth(reference.registry())?;
+        let response = with_retries(|| async {
+            client
+                .list_tags(reference, &auth, None, None)
+                .await
+                .map_err(|source| {
+                    if is_not_found(&source) {
+                        RegistryError::NotFound {
+                            reference: name.clone(),
+                        }
+                    } else {
+                        RegistryError::Request {
+                            reference: name.clone(),
+                            source,
+                        }
+                    }
+                })
+        })
+        .await?;
+        Ok(response.tags)
+    }
+
     /// Referrers of `subject` (a digest reference): the referrers API, or the tag schema where
     /// the registry has no such API.
     pub async fn referrers(&self, subject: &Reference) -> Result<Vec<Descriptor>, RegistryError> {
