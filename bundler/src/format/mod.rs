@@ -4,11 +4,23 @@
 //! I/O, and everything it accepts has been checked against a sha256 it was told in advance.
 
 pub mod digest;
+pub mod error;
 pub mod layout;
 pub mod manifest;
+pub mod reader;
+pub mod signature;
+pub mod timestamp;
+pub mod ustar;
+pub mod verify;
 
 pub use digest::{Digest, DigestError, Hasher, HashingReader, HashingWriter};
+pub use error::FormatError;
 pub use manifest::{
     Artifact, ArtifactKind, Attached, BlobRef, BundleKind, BundleManifest, LayerEntry,
     ManifestError, OmittedChild, ProfileEntry, Provenance,
 };
+pub use reader::{
+    open_bundle, read_bundle, BundleEntry, BundleHead, EntryKind, HeadDecision, ReadSummary,
+};
+pub use signature::{verify_signature, SigstoreBundle, SignatureError, TrustedKey};
+pub use verify::{verify_bundle, VerifyError, VerifyReport};

@@ -142,7 +142,7 @@ pub async fn resolve_chart(
     ))
 }
 
-fn chart_artifact(
+pub(super) fn chart_artifact(
     req: &ChartRequest,
     reference: String,
     version: &str,
@@ -207,7 +207,7 @@ pub async fn materialise_http_chart(
 }
 
 /// `Chart.yaml` of a cached chart package, as the JSON Helm stores in the OCI config.
-fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> Result<Vec<u8>, ChartError> {
+pub(super) fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> Result<Vec<u8>, ChartError> {
     let err = |message: String| ChartError::ChartYaml {
         reference: reference.to_owned(),
         message,

@@ -42,7 +42,7 @@ pub struct FileRequest {
 }
 
 /// Copies a local file into the cache, hashing as it goes; checked when `expected` is given.
-fn ingest_local(
+pub(super) fn ingest_local(
     cache: &BlobCache,
     reference: &str,
     path: &str,

@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod http;
 pub mod image;
 pub mod local;
+pub mod local_chart;
 pub mod lock;
 pub mod oci;
 pub mod registry;

@@ -108,6 +108,10 @@ pub struct RegistryOptions {
     pub insecure: Vec<String>,
     /// Credential files; empty means [`auth::default_credential_files`].
     pub credential_files: Vec<PathBuf>,
+    /// Upstream mirrors: `(host, location)` fetches `host/x/y` from `location/x/y`, where
+    /// location is `registry[/prefix]`. Names in the bundle stay upstream's; only the place
+    /// bytes come from changes, and digests are checked as always.
+    pub mirrors: Vec<(String, String)>,
 }
 
 pub struct RegistryClient {
@@ -163,6 +167,8 @@ impl RegistryClient {
         reference: &Reference,
     ) -> Result<(Vec<u8>, Digest), RegistryError> {
         let name = reference.whole();
+        let routed = self.route(reference);
+        let reference = &routed;
         let client = self.client(reference.registry());
         let auth = self.auth(reference.registry())?;
         let (bytes, digest) = with_retries(|| async {
@@ -222,6 +228,8 @@ impl RegistryClient {
         reference: &Reference,
         digest: &Digest,
     ) -> Result<SizedStream, RegistryError> {
+        let routed = self.route(reference);
+        let reference = &routed;
         let client = self.client(reference.registry());
         let auth = self.auth(reference.registry())?;
         client
@@ -267,6 +275,8 @@ impl RegistryClient {
     /// the registry has no such API.
     pub async fn referrers(&self, subject: &Reference) -> Result<Vec<Descriptor>, RegistryError> {
         let name = subject.whole();
+        let routed = self.route(subject);
+        let subject = &routed;
         let client = self.client(subject.registry());
         let auth = self.auth(subject.registry())?;
         client
@@ -303,6 +313,26 @@ impl RegistryClient {
                 })
             })
             .collect()
+    }
+}
+
+impl RegistryClient {
+    /// Where bytes for `reference` are actually fetched from (see [`RegistryOptions::mirrors`]).
+    fn route(&self, reference: &Reference) -> Reference {
+        let Some((_, location)) = self.options.mirrors.iter().find(|(h, _)| h == reference.registry()) else {
+            return reference.clone();
+        };
+        let (registry, prefix) = match location.split_once('/') {
+            Some((r, p)) => (r.to_owned(), format!("{}/", p.trim_matches('/'))),
+            None => (location.clone(), String::new()),
+        };
+        let repository = format!("{prefix}{}", reference.repository());
+        match (reference.tag(), reference.digest()) {
+            (Some(t), Some(d)) => Reference::with_tag_and_digest(registry, repository, t.into(), d.into()),
+            (None, Some(d)) => Reference::with_digest(registry, repository, d.into()),
+            (Some(t), None) => Reference::with_tag(registry, repository, t.into()),
+            (None, None) => Reference::with_tag(registry, repository, "latest".into()),
+        }
     }
 }
 

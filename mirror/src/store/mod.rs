@@ -1,1 +1,129 @@
-//! (in progress)
+//! The content-addressed store: blobs on disk, metadata in SQL.
+//!
+//! Layout under the data directory:
+//! - `blobs/sha256/<2 hex>/<64 hex>`: every blob once, named by its sha256, served in place;
+//! - `tmp/`: staging for blobs being written; a blob only appears under `blobs/` after its digest
+//!   was checked and its bytes were synced, so nothing half-written is ever visible;
+//! - `ferry.db`: SQLite metadata (repositories, manifests, tags, bundles, import history).
+//!
+//! The filesystem is the truth for which blobs exist; the database says which of them are
+//! reachable (from manifests and bundles). Anything unreachable is garbage for `gc`.
+
+mod blob_writer;
+pub mod bundles;
+mod db;
+pub mod gc;
+pub mod list;
+pub mod manifests;
+pub mod verify;
+mod walk;
+mod registry;
+mod uploads;
+
+use std::path::{Path, PathBuf};
+
+pub use blob_writer::BlobWriter;
+pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
+pub use db::now_unix;
+pub use gc::{gc, gc_with, GcOptions, GcReport};
+pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
+pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
+pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
+pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
+pub use uploads::UploadError;
+
+use ferry_bundler::format::Digest;
+use sqlx::SqlitePool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store i/o on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("blob digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch { expected: Digest, actual: Digest },
+    #[error("blob {digest} size mismatch: expected {expected} bytes, got {actual}")]
+    SizeMismatch {
+        digest: Digest,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("blob {digest} of {size} bytes is too large for the store")]
+    TooLarge { digest: Digest, size: u64 },
+    #[error("no bundle {0} in the store")]
+    UnknownBundle(Digest),
+    #[error("store at {0} is corrupt: {1}")]
+    Corrupt(PathBuf, String),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Handle to an opened store. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+    db: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `root` and brings its schema up to date.
+    pub async fn open(root: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let root = root.as_ref().to_path_buf();
+        for dir in [root.join("blobs/sha256"), root.join("tmp")] {
+            std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        }
+        blob_writer::remove_stale_staging(&root.join("tmp"))?;
+        let db = db::connect(&root.join("ferry.db")).await?;
+        Ok(Self { root, db })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db(&self) -> &SqlitePool {
+        &self.db
+    }
+
+    /// Where a blob lives (or would live). Sharded by the first two hex digits so no directory
+    /// grows to millions of entries.
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        let hex = digest.hex();
+        self.root.join("blobs/sha256").join(&hex[..2]).join(hex)
+    }
+
+    /// Directory for staging files; on the same filesystem as `blobs/` so renames are atomic.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// Size of a stored blob, or `None` if it is not in the store.
+    pub fn blob_size(&self, digest: &Digest) -> Result<Option<u64>, StoreError> {
+        let path = self.blob_path(digest);
+        match std::fs::metadata(&path) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    }
+
+    pub fn has_blob(&self, digest: &Digest) -> Result<bool, StoreError> {
+        Ok(self.blob_size(digest)?.is_some())
+    }
+
+    /// Starts writing a blob into staging; see [`BlobWriter`].
+    pub fn blob_writer(&self) -> Result<BlobWriter, StoreError> {
+        BlobWriter::create(self)
+    }
+}

@@ -1,0 +1,95 @@
+//! `verify`: the signature first, then every byte of the archive, streaming.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::digest::Digest;
+use super::error::FormatError;
+use super::manifest::BundleKind;
+use super::reader::{open_bundle, read_bundle, HeadDecision};
+use super::signature::{verify_signature, SignatureError, TrustedKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error("a signature is required but no trusted public key was given")]
+    NoTrustedKeys,
+}
+
+/// What `verify` checked, for people and for `--output json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    pub bundle: String,
+    pub compressed: bool,
+    /// Name (path) of the trusted key the signature verified with; `None` if unsigned or unchecked.
+    pub signed_by: Option<String>,
+    /// True if the bundle carries a signature, whether or not it was checked.
+    pub signature_present: bool,
+    pub manifest_digest: Digest,
+    pub kind: BundleKind,
+    pub created: String,
+    pub generator: String,
+    pub profiles: usize,
+    pub artifacts: usize,
+    pub blobs: u64,
+    pub blob_bytes: u64,
+    pub external_blobs: usize,
+    pub tar_bytes: u64,
+}
+
+/// Verifies the bundle at `path`. With trusted keys a present signature must verify with one of
+/// them; `require_signature` refuses unsigned bundles. Every blob is then hashed and checked.
+pub fn verify_bundle(
+    path: &Path,
+    trusted_keys: &[TrustedKey],
+    require_signature: bool,
+) -> Result<VerifyReport, VerifyError> {
+    if require_signature && trusted_keys.is_empty() {
+        return Err(VerifyError::NoTrustedKeys);
+    }
+    let mut report = None;
+    let summary = read_bundle::<_, VerifyError, _, _>(
+        open_bundle(path)?,
+        |head| {
+            let signed_by = match &head.signature {
+                Some(sig) if !trusted_keys.is_empty() => {
+                    Some(verify_signature(&head.manifest_bytes, sig, trusted_keys)?.name().to_owned())
+                }
+                None if require_signature => return Err(SignatureError::Unsigned.into()),
+                _ => None,
+            };
+            let m = &head.manifest;
+            report = Some(VerifyReport {
+                bundle: path.display().to_string(),
+                compressed: head.compressed,
+                signed_by,
+                signature_present: head.signature.is_some(),
+                manifest_digest: Digest::of_bytes(&head.manifest_bytes),
+                kind: m.kind,
+                created: m.created.clone(),
+                generator: m.generator.clone(),
+                profiles: m.profiles.len(),
+                artifacts: m.artifacts.len(),
+                blobs: 0,
+                blob_bytes: 0,
+                external_blobs: m.external_blobs.len(),
+                tar_bytes: 0,
+            });
+            Ok(HeadDecision::Continue)
+        },
+        |_, entry| {
+            entry.finish()?;
+            Ok(())
+        },
+    )?;
+    let mut report = report.ok_or_else(|| FormatError::Truncated { entry: "ferry-bundle.json".into() })?;
+    report.blobs = summary.blobs;
+    report.blob_bytes = summary.blob_bytes;
+    report.tar_bytes = summary.tar_bytes;
+    Ok(report)
+}

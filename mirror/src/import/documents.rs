@@ -1,0 +1,132 @@
+//! Reading the OCI documents (image manifests, indexes, artifact manifests) a bundle carries, to
+//! learn what each one refers to.
+
+use std::io::Read;
+
+use ferry_bundler::format::layout::media;
+use ferry_bundler::format::Digest;
+use serde::Deserialize;
+
+use crate::store::{Store, StoreError};
+
+/// Largest manifest accepted (the OCI distribution spec's recommended limit is 4 MiB).
+pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("manifest {digest} is {size} bytes, more than the {MAX_MANIFEST_SIZE} bytes a manifest may have")]
+    TooLarge { digest: Digest, size: u64 },
+    #[error("manifest {digest} is not a valid OCI manifest or index: {source}")]
+    Parse {
+        digest: Digest,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("manifest {digest} has media type {found:?} but is referenced as {expected:?}")]
+    MediaTypeMismatch {
+        digest: Digest,
+        expected: String,
+        found: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    media_type: Option<String>,
+    digest: Digest,
+}
+
+/// The fields of an image manifest, index or artifact manifest that the store records.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawDocument {
+    media_type: Option<String>,
+    artifact_type: Option<String>,
+    config: Option<Descriptor>,
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+    subject: Option<Descriptor>,
+}
+
+/// What a stored manifest says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedManifest {
+    pub media_type: String,
+    pub artifact_type: Option<String>,
+    pub subject: Option<Digest>,
+    pub size: u64,
+    /// Config and layers (plain blobs).
+    pub blobs: Vec<Digest>,
+    /// Child manifests of an index, with the media type their descriptor gives.
+    pub children: Vec<(Digest, String)>,
+}
+
+/// Reads and parses the stored manifest `digest`. `expected_media_type` is what the referrer
+/// (bundle manifest or parent index) says it is; used when the document omits its own.
+pub fn read_manifest(
+    store: &Store,
+    digest: &Digest,
+    expected_media_type: &str,
+) -> Result<ParsedManifest, super::ImportError> {
+    let path = store.blob_path(digest);
+    let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+    let size = file.metadata().map_err(|e| StoreError::io(&path, e))?.len();
+    if size > MAX_MANIFEST_SIZE {
+        return Err(DocumentError::TooLarge {
+            digest: digest.clone(),
+            size,
+        }
+        .into());
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_MANIFEST_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io(&path, e))?;
+    let raw: RawDocument =
+        serde_json::from_slice(&bytes).map_err(|source| DocumentError::Parse {
+            digest: digest.clone(),
+            source,
+        })?;
+    let media_type = match raw.media_type {
+        Some(found) if !expected_media_type.is_empty() && found != expected_media_type => {
+            return Err(DocumentError::MediaTypeMismatch {
+                digest: digest.clone(),
+                expected: expected_media_type.to_owned(),
+                found,
+            }
+            .into())
+        }
+        Some(found) => found,
+        None if !raw.manifests.is_empty() => media::OCI_INDEX.to_owned(),
+        None if expected_media_type.is_empty() => media::OCI_MANIFEST.to_owned(),
+        None => expected_media_type.to_owned(),
+    };
+    let blobs = raw
+        .config
+        .into_iter()
+        .chain(raw.layers)
+        .map(|d| d.digest)
+        .collect();
+    let children = raw
+        .manifests
+        .into_iter()
+        .map(|d| {
+            (
+                d.digest,
+                d.media_type
+                    .unwrap_or_else(|| media::OCI_MANIFEST.to_owned()),
+            )
+        })
+        .collect();
+    Ok(ParsedManifest {
+        media_type,
+        artifact_type: raw.artifact_type,
+        subject: raw.subject.map(|s| s.digest),
+        size,
+        blobs,
+        children,
+    })
+}

@@ -1,0 +1,204 @@
+//! The streaming phase of an import (blocking I/O): the head decision, then every blob verified
+//! into the store. Nothing here touches the database, so nothing here can make content visible.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::SystemTime;
+
+use ferry_bundler::format::signature::verify_signature;
+use ferry_bundler::format::{
+    open_bundle, read_bundle, BundleEntry, BundleHead, BundleManifest, Digest, EntryKind,
+    HeadDecision, SignatureError,
+};
+
+use super::{available_space, ImportError, ImportEvent, ImportOptions};
+use crate::store::{Store, StoreError};
+
+/// What the streaming phase established, for the recording phase.
+pub(super) struct Streamed {
+    pub manifest: BundleManifest,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_digest: Digest,
+    pub signed_by: Option<String>,
+    pub already_imported: bool,
+    pub blobs_written: usize,
+    pub blobs_reused: usize,
+    pub bytes_written: u64,
+}
+
+pub(super) fn stream_bundle(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+    active_bundles: &BTreeSet<Digest>,
+) -> Result<Streamed, ImportError> {
+    let emit = |event: ImportEvent| {
+        if let Some(progress) = &options.progress {
+            progress(&event);
+        }
+    };
+    let mut accepted: Option<Streamed> = None;
+    let mut written = (0usize, 0usize, 0u64);
+    read_bundle::<_, ImportError, _, _>(
+        open_bundle(path)?,
+        |head| {
+            let signed_by = check_signature(head, options, path)?;
+            let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
+            let already_imported = active_bundles.contains(&manifest_digest);
+            if !already_imported {
+                check_space(store, &head.manifest)?;
+                emit(ImportEvent::HeadAccepted {
+                    manifest_digest: manifest_digest.clone(),
+                    blobs: head.manifest.blobs.len(),
+                    total_bytes: head.manifest.total_blob_size(),
+                });
+            }
+            accepted = Some(Streamed {
+                manifest: head.manifest.clone(),
+                manifest_bytes: head.manifest_bytes.clone(),
+                manifest_digest,
+                signed_by,
+                already_imported,
+                blobs_written: 0,
+                blobs_reused: 0,
+                bytes_written: 0,
+            });
+            Ok(if already_imported {
+                HeadDecision::Stop
+            } else {
+                HeadDecision::Continue
+            })
+        },
+        |_, entry| {
+            // `oci-layout` and `index.json` are verified by the reader and not needed afterwards.
+            let EntryKind::Blob(digest) = entry.kind().clone() else {
+                return Ok(());
+            };
+            let reused = store.has_blob(&digest)?;
+            emit(ImportEvent::BlobStarted {
+                digest: digest.clone(),
+                size: entry.size(),
+                reused,
+            });
+            if reused {
+                // Still read and verified by the reader; refresh the mtime so a concurrent `gc`
+                // (which spares young blobs) does not remove it before this import commits.
+                touch(&store.blob_path(&digest))?;
+                entry.finish()?;
+                written.1 += 1;
+            } else {
+                written.2 += store_blob(store, &digest, entry, &emit)?;
+                written.0 += 1;
+            }
+            emit(ImportEvent::BlobDone { digest });
+            Ok(())
+        },
+    )?;
+    let Some(mut streamed) = accepted else {
+        return Err(ImportError::Aborted {
+            path: path.to_path_buf(),
+            reason: "the bundle head was never read".into(),
+        });
+    };
+    (
+        streamed.blobs_written,
+        streamed.blobs_reused,
+        streamed.bytes_written,
+    ) = written;
+    if !streamed.already_imported {
+        // Kept for audit: the exact signed document, under its own digest.
+        let mut w = store.blob_writer()?;
+        w.write_all(&streamed.manifest_bytes)
+            .map_err(|e| StoreError::io(store.tmp_dir(), e))?;
+        w.commit(
+            &streamed.manifest_digest,
+            Some(streamed.manifest_bytes.len() as u64),
+        )?;
+    }
+    Ok(streamed)
+}
+
+/// Signature first: the head is trusted only if it verifies with a trusted key, unless the
+/// operator explicitly chose to skip that.
+fn check_signature(
+    head: &BundleHead,
+    options: &ImportOptions,
+    path: &Path,
+) -> Result<Option<String>, ImportError> {
+    let verified = match &head.signature {
+        None => Err(ImportError::Signature(SignatureError::Unsigned)),
+        Some(_) if options.trusted_keys.is_empty() => Err(ImportError::NoTrustedKeys),
+        Some(sig) => verify_signature(&head.manifest_bytes, sig, &options.trusted_keys)
+            .map(|key| key.name().to_owned())
+            .map_err(ImportError::from),
+    };
+    match verified {
+        Ok(name) => Ok(Some(name)),
+        Err(e) if options.insecure_skip_signature => {
+            tracing::warn!(bundle = %path.display(), reason = %e, "importing WITHOUT a verified signature (--insecure-skip-signature)");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses before anything is written if the blobs the store lacks do not fit.
+fn check_space(store: &Store, manifest: &BundleManifest) -> Result<(), ImportError> {
+    let mut needed: u64 = 0;
+    for blob in &manifest.blobs {
+        if !store.has_blob(&blob.digest)? {
+            needed = needed.saturating_add(blob.size);
+        }
+    }
+    let available = available_space(store.root())?;
+    if needed > available {
+        return Err(ImportError::InsufficientSpace {
+            path: store.root().to_path_buf(),
+            needed,
+            available,
+        });
+    }
+    Ok(())
+}
+
+/// Streams one blob into the store; published only after the reader and the writer both checked it.
+fn store_blob(
+    store: &Store,
+    digest: &Digest,
+    mut entry: BundleEntry<'_>,
+    emit: &impl Fn(ImportEvent),
+) -> Result<u64, ImportError> {
+    let size = entry.size();
+    let mut writer = store.blob_writer()?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // `finish` below re-reads and reports the precise reason (truncation, bad zstd frame);
+            // should it somehow succeed, the writer's own digest check refuses the partial copy.
+            Err(_) => break,
+        };
+        writer
+            .write_all(&buf[..n])
+            .map_err(|e| StoreError::io(store.tmp_dir(), e))?;
+        emit(ImportEvent::BlobProgress {
+            digest: digest.clone(),
+            written: writer.bytes_written(),
+        });
+    }
+    entry.finish()?;
+    writer.commit(digest, Some(size))?;
+    Ok(size)
+}
+
+fn touch(path: &Path) -> Result<(), StoreError> {
+    File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(SystemTime::now()))
+        .map_err(|e| StoreError::io(path, e))
+}
