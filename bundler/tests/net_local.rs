@@ -94,3 +94,31 @@ async fn files_and_packs_are_wrapped_checked_and_rebuilt() {
     );
     assert!(!r3.cache.path(&Digest::of_bytes(&iso)).exists());
 }
+
+#[tokio::test]
+async fn a_local_chart_is_rebuilt_by_fetch_to_the_locked_digest() {
+    let src = tempfile::tempdir().unwrap();
+    let dir = ferry_testkit::write_chart(src.path(), "hello", "0.1.0", "1.0", &["nginx:1.27"]);
+    let tgz = ferry_testkit::pack_chart(&dir, "hello", "0.1.0", src.path());
+    let req = ferry_bundler::net::ChartRequest {
+        name: "hello".into(),
+        repo: String::new(),
+        version: "0.1.0".into(),
+        provenance: provenance("charts (local)"),
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let r = resolver(cache.path(), true);
+    let resolved =
+        ferry_bundler::net::local_chart::resolve_local_chart(&r.cache, &req, &tgz).unwrap();
+    assert_eq!(resolved.artifact.repository, "charts/hello");
+
+    let cache2 = tempfile::tempdir().unwrap();
+    let r2 = resolver(cache2.path(), true);
+    let out = std::slice::from_ref(&resolved);
+    r2.fetch(out, &FetchOptions::default(), &no_progress)
+        .await
+        .unwrap();
+    for b in &resolved.blobs {
+        assert!(r2.cache.has(&b.digest, b.size), "{}", b.digest);
+    }
+}

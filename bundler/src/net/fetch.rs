@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use oci_client::Reference;
 
 use super::cache::{BlobCache, CacheError};
-use super::chart::{materialise_http_chart, ChartError};
+use super::chart::{chart_config, ChartError};
 use super::http::{HttpClient, HttpError};
 use super::registry::{parse_reference, RegistryClient, RegistryError};
 use super::resolved::{LockedBlob, ResolvedArtifact, Source};
@@ -38,6 +38,12 @@ pub enum FetchError {
         reference: String,
         path: String,
         source: std::io::Error,
+    },
+    #[error("{reference}: rebuilt manifest is {actual}, the lock says {expected}")]
+    Rebuilt {
+        reference: String,
+        expected: Digest,
+        actual: Digest,
     },
     #[error("{reference}: blob {digest} is still missing after fetching")]
     Missing { reference: String, digest: Digest },
@@ -291,21 +297,32 @@ async fn rewrap(
             reference: reference.clone(),
             digest: a.artifact.digest.clone(),
         })?;
-    match (&a.source, a.artifact.kind) {
-        (Source::Http { url }, ArtifactKind::Chart) => {
-            materialise_http_chart(http, cache, reference, url, Some(&layer.digest)).await?;
-        }
-        (source, kind) => {
-            if !cache.has(&layer.digest, layer.size) {
-                match source {
-                    Source::Http { url } => {
-                        http.download(cache, reference, url, Some(&layer.digest))
-                            .await?;
-                    }
-                    Source::Local { path } => copy_local(cache, reference, path, &layer.digest)?,
-                    Source::Registry { .. } => {}
-                }
+    // First the layer, from wherever the lock says it came from.
+    if !cache.has(&layer.digest, layer.size) {
+        match &a.source {
+            Source::Http { url } => {
+                http.download(cache, reference, url, Some(&layer.digest))
+                    .await?;
             }
+            Source::Local { path } => copy_local(cache, reference, path, &layer.digest)?,
+            Source::Registry { .. } => {}
+        }
+    }
+    // Then config and manifest, rebuilt the way resolution built them.
+    let rebuilt = match a.artifact.kind {
+        ArtifactKind::Chart => {
+            let config = chart_config(cache, reference, &layer.digest)?;
+            wrap(
+                cache,
+                reference,
+                media::HELM_CONFIG,
+                &config,
+                layer,
+                None,
+                None,
+            )?
+        }
+        kind => {
             let (artifact_type, title) = match kind {
                 ArtifactKind::Pack => (media::PACK_ARTIFACT, None),
                 _ => (
@@ -321,8 +338,15 @@ async fn rewrap(
                 layer,
                 Some(artifact_type),
                 title,
-            )?;
+            )?
         }
+    };
+    if rebuilt.manifest_digest != a.artifact.digest {
+        return Err(FetchError::Rebuilt {
+            reference: reference.clone(),
+            expected: a.artifact.digest.clone(),
+            actual: rebuilt.manifest_digest,
+        });
     }
     Ok(a.blobs.iter().map(|b| b.size).sum())
 }

@@ -248,6 +248,8 @@ impl RegistryClient {
     /// Tags of the repository `reference` names.
     pub async fn tags(&self, reference: &Reference) -> Result<Vec<String>, RegistryError> {
         let name = format!("{}/{}", reference.registry(), reference.repository());
+        let routed = self.route(reference);
+        let reference = &routed;
         let client = self.client(reference.registry());
         let auth = self.auth(reference.registry())?;
         let response = with_retries(|| async {
@@ -319,7 +321,12 @@ impl RegistryClient {
 impl RegistryClient {
     /// Where bytes for `reference` are actually fetched from (see [`RegistryOptions::mirrors`]).
     fn route(&self, reference: &Reference) -> Reference {
-        let Some((_, location)) = self.options.mirrors.iter().find(|(h, _)| h == reference.registry()) else {
+        let Some((_, location)) = self
+            .options
+            .mirrors
+            .iter()
+            .find(|(h, _)| h == reference.registry())
+        else {
             return reference.clone();
         };
         let (registry, prefix) = match location.split_once('/') {
@@ -328,7 +335,9 @@ impl RegistryClient {
         };
         let repository = format!("{prefix}{}", reference.repository());
         match (reference.tag(), reference.digest()) {
-            (Some(t), Some(d)) => Reference::with_tag_and_digest(registry, repository, t.into(), d.into()),
+            (Some(t), Some(d)) => {
+                Reference::with_tag_and_digest(registry, repository, t.into(), d.into())
+            }
             (None, Some(d)) => Reference::with_digest(registry, repository, d.into()),
             (Some(t), None) => Reference::with_tag(registry, repository, t.into()),
             (None, None) => Reference::with_tag(registry, repository, "latest".into()),
