@@ -90,14 +90,7 @@ pub async fn resolve_chart(
     let base = req.repo.trim_end_matches('/');
     let index_url = format!("{base}/index.yaml");
     let bytes = http.get_small(&index_url, MAX_INDEX_SIZE).await?;
-    let text = String::from_utf8(bytes).map_err(|_| ChartError::Index {
-        url: index_url.clone(),
-        message: "not UTF-8".into(),
-    })?;
-    let index: IndexFile = serde_saphyr::from_str(&text).map_err(|e| ChartError::Index {
-        url: index_url.clone(),
-        message: e.to_string(),
-    })?;
+    let index = parse_index(&index_url, bytes)?;
     let entries = index
         .entries
         .get(&req.name)
@@ -207,7 +200,11 @@ pub async fn materialise_http_chart(
 }
 
 /// `Chart.yaml` of a cached chart package, as the JSON Helm stores in the OCI config.
-pub(super) fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> Result<Vec<u8>, ChartError> {
+pub(super) fn chart_config(
+    cache: &BlobCache,
+    reference: &str,
+    tgz: &Digest,
+) -> Result<Vec<u8>, ChartError> {
     let err = |message: String| ChartError::ChartYaml {
         reference: reference.to_owned(),
         message,
@@ -231,6 +228,18 @@ pub(super) fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> 
         return serde_json::to_vec(&value).map_err(|e| err(e.to_string()));
     }
     Err(err("no <chart>/Chart.yaml entry".into()))
+}
+
+/// Parses a Helm repository `index.yaml` fetched from `url`.
+fn parse_index(url: &str, bytes: Vec<u8>) -> Result<IndexFile, ChartError> {
+    let text = String::from_utf8(bytes).map_err(|_| ChartError::Index {
+        url: url.to_owned(),
+        message: "not UTF-8".into(),
+    })?;
+    serde_saphyr::from_str(&text).map_err(|e| ChartError::Index {
+        url: url.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// The highest version matching `want` (exact version or semver range).
@@ -327,6 +336,22 @@ mod tests {
                 urls: vec![],
             })
             .collect()
+    }
+
+    #[rstest::rstest]
+    #[case::not_utf8(vec![0xff, 0xfe])]
+    #[case::not_yaml(b"entries: [unclosed".to_vec())]
+    #[case::entries_not_a_map(b"entries: 3".to_vec())]
+    #[case::version_missing(b"entries:\n  demo:\n  - urls: [x.tgz]\n".to_vec())]
+    #[case::urls_not_a_list(b"entries:\n  demo:\n  - version: 1.0.0\n    urls: 7\n".to_vec())]
+    fn hostile_indexes_are_refused_naming_the_url(#[case] bytes: Vec<u8>) {
+        let err = parse_index("http://repo/index.yaml", bytes)
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().starts_with("http://repo/index.yaml"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@ use super::oci::{Descriptor, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE};
 use super::retry::{with_retries, Transient};
 use crate::format::Digest;
 
+/// Time to establish a connection, and the longest silence tolerated mid-transfer.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("{reference}: not found in the registry")]
@@ -145,6 +149,9 @@ impl RegistryClient {
                 Client::new(ClientConfig {
                     protocol,
                     platform_resolver: None,
+                    // A dead peer must fail (and be retried), not hang a build.
+                    connect_timeout: Some(CONNECT_TIMEOUT),
+                    read_timeout: Some(READ_TIMEOUT),
                     ..Default::default()
                 })
             })
