@@ -218,3 +218,39 @@ async fn unreachable_registry_and_missing_tag_name_the_reference() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn docker_schema2_manifests_keep_their_media_type_and_bytes() {
+    let reg = Registry::start();
+    let mut layout = OciLayout::new();
+    let img = images::image(
+        &mut layout,
+        "legacy",
+        "linux/amd64",
+        &ImageOptions::default(),
+    );
+    layout.tag("legacy", &img.manifest);
+    reg.push_as_docker(&layout, "legacy", "old/app", "v1");
+
+    let cache = tempfile::tempdir().unwrap();
+    let r = resolver(cache.path(), false);
+    let out = r
+        .resolve(
+            &[image_request(format!("{}/old/app:v1", reg.host()), &[])],
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    let a = &out[0].artifact;
+    assert_eq!(
+        a.media_type,
+        ferry_bundler::format::layout::media::DOCKER_MANIFEST
+    );
+    assert_eq!(a.digest.to_string(), reg.skopeo_digest("old/app", "v1"));
+    r.fetch(&out, &Default::default(), &no_progress)
+        .await
+        .unwrap();
+    for b in &out[0].blobs {
+        assert!(r.cache.has(&b.digest, b.size), "{}", b.digest);
+    }
+}

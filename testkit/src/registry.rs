@@ -82,6 +82,23 @@ impl Registry {
         skopeo_copy(layout.path(), tag, &dest);
     }
 
+    /// Pushes converting to Docker schema 2 (`skopeo --format v2s2`): digests change, so read
+    /// them back with [`Registry::skopeo_digest`].
+    pub fn push_as_docker(&self, layout: &OciLayout, tag: &str, repo: &str, dest_tag: &str) {
+        let dest = format!("docker://{}/{repo}:{dest_tag}", self.host());
+        let out = Command::new("skopeo")
+            .args(["copy", "--format", "v2s2", "--dest-tls-verify=false", "-q"])
+            .arg(format!("oci:{}:{tag}", layout.path().display()))
+            .arg(&dest)
+            .output()
+            .expect("run skopeo copy");
+        assert!(
+            out.status.success(),
+            "skopeo copy --format v2s2 to {dest} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Tags and pushes a descriptor of `layout` in one go.
     pub fn push_desc(
         &self,
