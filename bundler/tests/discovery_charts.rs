@@ -207,3 +207,19 @@ fn subchart_conditions_values_overrides_and_global_registry() {
         ["mirror.local:5000/grafana/grafana:3.0.0", "mirror.local:5000/prometheus/node-exporter:v2.17.0"]
     );
 }
+
+#[test]
+fn images_inside_range_loops_over_values_maps_and_lists() {
+    let deployment = format!(
+        "{DEPLOYMENT_HEAD}{{{{- range $name, $c := .Values.components }}}}\n        - name: {{{{ $name }}}}\n          image: \"{{{{ $c.image.repository }}}}:{{{{ $c.image.tag }}}}\"\n{{{{- end }}}}\n{{{{- with .Values.extraContainers }}}}\n{{{{ toYaml . | indent 8 }}}}\n{{{{- end }}}}\n"
+    );
+    let found = discover(
+        &[
+            ("Chart.yaml", &chart_yaml("r", "1.0.0")),
+            ("values.yaml", "components:\n  api:\n    image:\n      repository: ghcr.io/r/api\n      tag: \"1\"\n  worker:\n    enabled: false\n    image:\n      repository: ghcr.io/r/worker\n      tag: \"1\"\nextraContainers:\n  - name: shell\n    image: busybox:1.36\n"),
+            ("templates/deployment.yaml", &deployment),
+        ],
+        &[],
+    );
+    assert_eq!(found.references(), ["docker.io/library/busybox:1.36", "ghcr.io/r/api:1"]);
+}

@@ -61,18 +61,19 @@ fn used_blocks(values: &Value, facts: &TemplateFacts) -> Vec<Block> {
 }
 
 /// Whether a reference to `r` reads block `p`: the block itself, a field of it, or a list
-/// containing it (templates `toYaml`/`range` over lists of containers).
-fn references(r: &str, p: &str) -> bool {
-    if r == p || r.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')) {
-        return true;
+/// containing it (templates `toYaml`/`range` over lists of containers). `*` (a range element)
+/// matches any segment.
+pub(crate) fn references(r: &str, p: &str) -> bool {
+    if r.is_empty() {
+        return false;
     }
-    match p.strip_prefix(r) {
-        Some(rest) if rest.starts_with('.') || r.is_empty() => {
-            let rest = rest.trim_start_matches('.');
-            !r.is_empty() && rest.split('.').any(|seg| seg.parse::<usize>().is_ok())
-        }
-        _ => false,
+    let rs: Vec<&str> = r.split('.').collect();
+    let ps: Vec<&str> = p.split('.').collect();
+    let prefix_matches = rs.iter().zip(&ps).all(|(a, b)| a == b || *a == "*" || *b == "*");
+    if !prefix_matches {
+        return false;
     }
+    rs.len() >= ps.len() || ps[rs.len()..].iter().any(|seg| seg.parse::<usize>().is_ok())
 }
 
 /// The tag a block without one renders with: the chart's appVersion, `v`-prefixed when the

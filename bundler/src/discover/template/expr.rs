@@ -234,6 +234,7 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
             .map_or(Val::Unknown, |s| Val::Known(Value::String(s)));
     }
     match values_path(word, ctx) {
+        Some(path) if path.split('.').any(|seg| seg == "*") => Val::Unknown,
         Some(path) => Val::Known(lookup(ctx.values, &path).cloned().unwrap_or(Value::Null)),
         None => Val::Unknown,
     }

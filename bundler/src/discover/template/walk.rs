@@ -223,26 +223,42 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
             pushed_scope: false,
         };
     }
-    // `range $i, $v := X` and `with $v := X`: evaluate X, forget the variables.
-    let cond = match cond.iter().position(|t| matches!(t, Token::Word(w) if w == ":=")) {
-        Some(p) => {
-            for t in &cond[..p] {
-                if let Token::Word(v) = t {
-                    ctx.vars.remove(v.trim_start_matches('$'));
-                }
-            }
-            &cond[p + 1..]
-        }
-        None => cond,
+    // `range $i, $v := X` / `with $v := X`: the variables are bound after X is known.
+    let (bound, cond): (Vec<String>, &[Token]) = match cond.iter().position(|t| matches!(t, Token::Word(w) if w == ":=")) {
+        Some(p) => (
+            cond[..p]
+                .iter()
+                .filter_map(|t| match t {
+                    Token::Word(v) => Some(v.trim_start_matches('$').to_owned()),
+                    _ => None,
+                })
+                .collect(),
+            &cond[p + 1..],
+        ),
+        None => (Vec::new(), cond),
     };
     let truth = eval(cond, ctx).truth();
+    let subject = match cond {
+        [Token::Word(w)] => values_path(w, ctx),
+        _ => None,
+    };
+    // Range elements are addressed as `<list-or-map>.*` so references inside the loop still
+    // point into values; `*` matches any key or index.
+    let element = match kind {
+        Kind::Range => subject.as_ref().map(|p| if p.is_empty() { "*".to_owned() } else { format!("{p}.*") }),
+        _ => subject.clone(),
+    };
+    for var in &bound {
+        ctx.vars.remove(var);
+    }
+    if let Some(value_var) = bound.last() {
+        if let Some(path) = &element {
+            ctx.vars.insert(value_var.clone(), path.clone());
+        }
+    }
     let pushed_scope = kind != Kind::If;
     if pushed_scope {
-        let scope = match (kind, cond) {
-            (Kind::With, [Token::Word(w)]) => values_path(w, ctx),
-            _ => None,
-        };
-        ctx.scopes.push(scope);
+        ctx.scopes.push(element);
     }
     Frame {
         active: truth != Some(false),
