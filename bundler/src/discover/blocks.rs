@@ -49,7 +49,10 @@ fn visit(node: &Value, path: &str, key: Option<&str>, found: &mut Vec<Block>) {
         }
         Value::String(s) => {
             let image_key = key.is_some_and(is_image_key);
-            if image_key && !s.trim().is_empty() && (s.contains("{{") || normalize_reference(s).is_ok()) {
+            if image_key
+                && !s.trim().is_empty()
+                && (s.contains("{{") || normalize_reference(s).is_ok())
+            {
                 found.push(Block::Scalar(path.to_owned()));
             }
         }
@@ -58,15 +61,20 @@ fn visit(node: &Value, path: &str, key: Option<&str>, found: &mut Vec<Block>) {
 }
 
 fn non_empty_str(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(scalar_string).filter(|s| !s.trim().is_empty())
+    map.get(key)
+        .and_then(scalar_string)
+        .filter(|s| !s.trim().is_empty())
 }
 
 fn is_map_block(map: &Map<String, Value>, key: Option<&str>) -> bool {
     let non_empty = |k: &str| matches!(map.get(k), Some(Value::String(s)) if !s.trim().is_empty());
-    let has_version_parts = map.contains_key("registry") || map.contains_key("tag") || map.contains_key("digest");
+    let has_version_parts =
+        map.contains_key("registry") || map.contains_key("tag") || map.contains_key("digest");
     // `image: {name: ..., tag: ...}` only under an image-ish key: `name` alone means many things.
     let image_key = key.is_some_and(is_image_key);
-    non_empty("repository") || (non_empty("image") && has_version_parts) || (image_key && non_empty("name") && has_version_parts)
+    non_empty("repository")
+        || (non_empty("image") && has_version_parts)
+        || (image_key && non_empty("name") && has_version_parts)
 }
 
 fn is_image_key(key: &str) -> bool {
@@ -75,7 +83,11 @@ fn is_image_key(key: &str) -> bool {
 
 /// True when the block or an enclosing subtree has `enabled: false`.
 pub(crate) fn disabled(values: &Value, path: &str) -> bool {
-    let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('.').collect() };
+    let segments: Vec<&str> = if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('.').collect()
+    };
     (0..=segments.len()).any(|n| {
         let prefix = segments[..n].join(".");
         matches!(lookup(values, &prefix), Some(Value::Object(m)) if m.get("enabled").is_some_and(|e| !truthy(e)))
@@ -83,28 +95,43 @@ pub(crate) fn disabled(values: &Value, path: &str) -> bool {
 }
 
 /// Renders a block to a normalised reference. `default_tag` is used when the block has no tag.
-pub(crate) fn render(values: &Value, block: &Block, global_registry: Option<&str>, default_tag: &str) -> Result<String, String> {
+pub(crate) fn render(
+    values: &Value,
+    block: &Block,
+    global_registry: Option<&str>,
+    default_tag: &str,
+) -> Result<String, String> {
     let node = lookup(values, block.path()).ok_or("block vanished")?;
     let raw = match (block, node) {
         (Block::Scalar(path), Value::String(s)) => with_sibling_tag(values, path, s.trim()),
         (Block::Map(_), Value::Object(map)) => render_map(map, global_registry, default_tag)?,
         _ => return Err("unexpected value shape".into()),
     };
-    let raw = if raw.contains("{{") { substitute(values, &raw) } else { raw };
+    let raw = if raw.contains("{{") {
+        substitute(values, &raw)
+    } else {
+        raw
+    };
     normalize_reference(&raw).map_err(|e| e.to_string())
 }
 
 /// `image: repo` with a sibling `imageTag: 1.2` (or `tag:`) renders as `repo:1.2`.
 fn with_sibling_tag(values: &Value, path: &str, image: &str) -> String {
-    let has_tag = image.contains('@') || image.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    let has_tag = image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'));
     if has_tag {
         return image.to_owned();
     }
     let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
     let siblings = [format!("{key}Tag"), format!("{key}_tag"), "tag".to_owned()];
-    let tag = siblings
-        .iter()
-        .find_map(|k| lookup(values, &join_path(parent, k)).and_then(scalar_string).filter(|t| !t.trim().is_empty()));
+    let tag = siblings.iter().find_map(|k| {
+        lookup(values, &join_path(parent, k))
+            .and_then(scalar_string)
+            .filter(|t| !t.trim().is_empty())
+    });
     match tag {
         Some(tag) => format!("{image}:{tag}"),
         None => image.to_owned(),
@@ -117,7 +144,9 @@ fn substitute(values: &Value, raw: &str) -> String {
     let mut out = String::new();
     let mut rest = raw;
     while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}").map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find("}}").map(|c| open + c) else {
+            break;
+        };
         out.push_str(&rest[..open]);
         let expr = rest[open + 2..close].trim_matches(|c: char| c == '-' || c.is_whitespace());
         let resolved = expr
@@ -135,7 +164,11 @@ fn substitute(values: &Value, raw: &str) -> String {
     out
 }
 
-fn render_map(map: &Map<String, Value>, global_registry: Option<&str>, default_tag: &str) -> Result<String, String> {
+fn render_map(
+    map: &Map<String, Value>,
+    global_registry: Option<&str>,
+    default_tag: &str,
+) -> Result<String, String> {
     let repository = non_empty_str(map, "repository")
         .or_else(|| non_empty_str(map, "image"))
         .or_else(|| non_empty_str(map, "name"))
@@ -150,7 +183,11 @@ fn render_map(map: &Map<String, Value>, global_registry: Option<&str>, default_t
         }
         _ => repository.clone(),
     };
-    let repo_has_tag = repository.rsplit('/').next().is_some_and(|last| last.contains(':')) || repository.contains('@');
+    let repo_has_tag = repository
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'))
+        || repository.contains('@');
     let tag = non_empty_str(map, "tag").or_else(|| non_empty_str(map, "version"));
     // A tag already carrying a digest (`v1@sha256:...`) is printed as is.
     match tag {
@@ -165,7 +202,13 @@ fn render_map(map: &Map<String, Value>, global_registry: Option<&str>, default_t
         None => {}
     }
     let digest = non_empty_str(map, "digest").or_else(|| {
-        non_empty_str(map, "sha").map(|s| if s.contains(':') { s } else { format!("sha256:{s}") })
+        non_empty_str(map, "sha").map(|s| {
+            if s.contains(':') {
+                s
+            } else {
+                format!("sha256:{s}")
+            }
+        })
     });
     if let Some(digest) = digest {
         if !out.contains('@') {
@@ -192,7 +235,10 @@ mod tests {
     fn value_shapes_render(#[case] values: Value, #[case] expected: &str) {
         let blocks = find_blocks(&values);
         assert_eq!(blocks.len(), 1, "{blocks:?}");
-        assert_eq!(render(&values, &blocks[0], None, "9.9.9").as_deref(), Ok(expected));
+        assert_eq!(
+            render(&values, &blocks[0], None, "9.9.9").as_deref(),
+            Ok(expected)
+        );
     }
 
     #[rstest]
@@ -202,7 +248,10 @@ mod tests {
     #[case::grafana_sha(json!({"image": {"registry": "docker.io", "repository": "grafana/grafana", "tag": "12.1.1", "sha": "b".repeat(64)}}), &format!("docker.io/grafana/grafana:12.1.1@sha256:{}", "b".repeat(64)))]
     fn less_common_shapes_render(#[case] values: Value, #[case] expected: &str) {
         let blocks = find_blocks(&values);
-        let block = blocks.iter().find(|b| b.path() == "image").expect("image block");
+        let block = blocks
+            .iter()
+            .find(|b| b.path() == "image")
+            .expect("image block");
         assert_eq!(render(&values, block, None, "").as_deref(), Ok(expected));
     }
 
@@ -210,7 +259,10 @@ mod tests {
     fn global_registry_overrides_block_registry() {
         let values = json!({"image": {"registry": "quay.io", "repository": "a/b", "tag": "1"}});
         let blocks = find_blocks(&values);
-        assert_eq!(render(&values, &blocks[0], Some("mirror.local:5000"), "").as_deref(), Ok("mirror.local:5000/a/b:1"));
+        assert_eq!(
+            render(&values, &blocks[0], Some("mirror.local:5000"), "").as_deref(),
+            Ok("mirror.local:5000/a/b:1")
+        );
     }
 
     #[test]

@@ -94,7 +94,9 @@ fn valid_host(host: &str) -> bool {
         return false;
     }
     if name.starts_with('[') && name.ends_with(']') {
-        return name[1..name.len() - 1].chars().all(|c| c.is_ascii_hexdigit() || c == ':');
+        return name[1..name.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':');
     }
     !name.is_empty()
         && name.split('.').all(|label| {
@@ -137,7 +139,8 @@ fn check_digest(digest: &str) -> Result<(), ()> {
         "sha512" => 128,
         _ => return Err(()),
     };
-    let hex_ok = hex.len() == expected_len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+    let hex_ok =
+        hex.len() == expected_len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
     if hex_ok {
         Ok(())
     } else {
@@ -185,7 +188,9 @@ mod tests {
     #[case::bad_tag("nginx:-x")]
     #[case::long_tag(&format!("nginx:{}", "a".repeat(129)))]
     #[case::short_digest("nginx@sha256:abc")]
-    #[case::upper_digest("nginx@sha256:D56F135B6462CFC476447CFE564B83A45E8BB7DA2774963B00D12161112270B7")]
+    #[case::upper_digest(
+        "nginx@sha256:D56F135B6462CFC476447CFE564B83A45E8BB7DA2774963B00D12161112270B7"
+    )]
     #[case::unknown_algorithm("nginx@md5:d41d8cd98f00b204e9800998ecf8427e")]
     #[case::double_slash("a//b:1")]
     #[case::trailing_separator("a/b-:1")]

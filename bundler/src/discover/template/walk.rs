@@ -22,7 +22,12 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(values: &'a Value, chart_name: &'a str, chart_version: &'a str, app_version: &'a str) -> Self {
+    pub fn new(
+        values: &'a Value,
+        chart_name: &'a str,
+        chart_version: &'a str,
+        app_version: &'a str,
+    ) -> Self {
         Context {
             values,
             chart_name,
@@ -118,7 +123,9 @@ fn matching_end(pieces: &[Piece], open: usize) -> usize {
 }
 
 fn first_word(body: &str) -> &str {
-    body.split(|c: char| c.is_whitespace() || c == '(').next().unwrap_or_default()
+    body.split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or_default()
 }
 
 /// Walks `pieces` (a whole file or a define body) and reports what is live.
@@ -131,7 +138,11 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
             Piece::Text { text, line } => {
                 if live {
                     for (offset, chunk) in text.split('\n').enumerate() {
-                        out.lines.entry(line + offset).or_default().text.push_str(chunk);
+                        out.lines
+                            .entry(line + offset)
+                            .or_default()
+                            .text
+                            .push_str(chunk);
                     }
                 }
             }
@@ -155,7 +166,13 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
 }
 
 /// Applies `if`/`else`/`with`/`range`/`define`/`end`; returns whether the action was one.
-fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: &mut Context, live: bool) -> bool {
+fn control_action(
+    keyword: &str,
+    tokens: &[Token],
+    stack: &mut Vec<Frame>,
+    ctx: &mut Context,
+    live: bool,
+) -> bool {
     match keyword {
         "if" | "with" | "range" => {
             let kind = match keyword {
@@ -176,7 +193,8 @@ fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: 
             true
         }
         "else" => {
-            let parent_live = !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
+            let parent_live =
+                !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
             if let Some(frame) = stack.last_mut() {
                 if frame.pushed_scope {
                     ctx.scopes.pop();
@@ -186,7 +204,8 @@ fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: 
                 match tokens.get(1) {
                     Some(Token::Word(w)) if w == "if" || w == "with" => {
                         let kind = if w == "if" { Kind::If } else { Kind::With };
-                        let branch = open_branch(kind, &tokens[2..], ctx, parent_live && prev != Some(true));
+                        let branch =
+                            open_branch(kind, &tokens[2..], ctx, parent_live && prev != Some(true));
                         frame.active = prev != Some(true) && branch.active;
                         frame.pushed_scope = branch.pushed_scope;
                         frame.taken = match (prev, branch.taken) {
@@ -224,7 +243,10 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
         };
     }
     // `range $i, $v := X` / `with $v := X`: the variables are bound after X is known.
-    let (bound, cond): (Vec<String>, &[Token]) = match cond.iter().position(|t| matches!(t, Token::Word(w) if w == ":=")) {
+    let (bound, cond): (Vec<String>, &[Token]) = match cond
+        .iter()
+        .position(|t| matches!(t, Token::Word(w) if w == ":="))
+    {
         Some(p) => (
             cond[..p]
                 .iter()
@@ -245,7 +267,13 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
     // Range elements are addressed as `<list-or-map>.*` so references inside the loop still
     // point into values; `*` matches any key or index.
     let element = match kind {
-        Kind::Range => subject.as_ref().map(|p| if p.is_empty() { "*".to_owned() } else { format!("{p}.*") }),
+        Kind::Range => subject.as_ref().map(|p| {
+            if p.is_empty() {
+                "*".to_owned()
+            } else {
+                format!("{p}.*")
+            }
+        }),
         _ => subject.clone(),
     };
     for var in &bound {
@@ -312,7 +340,11 @@ mod tests {
         let pieces = lex(src);
         let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0");
         let out = walk(&pieces, &mut ctx);
-        out.lines.values().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n")
+        out.lines
+            .values()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
