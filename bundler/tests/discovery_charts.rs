@@ -280,3 +280,31 @@ fn images_inside_range_loops_over_values_maps_and_lists() {
         ["docker.io/library/busybox:1.36", "ghcr.io/r/api:1"]
     );
 }
+
+fn corpus(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/charts").join(name)
+}
+
+#[test]
+fn corpus_origins_are_human_readable() {
+    // metallb: the frr-k8s .tgz subchart is opened (its condition is read) but disabled.
+    let metallb = discover_chart(&corpus("metallb-0.14.9"), &[]).expect("metallb");
+    insta::assert_yaml_snapshot!("metallb", metallb);
+    let kps = discover_chart(&corpus("kube-prometheus-stack-77.5.0"), &[]).expect("kube-prometheus-stack");
+    let summary: Vec<String> = kps.images.iter().map(|i| format!("{} <- {}", i.reference, i.origins.join(" | "))).collect();
+    insta::assert_yaml_snapshot!("kube-prometheus-stack", summary);
+}
+
+#[test]
+fn corpus_chart_as_tgz_matches_the_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgz = dir.path().join("podinfo-6.4.0.tgz");
+    let file = std::fs::File::create(&tgz).expect("create");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    builder.append_dir_all("podinfo", corpus("podinfo-6.4.0")).expect("append");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+    let from_tgz = discover_chart(&tgz, &[]).expect("tgz");
+    let from_dir = discover_chart(&corpus("podinfo-6.4.0"), &[]).expect("dir");
+    assert_eq!(from_tgz.references(), ["ghcr.io/stefanprodan/podinfo:6.4.0"]);
+    assert_eq!(from_tgz.references(), from_dir.references());
+}

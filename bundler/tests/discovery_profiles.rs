@@ -256,6 +256,12 @@ fn chart_versions_accept_exact_and_ranges(#[case] version: &str) {
 }
 
 #[test]
+fn numeric_versions_are_read_as_strings() {
+    let profile = parse(&format!("{}      - images: [nginx:1.27]\n", HEAD.replace("version: 1.0.0", "version: 2"))).expect("valid");
+    assert_eq!(profile.version, "2");
+}
+
+#[test]
 fn relative_paths_resolve_against_the_profile_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sub = dir.path().join("site");

@@ -72,10 +72,6 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         if !renders {
             continue;
         }
-        if is_test_hook(&text) {
-            facts.test_hooks.push(path.to_owned());
-            continue;
-        }
         renderable.push(Unit {
             file: path.to_owned(),
             pieces,
@@ -87,6 +83,10 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
     let mut queue: VecDeque<String> = VecDeque::new();
     for unit in &renderable {
         let out = walk(&unit.pieces, &mut new_ctx());
+        if is_test_hook(&out) {
+            facts.test_hooks.push(unit.file.clone());
+            continue;
+        }
         queue.extend(out.includes.iter().cloned());
         let v = prefixes_v(&unit.pieces);
         outputs.push((unit.file.clone(), unit.file.clone(), out, v));
@@ -147,12 +147,14 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
     facts
 }
 
-/// Helm test hooks are rendered by `helm template` but never installed.
-fn is_test_hook(text: &str) -> bool {
-    text.lines().any(|line| {
-        let line = line.trim().replace(['"', '\''], "");
+/// Helm test hooks are rendered by `helm template` but never installed. The annotation is read
+/// from the rendered line, so `helm.sh/hook: {{ .Values.hookType | default "test" }}` counts.
+fn is_test_hook(out: &WalkOutput) -> bool {
+    out.lines.values().any(|info| {
+        let line = info.rendered.trim().replace(['"', '\''], "");
+        // Only when every listed hook is a test hook: `post-install,test` still runs on install.
         line.strip_prefix("helm.sh/hook:")
-            .is_some_and(|v| v.split(',').any(|h| h.trim().starts_with("test")))
+            .is_some_and(|v| v.split(',').all(|h| h.trim().starts_with("test")))
     })
 }
 

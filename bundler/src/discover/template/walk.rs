@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token};
+use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token, Val};
+use crate::discover::values::scalar_string;
 use super::lex::Piece;
 
 /// Placeholder written into line text where an action renders.
@@ -57,6 +58,8 @@ impl<'a> Context<'a> {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LineInfo {
     pub text: String,
+    /// Like `text`, but actions that evaluate to a known scalar are printed with its value.
+    pub rendered: String,
     pub refs: Vec<String>,
     pub includes: Vec<String>,
 }
@@ -138,11 +141,9 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
             Piece::Text { text, line } => {
                 if live {
                     for (offset, chunk) in text.split('\n').enumerate() {
-                        out.lines
-                            .entry(line + offset)
-                            .or_default()
-                            .text
-                            .push_str(chunk);
+                        let info = out.lines.entry(line + offset).or_default();
+                        info.text.push_str(chunk);
+                        info.rendered.push_str(chunk);
                     }
                 }
             }
@@ -301,6 +302,13 @@ fn record(tokens: &[Token], line: usize, ctx: &Context, out: &mut WalkOutput, pr
     let info = out.lines.entry(line).or_default();
     if prints {
         info.text.push(ACTION_MARK);
+        match eval(tokens, ctx) {
+            Val::Known(value) => match scalar_string(&value) {
+                Some(s) => info.rendered.push_str(&s),
+                None => info.rendered.push(ACTION_MARK),
+            },
+            Val::Unknown => info.rendered.push(ACTION_MARK),
+        }
     }
     info.refs.extend(refs.iter().cloned());
     info.includes.extend(includes.iter().cloned());
