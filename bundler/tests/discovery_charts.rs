@@ -308,3 +308,14 @@ fn corpus_chart_as_tgz_matches_the_directory() {
     assert_eq!(from_tgz.references(), ["ghcr.io/stefanprodan/podinfo:6.4.0"]);
     assert_eq!(from_tgz.references(), from_dir.references());
 }
+
+#[test]
+fn enabled_dependency_that_is_not_vendored_is_a_warning() {
+    let chart = format!(
+        "{}dependencies:\n  - name: redis\n    version: 18.x\n    condition: redis.enabled\n  - name: postgresql\n    version: 13.x\n    condition: postgresql.enabled\n",
+        chart_yaml("app", "1.0.0")
+    );
+    let found = discover(&[("Chart.yaml", &chart), ("values.yaml", "redis:\n  enabled: true\npostgresql:\n  enabled: false\n")], &[]);
+    assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
+    assert!(found.warnings[0].message.contains("redis"), "{}", found.warnings[0]);
+}

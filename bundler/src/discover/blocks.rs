@@ -210,6 +210,8 @@ fn render_map(
             }
         })
     });
+    // Cilium-style `useDigest: false` keeps the digest in values but does not print it.
+    let digest = digest.filter(|_| map.get("useDigest").is_none_or(truthy));
     if let Some(digest) = digest {
         if !out.contains('@') {
             out.push('@');

@@ -194,7 +194,24 @@ fn discover_subcharts(
     depth: usize,
 ) -> Result<(), DiscoverError> {
     let mut seen_names: Vec<String> = Vec::new();
-    for (location, sub_files) in subchart_file_sets(files)? {
+    let sets = subchart_file_sets(files)?;
+    let mut present: Vec<String> = Vec::new();
+    for (_, sub_files) in &sets {
+        present.push(ChartMeta::read(sub_files)?.name);
+    }
+    // An enabled dependency that is not vendored cannot be read: say so rather than drop it.
+    for dependency in &meta.dependencies {
+        if !present.contains(&dependency.name) && dependency.enabled(values) {
+            out.warn(
+                format!("{}: Chart.yaml dependencies", meta.label()),
+                format!(
+                    "enabled dependency {} is not vendored under charts/; its images are unknown",
+                    dependency.name
+                ),
+            );
+        }
+    }
+    for (location, sub_files) in sets {
         if depth >= MAX_DEPTH {
             out.warn(location, "subcharts nested too deeply; not followed");
             continue;

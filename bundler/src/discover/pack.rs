@@ -77,17 +77,20 @@ fn charts(
             .collect(),
         _ => Vec::new(),
     };
-    for path in files.paths() {
-        let parts: Vec<&str> = path.split('/').collect();
-        let candidate = match parts.as_slice() {
-            ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => {
-                path.to_owned()
+    // pack.json's list is authoritative when present; otherwise every chart under charts/.
+    if candidates.is_empty() {
+        for path in files.paths() {
+            let parts: Vec<&str> = path.split('/').collect();
+            let candidate = match parts.as_slice() {
+                ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => {
+                    path.to_owned()
+                }
+                ["charts", dir, "Chart.yaml"] => format!("charts/{dir}"),
+                _ => continue,
+            };
+            if !candidates.contains(&candidate) {
+                candidates.push(candidate);
             }
-            ["charts", dir, "Chart.yaml"] => format!("charts/{dir}"),
-            _ => continue,
-        };
-        if !candidates.contains(&candidate) {
-            candidates.push(candidate);
         }
     }
     // A chart shipped both packed and unpacked is one chart.
@@ -128,12 +131,35 @@ fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Col
             .collect(),
         _ => Vec::new(),
     };
-    for path in files.paths() {
-        let is_manifest =
-            path.starts_with("manifests/") && (path.ends_with(".yaml") || path.ends_with(".yml"));
-        if is_manifest && !paths.iter().any(|p| p == path) {
-            paths.push(path.to_owned());
-        }
+    let is_manifest = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml");
+    // kubeManifests is authoritative when present (entries may name directories); otherwise
+    // every YAML file under manifests/.
+    if paths.is_empty() {
+        paths = files
+            .paths()
+            .filter(|p| p.starts_with("manifests/") && is_manifest(p))
+            .map(str::to_owned)
+            .collect();
+    } else {
+        paths = paths
+            .into_iter()
+            .flat_map(|entry| {
+                if files.get(&entry).is_some() {
+                    return vec![entry];
+                }
+                let prefix = format!("{}/", entry.trim_end_matches('/'));
+                let inside: Vec<String> = files
+                    .paths()
+                    .filter(|p| p.starts_with(&prefix) && is_manifest(p))
+                    .map(str::to_owned)
+                    .collect();
+                if inside.is_empty() {
+                    vec![entry]
+                } else {
+                    inside
+                }
+            })
+            .collect();
     }
     for path in paths {
         match files.get_str(&path) {
