@@ -30,11 +30,16 @@ const DEPLOYMENT_HEAD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\
 #[test]
 fn printf_v_app_version_in_a_helper_prefixes_the_default_tag() {
     let helpers = "{{- define \"c.image\" -}}\n{{- printf \"%s:%s\" .Values.image.repository (default (printf \"v%s\" .Chart.AppVersion) .Values.image.tag) }}\n{{- end }}\n";
-    let deployment = format!("{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ include \"c.image\" . }}}}\n");
+    let deployment = format!(
+        "{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ include \"c.image\" . }}}}\n"
+    );
     let found = discover(
         &[
             ("Chart.yaml", &chart_yaml("c", "0.8.0")),
-            ("values.yaml", "image:\n  repository: registry.k8s.io/c/c\n  tag: \"\"\n"),
+            (
+                "values.yaml",
+                "image:\n  repository: registry.k8s.io/c/c\n  tag: \"\"\n",
+            ),
             ("templates/_helpers.tpl", helpers),
             ("templates/deployment.yaml", &deployment),
         ],
@@ -72,13 +77,26 @@ fn disabled_blocks_and_false_branches_contribute_nothing() {
         ("templates/deployment.yaml", deployment),
     ];
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
-    assert_eq!(discover(&borrowed, &[]).references(), ["ghcr.io/a/main:1.0.0"]);
+    assert_eq!(
+        discover(&borrowed, &[]).references(),
+        ["ghcr.io/a/main:1.0.0"]
+    );
 
     // Overrides switch the optional parts on; later layers win.
-    let on = discover(&borrowed, &[json!({"redis": {"enabled": true}}), json!({"persistence": {"enabled": true}, "image": {"tag": "2.0.0"}})]);
+    let on = discover(
+        &borrowed,
+        &[
+            json!({"redis": {"enabled": true}}),
+            json!({"persistence": {"enabled": true}, "image": {"tag": "2.0.0"}}),
+        ],
+    );
     assert_eq!(
         on.references(),
-        ["docker.io/library/busybox:1.36", "docker.io/library/redis:7.0.7", "ghcr.io/a/main:2.0.0"]
+        [
+            "docker.io/library/busybox:1.36",
+            "docker.io/library/redis:7.0.7",
+            "ghcr.io/a/main:2.0.0"
+        ]
     );
 }
 
@@ -95,7 +113,10 @@ fn helm_test_hooks_are_excluded_and_install_hooks_included() {
         ],
         &[],
     );
-    assert_eq!(found.references(), ["registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.4"]);
+    assert_eq!(
+        found.references(),
+        ["registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.4"]
+    );
 }
 
 #[test]
@@ -125,9 +146,15 @@ fn literal_template_images_args_env_and_cr_spec_image() {
 
 #[test]
 fn unresolvable_templated_image_is_a_warning_naming_file_and_line() {
-    let deployment = format!("{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ .Release.Name }}}}/app:1\n");
+    let deployment = format!(
+        "{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ .Release.Name }}}}/app:1\n"
+    );
     let found = discover(
-        &[("Chart.yaml", &chart_yaml("w", "1.0.0")), ("values.yaml", ""), ("templates/deployment.yaml", &deployment)],
+        &[
+            ("Chart.yaml", &chart_yaml("w", "1.0.0")),
+            ("values.yaml", ""),
+            ("templates/deployment.yaml", &deployment),
+        ],
         &[],
     );
     assert!(found.images.is_empty());
@@ -141,12 +168,18 @@ fn annotations_list_images() {
         chart_yaml("a", "1")
     );
     let found = discover(&[("Chart.yaml", &chart), ("values.yaml", "")], &[]);
-    assert_eq!(found.references(), ["docker.io/library/nginx:1.27", "ghcr.io/a/app:v1"]);
+    assert_eq!(
+        found.references(),
+        ["docker.io/library/nginx:1.27", "ghcr.io/a/app:v1"]
+    );
 }
 
 /// A subchart as a nested .tgz in the `helm package` layout.
 fn sub_tgz(name: &str, values: &str, template: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
     for (path, text) in [
         ("Chart.yaml", chart_yaml(name, "2.17.0")),
         ("values.yaml", values.to_owned()),
@@ -173,7 +206,9 @@ fn subchart_conditions_values_overrides_and_global_registry() {
         "{}dependencies:\n  - name: ksm\n    version: 1.0.0\n    condition: kubeStateMetrics.enabled\n  - name: exporter\n    version: 1.0.0\n    condition: exporter.enabled\n  - name: web\n    alias: frontend\n    version: 1.0.0\n    condition: frontend.enabled\n",
         chart_yaml("parent", "1.0.0")
     );
-    let sub_template = format!("{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ include \"SUB.image\" . }}}}\n");
+    let sub_template = format!(
+        "{DEPLOYMENT_HEAD}        - name: a\n          image: {{{{ include \"SUB.image\" . }}}}\n"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     write_files(
         dir.path(),
@@ -186,14 +221,30 @@ fn subchart_conditions_values_overrides_and_global_registry() {
         ],
     );
     let ksm_values = "image:\n  registry: registry.k8s.io\n  repository: kube-state-metrics/kube-state-metrics\n  tag: \"\"\n";
-    std::fs::write(dir.path().join("charts/ksm-1.0.0.tgz"), sub_tgz("ksm", ksm_values, &sub_template.replace("SUB", "ksm"))).expect("write tgz");
-    let exporter_values = "image:\n  registry: quay.io\n  repository: prometheus/node-exporter\n  tag: \"\"\n";
-    std::fs::write(dir.path().join("charts/exporter-1.0.0.tgz"), sub_tgz("exporter", exporter_values, &sub_template.replace("SUB", "exporter"))).expect("write tgz");
+    std::fs::write(
+        dir.path().join("charts/ksm-1.0.0.tgz"),
+        sub_tgz("ksm", ksm_values, &sub_template.replace("SUB", "ksm")),
+    )
+    .expect("write tgz");
+    let exporter_values =
+        "image:\n  registry: quay.io\n  repository: prometheus/node-exporter\n  tag: \"\"\n";
+    std::fs::write(
+        dir.path().join("charts/exporter-1.0.0.tgz"),
+        sub_tgz(
+            "exporter",
+            exporter_values,
+            &sub_template.replace("SUB", "exporter"),
+        ),
+    )
+    .expect("write tgz");
 
     let found = discover_chart(dir.path(), &[]).expect("readable");
     assert_eq!(
         found.references(),
-        ["docker.io/grafana/grafana:3.0.0", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v9.9.9"]
+        [
+            "docker.io/grafana/grafana:3.0.0",
+            "registry.k8s.io/kube-state-metrics/kube-state-metrics:v9.9.9"
+        ]
     );
 
     // The disabled subchart's condition flips; global.imageRegistry flows into every subchart.
@@ -204,6 +255,67 @@ fn subchart_conditions_values_overrides_and_global_registry() {
     .expect("readable");
     assert_eq!(
         flipped.references(),
-        ["mirror.local:5000/grafana/grafana:3.0.0", "mirror.local:5000/prometheus/node-exporter:v2.17.0"]
+        [
+            "mirror.local:5000/grafana/grafana:3.0.0",
+            "mirror.local:5000/prometheus/node-exporter:v2.17.0"
+        ]
     );
+}
+
+#[test]
+fn images_inside_range_loops_over_values_maps_and_lists() {
+    let deployment = format!(
+        "{DEPLOYMENT_HEAD}{{{{- range $name, $c := .Values.components }}}}\n        - name: {{{{ $name }}}}\n          image: \"{{{{ $c.image.repository }}}}:{{{{ $c.image.tag }}}}\"\n{{{{- end }}}}\n{{{{- with .Values.extraContainers }}}}\n{{{{ toYaml . | indent 8 }}}}\n{{{{- end }}}}\n"
+    );
+    let found = discover(
+        &[
+            ("Chart.yaml", &chart_yaml("r", "1.0.0")),
+            ("values.yaml", "components:\n  api:\n    image:\n      repository: ghcr.io/r/api\n      tag: \"1\"\n  worker:\n    enabled: false\n    image:\n      repository: ghcr.io/r/worker\n      tag: \"1\"\nextraContainers:\n  - name: shell\n    image: busybox:1.36\n"),
+            ("templates/deployment.yaml", &deployment),
+        ],
+        &[],
+    );
+    assert_eq!(
+        found.references(),
+        ["docker.io/library/busybox:1.36", "ghcr.io/r/api:1"]
+    );
+}
+
+fn corpus(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/charts").join(name)
+}
+
+#[test]
+fn corpus_origins_are_human_readable() {
+    // metallb: the frr-k8s .tgz subchart is opened (its condition is read) but disabled.
+    let metallb = discover_chart(&corpus("metallb-0.14.9"), &[]).expect("metallb");
+    insta::assert_yaml_snapshot!("metallb", metallb);
+    let kps = discover_chart(&corpus("kube-prometheus-stack-77.5.0"), &[]).expect("kube-prometheus-stack");
+    let summary: Vec<String> = kps.images.iter().map(|i| format!("{} <- {}", i.reference, i.origins.join(" | "))).collect();
+    insta::assert_yaml_snapshot!("kube-prometheus-stack", summary);
+}
+
+#[test]
+fn corpus_chart_as_tgz_matches_the_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgz = dir.path().join("podinfo-6.4.0.tgz");
+    let file = std::fs::File::create(&tgz).expect("create");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    builder.append_dir_all("podinfo", corpus("podinfo-6.4.0")).expect("append");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+    let from_tgz = discover_chart(&tgz, &[]).expect("tgz");
+    let from_dir = discover_chart(&corpus("podinfo-6.4.0"), &[]).expect("dir");
+    assert_eq!(from_tgz.references(), ["ghcr.io/stefanprodan/podinfo:6.4.0"]);
+    assert_eq!(from_tgz.references(), from_dir.references());
+}
+
+#[test]
+fn enabled_dependency_that_is_not_vendored_is_a_warning() {
+    let chart = format!(
+        "{}dependencies:\n  - name: redis\n    version: 18.x\n    condition: redis.enabled\n  - name: postgresql\n    version: 13.x\n    condition: postgresql.enabled\n",
+        chart_yaml("app", "1.0.0")
+    );
+    let found = discover(&[("Chart.yaml", &chart), ("values.yaml", "redis:\n  enabled: true\npostgresql:\n  enabled: false\n")], &[]);
+    assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
+    assert!(found.warnings[0].message.contains("redis"), "{}", found.warnings[0]);
 }

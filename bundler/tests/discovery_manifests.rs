@@ -72,8 +72,22 @@ fn pack_directory_lists_content_images_chart_with_pack_values_and_manifests() {
     assert_eq!(found.references(), PACK_IMAGES);
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     let nginx = &found.images[2];
-    assert!(nginx.origins.iter().any(|o| o.contains("pack.content.images")), "{:?}", nginx.origins);
-    assert!(nginx.origins.iter().any(|o| o.contains("chart hello 0.1.0")), "{:?}", nginx.origins);
+    assert!(
+        nginx
+            .origins
+            .iter()
+            .any(|o| o.contains("pack.content.images")),
+        "{:?}",
+        nginx.origins
+    );
+    assert!(
+        nginx
+            .origins
+            .iter()
+            .any(|o| o.contains("chart hello 0.1.0")),
+        "{:?}",
+        nginx.origins
+    );
 }
 
 #[test]
@@ -81,8 +95,13 @@ fn pack_tarball_gives_the_same_images() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tarball = dir.path().join("hello-0.1.0.tar.gz");
     let file = std::fs::File::create(&tarball).expect("create");
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
-    builder.append_dir_all("hello", pack_dir()).expect("append pack");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::fast(),
+    ));
+    builder
+        .append_dir_all("hello", pack_dir())
+        .expect("append pack");
     builder.into_inner().expect("tar").finish().expect("gzip");
     let found = discover_pack(&tarball).expect("pack tarball is readable");
     assert_eq!(found.references(), PACK_IMAGES);
@@ -94,5 +113,8 @@ fn pack_without_pack_json_is_an_error_naming_the_pack() {
     std::fs::write(dir.path().join("values.yaml"), "pack: {}\n").expect("write");
     let err = discover_pack(dir.path()).expect_err("no pack.json");
     assert!(err.to_string().contains("pack.json"), "{err}");
-    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&dir.path().display().to_string()),
+        "{err}"
+    );
 }

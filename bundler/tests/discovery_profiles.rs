@@ -18,7 +18,8 @@ fn profiles_dir() -> PathBuf {
 }
 
 fn schema() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("docs/profile.schema.json")).expect("schema readable");
+    let text = std::fs::read_to_string(repo_root().join("docs/profile.schema.json"))
+        .expect("schema readable");
     serde_json::from_str(&text).expect("schema is JSON")
 }
 
@@ -44,13 +45,20 @@ fn check(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(), St
             return Err(format!("{at}: {value} not in enum"));
         }
     }
-    if let (Some(min), Some(s)) = (schema.get("minLength").and_then(Value::as_u64), value.as_str()) {
+    if let (Some(min), Some(s)) = (
+        schema.get("minLength").and_then(Value::as_u64),
+        value.as_str(),
+    ) {
         if (s.len() as u64) < min {
             return Err(format!("{at}: too short"));
         }
     }
     if let Some(items) = value.as_array() {
-        if schema.get("minItems").and_then(Value::as_u64).is_some_and(|m| (items.len() as u64) < m) {
+        if schema
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| (items.len() as u64) < m)
+        {
             return Err(format!("{at}: too few items"));
         }
         if let Some(item_schema) = schema.get("items") {
@@ -60,7 +68,12 @@ fn check(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(), St
         }
     }
     if let Some(map) = value.as_object() {
-        for key in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for key in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let key = key.as_str().unwrap_or_default();
             if !map.contains_key(key) {
                 return Err(format!("{at}: missing {key}"));
@@ -78,7 +91,10 @@ fn check(schema: &Value, root: &Value, value: &Value, at: &str) -> Result<(), St
         }
     }
     if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        let matching = options.iter().filter(|o| check(o, root, value, at).is_ok()).count();
+        let matching = options
+            .iter()
+            .filter(|o| check(o, root, value, at).is_ok())
+            .count();
         if matching != 1 {
             return Err(format!("{at}: matches {matching} of oneOf"));
         }
@@ -95,9 +111,11 @@ fn example_profiles_load_and_match_the_schema() {
     for profile in &profiles {
         let raw = std::fs::read_to_string(&profile.source_file).expect("readable");
         let as_written: Value = serde_saphyr::from_str(&raw).expect("yaml");
-        check(&schema, &schema, &as_written, &profile.name).expect("profile as written matches the schema");
+        check(&schema, &schema, &as_written, &profile.name)
+            .expect("profile as written matches the schema");
         let as_loaded = serde_json::to_value(profile).expect("serialises");
-        check(&schema, &schema, &as_loaded, &profile.name).expect("loaded profile matches the schema");
+        check(&schema, &schema, &as_loaded, &profile.name)
+            .expect("loaded profile matches the schema");
     }
 }
 
@@ -106,7 +124,9 @@ fn example_profiles_resolve_local_sources_that_discovery_can_read() {
     let mut images = Vec::new();
     for profile in load_dir(&profiles_dir()).expect("load") {
         for layer in &profile.layers {
-            assert!(!layer.effective_platforms(&profile).is_empty() || profile.platforms.is_empty());
+            assert!(
+                !layer.effective_platforms(&profile).is_empty() || profile.platforms.is_empty()
+            );
             for source in &layer.sources {
                 match source {
                     Source::Chart(chart) => {
@@ -115,29 +135,57 @@ fn example_profiles_resolve_local_sources_that_discovery_can_read() {
                         let mut layers: Vec<Value> = chart
                             .values
                             .iter()
-                            .map(|v| serde_saphyr::from_str(&std::fs::read_to_string(v).expect("values file")).expect("yaml"))
+                            .map(|v| {
+                                serde_saphyr::from_str(
+                                    &std::fs::read_to_string(v).expect("values file"),
+                                )
+                                .expect("yaml")
+                            })
                             .collect();
                         layers.extend(chart.set.clone().map(Value::Object));
-                        images.extend(discover_chart(path, &layers).expect("chart").references().into_iter().map(str::to_owned));
+                        images.extend(
+                            discover_chart(path, &layers)
+                                .expect("chart")
+                                .references()
+                                .into_iter()
+                                .map(str::to_owned),
+                        );
                     }
                     Source::Pack(pack) => {
                         let path = pack.path.as_ref().expect("examples use local packs");
-                        images.extend(discover_pack(path).expect("pack").references().into_iter().map(str::to_owned));
+                        images.extend(
+                            discover_pack(path)
+                                .expect("pack")
+                                .references()
+                                .into_iter()
+                                .map(str::to_owned),
+                        );
                     }
                     Source::Manifests(manifests) => {
                         for file in &manifests.files {
                             let text = std::fs::read_to_string(file).expect("manifest file");
-                            images.extend(discover_manifests("f", &text).references().into_iter().map(str::to_owned));
+                            images.extend(
+                                discover_manifests("f", &text)
+                                    .references()
+                                    .into_iter()
+                                    .map(str::to_owned),
+                            );
                         }
                         for text in &manifests.inline {
-                            images.extend(discover_manifests("inline", text).references().into_iter().map(str::to_owned));
+                            images.extend(
+                                discover_manifests("inline", text)
+                                    .references()
+                                    .into_iter()
+                                    .map(str::to_owned),
+                            );
                         }
                     }
                     Source::Images(list) => images.extend(list.iter().cloned()),
                     Source::Files(files) => {
                         for file in files {
                             let path = file.path.as_ref().expect("examples use local files");
-                            let digest = hex::encode(Sha256::digest(std::fs::read(path).expect("file")));
+                            let digest =
+                                hex::encode(Sha256::digest(std::fs::read(path).expect("file")));
                             assert_eq!(Some(digest), file.sha256, "{}", path.display());
                         }
                     }
@@ -154,15 +202,25 @@ fn parse(text: &str) -> Result<Profile, ProfileError> {
     Profile::parse(Path::new("profiles/bad.yaml"), text)
 }
 
-const HEAD: &str = "name: p\nversion: 1.0.0\ntype: infra\nlayers:\n  - name: l\n    kind: addon\n    sources:\n";
+const HEAD: &str =
+    "name: p\nversion: 1.0.0\ntype: infra\nlayers:\n  - name: l\n    kind: addon\n    sources:\n";
 
 #[rstest]
-#[case::unknown_top_field("name: p\nversion: 1.0.0\ntype: infra\ncolour: red\nlayers: []\n", "profiles/bad.yaml:4:")]
+#[case::unknown_top_field(
+    "name: p\nversion: 1.0.0\ntype: infra\ncolour: red\nlayers: []\n",
+    "profiles/bad.yaml:4:"
+)]
 #[case::unknown_chart_field(&format!("{HEAD}      - chart: {{ path: c, colour: red }}\n"), "profiles/bad.yaml:8:")]
 #[case::unknown_source_kind(&format!("{HEAD}      - helmfile: {{ path: c }}\n"), "profiles/bad.yaml:8:")]
 #[case::bad_kind("name: p\nversion: 1.0.0\ntype: infra\nlayers:\n  - name: l\n    kind: kernel\n    sources: []\n", "profiles/bad.yaml:6:")]
-#[case::bad_type("name: p\nversion: 1.0.0\ntype: base\nlayers: []\n", "profiles/bad.yaml:3:")]
-#[case::missing_name("version: 1.0.0\ntype: infra\nlayers: []\n", "profiles/bad.yaml:3:1: missing field `name`")]
+#[case::bad_type(
+    "name: p\nversion: 1.0.0\ntype: base\nlayers: []\n",
+    "profiles/bad.yaml:3:"
+)]
+#[case::missing_name(
+    "version: 1.0.0\ntype: infra\nlayers: []\n",
+    "profiles/bad.yaml:3:1: missing field `name`"
+)]
 fn malformed_profiles_name_file_and_line(#[case] text: &str, #[case] expected: &str) {
     let err = parse(text).expect_err("must fail").to_string();
     assert!(err.starts_with(expected), "{err}");
@@ -198,6 +256,12 @@ fn chart_versions_accept_exact_and_ranges(#[case] version: &str) {
 }
 
 #[test]
+fn numeric_versions_are_read_as_strings() {
+    let profile = parse(&format!("{}      - images: [nginx:1.27]\n", HEAD.replace("version: 1.0.0", "version: 2"))).expect("valid");
+    assert_eq!(profile.version, "2");
+}
+
+#[test]
 fn relative_paths_resolve_against_the_profile_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sub = dir.path().join("site");
@@ -223,11 +287,20 @@ fn duplicate_profile_names_in_a_directory_are_an_error() {
     std::fs::write(dir.path().join("b.yml"), &text).expect("write");
     std::fs::write(dir.path().join("notes.txt"), "ignored").expect("write");
     let err = load_dir(dir.path()).expect_err("duplicate").to_string();
-    assert!(err.contains("duplicate profile name \"p\"") && err.contains("a.yaml") && err.contains("b.yml"), "{err}");
+    assert!(
+        err.contains("duplicate profile name \"p\"")
+            && err.contains("a.yaml")
+            && err.contains("b.yml"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_field_error_names_the_field() {
-    let err = parse(&format!("{HEAD}      - chart: {{ path: c, colour: red }}\n")).expect_err("unknown field").to_string();
+    let err = parse(&format!(
+        "{HEAD}      - chart: {{ path: c, colour: red }}\n"
+    ))
+    .expect_err("unknown field")
+    .to_string();
     insta::assert_snapshot!(err);
 }

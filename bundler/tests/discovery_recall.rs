@@ -19,7 +19,8 @@ fn read_yaml<T: serde::de::DeserializeOwned>(name: &str) -> T {
 #[test]
 fn recall_and_precision_over_the_chart_corpus() {
     let expected: BTreeMap<String, Vec<String>> = read_yaml("expected-images.yaml");
-    let neutral: BTreeMap<String, BTreeMap<String, Vec<String>>> = read_yaml("non-required-images.yaml");
+    let neutral: BTreeMap<String, BTreeMap<String, Vec<String>>> =
+        read_yaml("non-required-images.yaml");
 
     let mut chart_dirs: Vec<PathBuf> = std::fs::read_dir(charts_dir())
         .expect("testdata/charts is readable")
@@ -27,19 +28,35 @@ fn recall_and_precision_over_the_chart_corpus() {
         .filter(|p| p.join("Chart.yaml").is_file())
         .collect();
     chart_dirs.sort();
-    assert_eq!(chart_dirs.len(), expected.len(), "every corpus chart has expectations");
+    assert_eq!(
+        chart_dirs.len(),
+        expected.len(),
+        "every corpus chart has expectations"
+    );
 
     let (mut hits, mut misses, mut false_positives) = (0usize, 0usize, 0usize);
     for dir in &chart_dirs {
-        let item = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let item = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         let want: BTreeSet<&str> = expected[&item].iter().map(String::as_str).collect();
-        let ignore: BTreeSet<&str> = neutral.get(&item).into_iter().flat_map(|m| m.values().flatten()).map(String::as_str).collect();
+        let ignore: BTreeSet<&str> = neutral
+            .get(&item)
+            .into_iter()
+            .flat_map(|m| m.values().flatten())
+            .map(String::as_str)
+            .collect();
         let discovery = discover_chart(dir, &[]).unwrap_or_else(|e| panic!("{item}: {e}"));
         let got: BTreeSet<&str> = discovery.references().into_iter().collect();
 
         let hit = want.intersection(&got).count();
         let missed: Vec<&&str> = want.difference(&got).collect();
-        let extra: Vec<&&str> = got.iter().filter(|g| !want.contains(*g) && !ignore.contains(*g)).collect();
+        let extra: Vec<&&str> = got
+            .iter()
+            .filter(|g| !want.contains(*g) && !ignore.contains(*g))
+            .collect();
         let scored = hit + extra.len();
         println!(
             "{item:32} recall {:.2} ({hit}/{}) precision {:.2} ({hit}/{scored}) warnings {}",
@@ -52,7 +69,12 @@ fn recall_and_precision_over_the_chart_corpus() {
             println!("    missed   {m}");
         }
         for x in &extra {
-            let origin = discovery.images.iter().find(|i| i.reference == **x).map(|i| i.origin.as_str()).unwrap_or_default();
+            let origin = discovery
+                .images
+                .iter()
+                .find(|i| i.reference == **x)
+                .map(|i| i.origin.as_str())
+                .unwrap_or_default();
             println!("    extra    {x}  <- {origin}");
         }
         for w in &discovery.warnings {
@@ -64,9 +86,16 @@ fn recall_and_precision_over_the_chart_corpus() {
     }
     let recall = ratio(hits, hits + misses);
     let precision = ratio(hits, hits + false_positives);
-    println!("OVERALL recall {recall:.3} ({hits}/{}) precision {precision:.3} ({hits}/{})", hits + misses, hits + false_positives);
+    println!(
+        "OVERALL recall {recall:.3} ({hits}/{}) precision {precision:.3} ({hits}/{})",
+        hits + misses,
+        hits + false_positives
+    );
     assert!(recall >= 0.95, "overall recall {recall:.3} below 0.95");
-    assert!(precision >= 0.90, "overall precision {precision:.3} below 0.90");
+    assert!(
+        precision >= 0.90,
+        "overall precision {precision:.3} below 0.90"
+    );
 }
 
 fn ratio(a: usize, b: usize) -> f64 {

@@ -47,7 +47,10 @@ impl FileSet {
             files: BTreeMap::new(),
         };
         let mut total = 0u64;
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| DiscoverError::Archive {
                 path: label.clone(),
                 message: e.to_string(),
@@ -103,7 +106,8 @@ impl FileSet {
             if !kind.is_file() {
                 return Err(unsafe_entry(label, &shown, "not a regular file"));
             }
-            let rel = safe_relative(&raw_path).ok_or_else(|| unsafe_entry(label, &shown, "escapes the archive root"))?;
+            let rel = safe_relative(&raw_path)
+                .ok_or_else(|| unsafe_entry(label, &shown, "escapes the archive root"))?;
             let len = entry.header().size().map_err(archive_err)?;
             total += len;
             check_sizes(label, &rel, len, total, files.len())?;
@@ -126,7 +130,10 @@ impl FileSet {
 
     /// Removes a common single top-level directory (`podinfo/Chart.yaml` -> `Chart.yaml`).
     fn strip_single_root(&mut self) {
-        let mut roots = self.files.keys().filter_map(|k| k.split_once('/').map(|(r, _)| r));
+        let mut roots = self
+            .files
+            .keys()
+            .filter_map(|k| k.split_once('/').map(|(r, _)| r));
         let Some(first) = roots.next().map(str::to_owned) else {
             return;
         };
@@ -148,7 +155,8 @@ impl FileSet {
     }
 
     pub fn get_str(&self, path: &str) -> Option<String> {
-        self.get(path).map(|b| String::from_utf8_lossy(b).into_owned())
+        self.get(path)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {
@@ -163,7 +171,10 @@ impl FileSet {
             files: self
                 .files
                 .iter()
-                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_owned(), v.clone())))
+                .filter_map(|(k, v)| {
+                    k.strip_prefix(&prefix)
+                        .map(|rest| (rest.to_owned(), v.clone()))
+                })
                 .collect(),
         }
     }
@@ -183,7 +194,13 @@ fn unsafe_entry(label: &str, entry: &str, reason: &'static str) -> DiscoverError
     }
 }
 
-fn check_sizes(label: &str, rel: &str, len: u64, total: u64, count: usize) -> Result<(), DiscoverError> {
+fn check_sizes(
+    label: &str,
+    rel: &str,
+    len: u64,
+    total: u64,
+    count: usize,
+) -> Result<(), DiscoverError> {
     if len > MAX_FILE_BYTES {
         return Err(DiscoverError::TooLarge {
             path: format!("{label}/{rel}"),

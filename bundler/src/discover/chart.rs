@@ -5,7 +5,9 @@ use serde_json::Value;
 use super::archive::FileSet;
 use super::blocks::{disabled, find_blocks, render, Block};
 use super::chart_meta::ChartMeta;
-use super::chart_templates::{analyse, literal_image, prints_v_app_version, RefSite, TemplateFacts};
+use super::chart_templates::{
+    analyse, literal_image, prints_v_app_version, RefSite, TemplateFacts,
+};
 use super::collect::Collector;
 use super::error::DiscoverError;
 use super::reference::normalize_reference;
@@ -17,7 +19,11 @@ const MAX_DEPTH: usize = 8;
 const IMAGE_ANNOTATIONS: [&str; 2] = ["artifacthub.io/images", "helm.sh/images"];
 
 /// Discovers images of the chart in `files` with `overrides` layered over its `values.yaml`.
-pub(crate) fn discover(files: &FileSet, overrides: &[Value], out: &mut Collector) -> Result<(), DiscoverError> {
+pub(crate) fn discover(
+    files: &FileSet,
+    overrides: &[Value],
+    out: &mut Collector,
+) -> Result<(), DiscoverError> {
     let meta = ChartMeta::read(files)?;
     let mut values = default_values(files)?;
     for layer in overrides {
@@ -31,18 +37,34 @@ fn default_values(files: &FileSet) -> Result<Value, DiscoverError> {
         Some(text) => parse_yaml(&format!("{}/values.yaml", files.label), &text)?,
         None => Value::Null,
     };
-    Ok(if values.is_object() { values } else { Value::Object(Default::default()) })
+    Ok(if values.is_object() {
+        values
+    } else {
+        Value::Object(Default::default())
+    })
 }
 
-fn discover_instance(files: &FileSet, meta: &ChartMeta, values: &Value, out: &mut Collector, depth: usize) -> Result<(), DiscoverError> {
+fn discover_instance(
+    files: &FileSet,
+    meta: &ChartMeta,
+    values: &Value,
+    out: &mut Collector,
+    depth: usize,
+) -> Result<(), DiscoverError> {
     let facts = analyse(files, meta, values);
     let used = used_blocks(values, &facts);
     for block in &used {
         let tag = default_tag(meta, block, &facts.refs);
         let global = lookup(values, "global.imageRegistry").and_then(Value::as_str);
         match render(values, block, global, &tag) {
-            Ok(reference) => out.image(reference, format!("{}: values {}", meta.label(), block.path())),
-            Err(reason) => out.warn(format!("{}: values {}", meta.label(), block.path()), format!("image not resolvable: {reason}")),
+            Ok(reference) => out.image(
+                reference,
+                format!("{}: values {}", meta.label(), block.path()),
+            ),
+            Err(reason) => out.warn(
+                format!("{}: values {}", meta.label(), block.path()),
+                format!("image not resolvable: {reason}"),
+            ),
         }
     }
     report_template_lines(&facts, &used, out);
@@ -61,24 +83,34 @@ fn used_blocks(values: &Value, facts: &TemplateFacts) -> Vec<Block> {
 }
 
 /// Whether a reference to `r` reads block `p`: the block itself, a field of it, or a list
-/// containing it (templates `toYaml`/`range` over lists of containers).
-fn references(r: &str, p: &str) -> bool {
-    if r == p || r.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')) {
-        return true;
+/// containing it (templates `toYaml`/`range` over lists of containers). `*` (a range element)
+/// matches any segment.
+pub(crate) fn references(r: &str, p: &str) -> bool {
+    if r.is_empty() {
+        return false;
     }
-    match p.strip_prefix(r) {
-        Some(rest) if rest.starts_with('.') || r.is_empty() => {
-            let rest = rest.trim_start_matches('.');
-            !r.is_empty() && rest.split('.').any(|seg| seg.parse::<usize>().is_ok())
-        }
-        _ => false,
+    let rs: Vec<&str> = r.split('.').collect();
+    let ps: Vec<&str> = p.split('.').collect();
+    let prefix_matches = rs
+        .iter()
+        .zip(&ps)
+        .all(|(a, b)| a == b || *a == "*" || *b == "*");
+    if !prefix_matches {
+        return false;
     }
+    rs.len() >= ps.len()
+        || ps[rs.len()..]
+            .iter()
+            .any(|seg| seg.parse::<usize>().is_ok())
 }
 
 /// The tag a block without one renders with: the chart's appVersion, `v`-prefixed when the
 /// template printing it says `printf "v%s" .Chart.AppVersion`.
 fn default_tag(meta: &ChartMeta, block: &Block, refs: &[RefSite]) -> String {
-    let sites: Vec<&RefSite> = refs.iter().filter(|r| references(&r.path, block.path())).collect();
+    let sites: Vec<&RefSite> = refs
+        .iter()
+        .filter(|r| references(&r.path, block.path()))
+        .collect();
     let on_line: Vec<bool> = sites
         .iter()
         .filter(|s| s.source_line.contains("AppVersion"))
@@ -109,17 +141,25 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
             // `image:` opening a nested mapping (CRD schemas, structured image fields).
             continue;
         }
-        let explained = line.refs.iter().any(|r| used.iter().any(|b| references(r, b.path()) || references(b.path(), r)));
+        let explained = line.refs.iter().any(|r| {
+            used.iter()
+                .any(|b| references(r, b.path()) || references(b.path(), r))
+        });
         if !explained {
             let shown = line.text.replace(ACTION_MARK, "{{…}}");
-            out.warn(&line.location, format!("templated image not resolved from values: {shown}"));
+            out.warn(
+                &line.location,
+                format!("templated image not resolved from values: {shown}"),
+            );
         }
     }
 }
 
 fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
     for key in IMAGE_ANNOTATIONS {
-        let Some(text) = meta.annotations.get(key) else { continue };
+        let Some(text) = meta.annotations.get(key) else {
+            continue;
+        };
         let location = format!("{}: annotation {key}", meta.label());
         let list = match parse_yaml(&location, text) {
             Ok(Value::Array(items)) => items,
@@ -146,24 +186,60 @@ fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
     }
 }
 
-fn discover_subcharts(files: &FileSet, meta: &ChartMeta, values: &Value, out: &mut Collector, depth: usize) -> Result<(), DiscoverError> {
+fn discover_subcharts(
+    files: &FileSet,
+    meta: &ChartMeta,
+    values: &Value,
+    out: &mut Collector,
+    depth: usize,
+) -> Result<(), DiscoverError> {
     let mut seen_names: Vec<String> = Vec::new();
-    for (location, sub_files) in subchart_file_sets(files)? {
+    let sets = subchart_file_sets(files)?;
+    let mut present: Vec<String> = Vec::new();
+    for (_, sub_files) in &sets {
+        present.push(ChartMeta::read(sub_files)?.name);
+    }
+    // An enabled dependency that is not vendored cannot be read: say so rather than drop it.
+    for dependency in &meta.dependencies {
+        if !present.contains(&dependency.name) && dependency.enabled(values) {
+            out.warn(
+                format!("{}: Chart.yaml dependencies", meta.label()),
+                format!(
+                    "enabled dependency {} is not vendored under charts/; its images are unknown",
+                    dependency.name
+                ),
+            );
+        }
+    }
+    for (location, sub_files) in sets {
         if depth >= MAX_DEPTH {
             out.warn(location, "subcharts nested too deeply; not followed");
             continue;
         }
         let sub_meta = ChartMeta::read(&sub_files)?;
         if seen_names.contains(&sub_meta.name) {
-            out.warn(location, format!("subchart {} present twice; the first copy was used", sub_meta.name));
+            out.warn(
+                location,
+                format!(
+                    "subchart {} present twice; the first copy was used",
+                    sub_meta.name
+                ),
+            );
             continue;
         }
         seen_names.push(sub_meta.name.clone());
-        let matching: Vec<_> = meta.dependencies.iter().filter(|d| d.name == sub_meta.name).collect();
+        let matching: Vec<_> = meta
+            .dependencies
+            .iter()
+            .filter(|d| d.name == sub_meta.name)
+            .collect();
         let keys: Vec<(String, bool)> = if matching.is_empty() {
             vec![(sub_meta.name.clone(), true)]
         } else {
-            matching.iter().map(|d| (d.values_key().to_owned(), d.enabled(values))).collect()
+            matching
+                .iter()
+                .map(|d| (d.values_key().to_owned(), d.enabled(values)))
+                .collect()
         };
         for (key, enabled) in keys {
             if !enabled {
@@ -183,7 +259,10 @@ fn subchart_values(sub_files: &FileSet, parent: &Value, key: &str) -> Result<Val
         merge(&mut values, overlay);
     }
     if let Some(global) = parent.get("global").filter(|v| v.is_object()) {
-        let mut merged = values.get("global").cloned().unwrap_or(Value::Object(Default::default()));
+        let mut merged = values
+            .get("global")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()));
         merge(&mut merged, global);
         if let Value::Object(map) = &mut values {
             map.insert("global".into(), merged);
@@ -198,7 +277,10 @@ fn subchart_file_sets(files: &FileSet) -> Result<Vec<(String, FileSet)>, Discove
     for path in files.paths() {
         let parts: Vec<&str> = path.split('/').collect();
         match parts.as_slice() {
-            ["charts", dir, "Chart.yaml"] => found.push((format!("{}/charts/{dir}", files.label), files.subdir(&format!("charts/{dir}")))),
+            ["charts", dir, "Chart.yaml"] => found.push((
+                format!("{}/charts/{dir}", files.label),
+                files.subdir(&format!("charts/{dir}")),
+            )),
             ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => {
                 found.push((format!("{}/{path}", files.label), files.nested_tgz(path)?))
             }

@@ -26,7 +26,11 @@ impl Dependency {
     /// (enabled if any listed tag is true); otherwise enabled.
     pub fn enabled(&self, parent_values: &Value) -> bool {
         if let Some(condition) = &self.condition {
-            for path in condition.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            for path in condition
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
                 if let Some(Value::Bool(b)) = lookup(parent_values, path) {
                     return *b;
                 }
@@ -55,12 +59,18 @@ pub(crate) struct ChartMeta {
 
 impl ChartMeta {
     pub fn read(files: &FileSet) -> Result<ChartMeta, DiscoverError> {
-        let text = files.get_str("Chart.yaml").ok_or_else(|| DiscoverError::Missing {
-            path: files.label.clone(),
-            file: "Chart.yaml",
-        })?;
+        let text = files
+            .get_str("Chart.yaml")
+            .ok_or_else(|| DiscoverError::Missing {
+                path: files.label.clone(),
+                file: "Chart.yaml",
+            })?;
         let doc = parse_yaml(&format!("{}/Chart.yaml", files.label), &text)?;
-        let field = |key: &str| lookup(&doc, key).and_then(scalar_string).unwrap_or_default();
+        let field = |key: &str| {
+            lookup(&doc, key)
+                .and_then(scalar_string)
+                .unwrap_or_default()
+        };
         let dependencies = match doc.get("dependencies") {
             Some(Value::Array(items)) => items.iter().map(dependency).collect(),
             _ => Vec::new(),
@@ -87,7 +97,11 @@ impl ChartMeta {
 }
 
 fn dependency(item: &Value) -> Dependency {
-    let text = |key: &str| item.get(key).and_then(scalar_string).filter(|s| !s.is_empty());
+    let text = |key: &str| {
+        item.get(key)
+            .and_then(scalar_string)
+            .filter(|s| !s.is_empty())
+    };
     Dependency {
         name: text("name").unwrap_or_default(),
         alias: text("alias"),

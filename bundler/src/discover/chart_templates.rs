@@ -49,22 +49,33 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
     let mut defines: BTreeMap<String, Unit> = BTreeMap::new();
     let mut renderable: Vec<Unit> = Vec::new();
     for path in files.paths().filter(|p| p.starts_with("templates/")) {
-        let Some(text) = files.get_str(path) else { continue };
+        let Some(text) = files.get_str(path) else {
+            continue;
+        };
         let pieces = lex(&text);
         for (name, body) in collect_defines(&pieces) {
-            defines.insert(name, Unit { file: path.to_owned(), pieces: body });
+            defines.insert(
+                name,
+                Unit {
+                    file: path.to_owned(),
+                    pieces: body,
+                },
+            );
         }
         sources.insert(path.to_owned(), text.lines().map(str::to_owned).collect());
         let base = path.rsplit('/').next().unwrap_or(path);
-        let renders = !base.starts_with('_') && (base.ends_with(".yaml") || base.ends_with(".yml") || base.ends_with(".tpl") || base.ends_with(".json"));
+        let renders = !base.starts_with('_')
+            && (base.ends_with(".yaml")
+                || base.ends_with(".yml")
+                || base.ends_with(".tpl")
+                || base.ends_with(".json"));
         if !renders {
             continue;
         }
-        if is_test_hook(&text) {
-            facts.test_hooks.push(path.to_owned());
-            continue;
-        }
-        renderable.push(Unit { file: path.to_owned(), pieces });
+        renderable.push(Unit {
+            file: path.to_owned(),
+            pieces,
+        });
     }
 
     let new_ctx = || Context::new(values, &meta.name, &meta.version, &meta.app_version);
@@ -72,6 +83,10 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
     let mut queue: VecDeque<String> = VecDeque::new();
     for unit in &renderable {
         let out = walk(&unit.pieces, &mut new_ctx());
+        if is_test_hook(&out) {
+            facts.test_hooks.push(unit.file.clone());
+            continue;
+        }
         queue.extend(out.includes.iter().cloned());
         let v = prefixes_v(&unit.pieces);
         outputs.push((unit.file.clone(), unit.file.clone(), out, v));
@@ -83,13 +98,20 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         if !seen.insert(name.clone()) {
             continue;
         }
-        let Some(unit) = defines.get(&name) else { continue };
+        let Some(unit) = defines.get(&name) else {
+            continue;
+        };
         let out = walk(&unit.pieces, &mut new_ctx());
         queue.extend(out.includes.iter().cloned());
         let refs = out.refs.iter().map(|(p, _)| p.clone()).collect();
         define_refs.insert(name.clone(), (refs, out.includes.iter().cloned().collect()));
         let v = prefixes_v(&unit.pieces);
-        outputs.push((unit.file.clone(), format!("{} define {name:?}", unit.file), out, v));
+        outputs.push((
+            unit.file.clone(),
+            format!("{} define {name:?}", unit.file),
+            out,
+            v,
+        ));
     }
 
     for (file, label, out, v) in &outputs {
@@ -125,12 +147,14 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
     facts
 }
 
-/// Helm test hooks are rendered by `helm template` but never installed.
-fn is_test_hook(text: &str) -> bool {
-    text.lines().any(|line| {
-        let line = line.trim().replace(['"', '\''], "");
+/// Helm test hooks are rendered by `helm template` but never installed. The annotation is read
+/// from the rendered line, so `helm.sh/hook: {{ .Values.hookType | default "test" }}` counts.
+fn is_test_hook(out: &WalkOutput) -> bool {
+    out.lines.values().any(|info| {
+        let line = info.rendered.trim().replace(['"', '\''], "");
+        // Only when every listed hook is a test hook: `post-install,test` still runs on install.
         line.strip_prefix("helm.sh/hook:")
-            .is_some_and(|v| v.split(',').any(|h| h.trim().starts_with("test")))
+            .is_some_and(|v| v.split(',').all(|h| h.trim().starts_with("test")))
     })
 }
 
@@ -151,7 +175,11 @@ pub(crate) fn prints_v_app_version(text: &str) -> bool {
         || squeezed.contains("\"v\" .Chart.AppVersion")
 }
 
-fn expand_includes(includes: &[String], define_refs: &BTreeMap<String, (Vec<String>, Vec<String>)>, refs: &mut Vec<String>) {
+fn expand_includes(
+    includes: &[String],
+    define_refs: &BTreeMap<String, (Vec<String>, Vec<String>)>,
+    refs: &mut Vec<String>,
+) {
     let mut queue: VecDeque<&String> = includes.iter().collect();
     let mut seen = BTreeSet::new();
     while let Some(name) = queue.pop_front() {
@@ -173,7 +201,11 @@ fn prints_image(text: &str) -> bool {
 
 /// The value of a `--something-image=value` argument.
 pub(crate) fn image_argument(text: &str) -> Option<&str> {
-    let t = text.trim().trim_start_matches("- ").trim().trim_matches(['"', '\'']);
+    let t = text
+        .trim()
+        .trim_start_matches("- ")
+        .trim()
+        .trim_matches(['"', '\'']);
     let (flag, value) = t.split_once('=')?;
     (flag.starts_with("--") && flag.to_ascii_lowercase().ends_with("image")).then_some(value)
 }
@@ -188,7 +220,14 @@ pub(crate) fn literal_image(text: &str) -> Option<String> {
         .strip_prefix("image:")
         .or_else(|| t.strip_prefix("\"image\":"))
         .or_else(|| image_argument(t))?;
-    let value = value.split(" #").next().unwrap_or(value).trim().trim_end_matches(',').trim_matches(['"', '\'']).trim();
+    let value = value
+        .split(" #")
+        .next()
+        .unwrap_or(value)
+        .trim()
+        .trim_end_matches(',')
+        .trim_matches(['"', '\''])
+        .trim();
     let structural = value.is_empty() || value.starts_with(['{', '[', '|', '>', '&', '*']);
     (!structural).then(|| value.to_owned())
 }

@@ -21,13 +21,19 @@ fn split_documents(yaml: &str) -> Vec<Document<'_>> {
     let mut offset = 0usize;
     for (index, line) in yaml.split_inclusive('\n').enumerate() {
         if line.starts_with("---") {
-            docs.push(Document { text: &yaml[start..offset], first_line: start_line });
+            docs.push(Document {
+                text: &yaml[start..offset],
+                first_line: start_line,
+            });
             start = offset + line.len();
             start_line = index + 2;
         }
         offset += line.len();
     }
-    docs.push(Document { text: &yaml[start..], first_line: start_line });
+    docs.push(Document {
+        text: &yaml[start..],
+        first_line: start_line,
+    });
     docs
 }
 
@@ -45,8 +51,14 @@ pub(crate) fn discover(name: &str, yaml: &str, out: &mut Collector) {
             }
         };
         let kind = value.get("kind").and_then(Value::as_str).unwrap_or("?");
-        let object = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
-        let mut finder = LineFinder { doc: &doc, used: Vec::new() };
+        let object = value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let mut finder = LineFinder {
+            doc: &doc,
+            used: Vec::new(),
+        };
         let mut found = Vec::new();
         collect(&value, None, &mut found);
         for hit in found {
@@ -71,23 +83,39 @@ struct Hit {
 fn collect(node: &Value, container: Option<&str>, found: &mut Vec<Hit>) {
     match node {
         Value::Object(map) => {
-            let here = map.get("name").and_then(Value::as_str).filter(|_| map.contains_key("image")).or(container);
+            let here = map
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|_| map.contains_key("image"))
+                .or(container);
             for (key, value) in map {
                 match (key.as_str(), value) {
-                    ("image", Value::String(s)) => found.push(Hit { raw: s.clone(), container: here.map(str::to_owned) }),
+                    ("image", Value::String(s)) => found.push(Hit {
+                        raw: s.clone(),
+                        container: here.map(str::to_owned),
+                    }),
                     ("args" | "command", Value::Array(items)) => {
                         for arg in items.iter().filter_map(Value::as_str) {
                             if let Some(v) = image_argument(arg).filter(|v| looks_like_image(v)) {
-                                found.push(Hit { raw: v.to_owned(), container: here.map(str::to_owned) });
+                                found.push(Hit {
+                                    raw: v.to_owned(),
+                                    container: here.map(str::to_owned),
+                                });
                             }
                         }
                     }
                     ("env", Value::Array(items)) => {
                         for env in items {
                             let name = env.get("name").and_then(Value::as_str).unwrap_or_default();
-                            let value = env.get("value").and_then(Value::as_str).unwrap_or_default();
-                            if name.to_ascii_uppercase().ends_with("IMAGE") && looks_like_image(value) {
-                                found.push(Hit { raw: value.to_owned(), container: here.map(str::to_owned) });
+                            let value =
+                                env.get("value").and_then(Value::as_str).unwrap_or_default();
+                            if name.to_ascii_uppercase().ends_with("IMAGE")
+                                && looks_like_image(value)
+                            {
+                                found.push(Hit {
+                                    raw: value.to_owned(),
+                                    container: here.map(str::to_owned),
+                                });
                             }
                         }
                     }

@@ -74,7 +74,10 @@ impl Discovery {
 
 /// Discovers the images of a chart directory or `.tgz` with `overrides` (values layers, later
 /// wins) applied over the chart's `values.yaml`.
-pub fn discover_chart(chart: &Path, overrides: &[serde_json::Value]) -> Result<Discovery, DiscoverError> {
+pub fn discover_chart(
+    chart: &Path,
+    overrides: &[serde_json::Value],
+) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path(chart)?;
     let mut out = Collector::default();
     chart::discover(&files, overrides, &mut out)?;

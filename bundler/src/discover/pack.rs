@@ -13,10 +13,12 @@ use super::reference::normalize_reference;
 use super::values::{lookup, parse_yaml, scalar_string};
 
 pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), DiscoverError> {
-    let pack_json = files.get_str("pack.json").ok_or_else(|| DiscoverError::Missing {
-        path: files.label.clone(),
-        file: "pack.json",
-    })?;
+    let pack_json = files
+        .get_str("pack.json")
+        .ok_or_else(|| DiscoverError::Missing {
+            path: files.label.clone(),
+            file: "pack.json",
+        })?;
     let pack: Value = serde_json::from_str(&pack_json).map_err(|e| DiscoverError::Json {
         path: format!("{}/pack.json", files.label),
         message: e.to_string(),
@@ -24,12 +26,16 @@ pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), Disco
     let pack_label = format!(
         "pack {} {}",
         pack.get("name").and_then(scalar_string).unwrap_or_default(),
-        pack.get("version").and_then(scalar_string).unwrap_or_default()
+        pack.get("version")
+            .and_then(scalar_string)
+            .unwrap_or_default()
     );
-    let values_text = files.get_str("values.yaml").ok_or_else(|| DiscoverError::Missing {
-        path: files.label.clone(),
-        file: "values.yaml",
-    })?;
+    let values_text = files
+        .get_str("values.yaml")
+        .ok_or_else(|| DiscoverError::Missing {
+            path: files.label.clone(),
+            file: "values.yaml",
+        })?;
     let values = parse_yaml(&format!("{}/values.yaml", files.label), &values_text)?;
 
     listed_images(&pack_label, &values, out);
@@ -40,7 +46,9 @@ pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), Disco
 
 fn listed_images(pack_label: &str, values: &Value, out: &mut Collector) {
     let location = format!("{pack_label}: values pack.content.images");
-    let Some(Value::Array(items)) = lookup(values, "pack.content.images") else { return };
+    let Some(Value::Array(items)) = lookup(values, "pack.content.images") else {
+        return;
+    };
     for item in items {
         let raw = match item {
             Value::Object(map) => map.get("image").and_then(scalar_string),
@@ -54,20 +62,35 @@ fn listed_images(pack_label: &str, values: &Value, out: &mut Collector) {
     }
 }
 
-fn charts(files: &FileSet, pack: &Value, pack_label: &str, values: &Value, out: &mut Collector) -> Result<(), DiscoverError> {
+fn charts(
+    files: &FileSet,
+    pack: &Value,
+    pack_label: &str,
+    values: &Value,
+    out: &mut Collector,
+) -> Result<(), DiscoverError> {
     let mut candidates: Vec<String> = match pack.get("charts") {
-        Some(Value::Array(list)) => list.iter().filter_map(scalar_string).map(|p| p.trim_start_matches("./").to_owned()).collect(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(scalar_string)
+            .map(|p| p.trim_start_matches("./").to_owned())
+            .collect(),
         _ => Vec::new(),
     };
-    for path in files.paths() {
-        let parts: Vec<&str> = path.split('/').collect();
-        let candidate = match parts.as_slice() {
-            ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => path.to_owned(),
-            ["charts", dir, "Chart.yaml"] => format!("charts/{dir}"),
-            _ => continue,
-        };
-        if !candidates.contains(&candidate) {
-            candidates.push(candidate);
+    // pack.json's list is authoritative when present; otherwise every chart under charts/.
+    if candidates.is_empty() {
+        for path in files.paths() {
+            let parts: Vec<&str> = path.split('/').collect();
+            let candidate = match parts.as_slice() {
+                ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => {
+                    path.to_owned()
+                }
+                ["charts", dir, "Chart.yaml"] => format!("charts/{dir}"),
+                _ => continue,
+            };
+            if !candidates.contains(&candidate) {
+                candidates.push(candidate);
+            }
         }
     }
     // A chart shipped both packed and unpacked is one chart.
@@ -78,7 +101,10 @@ fn charts(files: &FileSet, pack: &Value, pack_label: &str, values: &Value, out: 
         } else {
             let sub = files.subdir(&candidate);
             if sub.get("Chart.yaml").is_none() {
-                out.warn(format!("{pack_label}: {candidate}"), "listed chart is missing from the pack");
+                out.warn(
+                    format!("{pack_label}: {candidate}"),
+                    "listed chart is missing from the pack",
+                );
                 continue;
             }
             sub
@@ -88,7 +114,9 @@ fn charts(files: &FileSet, pack: &Value, pack_label: &str, values: &Value, out: 
             continue;
         }
         done.push(meta.name.clone());
-        let overlay = lookup(values, &format!("charts.{}", meta.name)).cloned().unwrap_or(Value::Null);
+        let overlay = lookup(values, &format!("charts.{}", meta.name))
+            .cloned()
+            .unwrap_or(Value::Null);
         chart::discover(&chart_files, &[overlay], out)?;
     }
     Ok(())
@@ -96,19 +124,50 @@ fn charts(files: &FileSet, pack: &Value, pack_label: &str, values: &Value, out: 
 
 fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Collector) {
     let mut paths: Vec<String> = match pack.get("kubeManifests") {
-        Some(Value::Array(list)) => list.iter().filter_map(scalar_string).map(|p| p.trim_start_matches("./").to_owned()).collect(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(scalar_string)
+            .map(|p| p.trim_start_matches("./").to_owned())
+            .collect(),
         _ => Vec::new(),
     };
-    for path in files.paths() {
-        let is_manifest = path.starts_with("manifests/") && (path.ends_with(".yaml") || path.ends_with(".yml"));
-        if is_manifest && !paths.iter().any(|p| p == path) {
-            paths.push(path.to_owned());
-        }
+    let is_manifest = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml");
+    // kubeManifests is authoritative when present (entries may name directories); otherwise
+    // every YAML file under manifests/.
+    if paths.is_empty() {
+        paths = files
+            .paths()
+            .filter(|p| p.starts_with("manifests/") && is_manifest(p))
+            .map(str::to_owned)
+            .collect();
+    } else {
+        paths = paths
+            .into_iter()
+            .flat_map(|entry| {
+                if files.get(&entry).is_some() {
+                    return vec![entry];
+                }
+                let prefix = format!("{}/", entry.trim_end_matches('/'));
+                let inside: Vec<String> = files
+                    .paths()
+                    .filter(|p| p.starts_with(&prefix) && is_manifest(p))
+                    .map(str::to_owned)
+                    .collect();
+                if inside.is_empty() {
+                    vec![entry]
+                } else {
+                    inside
+                }
+            })
+            .collect();
     }
     for path in paths {
         match files.get_str(&path) {
             Some(text) => manifests::discover(&format!("{pack_label} {path}"), &text, out),
-            None => out.warn(format!("{pack_label}: {path}"), "listed manifest is missing from the pack"),
+            None => out.warn(
+                format!("{pack_label}: {path}"),
+                "listed manifest is missing from the pack",
+            ),
         }
     }
 }

@@ -84,11 +84,27 @@ fn qualify(name: &str) -> Option<String> {
     Some(format!("{registry}/{}", parts.join("/")))
 }
 
+/// `label(.label)*(:port)?` with DNS-style labels, or a bracketed IPv6 address.
 fn valid_host(host: &str) -> bool {
-    !host.is_empty()
-        && host
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
+        _ => (host, None),
+    };
+    if port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    if name.starts_with('[') && name.ends_with(']') {
+        return name[1..name.len() - 1]
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_' | '[' | ']'))
+            .all(|c| c.is_ascii_hexdigit() || c == ':');
+    }
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
@@ -123,7 +139,8 @@ fn check_digest(digest: &str) -> Result<(), ()> {
         "sha512" => 128,
         _ => return Err(()),
     };
-    let hex_ok = hex.len() == expected_len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+    let hex_ok =
+        hex.len() == expected_len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
     if hex_ok {
         Ok(())
     } else {
@@ -140,4 +157,46 @@ pub(crate) fn looks_like_image(s: &str) -> bool {
     }
     let tagged = s.contains('@') || s.rsplit('/').next().is_some_and(|last| last.contains(':'));
     tagged && normalize_reference(s).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::single_name("nginx", "docker.io/library/nginx")]
+    #[case::single_name_tag("nginx:1.27", "docker.io/library/nginx:1.27")]
+    #[case::hub_namespace("bitnami/redis:7", "docker.io/bitnami/redis:7")]
+    #[case::index_host("index.docker.io/library/alpine:3", "docker.io/library/alpine:3")]
+    #[case::registry_port("localhost:5000/a/b:1", "localhost:5000/a/b:1")]
+    #[case::registry_port_no_tag("registry.local:5000/a", "registry.local:5000/a")]
+    #[case::tag_and_digest(
+        "registry.k8s.io/x:v1@sha256:d56f135b6462cfc476447cfe564b83a45e8bb7da2774963b00d12161112270b7",
+        "registry.k8s.io/x:v1@sha256:d56f135b6462cfc476447cfe564b83a45e8bb7da2774963b00d12161112270b7"
+    )]
+    fn normalises(#[case] input: &str, #[case] expected: &str) {
+        assert_eq!(normalize_reference(input).as_deref(), Ok(expected));
+    }
+
+    #[rstest]
+    #[case::empty("")]
+    #[case::spaces("   ")]
+    #[case::templated("{{ .Values.image }}")]
+    #[case::shell_var("${REGISTRY}/a:1")]
+    #[case::upper_case("Nginx:1")]
+    #[case::bad_tag("nginx:-x")]
+    #[case::long_tag(&format!("nginx:{}", "a".repeat(129)))]
+    #[case::short_digest("nginx@sha256:abc")]
+    #[case::upper_digest(
+        "nginx@sha256:D56F135B6462CFC476447CFE564B83A45E8BB7DA2774963B00D12161112270B7"
+    )]
+    #[case::unknown_algorithm("nginx@md5:d41d8cd98f00b204e9800998ecf8427e")]
+    #[case::double_slash("a//b:1")]
+    #[case::trailing_separator("a/b-:1")]
+    #[case::path_traversal("../etc/passwd")]
+    #[case::url("https://example.com/a:1")]
+    fn rejects(#[case] input: &str) {
+        assert!(normalize_reference(input).is_err(), "{input:?} accepted");
+    }
 }

@@ -29,7 +29,10 @@ pub(crate) fn yaml_error_message(err: &serde_saphyr::Error) -> String {
     let rendered = err.to_string();
     let first = rendered.lines().next().unwrap_or_default();
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+    match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
         Some((position, message)) if position.contains("column") => message.to_owned(),
         _ => first.to_owned(),
     }

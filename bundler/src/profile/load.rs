@@ -2,9 +2,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::ProfileError;
-use crate::discover::yaml_error_message;
 use super::model::{Profile, Source};
 use super::validate::validate;
+use crate::discover::yaml_error_message;
 
 impl Profile {
     /// Reads, parses and validates one profile file and resolves its relative paths.
@@ -93,10 +93,11 @@ fn resolve_paths(profile: &mut Profile, base: &Path) {
                 }
                 Source::Manifests(manifests) => manifests.files.iter_mut().for_each(join),
                 Source::Pack(pack) => pack.path.iter_mut().for_each(join),
-                Source::Files(files) => files.iter_mut().for_each(|f| f.path.iter_mut().for_each(join)),
+                Source::Files(files) => files
+                    .iter_mut()
+                    .for_each(|f| f.path.iter_mut().for_each(join)),
                 Source::Images(_) => {}
             }
         }
     }
 }
-

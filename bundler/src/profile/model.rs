@@ -136,7 +136,11 @@ impl FileSource {
         }
         if let Some(url) = &self.url {
             let tail = url.split(['?', '#']).next().unwrap_or(url);
-            return tail.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_owned);
+            return tail
+                .rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
         }
         self.path
             .as_ref()

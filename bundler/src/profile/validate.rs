@@ -81,7 +81,11 @@ fn check_source(source: &Source) -> Result<(), String> {
 }
 
 fn check_chart(chart: &ChartSource) -> Result<(), String> {
-    let origins = [chart.repo.is_some(), chart.oci.is_some(), chart.path.is_some()];
+    let origins = [
+        chart.repo.is_some(),
+        chart.oci.is_some(),
+        chart.path.is_some(),
+    ];
     if origins.iter().filter(|o| **o).count() != 1 {
         return Err("chart: exactly one of repo, oci or path is required".into());
     }
@@ -162,7 +166,9 @@ fn check_file(file: &FileSource) -> Result<(), String> {
     if let Some(sha) = &file.sha256 {
         let hex_ok = sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
         if !hex_ok {
-            return Err(format!("files: sha256 {sha:?} is not 64 lower-case hex digits"));
+            return Err(format!(
+                "files: sha256 {sha:?} is not 64 lower-case hex digits"
+            ));
         }
     }
     match file.effective_name() {

@@ -52,7 +52,8 @@ pub(crate) fn tokenize(body: &str) -> Vec<Token> {
             }
             _ => {
                 let start = i;
-                while i < chars.len() && !chars[i].is_whitespace() && !"()|\",`".contains(chars[i]) {
+                while i < chars.len() && !chars[i].is_whitespace() && !"()|\",`".contains(chars[i])
+                {
                     i += 1;
                 }
                 tokens.push(Token::Word(chars[start..i].iter().collect()));
@@ -149,7 +150,9 @@ pub(crate) fn included_names(tokens: &[Token]) -> Vec<String> {
     tokens
         .windows(2)
         .filter_map(|w| match w {
-            [Token::Word(f), Token::Str(name)] if f == "include" || f == "template" => Some(name.clone()),
+            [Token::Word(f), Token::Str(name)] if f == "include" || f == "template" => {
+                Some(name.clone())
+            }
             _ => None,
         })
         .collect()
@@ -228,12 +231,16 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
     if let Ok(f) = word.parse::<f64>() {
         return Val::Known(Value::from(f));
     }
-    if let Some(rest) = word.strip_prefix(".Chart.").or_else(|| word.strip_prefix("$.Chart.")) {
+    if let Some(rest) = word
+        .strip_prefix(".Chart.")
+        .or_else(|| word.strip_prefix("$.Chart."))
+    {
         return ctx
             .chart_field(rest)
             .map_or(Val::Unknown, |s| Val::Known(Value::String(s)));
     }
     match values_path(word, ctx) {
+        Some(path) if path.split('.').any(|seg| seg == "*") => Val::Unknown,
         Some(path) => Val::Known(lookup(ctx.values, &path).cloned().unwrap_or(Value::Null)),
         None => Val::Unknown,
     }

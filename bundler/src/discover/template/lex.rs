@@ -2,9 +2,15 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Piece {
-    Text { text: String, line: usize },
+    Text {
+        text: String,
+        line: usize,
+    },
     /// The action body without delimiters or trim markers.
-    Action { body: String, line: usize },
+    Action {
+        body: String,
+        line: usize,
+    },
 }
 
 pub(crate) fn lex(src: &str) -> Vec<Piece> {

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token};
+use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token, Val};
+use crate::discover::values::scalar_string;
 use super::lex::Piece;
 
 /// Placeholder written into line text where an action renders.
@@ -22,7 +23,12 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(values: &'a Value, chart_name: &'a str, chart_version: &'a str, app_version: &'a str) -> Self {
+    pub fn new(
+        values: &'a Value,
+        chart_name: &'a str,
+        chart_version: &'a str,
+        app_version: &'a str,
+    ) -> Self {
         Context {
             values,
             chart_name,
@@ -52,6 +58,8 @@ impl<'a> Context<'a> {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LineInfo {
     pub text: String,
+    /// Like `text`, but actions that evaluate to a known scalar are printed with its value.
+    pub rendered: String,
     pub refs: Vec<String>,
     pub includes: Vec<String>,
 }
@@ -118,7 +126,9 @@ fn matching_end(pieces: &[Piece], open: usize) -> usize {
 }
 
 fn first_word(body: &str) -> &str {
-    body.split(|c: char| c.is_whitespace() || c == '(').next().unwrap_or_default()
+    body.split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or_default()
 }
 
 /// Walks `pieces` (a whole file or a define body) and reports what is live.
@@ -131,7 +141,9 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
             Piece::Text { text, line } => {
                 if live {
                     for (offset, chunk) in text.split('\n').enumerate() {
-                        out.lines.entry(line + offset).or_default().text.push_str(chunk);
+                        let info = out.lines.entry(line + offset).or_default();
+                        info.text.push_str(chunk);
+                        info.rendered.push_str(chunk);
                     }
                 }
             }
@@ -155,7 +167,13 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
 }
 
 /// Applies `if`/`else`/`with`/`range`/`define`/`end`; returns whether the action was one.
-fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: &mut Context, live: bool) -> bool {
+fn control_action(
+    keyword: &str,
+    tokens: &[Token],
+    stack: &mut Vec<Frame>,
+    ctx: &mut Context,
+    live: bool,
+) -> bool {
     match keyword {
         "if" | "with" | "range" => {
             let kind = match keyword {
@@ -176,7 +194,8 @@ fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: 
             true
         }
         "else" => {
-            let parent_live = !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
+            let parent_live =
+                !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
             if let Some(frame) = stack.last_mut() {
                 if frame.pushed_scope {
                     ctx.scopes.pop();
@@ -186,7 +205,8 @@ fn control_action(keyword: &str, tokens: &[Token], stack: &mut Vec<Frame>, ctx: 
                 match tokens.get(1) {
                     Some(Token::Word(w)) if w == "if" || w == "with" => {
                         let kind = if w == "if" { Kind::If } else { Kind::With };
-                        let branch = open_branch(kind, &tokens[2..], ctx, parent_live && prev != Some(true));
+                        let branch =
+                            open_branch(kind, &tokens[2..], ctx, parent_live && prev != Some(true));
                         frame.active = prev != Some(true) && branch.active;
                         frame.pushed_scope = branch.pushed_scope;
                         frame.taken = match (prev, branch.taken) {
@@ -223,26 +243,51 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
             pushed_scope: false,
         };
     }
-    // `range $i, $v := X` and `with $v := X`: evaluate X, forget the variables.
-    let cond = match cond.iter().position(|t| matches!(t, Token::Word(w) if w == ":=")) {
-        Some(p) => {
-            for t in &cond[..p] {
-                if let Token::Word(v) = t {
-                    ctx.vars.remove(v.trim_start_matches('$'));
-                }
-            }
-            &cond[p + 1..]
-        }
-        None => cond,
+    // `range $i, $v := X` / `with $v := X`: the variables are bound after X is known.
+    let (bound, cond): (Vec<String>, &[Token]) = match cond
+        .iter()
+        .position(|t| matches!(t, Token::Word(w) if w == ":="))
+    {
+        Some(p) => (
+            cond[..p]
+                .iter()
+                .filter_map(|t| match t {
+                    Token::Word(v) => Some(v.trim_start_matches('$').to_owned()),
+                    _ => None,
+                })
+                .collect(),
+            &cond[p + 1..],
+        ),
+        None => (Vec::new(), cond),
     };
     let truth = eval(cond, ctx).truth();
+    let subject = match cond {
+        [Token::Word(w)] => values_path(w, ctx),
+        _ => None,
+    };
+    // Range elements are addressed as `<list-or-map>.*` so references inside the loop still
+    // point into values; `*` matches any key or index.
+    let element = match kind {
+        Kind::Range => subject.as_ref().map(|p| {
+            if p.is_empty() {
+                "*".to_owned()
+            } else {
+                format!("{p}.*")
+            }
+        }),
+        _ => subject.clone(),
+    };
+    for var in &bound {
+        ctx.vars.remove(var);
+    }
+    if let Some(value_var) = bound.last() {
+        if let Some(path) = &element {
+            ctx.vars.insert(value_var.clone(), path.clone());
+        }
+    }
     let pushed_scope = kind != Kind::If;
     if pushed_scope {
-        let scope = match (kind, cond) {
-            (Kind::With, [Token::Word(w)]) => values_path(w, ctx),
-            _ => None,
-        };
-        ctx.scopes.push(scope);
+        ctx.scopes.push(element);
     }
     Frame {
         active: truth != Some(false),
@@ -257,6 +302,13 @@ fn record(tokens: &[Token], line: usize, ctx: &Context, out: &mut WalkOutput, pr
     let info = out.lines.entry(line).or_default();
     if prints {
         info.text.push(ACTION_MARK);
+        match eval(tokens, ctx) {
+            Val::Known(value) => match scalar_string(&value) {
+                Some(s) => info.rendered.push_str(&s),
+                None => info.rendered.push(ACTION_MARK),
+            },
+            Val::Unknown => info.rendered.push(ACTION_MARK),
+        }
     }
     info.refs.extend(refs.iter().cloned());
     info.includes.extend(includes.iter().cloned());
@@ -296,7 +348,11 @@ mod tests {
         let pieces = lex(src);
         let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0");
         let out = walk(&pieces, &mut ctx);
-        out.lines.values().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n")
+        out.lines
+            .values()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
