@@ -240,6 +240,8 @@ impl Fixture {
 pub struct Keys {
     pub signing: SigningKey,
     pub trusted: TrustedKey,
+    /// The public key file, for child processes that must trust the same key.
+    pub public_key: PathBuf,
 }
 
 pub fn keys() -> &'static Keys {
@@ -250,6 +252,7 @@ pub fn keys() -> &'static Keys {
         Keys {
             signing: SigningKey::load(&files.private_key, b"test-password").unwrap(),
             trusted: TrustedKey::from_file(&files.public_key).unwrap(),
+            public_key: files.public_key.clone(),
         }
     })
 }
@@ -263,6 +266,7 @@ pub fn other_keys() -> &'static Keys {
         Keys {
             signing: SigningKey::load(&files.private_key, b"other").unwrap(),
             trusted: TrustedKey::from_file(&files.public_key).unwrap(),
+            public_key: files.public_key.clone(),
         }
     })
 }
