@@ -138,15 +138,20 @@ pub async fn import_bundle(
         Ok(r) => ("imported", Some(r.manifest_digest.to_string()), None),
         Err(e) => ("refused", None, Some(e.to_string())),
     };
-    sqlx::query("UPDATE imports SET finished_at = ?, outcome = ?, manifest_digest = COALESCE(?, manifest_digest), message = ? WHERE id = ?")
-        .bind(now_unix())
-        .bind(outcome)
-        .bind(digest)
-        .bind(message)
-        .bind(attempt)
-        .execute(store.db())
-        .await
-        .map_err(StoreError::from)?;
+    let recorded = sqlx::query(
+        "UPDATE imports SET finished_at = ?, outcome = ?, manifest_digest = COALESCE(?, manifest_digest), message = ? WHERE id = ?",
+    )
+    .bind(now_unix())
+    .bind(outcome)
+    .bind(digest)
+    .bind(message)
+    .bind(attempt)
+    .execute(store.db())
+    .await;
+    // The import's own outcome matters more than its history row (e.g. on a full disk).
+    if let Err(e) = recorded {
+        tracing::warn!(bundle = %path.display(), error = %e, "could not record the import outcome");
+    }
     result
 }
 
