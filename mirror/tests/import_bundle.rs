@@ -286,3 +286,37 @@ async fn err_text(store: &Store) -> String {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_damaged_stored_copy_of_the_wrong_size_is_replaced_not_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (bundle_a(dir.path()), bundle_b(dir.path()));
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    import_bundle(&store, &a.path, &trusting()).await.unwrap();
+    let shared = b
+        .content
+        .blobs
+        .keys()
+        .find(|d| a.content.blobs.contains_key(*d))
+        .unwrap();
+    let path = store.blob_path(shared);
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    assert!(!verify(&store).await.unwrap().is_ok());
+
+    let report = import_bundle(&store, &b.path, &trusting()).await.unwrap();
+    let shared_count = b
+        .content
+        .blobs
+        .keys()
+        .filter(|d| a.content.blobs.contains_key(*d))
+        .count();
+    assert_eq!(report.blobs_reused, shared_count - 1);
+    assert_eq!(std::fs::read(&path).unwrap(), b.content.blobs[shared]);
+    assert!(verify(&store).await.unwrap().is_ok());
+}

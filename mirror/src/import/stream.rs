@@ -76,7 +76,8 @@ pub(super) fn stream_bundle(
             let EntryKind::Blob(digest) = entry.kind().clone() else {
                 return Ok(());
             };
-            let reused = store.has_blob(&digest)?;
+            // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted.
+            let reused = store.blob_size(&digest)? == Some(entry.size());
             emit(ImportEvent::BlobStarted {
                 digest: digest.clone(),
                 size: entry.size(),
