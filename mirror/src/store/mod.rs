@@ -17,6 +17,8 @@ pub mod list;
 pub mod manifests;
 pub mod verify;
 mod walk;
+mod registry;
+mod uploads;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +29,8 @@ pub use gc::{gc, gc_with, GcOptions, GcReport};
 pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
 pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
+pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
+pub use uploads::UploadError;
 
 use ferry_bundler::format::Digest;
 use sqlx::SqlitePool;

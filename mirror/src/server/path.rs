@@ -1,0 +1,256 @@
+//! Parsing `/v2/...` request paths. Repository names contain slashes, so the router hands us the
+//! raw path and we split it from the right, where the endpoint keywords are.
+//!
+//! The path is never percent-decoded: `%2e%2e` or any other escape is simply an invalid name, and
+//! name components must start with a letter or digit, so `..` can never reach the store.
+
+use ferry_bundler::format::Digest;
+
+use super::error::{ErrorCode, RegistryError};
+
+/// Longest repository name accepted (distribution's limit).
+const MAX_NAME_LEN: usize = 255;
+const MAX_TAG_LEN: usize = 128;
+
+/// What a `/v2/` request addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/v2/`: the API version check.
+    Base,
+    Catalog,
+    Tags { name: String },
+    Manifest { name: String, reference: Reference },
+    Blob { name: String, digest: Digest },
+    /// `POST /v2/<name>/blobs/uploads/`
+    UploadStart { name: String },
+    /// `/v2/<name>/blobs/uploads/<id>`
+    Upload { name: String, id: String },
+    Referrers { name: String, digest: Digest },
+}
+
+/// A manifest reference: a tag or a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    Tag(String),
+    Digest(Digest),
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reference::Tag(t) => f.write_str(t),
+            Reference::Digest(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+impl Endpoint {
+    /// Low-cardinality label for metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Endpoint::Base => "base",
+            Endpoint::Catalog => "catalog",
+            Endpoint::Tags { .. } => "tags",
+            Endpoint::Manifest { .. } => "manifest",
+            Endpoint::Blob { .. } => "blob",
+            Endpoint::UploadStart { .. } | Endpoint::Upload { .. } => "upload",
+            Endpoint::Referrers { .. } => "referrers",
+        }
+    }
+}
+
+/// Parses the path (without query) of a request under `/v2`. `ns` is containerd's `?ns=` mirror
+/// hint: the upstream host, which becomes the first component of the stored repository name.
+pub fn parse(path: &str, ns: Option<&str>) -> Result<Endpoint, RegistryError> {
+    let rest = match path.strip_prefix("/v2") {
+        Some("") | Some("/") => return Ok(Endpoint::Base),
+        Some(r) => r.strip_prefix('/').ok_or_else(|| not_found(path))?,
+        None => return Err(not_found(path)),
+    };
+    if rest == "_catalog" {
+        return Ok(Endpoint::Catalog);
+    }
+    let segs: Vec<&str> = rest.split('/').collect();
+    let n = segs.len();
+    let name_of = |k: usize| -> Result<String, RegistryError> { repository_name(&segs[..n - k].join("/"), ns) };
+    if n >= 3 && segs[n - 3] == "blobs" && segs[n - 2] == "uploads" {
+        if segs[n - 1].is_empty() {
+            return Ok(Endpoint::UploadStart { name: name_of(3)? });
+        }
+        let id = upload_id(segs[n - 1])?;
+        return Ok(Endpoint::Upload { name: name_of(3)?, id });
+    }
+    if n >= 3 && segs[n - 2] == "blobs" && segs[n - 1] == "uploads" {
+        return Ok(Endpoint::UploadStart { name: name_of(2)? });
+    }
+    if n >= 3 && segs[n - 2] == "tags" && segs[n - 1] == "list" {
+        return Ok(Endpoint::Tags { name: name_of(2)? });
+    }
+    if n >= 3 && segs[n - 2] == "manifests" {
+        let name = name_of(2)?;
+        return Ok(Endpoint::Manifest { name, reference: reference(segs[n - 1])? });
+    }
+    if n >= 3 && segs[n - 2] == "blobs" {
+        let name = name_of(2)?;
+        return Ok(Endpoint::Blob { name, digest: digest(segs[n - 1])? });
+    }
+    if n >= 3 && segs[n - 2] == "referrers" {
+        let name = name_of(2)?;
+        return Ok(Endpoint::Referrers { name, digest: digest(segs[n - 1])? });
+    }
+    Err(not_found(path))
+}
+
+fn not_found(path: &str) -> RegistryError {
+    RegistryError::new(ErrorCode::NameUnknown, format!("no registry endpoint at {}", printable(path)))
+        .with_status(axum::http::StatusCode::NOT_FOUND)
+}
+
+/// Validates `name` against the spec's grammar and prefixes the `ns` host when given.
+pub fn repository_name(name: &str, ns: Option<&str>) -> Result<String, RegistryError> {
+    if !is_valid_name(name) {
+        return Err(RegistryError::new(
+            ErrorCode::NameInvalid,
+            format!("repository name {:?} is invalid", printable(name)),
+        ));
+    }
+    let full = match ns {
+        None | Some("") => name.to_owned(),
+        Some(host) if is_valid_host(host) => format!("{host}/{name}"),
+        Some(host) => {
+            return Err(RegistryError::new(
+                ErrorCode::NameInvalid,
+                format!("ns host {:?} is invalid", printable(host)),
+            ))
+        }
+    };
+    if full.len() > MAX_NAME_LEN {
+        return Err(RegistryError::new(ErrorCode::NameInvalid, format!("repository name {full:?} is too long")));
+    }
+    Ok(full)
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= MAX_NAME_LEN && name.split('/').all(is_valid_component)
+}
+
+fn is_valid_component(c: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = c.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if !alnum(first) || !alnum(last) {
+        return false;
+    }
+    // Every run of separators must be one of `.`, `_`, `__` or `-+`.
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let run = &c[start..i];
+        let ok = run == "." || run == "_" || run == "__" || run.bytes().all(|b| b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// A registry host as containerd passes it in `ns`: `[a-z0-9.-]+` with an optional `:port`.
+fn is_valid_host(host: &str) -> bool {
+    let (h, port) = match host.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host, None),
+    };
+    let host_ok = !h.is_empty()
+        && h.len() <= 253
+        && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !h.starts_with(['.', '-'])
+        && !h.contains("..");
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
+}
+
+/// `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`
+pub fn is_valid_tag(tag: &str) -> bool {
+    let bytes = tag.as_bytes();
+    match bytes.first() {
+        Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => {}
+        _ => return false,
+    }
+    bytes.len() <= MAX_TAG_LEN && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+pub fn reference(s: &str) -> Result<Reference, RegistryError> {
+    if s.contains(':') {
+        return digest(s).map(Reference::Digest);
+    }
+    if is_valid_tag(s) {
+        return Ok(Reference::Tag(s.to_owned()));
+    }
+    Err(RegistryError::new(ErrorCode::ManifestInvalid, format!("reference {:?} is not a valid tag or digest", printable(s))))
+}
+
+pub fn digest(s: &str) -> Result<Digest, RegistryError> {
+    Digest::parse(s).map_err(|e| RegistryError::new(ErrorCode::DigestInvalid, e.to_string()))
+}
+
+/// Upload ids are ours: lowercase hex. Anything else cannot name a session (nor a file).
+fn upload_id(s: &str) -> Result<String, RegistryError> {
+    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        Ok(s.to_owned())
+    } else {
+        Err(RegistryError::new(ErrorCode::BlobUploadUnknown, format!("upload {:?} is unknown", printable(s))))
+    }
+}
+
+/// Hostile input goes into messages cut short.
+fn printable(s: &str) -> String {
+    s.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_spec_grammar() {
+        for ok in ["a", "library/nginx", "docker.io/library/nginx", "a-b--c/d__e/f.g", "0/1"] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in ["", "A", "a/", "/a", "a//b", "..", "a/../b", "a/.b", "a___b", "a.-b", "%2e%2e", "a b", "a:b"] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn containerd_ns_prefixes_the_upstream_host() {
+        let e = parse("/v2/library/nginx/manifests/1.27", Some("docker.io")).unwrap();
+        assert_eq!(
+            e,
+            Endpoint::Manifest { name: "docker.io/library/nginx".into(), reference: Reference::Tag("1.27".into()) }
+        );
+        assert!(parse("/v2/library/nginx/manifests/1.27", Some("../x")).is_err());
+        let e = parse("/v2/a/manifests/x", Some("localhost:5000")).unwrap();
+        assert!(matches!(e, Endpoint::Manifest { name, .. } if name == "localhost:5000/a"));
+    }
+
+    #[test]
+    fn endpoint_keywords_are_split_from_the_right() {
+        assert_eq!(parse("/v2/a/blobs/uploads/", None).unwrap(), Endpoint::UploadStart { name: "a".into() });
+        assert_eq!(parse("/v2/a/blobs/uploads", None).unwrap(), Endpoint::UploadStart { name: "a".into() });
+        assert_eq!(
+            parse("/v2/blobs/tags/blobs/uploads/ab12", None).unwrap(),
+            Endpoint::Upload { name: "blobs/tags".into(), id: "ab12".into() }
+        );
+        assert_eq!(parse("/v2/x/y/tags/list", None).unwrap(), Endpoint::Tags { name: "x/y".into() });
+    }
+}

@@ -1,0 +1,153 @@
+//! Blob upload sessions for registry push, one file per session under `<data>/uploads/`.
+//!
+//! The session's state is its file: its length is the next offset, so sessions survive a restart
+//! and nothing about them is held in memory. Finishing re-hashes the file (streamed), checks the
+//! digest the client claims, syncs and renames it into `blobs/`: the same invariant as imports.
+
+use std::fs::File;
+use std::hash::{BuildHasher, Hasher as _};
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use ferry_bundler::format::{Digest, Hasher};
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("upload {0} is unknown")]
+    Unknown(String),
+    #[error("upload {id} continues at offset {expected}, chunk starts at {got}")]
+    OutOfOrder { id: String, expected: u64, got: u64 },
+    #[error("upload {id} body could not be read: {message}")]
+    Body { id: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    fn uploads_dir(&self) -> PathBuf {
+        self.root().join("uploads")
+    }
+
+    fn upload_path(&self, id: &str) -> PathBuf {
+        self.uploads_dir().join(id)
+    }
+
+    /// Opens a new, empty session and returns its id (32 random lowercase hex digits).
+    pub fn upload_start(&self) -> Result<String, StoreError> {
+        let dir = self.uploads_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        let id = random_id();
+        let path = self.upload_path(&id);
+        File::options().write(true).create_new(true).open(&path).map_err(|e| StoreError::io(&path, e))?;
+        Ok(id)
+    }
+
+    /// Bytes received so far, or `None` for an unknown session.
+    pub fn upload_size(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        let path = self.upload_path(id);
+        match std::fs::metadata(&path) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    }
+
+    /// Appends a chunk streamed from `body`. `start`, when the client sent a `Content-Range`, must
+    /// be the current size. Returns the new size.
+    pub async fn upload_append<S, E>(&self, id: &str, start: Option<u64>, body: S) -> Result<u64, UploadError>
+    where
+        S: Stream<Item = Result<Bytes, E>>,
+        E: std::fmt::Display,
+    {
+        let path = self.upload_path(id);
+        let mut file = match tokio::fs::OpenOptions::new().append(true).open(&path).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) => return Err(StoreError::io(path, e).into()),
+        };
+        let mut size = file.metadata().await.map_err(|e| StoreError::io(&path, e))?.len();
+        if let Some(got) = start.filter(|s| *s != size) {
+            return Err(UploadError::OutOfOrder { id: id.to_owned(), expected: size, got });
+        }
+        let mut body = std::pin::pin!(body);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| UploadError::Body { id: id.to_owned(), message: e.to_string() })?;
+            file.write_all(&chunk).await.map_err(|e| StoreError::io(&path, e))?;
+            size += chunk.len() as u64;
+        }
+        file.flush().await.map_err(|e| StoreError::io(&path, e))?;
+        Ok(size)
+    }
+
+    /// Verifies the session's content against `expected` and publishes it as that blob.
+    pub async fn upload_finish(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
+        let store = self.clone();
+        let (id, expected) = (id.to_owned(), expected.clone());
+        tokio::task::spawn_blocking(move || store.publish_upload(&id, &expected))
+            .await
+            .map_err(|e| StoreError::Corrupt(self.root().to_path_buf(), format!("upload task failed: {e}")))?
+    }
+
+    fn publish_upload(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
+        let path = self.upload_path(id);
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) => return Err(StoreError::io(path, e).into()),
+        };
+        let mut hasher = Hasher::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf).map_err(|e| StoreError::io(&path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let (actual, len) = hasher.finish();
+        if &actual != expected {
+            // The session stays: the client may retry the PUT with the right digest or cancel.
+            return Err(StoreError::DigestMismatch { expected: expected.clone(), actual }.into());
+        }
+        if self.has_blob(expected)? {
+            let _ = std::fs::remove_file(&path);
+            return Ok(len);
+        }
+        file.sync_all().map_err(|e| StoreError::io(&path, e))?;
+        drop(file);
+        let target = self.blob_path(expected);
+        let dir = target.parent().map(PathBuf::from).unwrap_or_else(|| self.root().to_path_buf());
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        std::fs::rename(&path, &target).map_err(|e| StoreError::io(&target, e))?;
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(&dir, e))?;
+        Ok(len)
+    }
+
+    /// Drops a session. Returns false if it did not exist.
+    pub fn upload_cancel(&self, id: &str) -> Result<bool, StoreError> {
+        let path = self.upload_path(id);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    }
+}
+
+/// 128 unguessable bits from the OS-seeded hasher keys std uses against HashDoS.
+fn random_id() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut parts = [0u64; 2];
+    for (i, p) in parts.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_usize(i);
+        *p = h.finish();
+    }
+    format!("{:016x}{:016x}", parts[0], parts[1])
+}
