@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::store::{Store, StoreError};
 
-/// Largest manifest accepted (the OCI distribution spec's recommended limit is 4 MiB).
-pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+/// Largest manifest accepted: the registry's limit, so anything imported can also be served.
+pub const MAX_MANIFEST_SIZE: u64 = crate::store::MAX_MANIFEST_SIZE as u64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {

@@ -39,6 +39,14 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Document(#[from] DocumentError),
+    #[error("artifact {reference} has {what} {value:?}, which the registry cannot serve")]
+    InvalidName {
+        reference: String,
+        what: &'static str,
+        value: String,
+    },
+    #[error("delta bundle needs blob {digest} ({size} bytes) already in the store; import the bundle it builds on first")]
+    MissingExternalBlob { digest: Digest, size: u64 },
     #[error(
         "blob {digest} referenced by {referenced_by} is neither in the bundle nor in the store"
     )]

@@ -279,6 +279,29 @@ pub fn write(
     signer: Option<&Keys>,
     compression: Compression,
 ) -> Fixture {
+    write_with(dir, name, content, signer, compression, vec![])
+}
+
+/// A signed delta bundle: `external` blobs are referenced but not carried.
+pub fn write_delta(dir: &Path, content: &Content, external: Vec<BlobRef>) -> Fixture {
+    write_with(
+        dir,
+        "delta.ferry",
+        content,
+        Some(keys()),
+        Compression::default(),
+        external,
+    )
+}
+
+fn write_with(
+    dir: &Path,
+    name: &str,
+    content: &Content,
+    signer: Option<&Keys>,
+    compression: Compression,
+    external_blobs: Vec<BlobRef>,
+) -> Fixture {
     let mut artifacts = content.artifacts.clone();
     artifacts.sort_by(|a, b| (a.kind, &a.reference).cmp(&(b.kind, &b.reference)));
     let index_manifests: Vec<_> = artifacts
@@ -295,7 +318,11 @@ pub fn write(
     let manifest = BundleManifest {
         schema_version: 1,
         media_type: BUNDLE_MANIFEST_MEDIA_TYPE.to_owned(),
-        kind: BundleKind::Full,
+        kind: if external_blobs.is_empty() {
+            BundleKind::Full
+        } else {
+            BundleKind::Delta
+        },
         created: CREATED.to_owned(),
         generator: format!("ferry-test {name}"),
         lock_digest: Digest::of_bytes(name.as_bytes()),
@@ -313,7 +340,7 @@ pub fn write(
                 size: b.len() as u64,
             })
             .collect(),
-        external_blobs: vec![],
+        external_blobs,
     };
     let manifest_bytes = manifest.to_vec();
     let signature = signer.map(|k| k.signing.sign_manifest(&manifest_bytes).unwrap());
