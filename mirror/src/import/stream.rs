@@ -190,7 +190,7 @@ fn check_external(store: &Store, manifest: &BundleManifest) -> Result<(), Import
 fn check_space(store: &Store, manifest: &BundleManifest) -> Result<(), ImportError> {
     let mut needed: u64 = 0;
     for blob in &manifest.blobs {
-        if !store.has_blob(&blob.digest)? {
+        if store.blob_size(&blob.digest)? != Some(blob.size) {
             needed = needed.saturating_add(blob.size);
         }
     }
