@@ -3,7 +3,9 @@
 
 mod format_support;
 
-use ferry_bundler::format::layout::{blob_entry, MANIFEST_ENTRY, MAX_DOCUMENT_SIZE, SIGNATURE_ENTRY};
+use ferry_bundler::format::layout::{
+    blob_entry, MANIFEST_ENTRY, MAX_DOCUMENT_SIZE, SIGNATURE_ENTRY,
+};
 use ferry_bundler::format::{Digest, FormatError};
 use format_support::{read_all, serialize, zstd, Part, Sample};
 use rstest::rstest;
@@ -19,7 +21,11 @@ fn refused(parts: Vec<Part>) -> String {
     let bytes = serialize(&parts);
     let err = read_all(&bytes).expect_err("hostile archive was accepted");
     let compressed = read_all(&zstd(&bytes)).expect_err("hostile compressed archive was accepted");
-    assert_eq!(err.to_string(), compressed.to_string(), "plain and zstd disagree");
+    assert_eq!(
+        err.to_string(),
+        compressed.to_string(),
+        "plain and zstd disagree"
+    );
     err.to_string()
 }
 
@@ -50,7 +56,8 @@ fn refuses_non_regular_entries(#[case] kind: u8, #[case] expected: &str) {
     let s = sample();
     let mut parts = s.parts(None);
     let (d, c) = &s.blobs[0];
-    parts[FIRST_BLOB] = Part::entry(&blob_entry(d), c).with_header(|h| h.as_mut_bytes()[156] = kind);
+    parts[FIRST_BLOB] =
+        Part::entry(&blob_entry(d), c).with_header(|h| h.as_mut_bytes()[156] = kind);
     let err = refused(parts);
     assert!(err.contains(expected) && err.contains(d.hex()), "{err}");
 }
@@ -83,7 +90,10 @@ fn refuses_entries_out_of_order(#[case] a: usize, #[case] b: usize, #[case] expe
     let mut parts = s.parts(None);
     parts.swap(a, b);
     let err = refused(parts);
-    assert!(err.contains("out of order") && err.contains(expected), "{err}");
+    assert!(
+        err.contains("out of order") && err.contains(expected),
+        "{err}"
+    );
 }
 
 #[test]
@@ -92,7 +102,10 @@ fn refuses_a_signature_after_the_layout() {
     let mut parts = s.parts(None);
     parts.insert(2, Part::entry(SIGNATURE_ENTRY, b"{}"));
     let err = refused(parts);
-    assert!(err.contains("ferry-bundle.sigstore.json") && err.contains("out of order"), "{err}");
+    assert!(
+        err.contains("ferry-bundle.sigstore.json") && err.contains("out of order"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -101,7 +114,10 @@ fn refuses_a_second_manifest() {
     let mut parts = s.parts(None);
     parts.insert(1, parts[0].clone());
     let err = refused(parts);
-    assert!(err.contains("ferry-bundle.json") && err.contains("out of order"), "{err}");
+    assert!(
+        err.contains("ferry-bundle.json") && err.contains("out of order"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -110,7 +126,10 @@ fn refuses_blobs_out_of_manifest_order() {
     let mut parts = s.parts(None);
     parts.swap(FIRST_BLOB, FIRST_BLOB + 1);
     let err = refused(parts);
-    assert!(err.contains(&s.blobs[1].0.to_string()) && err.contains("appears before"), "{err}");
+    assert!(
+        err.contains(&s.blobs[1].0.to_string()) && err.contains("appears before"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -131,7 +150,10 @@ fn refuses_an_extra_blob_after_the_last() {
     let end = parts.len() - 1;
     parts.insert(end, Part::entry(&blob_entry(&stranger), b"stranger"));
     let err = refused(parts);
-    assert!(err.contains(&stranger.to_string()) && err.contains("not listed"), "{err}");
+    assert!(
+        err.contains(&stranger.to_string()) && err.contains("not listed"),
+        "{err}"
+    );
 }
 
 #[rstest]
@@ -142,7 +164,10 @@ fn refuses_a_blob_twice(#[case] at: usize) {
     let mut parts = s.parts(None);
     parts.insert(at, parts[FIRST_BLOB].clone());
     let err = refused(parts);
-    assert!(err.contains(&s.blobs[0].0.to_string()) && err.contains("more than once"), "{err}");
+    assert!(
+        err.contains(&s.blobs[0].0.to_string()) && err.contains("more than once"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,7 +179,11 @@ fn refuses_a_blob_of_the_wrong_size() {
     longer.push(b'!');
     parts[FIRST_BLOB] = Part::entry(&blob_entry(d), &longer);
     let err = refused(parts);
-    assert!(err.contains(d.hex()) && err.contains(&format!("bytes but the bundle manifest says {}", c.len())), "{err}");
+    assert!(
+        err.contains(d.hex())
+            && err.contains(&format!("bytes but the bundle manifest says {}", c.len())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -167,7 +196,10 @@ fn refuses_a_blob_with_the_wrong_digest_naming_both() {
     parts[FIRST_BLOB + 1] = Part::entry(&blob_entry(d), &altered);
     let err = refused(parts);
     let actual = Digest::of_bytes(&altered);
-    assert!(err.contains(&d.to_string()) && err.contains(&actual.to_string()), "{err}");
+    assert!(
+        err.contains(&d.to_string()) && err.contains(&actual.to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -176,7 +208,10 @@ fn refuses_missing_blobs_at_the_end() {
     let mut parts = s.parts(None);
     parts.remove(FIRST_BLOB + 2);
     let err = refused(parts);
-    assert!(err.contains("1 listed blob") && err.contains(&s.blobs[2].0.to_string()), "{err}");
+    assert!(
+        err.contains("1 listed blob") && err.contains(&s.blobs[2].0.to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -188,7 +223,10 @@ fn refuses_an_index_that_differs_from_the_manifest() {
     index[last] = b' ';
     parts[2] = Part::entry("index.json", &index);
     let err = refused(parts);
-    assert!(err.contains("index.json") && err.contains(&s.manifest.index.digest.to_string()), "{err}");
+    assert!(
+        err.contains("index.json") && err.contains(&s.manifest.index.digest.to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -208,9 +246,15 @@ fn truncation_anywhere_is_refused() {
     let cuts = (0..bytes.len()).filter(|i| i % 512 == 0 || i % 512 == 7 || i % 512 == 300);
     for cut in cuts {
         let err = read_all(&bytes[..cut]).expect_err("truncated bundle accepted");
-        assert!(matches!(err, FormatError::Truncated { .. }), "cut at {cut}: {err}");
+        assert!(
+            matches!(err, FormatError::Truncated { .. }),
+            "cut at {cut}: {err}"
+        );
         let compressed = zstd(&bytes[..cut]);
-        assert!(read_all(&compressed[..compressed.len() - 1]).is_err(), "cut zstd at {cut}");
+        assert!(
+            read_all(&compressed[..compressed.len() - 1]).is_err(),
+            "cut zstd at {cut}"
+        );
     }
 }
 
@@ -241,7 +285,9 @@ fn refuses_a_non_zero_second_end_block() {
     let s = sample();
     let mut parts = s.parts(None);
     parts.pop();
-    parts.push(Part::Raw([vec![0u8; 512], vec![0u8; 511], vec![1]].concat()));
+    parts.push(Part::Raw(
+        [vec![0u8; 512], vec![0u8; 511], vec![1]].concat(),
+    ));
     let err = refused(parts);
     assert!(err.contains("after the end"), "{err}");
 }
@@ -286,7 +332,10 @@ fn refuses_invalid_manifest_json_with_position(#[case] json: &[u8], #[case] expe
     let mut parts = s.parts(None);
     parts[0] = Part::entry(MANIFEST_ENTRY, json);
     let err = refused(parts);
-    assert!(err.starts_with("ferry-bundle.json:") && err.contains(expected), "{err}");
+    assert!(
+        err.starts_with("ferry-bundle.json:") && err.contains(expected),
+        "{err}"
+    );
 }
 
 #[test]
@@ -294,7 +343,10 @@ fn refuses_a_signature_that_is_not_a_sigstore_bundle() {
     let s = sample();
     let parts = s.parts(Some(br#"{"mediaType":"x"}"#));
     let err = refused(parts);
-    assert!(err.contains("ferry-bundle.sigstore.json is not a sigstore bundle"), "{err}");
+    assert!(
+        err.contains("ferry-bundle.sigstore.json is not a sigstore bundle"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -319,7 +371,10 @@ fn refuses_non_ustar_headers(#[case] magic: [u8; 6], #[case] version: [u8; 2]) {
         h.as_mut_bytes()[263..265].copy_from_slice(&version);
     });
     let err = refused(parts);
-    assert!(err.contains("not a ustar header") && err.contains("oci-layout"), "{err}");
+    assert!(
+        err.contains("not a ustar header") && err.contains("oci-layout"),
+        "{err}"
+    );
 }
 
 #[rstest]
@@ -333,7 +388,10 @@ fn refuses_non_canonical_headers(#[case] alter: fn(&mut tar::Header)) {
     let mut parts = s.parts(None);
     parts[2] = parts[2].clone().with_header(alter);
     let err = refused(parts);
-    assert!(err.contains("index.json") || err.contains("not a bundle entry name"), "{err}");
+    assert!(
+        err.contains("index.json") || err.contains("not a bundle entry name"),
+        "{err}"
+    );
 }
 
 #[rstest]
@@ -351,12 +409,20 @@ fn refuses_a_zstd_window_larger_than_the_limit() {
     let s = sample();
     let tar = serialize(&s.parts(None));
     let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
-    encoder.set_parameter(zstd::zstd_safe::CParameter::WindowLog(28)).unwrap();
+    encoder
+        .set_parameter(zstd::zstd_safe::CParameter::WindowLog(28))
+        .unwrap();
     std::io::Write::write_all(&mut encoder, &tar).unwrap();
     let compressed = encoder.finish().unwrap();
     let err = read_all(&compressed).unwrap_err().to_string();
-    assert!(err.contains("zstd") || err.contains("ferry-bundle.json"), "{err}");
-    assert!(err.to_lowercase().contains("memory") || err.contains("window"), "{err}");
+    assert!(
+        err.contains("zstd") || err.contains("ferry-bundle.json"),
+        "{err}"
+    );
+    assert!(
+        err.to_lowercase().contains("memory") || err.contains("window"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -372,7 +438,10 @@ fn stops_reading_a_zstd_stream_that_keeps_expanding_after_the_tar() {
     }
     let compressed = encoder.finish().unwrap();
     let err = read_all(&compressed).unwrap_err();
-    assert!(matches!(err, FormatError::TrailingData { offset } if offset == tar.len() as u64), "{err}");
+    assert!(
+        matches!(err, FormatError::TrailingData { offset } if offset == tar.len() as u64),
+        "{err}"
+    );
 }
 
 #[test]

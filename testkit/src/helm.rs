@@ -22,16 +22,52 @@ pub struct HelmRepo {
     dir: PathBuf,
 }
 
+/// A static file server that answers `status` to the first `fail_first` requests for
+/// anything but `/`, then serves normally: a flaky upstream for retry tests.
+const FLAKY_SERVER: &str = r#"
+import functools, http.server, sys
+port, directory, fails, status = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        global fails
+        if self.path != "/" and fails > 0:
+            fails -= 1
+            self.send_error(status)
+            return
+        super().do_GET()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=directory)).serve_forever()
+"#;
+
 impl HelmRepo {
     pub fn start(dir: impl Into<PathBuf>) -> Self {
-        let dir = dir.into();
+        Self::spawn(dir.into(), None)
+    }
+
+    /// Like [`HelmRepo::start`], but the first `fail_first` file requests get `status`.
+    pub fn start_flaky(dir: impl Into<PathBuf>, fail_first: u32, status: u16) -> Self {
+        Self::spawn(dir.into(), Some((fail_first, status)))
+    }
+
+    fn spawn(dir: PathBuf, flaky: Option<(u32, u16)>) -> Self {
         for _ in 0..5 {
             let port = free_port();
-            let mut child = Command::new("python3")
-                .args(["-m", "http.server", "--bind", "127.0.0.1"])
-                .arg(port.to_string())
-                .arg("--directory")
-                .arg(&dir)
+            let mut cmd = Command::new("python3");
+            match flaky {
+                None => cmd
+                    .args(["-m", "http.server", "--bind", "127.0.0.1"])
+                    .arg(port.to_string())
+                    .arg("--directory")
+                    .arg(&dir),
+                Some((fails, status)) => cmd
+                    .args(["-c", FLAKY_SERVER])
+                    .arg(port.to_string())
+                    .arg(&dir)
+                    .arg(fails.to_string())
+                    .arg(status.to_string()),
+            };
+            let mut child = cmd
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -319,7 +319,73 @@ pub fn referrers_tag_index(layout: &mut OciLayout, referrers: &[(&Image, &str)])
     layout.put_bytes(OCI_INDEX, &to_vec(&index))
 }
 
+/// Pushes `referrers` (each with its artifact type) and the referrers tag index of `subject`
+/// into `repo`, as a registry without the referrers API would hold them.
+pub fn push_referrers(
+    registry: &crate::Registry,
+    layout: &mut OciLayout,
+    repo: &str,
+    subject: &Descriptor,
+    referrers: &[(&Image, &str)],
+) -> Descriptor {
+    for (r, _) in referrers {
+        registry.push_desc(
+            layout,
+            &r.manifest,
+            repo,
+            &format!("referrer-{}", r.manifest.hex()),
+        );
+    }
+    let index = referrers_tag_index(layout, referrers);
+    registry.put_manifest(
+        repo,
+        &referrers_tag(subject),
+        OCI_INDEX,
+        &layout.read_blob(&index),
+    );
+    index
+}
+
 /// The referrers tag of `subject`: `sha256-<hex>`.
 pub fn referrers_tag(subject: &Descriptor) -> String {
     format!("sha256-{}", subject.hex())
+}
+
+/// One image of a [`corpus`]: where to push it and what it is.
+#[derive(Debug, Clone)]
+pub struct CorpusImage {
+    pub repo: String,
+    pub tag: String,
+    pub image: MultiArch,
+}
+
+/// Multi-arch images (linux/amd64 + linux/arm64) sharing `opts.base` layers, built until their
+/// compressed content reaches `total_bytes` (the benchmark asks for gigabytes). Push each with
+/// `registry.push_desc(layout, &c.image.index, &c.repo, &c.tag)`.
+pub fn corpus(layout: &mut OciLayout, total_bytes: u64, opts: &ImageOptions) -> Vec<CorpusImage> {
+    let mut out = Vec::new();
+    let mut size = 0u64;
+    let mut seen = std::collections::BTreeSet::new();
+    while size < total_bytes {
+        let n = out.len();
+        let image = multi_arch(
+            layout,
+            &format!("corpus-{n}"),
+            &["linux/amd64", "linux/arm64"],
+            opts,
+        );
+        for child in &image.children {
+            for d in child.layers.iter().chain([&child.config, &child.manifest]) {
+                if seen.insert(d.digest.clone()) {
+                    size += d.size;
+                }
+            }
+        }
+        out.push(CorpusImage {
+            repo: format!("corpus/app-{n}"),
+            tag: "1.0".into(),
+            image,
+        });
+    }
+    out
 }

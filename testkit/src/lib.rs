@@ -18,7 +18,7 @@ pub mod seed;
 pub use helm::{
     chart_json, pack_chart, push_chart_oci, write_chart, write_index, ChartEntry, HelmRepo,
 };
-pub use images::{Image, ImageOptions, MultiArch};
+pub use images::{CorpusImage, Image, ImageOptions, MultiArch};
 pub use layout::{Descriptor, OciLayout};
 pub use registry::Registry;
 pub use seed::SeededBytes;

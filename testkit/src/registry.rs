@@ -82,6 +82,23 @@ impl Registry {
         skopeo_copy(layout.path(), tag, &dest);
     }
 
+    /// Pushes converting to Docker schema 2 (`skopeo --format v2s2`): digests change, so read
+    /// them back with [`Registry::skopeo_digest`].
+    pub fn push_as_docker(&self, layout: &OciLayout, tag: &str, repo: &str, dest_tag: &str) {
+        let dest = format!("docker://{}/{repo}:{dest_tag}", self.host());
+        let out = Command::new("skopeo")
+            .args(["copy", "--format", "v2s2", "--dest-tls-verify=false", "-q"])
+            .arg(format!("oci:{}:{tag}", layout.path().display()))
+            .arg(&dest)
+            .output()
+            .expect("run skopeo copy");
+        assert!(
+            out.status.success(),
+            "skopeo copy --format v2s2 to {dest} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Tags and pushes a descriptor of `layout` in one go.
     pub fn push_desc(
         &self,
@@ -93,6 +110,29 @@ impl Registry {
         let tag = format!("push-{}", desc.hex());
         layout.tag(&tag, desc);
         self.push(layout, &tag, repo, dest_tag);
+    }
+
+    /// PUTs manifest bytes straight to the registry (`/v2/<repo>/manifests/<tag>`), for
+    /// documents skopeo would rewrite, such as a referrers tag index. What it names must
+    /// already be pushed.
+    pub fn put_manifest(&self, repo: &str, tag: &str, media_type: &str, bytes: &[u8]) {
+        use std::io::{Read, Write};
+        let mut s =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect registry");
+        write!(
+            s,
+            "PUT /v2/{repo}/manifests/{tag} HTTP/1.1\r\nHost: {}\r\nContent-Type: {media_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.host(),
+            bytes.len()
+        )
+        .expect("write request");
+        s.write_all(bytes).expect("write manifest");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("read answer");
+        assert!(
+            answer.starts_with("HTTP/1.1 201"),
+            "PUT manifest {repo}:{tag} failed: {answer}"
+        );
     }
 
     /// `skopeo inspect --raw` digest of `repo:tag`, as skopeo computes it.

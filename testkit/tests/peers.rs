@@ -93,3 +93,27 @@ fn ferry_testkit_status(port: u16, path: &str) -> Option<u16> {
     s.read_exact(&mut head).ok()?;
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
+
+#[test]
+fn corpus_reaches_its_size_and_shares_the_base() {
+    let mut layout = OciLayout::new();
+    let opts = ImageOptions {
+        base_layers: 1,
+        own_layers: 1,
+        layer_size: 64 * 1024,
+        base: "corpus-base".into(),
+    };
+    let corpus = images::corpus(&mut layout, 512 * 1024, &opts);
+    assert!(corpus.len() >= 2);
+    let base = &corpus[0].image.children[0].layers[0];
+    for c in &corpus {
+        for child in &c.image.children {
+            assert_eq!(&child.layers[0], base);
+        }
+    }
+    let total: u64 = std::fs::read_dir(layout.path().join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(total >= 512 * 1024, "{total}");
+}

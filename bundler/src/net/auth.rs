@@ -153,12 +153,16 @@ mod tests {
                 r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{b64}"}},"reg.local:5000":{{"auth":"{b64}"}}}}}}"#
             ),
         );
-        let c = lookup(&[p.clone()], "docker.io").unwrap().unwrap();
+        let c = lookup(std::slice::from_ref(&p), "docker.io")
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (c.username.as_str(), c.password.as_str()),
             ("alice", "s3cret")
         );
-        assert!(lookup(&[p.clone()], "reg.local:5000").unwrap().is_some());
+        assert!(lookup(std::slice::from_ref(&p), "reg.local:5000")
+            .unwrap()
+            .is_some());
         assert!(lookup(&[p], "other.local").unwrap().is_none());
         assert!(!format!("{c:?}").contains("s3cret"));
     }
@@ -170,7 +174,7 @@ mod tests {
     fn refuses_broken_files(#[case] body: &str) {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), body);
-        let err = lookup(&[p.clone()], "h").unwrap_err();
+        let err = lookup(std::slice::from_ref(&p), "h").unwrap_err();
         assert!(err.to_string().contains(&p.display().to_string()), "{err}");
     }
 }

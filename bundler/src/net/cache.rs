@@ -130,6 +130,16 @@ impl BlobCache {
     }
 }
 
+/// The bundle writer reads blobs straight from the cache (it re-hashes what it reads).
+impl crate::writer::BlobSource for BlobCache {
+    fn open(&self, digest: &Digest) -> io::Result<Box<dyn io::Read + '_>> {
+        Ok(Box::new(io::BufReader::with_capacity(
+            256 * 1024,
+            self.open_blob(digest)?,
+        )))
+    }
+}
+
 /// A blob being written: hashed as it goes, deleted unless committed.
 pub struct TempBlob {
     cache: BlobCache,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::cache::{BlobCache, CacheError};
 use super::http::{HttpClient, HttpError};
 use super::image::{resolve_image, AttachedOptions, ImageError, ImageRequest};
-use super::registry::RegistryClient;
+use super::registry::{parse_reference, RegistryClient, RegistryError};
 use super::resolved::{normalise_provenance, LockedBlob, ResolvedArtifact, Source};
 use super::wrap::{wrap, Wrapped};
 use crate::format::layout::media;
@@ -23,6 +23,8 @@ pub enum ChartError {
     Image(#[from] ImageError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error("{url}: not a Helm repository index: {message}")]
     Index { url: String, message: String },
     #[error("chart {name}: version {want:?} is neither a version nor a semver range: {source}")]
@@ -88,14 +90,7 @@ pub async fn resolve_chart(
     let base = req.repo.trim_end_matches('/');
     let index_url = format!("{base}/index.yaml");
     let bytes = http.get_small(&index_url, MAX_INDEX_SIZE).await?;
-    let text = String::from_utf8(bytes).map_err(|_| ChartError::Index {
-        url: index_url.clone(),
-        message: "not UTF-8".into(),
-    })?;
-    let index: IndexFile = serde_saphyr::from_str(&text).map_err(|e| ChartError::Index {
-        url: index_url.clone(),
-        message: e.to_string(),
-    })?;
+    let index = parse_index(&index_url, bytes)?;
     let entries = index
         .entries
         .get(&req.name)
@@ -205,7 +200,11 @@ pub async fn materialise_http_chart(
 }
 
 /// `Chart.yaml` of a cached chart package, as the JSON Helm stores in the OCI config.
-pub(super) fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> Result<Vec<u8>, ChartError> {
+pub(super) fn chart_config(
+    cache: &BlobCache,
+    reference: &str,
+    tgz: &Digest,
+) -> Result<Vec<u8>, ChartError> {
     let err = |message: String| ChartError::ChartYaml {
         reference: reference.to_owned(),
         message,
@@ -229,6 +228,18 @@ pub(super) fn chart_config(cache: &BlobCache, reference: &str, tgz: &Digest) -> 
         return serde_json::to_vec(&value).map_err(|e| err(e.to_string()));
     }
     Err(err("no <chart>/Chart.yaml entry".into()))
+}
+
+/// Parses a Helm repository `index.yaml` fetched from `url`.
+fn parse_index(url: &str, bytes: Vec<u8>) -> Result<IndexFile, ChartError> {
+    let text = String::from_utf8(bytes).map_err(|_| ChartError::Index {
+        url: url.to_owned(),
+        message: "not UTF-8".into(),
+    })?;
+    serde_saphyr::from_str(&text).map_err(|e| ChartError::Index {
+        url: url.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// The highest version matching `want` (exact version or semver range).
@@ -263,10 +274,16 @@ async fn resolve_oci_chart(
     req: &ChartRequest,
     path: &str,
 ) -> Result<ResolvedArtifact, ChartError> {
+    let path = path.trim_end_matches('/');
+    let version = if semver::Version::parse(req.version.trim_start_matches('v')).is_ok() {
+        req.version.clone()
+    } else {
+        newest_tag(registry, req, path).await?
+    };
     // Helm writes `+` in versions as `_` in OCI tags.
-    let tag = req.version.replace('+', "_");
+    let tag = version.replace('+', "_");
     let image = ImageRequest {
-        reference: format!("{}/{}:{tag}", path.trim_end_matches('/'), req.name),
+        reference: format!("{path}/{}:{tag}", req.name),
         platforms: Vec::new(),
         provenance: req.provenance.clone(),
     };
@@ -276,8 +293,34 @@ async fn resolve_oci_chart(
     a.kind = ArtifactKind::Chart;
     a.reference = format!("oci://{}", a.reference);
     a.repository = format!("charts/{}", req.name);
-    a.tag = Some(req.version.clone());
+    a.tag = Some(version);
     Ok(resolved)
+}
+
+/// The highest tag of `oci://<path>/<name>` matching the semver range in `req.version`.
+async fn newest_tag(
+    registry: &RegistryClient,
+    req: &ChartRequest,
+    path: &str,
+) -> Result<String, ChartError> {
+    let want =
+        semver::VersionReq::parse(&req.version).map_err(|source| ChartError::BadVersion {
+            name: req.name.clone(),
+            want: req.version.clone(),
+            source,
+        })?;
+    let repo = parse_reference(&format!("{path}/{}", req.name))?;
+    let tags = registry.tags(&repo).await?;
+    tags.iter()
+        .filter_map(|t| semver::Version::parse(&t.replace('_', "+")).ok())
+        .filter(|v| want.matches(v))
+        .max()
+        .map(|v| v.to_string())
+        .ok_or_else(|| ChartError::NoMatch {
+            name: req.name.clone(),
+            url: format!("oci://{path}/{}", req.name),
+            want: req.version.clone(),
+        })
 }
 
 #[cfg(test)]
@@ -293,6 +336,22 @@ mod tests {
                 urls: vec![],
             })
             .collect()
+    }
+
+    #[rstest::rstest]
+    #[case::not_utf8(vec![0xff, 0xfe])]
+    #[case::not_yaml(b"entries: [unclosed".to_vec())]
+    #[case::entries_not_a_map(b"entries: 3".to_vec())]
+    #[case::version_missing(b"entries:\n  demo:\n  - urls: [x.tgz]\n".to_vec())]
+    #[case::urls_not_a_list(b"entries:\n  demo:\n  - version: 1.0.0\n    urls: 7\n".to_vec())]
+    fn hostile_indexes_are_refused_naming_the_url(#[case] bytes: Vec<u8>) {
+        let err = parse_index("http://repo/index.yaml", bytes)
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().starts_with("http://repo/index.yaml"),
+            "{err}"
+        );
     }
 
     #[test]

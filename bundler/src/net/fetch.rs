@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use oci_client::Reference;
 
 use super::cache::{BlobCache, CacheError};
-use super::chart::{materialise_http_chart, ChartError};
+use super::chart::{chart_config, ChartError};
 use super::http::{HttpClient, HttpError};
 use super::registry::{parse_reference, RegistryClient, RegistryError};
 use super::resolved::{LockedBlob, ResolvedArtifact, Source};
@@ -38,6 +38,12 @@ pub enum FetchError {
         reference: String,
         path: String,
         source: std::io::Error,
+    },
+    #[error("{reference}: rebuilt manifest is {actual}, the lock says {expected}")]
+    Rebuilt {
+        reference: String,
+        expected: Digest,
+        actual: Digest,
     },
     #[error("{reference}: blob {digest} is still missing after fetching")]
     Missing { reference: String, digest: Digest },
@@ -133,8 +139,15 @@ pub async fn fetch(
         }
     }
     let done = AtomicU64::new(0);
-    let report_progress = |n: u64| {
-        let now = done.fetch_add(n, Ordering::Relaxed) + n;
+    // Signed so a failed attempt can take back what it had reported.
+    let report_progress = |delta: i64| {
+        let now = if delta >= 0 {
+            done.fetch_add(delta as u64, Ordering::Relaxed)
+                .saturating_add(delta as u64)
+        } else {
+            let back = delta.unsigned_abs();
+            done.fetch_sub(back, Ordering::Relaxed).saturating_sub(back)
+        };
         progress(Progress {
             phase: "fetch",
             done: now,
@@ -166,7 +179,7 @@ pub async fn fetch(
                     .await
                     .map(|()| (1, blob.size)),
                     Job::Rewrap { artifact } => rewrap(http, cache, artifact).await.map(|n| {
-                        report_progress(n);
+                        report_progress(n as i64);
                         (1, n)
                     }),
                 }
@@ -197,25 +210,25 @@ async fn fetch_blob(
     reference: &str,
     repository: &str,
     blob: &LockedBlob,
-    progress: &(dyn Fn(u64) + Send + Sync),
+    progress: &(dyn Fn(i64) + Send + Sync),
 ) -> Result<(), FetchError> {
     let repo_ref = parse_reference(&format!("{repository}@{}", blob.digest))?;
     if blob.manifest {
         let (bytes, _) = registry.manifest(&repo_ref).await?;
         cache.put_bytes(reference, &blob.digest, &bytes)?;
-        progress(blob.size);
+        progress(blob.size as i64);
         return Ok(());
     }
     with_retries(|| async {
-        let mut written = 0u64;
+        let mut written = 0i64;
         let result = stream_blob(registry, cache, reference, &repo_ref, blob, &mut |n| {
-            written += n;
-            progress(n);
+            written += n as i64;
+            progress(n as i64);
         })
         .await;
         if result.is_err() {
             // Undo this attempt's progress so a retry counts from zero.
-            progress(0u64.wrapping_sub(written));
+            progress(-written);
         }
         result
     })
@@ -284,21 +297,32 @@ async fn rewrap(
             reference: reference.clone(),
             digest: a.artifact.digest.clone(),
         })?;
-    match (&a.source, a.artifact.kind) {
-        (Source::Http { url }, ArtifactKind::Chart) => {
-            materialise_http_chart(http, cache, reference, url, Some(&layer.digest)).await?;
-        }
-        (source, kind) => {
-            if !cache.has(&layer.digest, layer.size) {
-                match source {
-                    Source::Http { url } => {
-                        http.download(cache, reference, url, Some(&layer.digest))
-                            .await?;
-                    }
-                    Source::Local { path } => copy_local(cache, reference, path, &layer.digest)?,
-                    Source::Registry { .. } => {}
-                }
+    // First the layer, from wherever the lock says it came from.
+    if !cache.has(&layer.digest, layer.size) {
+        match &a.source {
+            Source::Http { url } => {
+                http.download(cache, reference, url, Some(&layer.digest))
+                    .await?;
             }
+            Source::Local { path } => copy_local(cache, reference, path, &layer.digest)?,
+            Source::Registry { .. } => {}
+        }
+    }
+    // Then config and manifest, rebuilt the way resolution built them.
+    let rebuilt = match a.artifact.kind {
+        ArtifactKind::Chart => {
+            let config = chart_config(cache, reference, &layer.digest)?;
+            wrap(
+                cache,
+                reference,
+                media::HELM_CONFIG,
+                &config,
+                layer,
+                None,
+                None,
+            )?
+        }
+        kind => {
             let (artifact_type, title) = match kind {
                 ArtifactKind::Pack => (media::PACK_ARTIFACT, None),
                 _ => (
@@ -314,8 +338,15 @@ async fn rewrap(
                 layer,
                 Some(artifact_type),
                 title,
-            )?;
+            )?
         }
+    };
+    if rebuilt.manifest_digest != a.artifact.digest {
+        return Err(FetchError::Rebuilt {
+            reference: reference.clone(),
+            expected: a.artifact.digest.clone(),
+            actual: rebuilt.manifest_digest,
+        });
     }
     Ok(a.blobs.iter().map(|b| b.size).sum())
 }

@@ -40,7 +40,13 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new() -> Self {
-        Self::default()
+        let inner = reqwest::Client::builder()
+            .connect_timeout(super::registry::CONNECT_TIMEOUT)
+            .read_timeout(super::registry::READ_TIMEOUT)
+            .build()
+            // Building only fails if the TLS backend cannot load; fall back to the defaults.
+            .unwrap_or_default();
+        Self { inner }
     }
 
     async fn get(&self, url: &str) -> Result<reqwest::Response, HttpError> {

@@ -15,6 +15,10 @@ use super::oci::{Descriptor, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE};
 use super::retry::{with_retries, Transient};
 use crate::format::Digest;
 
+/// Time to establish a connection, and the longest silence tolerated mid-transfer.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("{reference}: not found in the registry")]
@@ -145,6 +149,9 @@ impl RegistryClient {
                 Client::new(ClientConfig {
                     protocol,
                     platform_resolver: None,
+                    // A dead peer must fail (and be retried), not hang a build.
+                    connect_timeout: Some(CONNECT_TIMEOUT),
+                    read_timeout: Some(READ_TIMEOUT),
                     ..Default::default()
                 })
             })
@@ -245,6 +252,34 @@ impl RegistryClient {
             })
     }
 
+    /// Tags of the repository `reference` names.
+    pub async fn tags(&self, reference: &Reference) -> Result<Vec<String>, RegistryError> {
+        let name = format!("{}/{}", reference.registry(), reference.repository());
+        let routed = self.route(reference);
+        let reference = &routed;
+        let client = self.client(reference.registry());
+        let auth = self.auth(reference.registry())?;
+        let response = with_retries(|| async {
+            client
+                .list_tags(reference, &auth, None, None)
+                .await
+                .map_err(|source| {
+                    if is_not_found(&source) {
+                        RegistryError::NotFound {
+                            reference: name.clone(),
+                        }
+                    } else {
+                        RegistryError::Request {
+                            reference: name.clone(),
+                            source,
+                        }
+                    }
+                })
+        })
+        .await?;
+        Ok(response.tags)
+    }
+
     /// Referrers of `subject` (a digest reference): the referrers API, or the tag schema where
     /// the registry has no such API.
     pub async fn referrers(&self, subject: &Reference) -> Result<Vec<Descriptor>, RegistryError> {
@@ -293,7 +328,12 @@ impl RegistryClient {
 impl RegistryClient {
     /// Where bytes for `reference` are actually fetched from (see [`RegistryOptions::mirrors`]).
     fn route(&self, reference: &Reference) -> Reference {
-        let Some((_, location)) = self.options.mirrors.iter().find(|(h, _)| h == reference.registry()) else {
+        let Some((_, location)) = self
+            .options
+            .mirrors
+            .iter()
+            .find(|(h, _)| h == reference.registry())
+        else {
             return reference.clone();
         };
         let (registry, prefix) = match location.split_once('/') {
@@ -302,7 +342,9 @@ impl RegistryClient {
         };
         let repository = format!("{prefix}{}", reference.repository());
         match (reference.tag(), reference.digest()) {
-            (Some(t), Some(d)) => Reference::with_tag_and_digest(registry, repository, t.into(), d.into()),
+            (Some(t), Some(d)) => {
+                Reference::with_tag_and_digest(registry, repository, t.into(), d.into())
+            }
             (None, Some(d)) => Reference::with_digest(registry, repository, d.into()),
             (Some(t), None) => Reference::with_tag(registry, repository, t.into()),
             (None, None) => Reference::with_tag(registry, repository, "latest".into()),

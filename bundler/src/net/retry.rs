@@ -32,3 +32,53 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[derive(Debug)]
+    struct E(bool);
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "transient={}", self.0)
+        }
+    }
+    impl Transient for E {
+        fn is_transient(&self) -> bool {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_transient_failures_only() {
+        let calls = AtomicU32::new(0);
+        let r: Result<(), E> = with_retries(|| async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(E(true))
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::Relaxed), ATTEMPTS);
+
+        let calls = AtomicU32::new(0);
+        let r: Result<(), E> = with_retries(|| async {
+            calls.fetch_add(1, Ordering::Relaxed);
+            Err(E(false))
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+
+        let calls = AtomicU32::new(0);
+        let r: Result<u32, E> = with_retries(|| async {
+            match calls.fetch_add(1, Ordering::Relaxed) {
+                0 => Err(E(true)),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 1);
+    }
+}

@@ -16,7 +16,9 @@ pub enum Compression {
 
 impl Default for Compression {
     fn default() -> Self {
-        Self::Zstd { level: DEFAULT_ZSTD_LEVEL }
+        Self::Zstd {
+            level: DEFAULT_ZSTD_LEVEL,
+        }
     }
 }
 
@@ -66,6 +68,9 @@ mod tests {
         for bad in ["", "gzip", "zstd:", "zstd:0", "zstd:20", "zstd:x", "none:1"] {
             assert!(bad.parse::<Compression>().is_err(), "{bad}");
         }
-        assert_eq!(Compression::Zstd { level: 7 }.to_string().parse(), Ok(Compression::Zstd { level: 7 }));
+        assert_eq!(
+            Compression::Zstd { level: 7 }.to_string().parse(),
+            Ok(Compression::Zstd { level: 7 })
+        );
     }
 }

@@ -21,7 +21,9 @@ use crate::format::layout::{
 };
 use crate::format::timestamp::{unix_seconds, TimestampError};
 use crate::format::ustar::{canonical_header, padding_len, BLOCK_SIZE, END_OF_ARCHIVE_LEN};
-use crate::format::{BlobRef, BundleManifest, Digest, HashingReader, ManifestError, SigstoreBundle};
+use crate::format::{
+    BlobRef, BundleManifest, Digest, HashingReader, ManifestError, SigstoreBundle,
+};
 
 pub use blob_source::{BlobSource, DirBlobSource};
 pub use compression::{Compression, CompressionParseError, DEFAULT_ZSTD_LEVEL, ZSTD_WORKERS};
@@ -34,9 +36,18 @@ pub enum WriteError {
     #[error("bundle manifest: {0}")]
     Created(#[from] TimestampError),
     #[error("index.json has digest {actual} and {actual_size} bytes but the manifest says {expected} and {expected_size}")]
-    IndexMismatch { expected: Digest, expected_size: u64, actual: Digest, actual_size: u64 },
+    IndexMismatch {
+        expected: Digest,
+        expected_size: u64,
+        actual: Digest,
+        actual_size: u64,
+    },
     #[error("{entry} is {size} bytes, more than the {max} bytes a bundle document may have")]
-    DocumentTooLarge { entry: &'static str, size: u64, max: u64 },
+    DocumentTooLarge {
+        entry: &'static str,
+        size: u64,
+        max: u64,
+    },
     #[error("signature document is not a sigstore bundle: {0}")]
     Signature(#[source] serde_json::Error),
     #[error("cannot write bundle {path}: {source}")]
@@ -51,8 +62,14 @@ pub enum WriteError {
         #[source]
         source: io::Error,
     },
-    #[error("blob {digest} has {actual} bytes in the blob source but the manifest says {expected}")]
-    BlobSize { digest: Digest, expected: u64, actual: String },
+    #[error(
+        "blob {digest} has {actual} bytes in the blob source but the manifest says {expected}"
+    )]
+    BlobSize {
+        digest: Digest,
+        expected: u64,
+        actual: String,
+    },
     #[error("blob source returned bytes with digest {actual} for blob {digest}")]
     BlobDigest { digest: Digest, actual: Digest },
 }
@@ -95,7 +112,10 @@ pub fn write_bundle(
     let manifest_bytes = manifest.to_vec();
     check_documents(manifest, &manifest_bytes, index_json, signature)?;
 
-    let io_err = |source: io::Error| WriteError::Io { path: out_path.display().to_string(), source };
+    let io_err = |source: io::Error| WriteError::Io {
+        path: out_path.display().to_string(),
+        source,
+    };
     let dir = match out_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -106,11 +126,25 @@ pub fn write_bundle(
         .suffix(".partial")
         .tempfile_in(dir)
         .map_err(io_err)?;
-    let (sha256, size, tar_bytes) =
-        write_archive(temp.as_file(), manifest, &manifest_bytes, index_json, signature, blobs, compression, progress, &io_err)?;
+    let (sha256, size, tar_bytes) = write_archive(
+        temp.as_file(),
+        manifest,
+        &manifest_bytes,
+        index_json,
+        signature,
+        blobs,
+        compression,
+        progress,
+        &io_err,
+    )?;
     temp.persist(out_path).map_err(|e| io_err(e.error))?;
     sync_dir(dir).map_err(io_err)?;
-    Ok(WriteSummary { path: out_path.to_owned(), sha256, size, tar_bytes })
+    Ok(WriteSummary {
+        path: out_path.to_owned(),
+        sha256,
+        size,
+        tar_bytes,
+    })
 }
 
 /// Writes the whole tar stream into `file`; returns the archive digest, size and tar length.
@@ -127,7 +161,11 @@ fn write_archive(
     io_err: &dyn Fn(io::Error) -> WriteError,
 ) -> Result<(Digest, u64, u64), WriteError> {
     let mtime = unix_seconds(&manifest.created)?;
-    let mut tar = Progress { inner: Sink::new(file, compression).map_err(io_err)?, written: 0, report: progress };
+    let mut tar = Progress {
+        inner: Sink::new(file, compression).map_err(io_err)?,
+        written: 0,
+        report: progress,
+    };
     let mut documents: Vec<(&str, &[u8])> = vec![(MANIFEST_ENTRY, manifest_bytes)];
     documents.extend(signature.map(|s| (SIGNATURE_ENTRY, s)));
     documents.push((OCI_LAYOUT_ENTRY, OCI_LAYOUT_CONTENT));
@@ -140,7 +178,8 @@ fn write_archive(
     for blob in &manifest.blobs {
         write_blob(&mut tar, blob, blobs, mtime, io_err)?;
     }
-    tar.write_all(&[0u8; END_OF_ARCHIVE_LEN as usize]).map_err(io_err)?;
+    tar.write_all(&[0u8; END_OF_ARCHIVE_LEN as usize])
+        .map_err(io_err)?;
     let tar_bytes = tar.written;
     let (sha256, size) = tar.inner.finish().map_err(io_err)?;
     file.sync_all().map_err(io_err)?;
@@ -161,7 +200,11 @@ fn check_documents(
     ];
     for (entry, size) in sizes {
         if size as u64 > MAX_DOCUMENT_SIZE {
-            return Err(WriteError::DocumentTooLarge { entry, size: size as u64, max: MAX_DOCUMENT_SIZE });
+            return Err(WriteError::DocumentTooLarge {
+                entry,
+                size: size as u64,
+                max: MAX_DOCUMENT_SIZE,
+            });
         }
     }
     let actual = Digest::of_bytes(index_json);
@@ -187,12 +230,19 @@ fn write_blob<W: Write>(
     mtime: u64,
     io_err: &dyn Fn(io::Error) -> WriteError,
 ) -> Result<(), WriteError> {
-    let read_err = |source| WriteError::ReadBlob { digest: blob.digest.clone(), source };
+    let read_err = |source| WriteError::ReadBlob {
+        digest: blob.digest.clone(),
+        source,
+    };
     write_header(tar, &blob_entry(&blob.digest), blob.size, mtime).map_err(io_err)?;
     let mut reader = HashingReader::new(source.open(&blob.digest).map_err(read_err)?);
     let copied = copy_exact(&mut reader, tar, blob.size, &read_err, io_err)?;
     if copied < blob.size {
-        return Err(WriteError::BlobSize { digest: blob.digest.clone(), expected: blob.size, actual: copied.to_string() });
+        return Err(WriteError::BlobSize {
+            digest: blob.digest.clone(),
+            expected: blob.size,
+            actual: copied.to_string(),
+        });
     }
     if reader.read(&mut [0u8; 1]).map_err(read_err)? != 0 {
         return Err(WriteError::BlobSize {
@@ -203,7 +253,10 @@ fn write_blob<W: Write>(
     }
     let (actual, _) = reader.finish();
     if actual != blob.digest {
-        return Err(WriteError::BlobDigest { digest: blob.digest.clone(), actual });
+        return Err(WriteError::BlobDigest {
+            digest: blob.digest.clone(),
+            actual,
+        });
     }
     write_padding(tar, blob.size).map_err(io_err)
 }
@@ -219,7 +272,9 @@ fn copy_exact<R: Read, W: Write>(
     let mut buf = vec![0u8; 256 * 1024];
     let mut copied = 0u64;
     while copied < limit {
-        let want = buf.len().min(usize::try_from(limit - copied).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(limit - copied).unwrap_or(usize::MAX));
         let n = match reader.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(n) => n,
@@ -233,7 +288,8 @@ fn copy_exact<R: Read, W: Write>(
 }
 
 fn write_header<W: Write>(tar: &mut W, path: &str, size: u64, mtime: u64) -> io::Result<()> {
-    let header = canonical_header(path, size, mtime).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let header = canonical_header(path, size, mtime)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     tar.write_all(header.as_bytes())
 }
 

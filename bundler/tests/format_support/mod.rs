@@ -6,13 +6,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ferry_bundler::format::layout::{
-    blob_entry, media, INDEX_ENTRY, MANIFEST_ENTRY, OCI_LAYOUT_CONTENT, OCI_LAYOUT_ENTRY,
-    SIGNATURE_ENTRY, BUNDLE_MANIFEST_MEDIA_TYPE,
+    blob_entry, media, BUNDLE_MANIFEST_MEDIA_TYPE, INDEX_ENTRY, MANIFEST_ENTRY, OCI_LAYOUT_CONTENT,
+    OCI_LAYOUT_ENTRY, SIGNATURE_ENTRY,
 };
 use ferry_bundler::format::ustar::{canonical_header, padding_len};
 use ferry_bundler::format::{
-    read_bundle, Artifact, ArtifactKind, BlobRef, BundleKind, BundleManifest, Digest,
-    FormatError, HeadDecision, Provenance, ReadSummary,
+    read_bundle, Artifact, ArtifactKind, BlobRef, BundleKind, BundleManifest, Digest, FormatError,
+    HeadDecision, Provenance, ReadSummary,
 };
 use ferry_bundler::writer::{write_bundle, Compression, DirBlobSource, WriteSummary};
 
@@ -31,8 +31,10 @@ impl Sample {
     pub fn new(contents: &[&[u8]]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("blobs")).unwrap();
-        let mut blobs: Vec<(Digest, Vec<u8>)> =
-            contents.iter().map(|c| (Digest::of_bytes(c), c.to_vec())).collect();
+        let mut blobs: Vec<(Digest, Vec<u8>)> = contents
+            .iter()
+            .map(|c| (Digest::of_bytes(c), c.to_vec()))
+            .collect();
         blobs.sort_by(|a, b| a.0.cmp(&b.0));
         blobs.dedup_by(|a, b| a.0 == b.0);
         for (d, c) in &blobs {
@@ -69,21 +71,48 @@ impl Sample {
             lock_digest: Digest::of_bytes(b"lock"),
             profiles: vec![],
             artifacts,
-            index: BlobRef { digest: Digest::of_bytes(&index_json), size: index_json.len() as u64 },
-            blobs: blobs.iter().map(|(d, c)| BlobRef { digest: d.clone(), size: c.len() as u64 }).collect(),
+            index: BlobRef {
+                digest: Digest::of_bytes(&index_json),
+                size: index_json.len() as u64,
+            },
+            blobs: blobs
+                .iter()
+                .map(|(d, c)| BlobRef {
+                    digest: d.clone(),
+                    size: c.len() as u64,
+                })
+                .collect(),
             external_blobs: vec![],
         };
-        Self { dir, manifest, index_json, blobs }
+        Self {
+            dir,
+            manifest,
+            index_json,
+            blobs,
+        }
     }
 
     pub fn source(&self) -> DirBlobSource {
         DirBlobSource::new(self.dir.path().join("blobs"))
     }
 
-    pub fn write(&self, name: &str, signature: Option<&[u8]>, compression: Compression) -> (PathBuf, WriteSummary) {
+    pub fn write(
+        &self,
+        name: &str,
+        signature: Option<&[u8]>,
+        compression: Compression,
+    ) -> (PathBuf, WriteSummary) {
         let path = self.dir.path().join(name);
-        let summary = write_bundle(&path, &self.manifest, &self.index_json, signature, &self.source(), compression, &|_| {})
-            .unwrap();
+        let summary = write_bundle(
+            &path,
+            &self.manifest,
+            &self.index_json,
+            signature,
+            &self.source(),
+            compression,
+            &|_| {},
+        )
+        .unwrap();
         (path, summary)
     }
 
@@ -106,7 +135,10 @@ impl Sample {
 /// One piece of a tar stream.
 #[derive(Clone, Debug)]
 pub enum Part {
-    Entry { header: [u8; 512], content: Vec<u8> },
+    Entry {
+        header: Box<[u8; 512]>,
+        content: Vec<u8>,
+    },
     /// The two zero blocks.
     End,
     Raw(Vec<u8>),
@@ -115,7 +147,10 @@ pub enum Part {
 impl Part {
     pub fn entry(path: &str, content: &[u8]) -> Self {
         let header = canonical_header(path, content.len() as u64, MTIME).unwrap();
-        Part::Entry { header: *header.as_bytes(), content: content.to_vec() }
+        Part::Entry {
+            header: Box::new(*header.as_bytes()),
+            content: content.to_vec(),
+        }
     }
 
     /// An entry whose header path is written raw into the name field (no validation).
@@ -125,16 +160,19 @@ impl Part {
         bytes[..100].fill(0);
         bytes[..path.len()].copy_from_slice(path);
         header.set_cksum();
-        Part::Entry { header: *header.as_bytes(), content: content.to_vec() }
+        Part::Entry {
+            header: Box::new(*header.as_bytes()),
+            content: content.to_vec(),
+        }
     }
 
     /// Applies `f` to the header block, then fixes the checksum.
     pub fn with_header(mut self, f: impl FnOnce(&mut tar::Header)) -> Self {
         if let Part::Entry { header, .. } = &mut self {
-            let mut h = tar::Header::from_byte_slice(header).clone();
+            let mut h = tar::Header::from_byte_slice(&header[..]).clone();
             f(&mut h);
             h.set_cksum();
-            *header = *h.as_bytes();
+            **header = *h.as_bytes();
         }
         self
     }
@@ -145,7 +183,7 @@ pub fn serialize(parts: &[Part]) -> Vec<u8> {
     for p in parts {
         match p {
             Part::Entry { header, content } => {
-                out.extend_from_slice(header);
+                out.extend_from_slice(&header[..]);
                 out.extend_from_slice(content);
                 out.resize(out.len() + padding_len(content.len() as u64) as usize, 0);
             }
@@ -170,7 +208,10 @@ pub fn read_stream<R: Read>(source: R) -> Result<ReadSummary, FormatError> {
             let copied = std::io::copy(&mut entry, &mut std::io::sink());
             let path = entry.path().to_owned();
             entry.finish()?;
-            copied.map_err(|source| FormatError::Io { entry: path, source })?;
+            copied.map_err(|source| FormatError::Io {
+                entry: path,
+                source,
+            })?;
             Ok(())
         },
     )
