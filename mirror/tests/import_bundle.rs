@@ -286,3 +286,114 @@ async fn err_text(store: &Store) -> String {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_damaged_stored_copy_of_the_wrong_size_is_replaced_not_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (bundle_a(dir.path()), bundle_b(dir.path()));
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    import_bundle(&store, &a.path, &trusting()).await.unwrap();
+    let shared = b
+        .content
+        .blobs
+        .keys()
+        .find(|d| a.content.blobs.contains_key(*d))
+        .unwrap();
+    let path = store.blob_path(shared);
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    assert!(!verify(&store).await.unwrap().is_ok());
+
+    let report = import_bundle(&store, &b.path, &trusting()).await.unwrap();
+    let shared_count = b
+        .content
+        .blobs
+        .keys()
+        .filter(|d| a.content.blobs.contains_key(*d))
+        .count();
+    assert_eq!(report.blobs_reused, shared_count - 1);
+    assert_eq!(std::fs::read(&path).unwrap(), b.content.blobs[shared]);
+    assert!(verify(&store).await.unwrap().is_ok());
+}
+
+#[rstest::rstest]
+#[case::bad_repository("repository", "Docker.io/../etc")]
+#[case::bad_tag("tag", "-not a tag")]
+#[tokio::test]
+async fn names_the_registry_cannot_serve_are_refused(#[case] what: &str, #[case] value: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Content::default();
+    c.file("x", b"x".to_vec());
+    match what {
+        "repository" => c.artifacts[0].repository = value.to_owned(),
+        _ => c.artifacts[0].tag = Some(value.to_owned()),
+    }
+    let fx = write(
+        dir.path(),
+        "names.ferry",
+        &c,
+        Some(keys()),
+        Compression::None,
+    );
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    let err = import_bundle(&store, &fx.path, &trusting())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImportError::InvalidName { .. }), "{err:?}");
+    assert!(err.to_string().contains(value), "{err}");
+    assert_eq!(blob_files(&store), 0);
+    assert_eq!(visible(&store).await.repositories, 0);
+}
+
+#[tokio::test]
+async fn delta_bundle_needs_its_base_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = bundle_a(dir.path());
+    // Bundle B as a delta on A: the blobs A already carried are listed as external.
+    let mut c = Content::default();
+    c.image("docker.io/library/web", "2.0", 2, 100, &[]);
+    let mut delta = c.clone();
+    let external: Vec<_> = delta
+        .blobs
+        .keys()
+        .filter(|d| a.content.blobs.contains_key(*d))
+        .cloned()
+        .collect();
+    assert!(!external.is_empty());
+    let mut external_refs = Vec::new();
+    for d in &external {
+        let bytes = delta.blobs.remove(d).unwrap();
+        external_refs.push(ferry_bundler::format::BlobRef {
+            digest: d.clone(),
+            size: bytes.len() as u64,
+        });
+    }
+    let fx = write_delta(dir.path(), &delta, external_refs);
+
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    let err = import_bundle(&store, &fx.path, &trusting())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ImportError::MissingExternalBlob { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        blob_files(&store),
+        0,
+        "refused from the head, before any blob"
+    );
+
+    import_bundle(&store, &a.path, &trusting()).await.unwrap();
+    let report = import_bundle(&store, &fx.path, &trusting()).await.unwrap();
+    assert_eq!(report.blobs, delta.blobs.len());
+    assert!(tag_digest(&store, "docker.io/library/web", "2.0")
+        .await
+        .is_some());
+    assert!(verify(&store).await.unwrap().is_ok());
+}

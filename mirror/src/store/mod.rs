@@ -15,10 +15,10 @@ mod db;
 pub mod gc;
 pub mod list;
 pub mod manifests;
-pub mod verify;
-mod walk;
 mod registry;
 mod uploads;
+pub mod verify;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -28,9 +28,11 @@ pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
 pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
-pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
-pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
+pub use registry::{
+    ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE,
+};
 pub use uploads::UploadError;
+pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
 
 use ferry_bundler::format::Digest;
 use sqlx::SqlitePool;

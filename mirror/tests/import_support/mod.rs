@@ -240,6 +240,8 @@ impl Fixture {
 pub struct Keys {
     pub signing: SigningKey,
     pub trusted: TrustedKey,
+    /// The public key file, for child processes that must trust the same key.
+    pub public_key: PathBuf,
 }
 
 pub fn keys() -> &'static Keys {
@@ -250,6 +252,7 @@ pub fn keys() -> &'static Keys {
         Keys {
             signing: SigningKey::load(&files.private_key, b"test-password").unwrap(),
             trusted: TrustedKey::from_file(&files.public_key).unwrap(),
+            public_key: files.public_key.clone(),
         }
     })
 }
@@ -263,6 +266,7 @@ pub fn other_keys() -> &'static Keys {
         Keys {
             signing: SigningKey::load(&files.private_key, b"other").unwrap(),
             trusted: TrustedKey::from_file(&files.public_key).unwrap(),
+            public_key: files.public_key.clone(),
         }
     })
 }
@@ -274,6 +278,29 @@ pub fn write(
     content: &Content,
     signer: Option<&Keys>,
     compression: Compression,
+) -> Fixture {
+    write_with(dir, name, content, signer, compression, vec![])
+}
+
+/// A signed delta bundle: `external` blobs are referenced but not carried.
+pub fn write_delta(dir: &Path, content: &Content, external: Vec<BlobRef>) -> Fixture {
+    write_with(
+        dir,
+        "delta.ferry",
+        content,
+        Some(keys()),
+        Compression::default(),
+        external,
+    )
+}
+
+fn write_with(
+    dir: &Path,
+    name: &str,
+    content: &Content,
+    signer: Option<&Keys>,
+    compression: Compression,
+    external_blobs: Vec<BlobRef>,
 ) -> Fixture {
     let mut artifacts = content.artifacts.clone();
     artifacts.sort_by(|a, b| (a.kind, &a.reference).cmp(&(b.kind, &b.reference)));
@@ -291,7 +318,11 @@ pub fn write(
     let manifest = BundleManifest {
         schema_version: 1,
         media_type: BUNDLE_MANIFEST_MEDIA_TYPE.to_owned(),
-        kind: BundleKind::Full,
+        kind: if external_blobs.is_empty() {
+            BundleKind::Full
+        } else {
+            BundleKind::Delta
+        },
         created: CREATED.to_owned(),
         generator: format!("ferry-test {name}"),
         lock_digest: Digest::of_bytes(name.as_bytes()),
@@ -309,7 +340,7 @@ pub fn write(
                 size: b.len() as u64,
             })
             .collect(),
-        external_blobs: vec![],
+        external_blobs,
     };
     let manifest_bytes = manifest.to_vec();
     let signature = signer.map(|k| k.signing.sign_manifest(&manifest_bytes).unwrap());
