@@ -43,7 +43,11 @@ impl Store {
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let id = random_id();
         let path = self.upload_path(&id);
-        File::options().write(true).create_new(true).open(&path).map_err(|e| StoreError::io(&path, e))?;
+        File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
         Ok(id)
     }
 
@@ -59,7 +63,12 @@ impl Store {
 
     /// Appends a chunk streamed from `body`. `start`, when the client sent a `Content-Range`, must
     /// be the current size. Returns the new size.
-    pub async fn upload_append<S, E>(&self, id: &str, start: Option<u64>, body: S) -> Result<u64, UploadError>
+    pub async fn upload_append<S, E>(
+        &self,
+        id: &str,
+        start: Option<u64>,
+        body: S,
+    ) -> Result<u64, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>>,
         E: std::fmt::Display,
@@ -67,17 +76,32 @@ impl Store {
         let path = self.upload_path(id);
         let mut file = match tokio::fs::OpenOptions::new().append(true).open(&path).await {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UploadError::Unknown(id.to_owned()))
+            }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
-        let mut size = file.metadata().await.map_err(|e| StoreError::io(&path, e))?.len();
+        let mut size = file
+            .metadata()
+            .await
+            .map_err(|e| StoreError::io(&path, e))?
+            .len();
         if let Some(got) = start.filter(|s| *s != size) {
-            return Err(UploadError::OutOfOrder { id: id.to_owned(), expected: size, got });
+            return Err(UploadError::OutOfOrder {
+                id: id.to_owned(),
+                expected: size,
+                got,
+            });
         }
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| UploadError::Body { id: id.to_owned(), message: e.to_string() })?;
-            file.write_all(&chunk).await.map_err(|e| StoreError::io(&path, e))?;
+            let chunk = chunk.map_err(|e| UploadError::Body {
+                id: id.to_owned(),
+                message: e.to_string(),
+            })?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| StoreError::io(&path, e))?;
             size += chunk.len() as u64;
         }
         file.flush().await.map_err(|e| StoreError::io(&path, e))?;
@@ -90,14 +114,21 @@ impl Store {
         let (id, expected) = (id.to_owned(), expected.clone());
         tokio::task::spawn_blocking(move || store.publish_upload(&id, &expected))
             .await
-            .map_err(|e| StoreError::Corrupt(self.root().to_path_buf(), format!("upload task failed: {e}")))?
+            .map_err(|e| {
+                StoreError::Corrupt(
+                    self.root().to_path_buf(),
+                    format!("upload task failed: {e}"),
+                )
+            })?
     }
 
     fn publish_upload(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
         let path = self.upload_path(id);
         let mut file = match File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UploadError::Unknown(id.to_owned()))
+            }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
         let mut hasher = Hasher::new();
@@ -112,7 +143,11 @@ impl Store {
         let (actual, len) = hasher.finish();
         if &actual != expected {
             // The session stays: the client may retry the PUT with the right digest or cancel.
-            return Err(StoreError::DigestMismatch { expected: expected.clone(), actual }.into());
+            return Err(StoreError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            }
+            .into());
         }
         if self.has_blob(expected)? {
             let _ = std::fs::remove_file(&path);
@@ -121,10 +156,15 @@ impl Store {
         file.sync_all().map_err(|e| StoreError::io(&path, e))?;
         drop(file);
         let target = self.blob_path(expected);
-        let dir = target.parent().map(PathBuf::from).unwrap_or_else(|| self.root().to_path_buf());
+        let dir = target
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root().to_path_buf());
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         std::fs::rename(&path, &target).map_err(|e| StoreError::io(&target, e))?;
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(&dir, e))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(&dir, e))?;
         Ok(len)
     }
 
@@ -141,7 +181,10 @@ impl Store {
 
 /// 128 unguessable bits from the OS-seeded hasher keys std uses against HashDoS.
 fn random_id() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let mut parts = [0u64; 2];
     for (i, p) in parts.iter_mut().enumerate() {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
