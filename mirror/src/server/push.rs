@@ -25,6 +25,10 @@ impl From<UploadError> for RegistryError {
                 RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
                     .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
             }
+            e @ UploadError::Busy(_) => {
+                RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
+                    .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+            }
             e @ UploadError::Body { .. } => {
                 RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
             }

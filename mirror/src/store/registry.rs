@@ -159,7 +159,12 @@ impl Store {
                 continue;
             }
             let digest = self.parse_stored_digest(&digest)?;
-            let annotations = self.manifest_annotations(&digest).await?;
+            // Annotations are only in the document; oversized ones are listed without them.
+            let annotations = if size as u64 <= MAX_MANIFEST_SIZE as u64 {
+                self.manifest_annotations(&digest).await?
+            } else {
+                None
+            };
             out.push(Referrer {
                 digest,
                 media_type,

@@ -22,6 +22,8 @@ pub enum UploadError {
     Unknown(String),
     #[error("upload {id} continues at offset {expected}, chunk starts at {got}")]
     OutOfOrder { id: String, expected: u64, got: u64 },
+    #[error("upload {0} is busy with another request")]
+    Busy(String),
     #[error("upload {id} body could not be read: {message}")]
     Body { id: String, message: String },
     #[error(transparent)]
@@ -81,6 +83,8 @@ impl Store {
             }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
+        // One writer per session: a second concurrent PATCH would interleave bytes.
+        lock_session(&file, id)?;
         let mut size = file
             .metadata()
             .await
@@ -131,6 +135,7 @@ impl Store {
             }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
+        lock_session(&file, id)?;
         let mut hasher = Hasher::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
@@ -177,6 +182,12 @@ impl Store {
             Err(e) => Err(StoreError::io(path, e)),
         }
     }
+}
+
+/// Takes the session's exclusive lock (released when the file closes), or reports it busy.
+fn lock_session(file: &impl std::os::fd::AsFd, id: &str) -> Result<(), UploadError> {
+    rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(|_| UploadError::Busy(id.to_owned()))
 }
 
 /// 128 unguessable bits from the OS-seeded hasher keys std uses against HashDoS.

@@ -259,3 +259,47 @@ async fn chunks_must_arrive_in_order(#[case] content_range: &str, #[case] status
     assert_eq!(s.status, StatusCode::NO_CONTENT);
     assert_eq!(s.header("range"), Some("0-3"));
 }
+
+#[tokio::test]
+async fn concurrent_chunks_to_one_session_are_refused() {
+    let reg = Registry::with_push().await;
+    let start = reg
+        .auth(Method::POST, "/v2/a/blobs/uploads/", &[], Vec::new())
+        .await;
+    let location = start.header("location").unwrap().to_owned();
+    // A slow client: its chunk keeps streaming until we let it finish.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    tx.send(Ok(b"first".to_vec())).await.unwrap();
+    let body = Body::from_stream(tokio_stream_from(rx));
+    let router = reg.router.clone();
+    let slow_req = Request::builder()
+        .method(Method::PATCH)
+        .uri(&location)
+        .header("authorization", basic(USER, PASSWORD))
+        .body(body)
+        .unwrap();
+    let slow = tokio::spawn(async move {
+        use tower::ServiceExt;
+        router.oneshot(slow_req).await.unwrap().status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = reg
+        .auth(Method::PATCH, &location, &[], b"second".to_vec())
+        .await;
+    assert_eq!(r.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(r.error_code(), "BLOB_UPLOAD_INVALID");
+    drop(tx);
+    assert_eq!(slow.await.unwrap(), StatusCode::ACCEPTED);
+    let s = reg.auth(Method::GET, &location, &[], Vec::new()).await;
+    assert_eq!(
+        s.header("range"),
+        Some("0-4"),
+        "only the first chunk landed"
+    );
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
