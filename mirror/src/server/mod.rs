@@ -153,10 +153,29 @@ pub async fn serve(
         })?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     tracing::info!(%addr, push = cfg.push, "registry listening");
+    if cfg.push {
+        tokio::spawn(prune_abandoned_uploads(store.clone()));
+    }
     axum::serve(listener, router(store, cfg))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServerError::Serve { addr, source: e })
+}
+
+/// Sessions a client abandoned would otherwise hold disk forever; a day is longer than any push.
+async fn prune_abandoned_uploads(store: Store) {
+    const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let s = store.clone();
+        match tokio::task::spawn_blocking(move || s.prune_uploads(MAX_AGE)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(removed = n, "pruned abandoned uploads"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "pruning uploads failed"),
+            Err(e) => tracing::warn!(error = %e, "pruning uploads task failed"),
+        }
+    }
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 pub use blob_writer::BlobWriter;
 pub use db::now_unix;
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
-pub use registry::{ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE};
+pub use registry::{
+    ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE,
+};
 pub use uploads::UploadError;
 
 use ferry_bundler::format::Digest;

@@ -184,6 +184,36 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes sessions untouched for `max_age` (abandoned pushes). Busy sessions are kept.
+    /// Returns how many were removed.
+    pub fn prune_uploads(&self, max_age: std::time::Duration) -> Result<usize, StoreError> {
+        let dir = self.uploads_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(StoreError::io(dir, e)),
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= max_age);
+            let Ok(file) = File::open(&path) else {
+                continue;
+            };
+            if stale && lock_session(&file, "").is_ok() && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
 /// Takes the session's exclusive lock (released when the file closes), or reports it busy.
 fn lock_session(file: &impl std::os::fd::AsFd, id: &str) -> Result<(), UploadError> {
     rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
@@ -204,4 +234,28 @@ fn random_id() -> String {
         *p = h.finish();
     }
     format!("{:016x}{:016x}", parts[0], parts[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn prune_removes_only_old_idle_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let old = store.upload_start().unwrap();
+        let busy = store.upload_start().unwrap();
+        let held = File::open(store.upload_path(&busy)).unwrap();
+        lock_session(&held, &busy).unwrap();
+        assert_eq!(
+            store
+                .prune_uploads(std::time::Duration::from_secs(3600))
+                .unwrap(),
+            0
+        );
+        assert_eq!(store.prune_uploads(std::time::Duration::ZERO).unwrap(), 1);
+        assert_eq!(store.upload_size(&old).unwrap(), None);
+        assert_eq!(store.upload_size(&busy).unwrap(), Some(0));
+    }
 }
