@@ -35,6 +35,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// benchmark measures serving, not logging.
 fn tracing_subscriber_init() {
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG") {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
 }

@@ -31,11 +31,24 @@ impl Mirror {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let htpasswd = dir.path().join("htpasswd");
-        std::fs::write(&htpasswd, format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap())).unwrap();
+        std::fs::write(
+            &htpasswd,
+            format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
+        )
+        .unwrap();
         let store = Store::open(dir.path().join("data")).await.unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let cfg = ServerConfig { listen: addr, push: true, htpasswd: Some(htpasswd), ..ServerConfig::default() };
+        let cfg = ServerConfig {
+            listen: addr,
+            push: true,
+            htpasswd: Some(htpasswd),
+            ..ServerConfig::default()
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             serve(store, &cfg, async {
@@ -50,7 +63,12 @@ impl Mirror {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Self { addr, stop: Some(tx), task: Some(task), dir }
+        Self {
+            addr,
+            stop: Some(tx),
+            task: Some(task),
+            dir,
+        }
     }
 
     fn host(&self) -> String {
@@ -62,7 +80,10 @@ impl Mirror {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task).await.expect("graceful shutdown").unwrap();
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("graceful shutdown")
+                .unwrap();
         }
     }
 }
@@ -101,13 +122,28 @@ fn write_blob(layout: &Path, bytes: &[u8]) -> (Digest, usize) {
 /// A runnable single-layer linux/amd64 image in an OCI layout, tagged `TAG`. Returns the manifest digest.
 fn seed_layout(layout: &Path) -> Digest {
     std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
-    std::fs::write(layout.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
     let rootfs = layout.parent().unwrap().join("rootfs");
     std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-    std::fs::write(rootfs.join("etc/ferry-release"), b"ferry registry client test\n").unwrap();
+    std::fs::write(
+        rootfs.join("etc/ferry-release"),
+        b"ferry registry client test\n",
+    )
+    .unwrap();
     let tar = layout.parent().unwrap().join("layer.tar");
     let status = std::process::Command::new("tar")
-        .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf"])
+        .args([
+            "--sort=name",
+            "--mtime=@0",
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "-cf",
+        ])
         .arg(&tar)
         .arg("-C")
         .arg(&rootfs)
@@ -136,7 +172,11 @@ fn seed_layout(layout: &Path) -> Digest {
             "annotations": { "org.opencontainers.image.ref.name": TAG }
         }]
     });
-    std::fs::write(layout.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
     manifest
 }
 
@@ -145,7 +185,13 @@ async fn push_seeded(mirror: &Mirror) -> Digest {
     let layout = mirror.dir.path().join("src/layout");
     let digest = seed_layout(&layout);
     run(Command::new("skopeo")
-        .args(["copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds"])
+        .args([
+            "copy",
+            "--quiet",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+        ])
         .arg(format!("{USER}:{PASSWORD}"))
         .arg(format!("oci:{}:{TAG}", layout.display()))
         .arg(format!("docker://{}/{REPO}:{TAG}", mirror.host())))
@@ -154,7 +200,8 @@ async fn push_seeded(mirror: &Mirror) -> Digest {
 }
 
 fn layout_manifest_digest(layout: &Path) -> String {
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
     index["manifests"][0]["digest"].as_str().unwrap().to_owned()
 }
 
@@ -168,7 +215,12 @@ async fn skopeo_pushes_in_and_copies_out_identically() {
 
     let out_layout = mirror.dir.path().join("out");
     run(Command::new("skopeo")
-        .args(["copy", "--quiet", "--preserve-digests", "--src-tls-verify=false"])
+        .args([
+            "copy",
+            "--quiet",
+            "--preserve-digests",
+            "--src-tls-verify=false",
+        ])
         .arg(format!("docker://{}/{REPO}:{TAG}", mirror.host()))
         .arg(format!("oci:{}:{TAG}", out_layout.display())))
     .await;
@@ -177,14 +229,22 @@ async fn skopeo_pushes_in_and_copies_out_identically() {
     for entry in std::fs::read_dir(&src).unwrap() {
         let name = entry.unwrap().file_name();
         let copied = std::fs::read(out_layout.join("blobs/sha256").join(&name)).unwrap();
-        assert_eq!(copied, std::fs::read(src.join(&name)).unwrap(), "blob {name:?} differs");
+        assert_eq!(
+            copied,
+            std::fs::read(src.join(&name)).unwrap(),
+            "blob {name:?} differs"
+        );
     }
 
     let inspect = run(Command::new("skopeo")
         .args(["inspect", "--raw", "--tls-verify=false"])
         .arg(format!("docker://{}/{REPO}@{digest}", mirror.host())))
     .await;
-    assert_eq!(Digest::of_bytes(&inspect.stdout), digest, "raw manifest bytes are exact");
+    assert_eq!(
+        Digest::of_bytes(&inspect.stdout),
+        digest,
+        "raw manifest bytes are exact"
+    );
 
     let tags = run(Command::new("skopeo")
         .args(["list-tags", "--tls-verify=false"])
@@ -209,14 +269,37 @@ async fn podman_pulls_from_the_mirror() {
             .arg(storage.join("root"))
             .arg("--runroot")
             .arg(storage.join("runroot"))
-            .args(["--storage-driver", "vfs", "--events-backend", "none", "--cgroup-manager", "cgroupfs"])
+            .args([
+                "--storage-driver",
+                "vfs",
+                "--events-backend",
+                "none",
+                "--cgroup-manager",
+                "cgroupfs",
+            ])
             .args(args);
         c
     };
     let image = format!("{}/{REPO}:{TAG}", mirror.host());
-    run(&mut podman(&["pull", "--quiet", "--tls-verify=false", &image])).await;
-    let inspect = run(&mut podman(&["image", "inspect", "--format", "{{.Digest}}", &image])).await;
-    assert_eq!(String::from_utf8_lossy(&inspect.stdout).trim(), digest.to_string());
+    run(&mut podman(&[
+        "pull",
+        "--quiet",
+        "--tls-verify=false",
+        &image,
+    ]))
+    .await;
+    let inspect = run(&mut podman(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Digest}}",
+        &image,
+    ]))
+    .await;
+    assert_eq!(
+        String::from_utf8_lossy(&inspect.stdout).trim(),
+        digest.to_string()
+    );
     mirror.stop().await;
 }
 
@@ -268,18 +351,36 @@ async fn containerd_pulls_docker_io_through_the_mirror() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(socket.exists(), "containerd did not open {}: {}", socket.display(), daemon_log(&base));
+    assert!(
+        socket.exists(),
+        "containerd did not open {}: {}",
+        socket.display(),
+        daemon_log(&base)
+    );
 
-    let ctr = |args: &[&str]| {
+    let ctr_in = |namespace: &str, args: &[&str]| {
         let mut c = Command::new("ctr");
-        c.arg("--address").arg(&socket).args(["--namespace", "ferrytest"]).args(args);
+        c.arg("--address")
+            .arg(&socket)
+            .args(["--namespace", namespace])
+            .args(args);
         c
     };
+    let ctr = |args: &[&str]| ctr_in("ferrytest", args);
     let image = format!("{REPO}:{TAG}");
     let hosts_dir = hosts.display().to_string();
     let pulled = tokio::time::timeout(
         Duration::from_secs(180),
-        ctr(&["images", "pull", "--snapshotter", "native", "--hosts-dir", &hosts_dir, &image]).output(),
+        ctr(&[
+            "images",
+            "pull",
+            "--snapshotter",
+            "native",
+            "--hosts-dir",
+            &hosts_dir,
+            &image,
+        ])
+        .output(),
     )
     .await
     .expect("ctr pull timed out")
@@ -293,15 +394,75 @@ async fn containerd_pulls_docker_io_through_the_mirror() {
     );
     let listed = run(&mut ctr(&["images", "ls"])).await;
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
-    assert!(listed.contains(&image) && listed.contains(&digest.to_string()), "{listed}");
+    assert!(
+        listed.contains(&image) && listed.contains(&digest.to_string()),
+        "{listed}"
+    );
+
+    // By digest too, into a fresh namespace so nothing comes from containerd's own content store.
+    let by_digest = format!("{REPO}@{digest}");
+    run(&mut ctr_in(
+        "ferrytest2",
+        &[
+            "images",
+            "pull",
+            "--snapshotter",
+            "native",
+            "--hosts-dir",
+            &hosts_dir,
+            &by_digest,
+        ],
+    ))
+    .await;
+
+    // The image exists only as docker.io/library/ferrytest: containerd asked for
+    // /v2/library/ferrytest/...?ns=docker.io, since the bare path names nothing.
+    assert_eq!(
+        http_status(
+            mirror.addr,
+            &format!("/v2/library/ferrytest/manifests/{TAG}")
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        http_status(
+            mirror.addr,
+            &format!("/v2/library/ferrytest/manifests/{TAG}?ns=docker.io")
+        )
+        .await,
+        200
+    );
 
     let _ = daemon.kill().await;
     mirror.stop().await;
 }
 
+/// Status code of a plain GET on the mirror.
+async fn http_status(addr: SocketAddr, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n");
+    conn.write_all(req.as_bytes()).await.unwrap();
+    let mut resp = Vec::new();
+    conn.read_to_end(&mut resp).await.unwrap();
+    let text = String::from_utf8_lossy(&resp);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad response {text}"))
+}
+
 fn daemon_log(base: &Path) -> String {
     let text = std::fs::read_to_string(base.join("containerd.log")).unwrap_or_default();
-    text.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+    text.lines()
+        .rev()
+        .take(40)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Shutdown stops accepting but lets a download in flight finish.
@@ -312,29 +473,43 @@ async fn graceful_shutdown_finishes_inflight_downloads() {
     let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
     let content: Vec<u8> = (0..32 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     let id = store.upload_start().unwrap();
-    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(content.clone()))]);
+    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
+        content.clone(),
+    ))]);
     store.upload_append(&id, Some(0), chunk).await.unwrap();
     let digest = Digest::of_bytes(&content);
     store.upload_finish(&id, &digest).await.unwrap();
 
     let mut conn = tokio::net::TcpStream::connect(mirror.addr).await.unwrap();
-    let req = format!("GET /v2/any/blobs/{digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let req =
+        format!("GET /v2/any/blobs/{digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     conn.write_all(req.as_bytes()).await.unwrap();
     let mut first = vec![0u8; 4096];
     let n = conn.read(&mut first).await.unwrap();
-    assert!(first[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&first[..n]));
+    assert!(
+        first[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
 
     let addr = mirror.addr;
     let stopping = tokio::spawn(mirror.stop());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no new connections while draining");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections while draining"
+    );
 
     let mut rest = Vec::new();
     conn.read_to_end(&mut rest).await.unwrap();
     let mut all = first[..n].to_vec();
     all.extend_from_slice(&rest);
     let body_at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    assert_eq!(all.len() - body_at, content.len(), "download completed across shutdown");
+    assert_eq!(
+        all.len() - body_at,
+        content.len(),
+        "download completed across shutdown"
+    );
     assert_eq!(Digest::of_bytes(&all[body_at..]), digest);
     stopping.await.unwrap();
 }

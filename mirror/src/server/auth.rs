@@ -15,9 +15,16 @@ pub const REALM: &str = "ferry-mirror";
 #[derive(Debug, thiserror::Error)]
 pub enum HtpasswdError {
     #[error("reading htpasswd file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("htpasswd file {path} line {line}: {reason}")]
-    Line { path: PathBuf, line: usize, reason: &'static str },
+    Line {
+        path: PathBuf,
+        line: usize,
+        reason: &'static str,
+    },
 }
 
 /// Users and their bcrypt hashes. Verified credentials are remembered (as a sha256 of
@@ -31,21 +38,33 @@ pub struct Htpasswd {
 
 impl Htpasswd {
     pub fn load(path: &Path) -> Result<Self, HtpasswdError> {
-        let text = std::fs::read_to_string(path).map_err(|e| HtpasswdError::Read { path: path.into(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| HtpasswdError::Read {
+            path: path.into(),
+            source: e,
+        })?;
         let mut users = HashMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let err = |reason| HtpasswdError::Line { path: path.into(), line: i + 1, reason };
-            let (user, hash) = line.split_once(':').ok_or_else(|| err("expected user:hash"))?;
+            let err = |reason| HtpasswdError::Line {
+                path: path.into(),
+                line: i + 1,
+                reason,
+            };
+            let (user, hash) = line
+                .split_once(':')
+                .ok_or_else(|| err("expected user:hash"))?;
             if !(hash.starts_with("$2y$") || hash.starts_with("$2b$") || hash.starts_with("$2a$")) {
                 return Err(err("only bcrypt hashes are accepted (htpasswd -B)"));
             }
             users.insert(user.to_owned(), hash.to_owned());
         }
-        Ok(Self { users, verified: Mutex::new(HashSet::new()) })
+        Ok(Self {
+            users,
+            verified: Mutex::new(HashSet::new()),
+        })
     }
 
     /// Checks the request's `Authorization: Basic` credentials.
@@ -55,12 +74,18 @@ impl Htpasswd {
             return Err(unauthorized());
         };
         let key = Digest::of_bytes(format!("{user}\0{password}\0{hash}").as_bytes());
-        if self.verified.lock().map(|v| v.contains(&key)).unwrap_or(false) {
+        if self
+            .verified
+            .lock()
+            .map(|v| v.contains(&key))
+            .unwrap_or(false)
+        {
             return Ok(());
         }
-        let ok = tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-            .await
-            .unwrap_or(false);
+        let ok =
+            tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+                .await
+                .unwrap_or(false);
         if !ok {
             return Err(unauthorized());
         }
@@ -85,7 +110,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))

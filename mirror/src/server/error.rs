@@ -51,9 +51,10 @@ impl ErrorCode {
     /// The status distribution and the conformance suite expect for each code.
     pub fn status(self) -> StatusCode {
         match self {
-            Self::BlobUnknown | Self::BlobUploadUnknown | Self::ManifestUnknown | Self::NameUnknown => {
-                StatusCode::NOT_FOUND
-            }
+            Self::BlobUnknown
+            | Self::BlobUploadUnknown
+            | Self::ManifestUnknown
+            | Self::NameUnknown => StatusCode::NOT_FOUND,
             Self::BlobUploadInvalid
             | Self::DigestInvalid
             | Self::ManifestBlobUnknown
@@ -82,7 +83,12 @@ pub struct RegistryError {
 
 impl RegistryError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), detail: None, status: None }
+        Self {
+            code,
+            message: message.into(),
+            detail: None,
+            status: None,
+        }
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -107,7 +113,11 @@ impl From<StoreError> for RegistryError {
                 ErrorCode::DigestInvalid,
                 format!("uploaded content has digest {actual}, not {expected}"),
             ),
-            StoreError::SizeMismatch { digest, expected, actual } => RegistryError::new(
+            StoreError::SizeMismatch {
+                digest,
+                expected,
+                actual,
+            } => RegistryError::new(
                 ErrorCode::SizeInvalid,
                 format!("blob {digest} has {actual} bytes, not {expected}"),
             ),
@@ -129,7 +139,10 @@ impl IntoResponse for RegistryError {
         }
         let body = serde_json::json!({ "errors": [entry] }).to_string();
         let mut resp = (status, body).into_response();
-        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if self.code == ErrorCode::Unauthorized {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -23,7 +23,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::{path, AppState};
 
 /// Upper bounds (seconds) of the latency histogram buckets.
-const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -37,7 +39,8 @@ pub struct Metrics {
 impl Metrics {
     fn observe(&self, method: &Method, class: &'static str, status: u16, seconds: f64) {
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((method.as_str().to_owned(), class, status)).or_default() += 1;
+            *r.entry((method.as_str().to_owned(), class, status))
+                .or_default() += 1;
         }
         for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
             if seconds <= *bound {
@@ -45,7 +48,8 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 
     /// The exposition text; `store_blobs`/`store_bytes` are measured by the caller.
@@ -63,7 +67,11 @@ impl Metrics {
         }
         out.push_str("# HELP ferry_registry_response_bytes_total Response body bytes sent.\n");
         out.push_str("# TYPE ferry_registry_response_bytes_total counter\n");
-        let _ = writeln!(out, "ferry_registry_response_bytes_total {}", self.bytes_served.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "ferry_registry_response_bytes_total {}",
+            self.bytes_served.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP ferry_registry_request_duration_seconds Time to response headers.\n");
         out.push_str("# TYPE ferry_registry_request_duration_seconds histogram\n");
         for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
@@ -74,11 +82,16 @@ impl Metrics {
             );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "ferry_registry_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "ferry_registry_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "ferry_registry_request_duration_seconds_sum {sum}");
         let _ = writeln!(out, "ferry_registry_request_duration_seconds_count {count}");
-        out.push_str("# HELP ferry_store_blobs Blobs in the store.\n# TYPE ferry_store_blobs gauge\n");
+        out.push_str(
+            "# HELP ferry_store_blobs Blobs in the store.\n# TYPE ferry_store_blobs gauge\n",
+        );
         let _ = writeln!(out, "ferry_store_blobs {store_blobs}");
         out.push_str("# HELP ferry_store_bytes Bytes of blobs in the store.\n# TYPE ferry_store_bytes gauge\n");
         let _ = writeln!(out, "ferry_store_bytes {store_bytes}");
@@ -93,16 +106,27 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let start = Instant::now();
     let method = req.method().clone();
     // Path and query only: headers (Authorization) are never logged.
-    let target = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let class = route_class(req.uri().path());
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
-    state.metrics.observe(&method, class, status, start.elapsed().as_secs_f64());
+    state
+        .metrics
+        .observe(&method, class, status, start.elapsed().as_secs_f64());
     let (parts, body) = resp.into_parts();
     let metered = MeteredBody {
         inner: body,
         sent: 0,
-        log: AccessLog { method, target, status, start },
+        log: AccessLog {
+            method,
+            target,
+            status,
+            start,
+        },
         metrics: state.metrics.clone(),
         _permit: permit,
     };
@@ -136,7 +160,10 @@ impl HttpBody for MeteredBody {
     type Data = Bytes;
     type Error = axum::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         if let Poll::Ready(Some(Ok(frame))) = &polled {
             if let Some(data) = frame.data_ref() {
@@ -157,7 +184,9 @@ impl HttpBody for MeteredBody {
 
 impl Drop for MeteredBody {
     fn drop(&mut self) {
-        self.metrics.bytes_served.fetch_add(self.sent, Ordering::Relaxed);
+        self.metrics
+            .bytes_served
+            .fetch_add(self.sent, Ordering::Relaxed);
         tracing::info!(
             target: "ferry::access",
             method = %self.log.method,
@@ -173,9 +202,13 @@ impl Drop for MeteredBody {
 /// Counts blobs and their bytes under `blobs/` (for the store gauges).
 pub fn store_usage(root: &std::path::Path) -> (u64, u64) {
     let (mut n, mut bytes) = (0, 0);
-    let Ok(shards) = std::fs::read_dir(root.join("blobs/sha256")) else { return (0, 0) };
+    let Ok(shards) = std::fs::read_dir(root.join("blobs/sha256")) else {
+        return (0, 0);
+    };
     for shard in shards.flatten() {
-        let Ok(files) = std::fs::read_dir(shard.path()) else { continue };
+        let Ok(files) = std::fs::read_dir(shard.path()) else {
+            continue;
+        };
         for f in files.flatten() {
             if let Ok(m) = f.metadata() {
                 n += 1;

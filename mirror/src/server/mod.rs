@@ -57,9 +57,15 @@ impl Default for ServerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("binding {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("serving on {addr}: {source}")]
-    Serve { addr: SocketAddr, source: std::io::Error },
+    Serve {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("push is enabled but no htpasswd file is configured")]
     PushWithoutCredentials,
     #[error(transparent)]
@@ -108,38 +114,75 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .route("/v2/", any(dispatch))
         .route("/v2/{*rest}", any(dispatch))
         .fallback(|uri: Uri| async move {
-            RegistryError::new(ErrorCode::NameUnknown, format!("no endpoint at {}", uri.path()))
-                .with_status(StatusCode::NOT_FOUND)
+            RegistryError::new(
+                ErrorCode::NameUnknown,
+                format!("no endpoint at {}", uri.path()),
+            )
+            .with_status(StatusCode::NOT_FOUND)
         })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
 fn load_writers(cfg: &ServerConfig) -> Result<Htpasswd, ServerError> {
-    let path = cfg.htpasswd.as_ref().ok_or(ServerError::PushWithoutCredentials)?;
+    let path = cfg
+        .htpasswd
+        .as_ref()
+        .ok_or(ServerError::PushWithoutCredentials)?;
     Ok(Htpasswd::load(path)?)
 }
 
 /// Serves the registry on `cfg.listen` until `shutdown` resolves; then stops accepting and waits
 /// for in-flight requests (downloads included) to finish.
-pub async fn serve(store: Store, cfg: &ServerConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+pub async fn serve(
+    store: Store,
+    cfg: &ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     if cfg.push {
         load_writers(cfg)?;
     }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
-        .map_err(|e| ServerError::Bind { addr: cfg.listen, source: e })?;
+        .map_err(|e| ServerError::Bind {
+            addr: cfg.listen,
+            source: e,
+        })?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     tracing::info!(%addr, push = cfg.push, "registry listening");
+    if cfg.push {
+        tokio::spawn(prune_abandoned_uploads(store.clone()));
+    }
     axum::serve(listener, router(store, cfg))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServerError::Serve { addr, source: e })
 }
 
+/// Sessions a client abandoned would otherwise hold disk forever; a day is longer than any push.
+async fn prune_abandoned_uploads(store: Store) {
+    const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let s = store.clone();
+        match tokio::task::spawn_blocking(move || s.prune_uploads(MAX_AGE)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(removed = n, "pruned abandoned uploads"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "pruning uploads failed"),
+            Err(e) => tracing::warn!(error = %e, "pruning uploads task failed"),
+        }
+    }
+}
+
 async fn metrics_text(State(state): State<AppState>) -> Response {
     let root = state.store.root().to_path_buf();
-    let (blobs, bytes) = tokio::task::spawn_blocking(move || metrics::store_usage(&root)).await.unwrap_or((0, 0));
+    let (blobs, bytes) = tokio::task::spawn_blocking(move || metrics::store_usage(&root))
+        .await
+        .unwrap_or((0, 0));
     let text = state.metrics.render(blobs, bytes);
     ([(header::CONTENT_TYPE, metrics::text_content_type())], text).into_response()
 }
@@ -149,16 +192,29 @@ pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
     fn of(uri: &Uri) -> Self {
-        Params(Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default())
+        Params(
+            Query::<Vec<(String, String)>>::try_from_uri(uri)
+                .map(|q| q.0)
+                .unwrap_or_default(),
+        )
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// Every `/v2` request: parse the path, check access, hand over to the endpoint's handler.
-async fn dispatch(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let params = Params::of(&uri);
     match route(&state, &method, &uri, &params, &headers, body).await {
         Ok(resp) => resp,
@@ -183,22 +239,43 @@ async fn route(
     match (endpoint, method.as_str()) {
         (Endpoint::Base, "GET" | "HEAD") => base(state, headers).await,
         (Endpoint::Catalog, "GET" | "HEAD") => discovery::catalog(state, params).await,
-        (Endpoint::Tags { name }, "GET" | "HEAD") => discovery::tags(state, uri, &name, params).await,
-        (Endpoint::Referrers { name, digest }, "GET" | "HEAD") => discovery::referrers(state, &name, &digest, params).await,
-        (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => pull::manifest(state, &name, &reference, head).await,
-        (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => pull::blob(state, &digest, headers, head).await,
-        (Endpoint::Manifest { name, reference }, "PUT") => push::put_manifest(state, &name, &reference, headers, body).await,
-        (Endpoint::Manifest { name, reference }, "DELETE") => push::delete_manifest(state, &name, &reference).await,
+        (Endpoint::Tags { name }, "GET" | "HEAD") => {
+            discovery::tags(state, uri, &name, params).await
+        }
+        (Endpoint::Referrers { name, digest }, "GET" | "HEAD") => {
+            discovery::referrers(state, &name, &digest, params).await
+        }
+        (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => {
+            pull::manifest(state, &name, &reference, head).await
+        }
+        (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => {
+            pull::blob(state, &digest, headers, head).await
+        }
+        (Endpoint::Manifest { name, reference }, "PUT") => {
+            push::put_manifest(state, &name, &reference, headers, body).await
+        }
+        (Endpoint::Manifest { name, reference }, "DELETE") => {
+            push::delete_manifest(state, &name, &reference).await
+        }
         (Endpoint::Blob { digest, .. }, "DELETE") => push::delete_blob(state, &digest).await,
-        (Endpoint::UploadStart { name }, "POST") => push::start_upload(state, &name, params, body).await,
+        (Endpoint::UploadStart { name }, "POST") => {
+            push::start_upload(state, &name, params, body).await
+        }
         (Endpoint::Upload { name, id }, "GET") => {
             require_writer(state, headers).await?;
             push::upload_status(state, &name, &id).await
         }
-        (Endpoint::Upload { name, id }, "PATCH") => push::patch_upload(state, &name, &id, headers, body).await,
-        (Endpoint::Upload { name, id }, "PUT") => push::finish_upload(state, &name, &id, params, headers, body).await,
+        (Endpoint::Upload { name, id }, "PATCH") => {
+            push::patch_upload(state, &name, &id, headers, body).await
+        }
+        (Endpoint::Upload { name, id }, "PUT") => {
+            push::finish_upload(state, &name, &id, params, headers, body).await
+        }
         (Endpoint::Upload { id, .. }, "DELETE") => push::cancel_upload(state, &id).await,
-        (_, m) => Err(RegistryError::new(ErrorCode::Unsupported, format!("method {m} is not supported here"))),
+        (_, m) => Err(RegistryError::new(
+            ErrorCode::Unsupported,
+            format!("method {m} is not supported here"),
+        )),
     }
 }
 
@@ -213,8 +290,14 @@ async fn base(state: &AppState, headers: &HeaderMap) -> Result<Response, Registr
 
 async fn require_writer(state: &AppState, headers: &HeaderMap) -> Result<(), RegistryError> {
     match state.writers.as_deref() {
-        None => Err(RegistryError::new(ErrorCode::Unsupported, "push and delete are disabled on this mirror")),
-        Some(Writers::Broken(why)) => Err(RegistryError::new(ErrorCode::Denied, format!("push is unavailable: {why}"))),
+        None => Err(RegistryError::new(
+            ErrorCode::Unsupported,
+            "push and delete are disabled on this mirror",
+        )),
+        Some(Writers::Broken(why)) => Err(RegistryError::new(
+            ErrorCode::Denied,
+            format!("push is unavailable: {why}"),
+        )),
         Some(Writers::Users(users)) => users.check(headers).await,
     }
 }

@@ -18,14 +18,30 @@ pub enum Endpoint {
     /// `/v2/`: the API version check.
     Base,
     Catalog,
-    Tags { name: String },
-    Manifest { name: String, reference: Reference },
-    Blob { name: String, digest: Digest },
+    Tags {
+        name: String,
+    },
+    Manifest {
+        name: String,
+        reference: Reference,
+    },
+    Blob {
+        name: String,
+        digest: Digest,
+    },
     /// `POST /v2/<name>/blobs/uploads/`
-    UploadStart { name: String },
+    UploadStart {
+        name: String,
+    },
     /// `/v2/<name>/blobs/uploads/<id>`
-    Upload { name: String, id: String },
-    Referrers { name: String, digest: Digest },
+    Upload {
+        name: String,
+        id: String,
+    },
+    Referrers {
+        name: String,
+        digest: Digest,
+    },
 }
 
 /// A manifest reference: a tag or a digest.
@@ -72,13 +88,18 @@ pub fn parse(path: &str, ns: Option<&str>) -> Result<Endpoint, RegistryError> {
     }
     let segs: Vec<&str> = rest.split('/').collect();
     let n = segs.len();
-    let name_of = |k: usize| -> Result<String, RegistryError> { repository_name(&segs[..n - k].join("/"), ns) };
+    let name_of = |k: usize| -> Result<String, RegistryError> {
+        repository_name(&segs[..n - k].join("/"), ns)
+    };
     if n >= 3 && segs[n - 3] == "blobs" && segs[n - 2] == "uploads" {
         if segs[n - 1].is_empty() {
             return Ok(Endpoint::UploadStart { name: name_of(3)? });
         }
         let id = upload_id(segs[n - 1])?;
-        return Ok(Endpoint::Upload { name: name_of(3)?, id });
+        return Ok(Endpoint::Upload {
+            name: name_of(3)?,
+            id,
+        });
     }
     if n >= 3 && segs[n - 2] == "blobs" && segs[n - 1] == "uploads" {
         return Ok(Endpoint::UploadStart { name: name_of(2)? });
@@ -88,22 +109,34 @@ pub fn parse(path: &str, ns: Option<&str>) -> Result<Endpoint, RegistryError> {
     }
     if n >= 3 && segs[n - 2] == "manifests" {
         let name = name_of(2)?;
-        return Ok(Endpoint::Manifest { name, reference: reference(segs[n - 1])? });
+        return Ok(Endpoint::Manifest {
+            name,
+            reference: reference(segs[n - 1])?,
+        });
     }
     if n >= 3 && segs[n - 2] == "blobs" {
         let name = name_of(2)?;
-        return Ok(Endpoint::Blob { name, digest: digest(segs[n - 1])? });
+        return Ok(Endpoint::Blob {
+            name,
+            digest: digest(segs[n - 1])?,
+        });
     }
     if n >= 3 && segs[n - 2] == "referrers" {
         let name = name_of(2)?;
-        return Ok(Endpoint::Referrers { name, digest: digest(segs[n - 1])? });
+        return Ok(Endpoint::Referrers {
+            name,
+            digest: digest(segs[n - 1])?,
+        });
     }
     Err(not_found(path))
 }
 
 fn not_found(path: &str) -> RegistryError {
-    RegistryError::new(ErrorCode::NameUnknown, format!("no registry endpoint at {}", printable(path)))
-        .with_status(axum::http::StatusCode::NOT_FOUND)
+    RegistryError::new(
+        ErrorCode::NameUnknown,
+        format!("no registry endpoint at {}", printable(path)),
+    )
+    .with_status(axum::http::StatusCode::NOT_FOUND)
 }
 
 /// Validates `name` against the spec's grammar and prefixes the `ns` host when given.
@@ -125,7 +158,10 @@ pub fn repository_name(name: &str, ns: Option<&str>) -> Result<String, RegistryE
         }
     };
     if full.len() > MAX_NAME_LEN {
-        return Err(RegistryError::new(ErrorCode::NameInvalid, format!("repository name {full:?} is too long")));
+        return Err(RegistryError::new(
+            ErrorCode::NameInvalid,
+            format!("repository name {full:?} is too long"),
+        ));
     }
     Ok(full)
 }
@@ -172,10 +208,12 @@ fn is_valid_host(host: &str) -> bool {
     };
     let host_ok = !h.is_empty()
         && h.len() <= 253
-        && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && h.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         && !h.starts_with(['.', '-'])
         && !h.contains("..");
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
 }
 
@@ -186,7 +224,10 @@ pub fn is_valid_tag(tag: &str) -> bool {
         Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => {}
         _ => return false,
     }
-    bytes.len() <= MAX_TAG_LEN && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    bytes.len() <= MAX_TAG_LEN
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 pub fn reference(s: &str) -> Result<Reference, RegistryError> {
@@ -196,7 +237,10 @@ pub fn reference(s: &str) -> Result<Reference, RegistryError> {
     if is_valid_tag(s) {
         return Ok(Reference::Tag(s.to_owned()));
     }
-    Err(RegistryError::new(ErrorCode::ManifestInvalid, format!("reference {:?} is not a valid tag or digest", printable(s))))
+    Err(RegistryError::new(
+        ErrorCode::ManifestInvalid,
+        format!("reference {:?} is not a valid tag or digest", printable(s)),
+    ))
 }
 
 pub fn digest(s: &str) -> Result<Digest, RegistryError> {
@@ -205,10 +249,17 @@ pub fn digest(s: &str) -> Result<Digest, RegistryError> {
 
 /// Upload ids are ours: lowercase hex. Anything else cannot name a session (nor a file).
 fn upload_id(s: &str) -> Result<String, RegistryError> {
-    if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(s.to_owned())
     } else {
-        Err(RegistryError::new(ErrorCode::BlobUploadUnknown, format!("upload {:?} is unknown", printable(s))))
+        Err(RegistryError::new(
+            ErrorCode::BlobUploadUnknown,
+            format!("upload {:?} is unknown", printable(s)),
+        ))
     }
 }
 
@@ -223,10 +274,19 @@ mod tests {
 
     #[test]
     fn names_follow_the_spec_grammar() {
-        for ok in ["a", "library/nginx", "docker.io/library/nginx", "a-b--c/d__e/f.g", "0/1"] {
+        for ok in [
+            "a",
+            "library/nginx",
+            "docker.io/library/nginx",
+            "a-b--c/d__e/f.g",
+            "0/1",
+        ] {
             assert!(is_valid_name(ok), "{ok}");
         }
-        for bad in ["", "A", "a/", "/a", "a//b", "..", "a/../b", "a/.b", "a___b", "a.-b", "%2e%2e", "a b", "a:b"] {
+        for bad in [
+            "", "A", "a/", "/a", "a//b", "..", "a/../b", "a/.b", "a___b", "a.-b", "%2e%2e", "a b",
+            "a:b",
+        ] {
             assert!(!is_valid_name(bad), "{bad}");
         }
     }
@@ -236,7 +296,10 @@ mod tests {
         let e = parse("/v2/library/nginx/manifests/1.27", Some("docker.io")).unwrap();
         assert_eq!(
             e,
-            Endpoint::Manifest { name: "docker.io/library/nginx".into(), reference: Reference::Tag("1.27".into()) }
+            Endpoint::Manifest {
+                name: "docker.io/library/nginx".into(),
+                reference: Reference::Tag("1.27".into())
+            }
         );
         assert!(parse("/v2/library/nginx/manifests/1.27", Some("../x")).is_err());
         let e = parse("/v2/a/manifests/x", Some("localhost:5000")).unwrap();
@@ -245,12 +308,24 @@ mod tests {
 
     #[test]
     fn endpoint_keywords_are_split_from_the_right() {
-        assert_eq!(parse("/v2/a/blobs/uploads/", None).unwrap(), Endpoint::UploadStart { name: "a".into() });
-        assert_eq!(parse("/v2/a/blobs/uploads", None).unwrap(), Endpoint::UploadStart { name: "a".into() });
+        assert_eq!(
+            parse("/v2/a/blobs/uploads/", None).unwrap(),
+            Endpoint::UploadStart { name: "a".into() }
+        );
+        assert_eq!(
+            parse("/v2/a/blobs/uploads", None).unwrap(),
+            Endpoint::UploadStart { name: "a".into() }
+        );
         assert_eq!(
             parse("/v2/blobs/tags/blobs/uploads/ab12", None).unwrap(),
-            Endpoint::Upload { name: "blobs/tags".into(), id: "ab12".into() }
+            Endpoint::Upload {
+                name: "blobs/tags".into(),
+                id: "ab12".into()
+            }
         );
-        assert_eq!(parse("/v2/x/y/tags/list", None).unwrap(), Endpoint::Tags { name: "x/y".into() });
+        assert_eq!(
+            parse("/v2/x/y/tags/list", None).unwrap(),
+            Endpoint::Tags { name: "x/y".into() }
+        );
     }
 }

@@ -18,13 +18,31 @@ const STREAM_CHUNK: usize = 256 * 1024;
 
 /// GET/HEAD a manifest. The stored media type is returned whatever the client's `Accept` says,
 /// as distribution does: runtimes send long Accept lists and the bytes must stay exact anyway.
-pub async fn manifest(state: &AppState, name: &str, reference: &Reference, head: bool) -> Result<Response, RegistryError> {
-    let unknown = || RegistryError::new(ErrorCode::ManifestUnknown, format!("manifest {name}:{reference} is unknown"));
+pub async fn manifest(
+    state: &AppState,
+    name: &str,
+    reference: &Reference,
+    head: bool,
+) -> Result<Response, RegistryError> {
+    let unknown = || {
+        RegistryError::new(
+            ErrorCode::ManifestUnknown,
+            format!("manifest {name}:{reference} is unknown"),
+        )
+    };
     let digest = match reference {
         Reference::Digest(d) => d.clone(),
-        Reference::Tag(tag) => state.store.tag_digest(name, tag).await?.ok_or_else(unknown)?,
+        Reference::Tag(tag) => state
+            .store
+            .tag_digest(name, tag)
+            .await?
+            .ok_or_else(unknown)?,
     };
-    let record = state.store.manifest_record(name, &digest).await?.ok_or_else(unknown)?;
+    let record = state
+        .store
+        .manifest_record(name, &digest)
+        .await?
+        .ok_or_else(unknown)?;
     let body = if head {
         Body::empty()
     } else {
@@ -47,24 +65,40 @@ pub async fn manifest(state: &AppState, name: &str, reference: &Reference, head:
 
 /// GET/HEAD a blob, streamed from its file. Only a file at its digest path can be served, and
 /// files only get there after their digest was checked.
-pub async fn blob(state: &AppState, digest: &Digest, headers: &HeaderMap, head: bool) -> Result<Response, RegistryError> {
+pub async fn blob(
+    state: &AppState,
+    digest: &Digest,
+    headers: &HeaderMap,
+    head: bool,
+) -> Result<Response, RegistryError> {
     let path = state.store.blob_path(digest);
-    let unknown = || RegistryError::new(ErrorCode::BlobUnknown, format!("blob {digest} is unknown"));
+    let unknown =
+        || RegistryError::new(ErrorCode::BlobUnknown, format!("blob {digest} is unknown"));
     let mut file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(unknown()),
         Err(e) => return Err(crate::store::StoreError::io(path, e).into()),
     };
-    let len = file.metadata().await.map_err(|e| crate::store::StoreError::io(&path, e))?.len();
+    let len = file
+        .metadata()
+        .await
+        .map_err(|e| crate::store::StoreError::io(&path, e))?
+        .len();
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(spec) => match parse_range(spec, len) {
             RangeRequest::Ignore => None,
             RangeRequest::Satisfiable(a, b) => Some((a, b)),
             RangeRequest::Unsatisfiable => {
-                let mut resp = RegistryError::new(ErrorCode::BlobUnknown, format!("range {spec:?} is outside blob {digest} of {len} bytes"))
-                    .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
-                    .into_response();
-                resp.headers_mut().insert(header::CONTENT_RANGE, header_value(&format!("bytes */{len}")));
+                let mut resp = RegistryError::new(
+                    ErrorCode::BlobUnknown,
+                    format!("range {spec:?} is outside blob {digest} of {len} bytes"),
+                )
+                .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .into_response();
+                resp.headers_mut().insert(
+                    header::CONTENT_RANGE,
+                    header_value(&format!("bytes */{len}")),
+                );
                 return Ok(resp);
             }
         },
@@ -78,20 +112,28 @@ pub async fn blob(state: &AppState, digest: &Digest, headers: &HeaderMap, head: 
         Body::empty()
     } else {
         if start > 0 {
-            file.seek(SeekFrom::Start(start)).await.map_err(|e| crate::store::StoreError::io(&path, e))?;
+            file.seek(SeekFrom::Start(start))
+                .await
+                .map_err(|e| crate::store::StoreError::io(&path, e))?;
         }
         Body::from_stream(ReaderStream::with_capacity(file.take(count), STREAM_CHUNK))
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(DIGEST_HEADER, header_value(&digest.to_string()));
     h.insert(header::ETAG, header_value(&format!("\"{digest}\"")));
     if status == StatusCode::PARTIAL_CONTENT {
-        h.insert(header::CONTENT_RANGE, header_value(&format!("bytes {}-{}/{len}", start, start + count - 1)));
+        h.insert(
+            header::CONTENT_RANGE,
+            header_value(&format!("bytes {}-{}/{len}", start, start + count - 1)),
+        );
     }
     Ok(resp)
 }
@@ -107,11 +149,15 @@ pub enum RangeRequest {
 
 /// Parses `bytes=a-b`, `bytes=a-` and `bytes=-n` against a blob of `len` bytes.
 pub fn parse_range(spec: &str, len: u64) -> RangeRequest {
-    let Some(set) = spec.trim().strip_prefix("bytes=") else { return RangeRequest::Ignore };
+    let Some(set) = spec.trim().strip_prefix("bytes=") else {
+        return RangeRequest::Ignore;
+    };
     if set.contains(',') {
         return RangeRequest::Ignore;
     }
-    let Some((a, b)) = set.trim().split_once('-') else { return RangeRequest::Ignore };
+    let Some((a, b)) = set.trim().split_once('-') else {
+        return RangeRequest::Ignore;
+    };
     let num = |s: &str| -> Option<u64> {
         if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
             None
@@ -127,7 +173,9 @@ pub fn parse_range(spec: &str, len: u64) -> RangeRequest {
             None => RangeRequest::Ignore,
         },
         (first, last) => {
-            let Some(first) = num(first) else { return RangeRequest::Ignore };
+            let Some(first) = num(first) else {
+                return RangeRequest::Ignore;
+            };
             let last = if last.is_empty() {
                 u64::MAX
             } else {
@@ -156,17 +204,35 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), RangeRequest::Satisfiable(0, 9));
-        assert_eq!(parse_range("bytes=90-", 100), RangeRequest::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=90-200", 100), RangeRequest::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=-10", 100), RangeRequest::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=-1000", 100), RangeRequest::Satisfiable(0, 99));
+        assert_eq!(
+            parse_range("bytes=0-9", 100),
+            RangeRequest::Satisfiable(0, 9)
+        );
+        assert_eq!(
+            parse_range("bytes=90-", 100),
+            RangeRequest::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=90-200", 100),
+            RangeRequest::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=-10", 100),
+            RangeRequest::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=-1000", 100),
+            RangeRequest::Satisfiable(0, 99)
+        );
         assert_eq!(parse_range("bytes=100-", 100), RangeRequest::Unsatisfiable);
         assert_eq!(parse_range("bytes=0-", 0), RangeRequest::Unsatisfiable);
         assert_eq!(parse_range("bytes=5-1", 100), RangeRequest::Ignore);
         assert_eq!(parse_range("bytes=0-1,5-6", 100), RangeRequest::Ignore);
         assert_eq!(parse_range("items=0-1", 100), RangeRequest::Ignore);
         assert_eq!(parse_range("bytes=x-1", 100), RangeRequest::Ignore);
-        assert_eq!(parse_range("bytes=99999999999999999999999-", 100), RangeRequest::Ignore);
+        assert_eq!(
+            parse_range("bytes=99999999999999999999999-", 100),
+            RangeRequest::Ignore
+        );
     }
 }

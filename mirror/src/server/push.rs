@@ -17,11 +17,21 @@ const UPLOAD_UUID_HEADER: &str = "Docker-Upload-UUID";
 impl From<UploadError> for RegistryError {
     fn from(e: UploadError) -> Self {
         match e {
-            UploadError::Unknown(id) => RegistryError::new(ErrorCode::BlobUploadUnknown, format!("upload {id} is unknown")),
+            UploadError::Unknown(id) => RegistryError::new(
+                ErrorCode::BlobUploadUnknown,
+                format!("upload {id} is unknown"),
+            ),
             e @ UploadError::OutOfOrder { .. } => {
-                RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string()).with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+                RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
+                    .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
             }
-            e @ UploadError::Body { .. } => RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string()),
+            e @ UploadError::Busy(_) => {
+                RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
+                    .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+            }
+            e @ UploadError::Body { .. } => {
+                RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
+            }
             UploadError::Store(e) => e.into(),
         }
     }
@@ -30,12 +40,17 @@ impl From<UploadError> for RegistryError {
 impl From<ManifestPushError> for RegistryError {
     fn from(e: ManifestPushError) -> Self {
         match e {
-            e @ ManifestPushError::Invalid(_) => RegistryError::new(ErrorCode::ManifestInvalid, e.to_string()),
-            ManifestPushError::BlobUnknown(d) => {
-                RegistryError::new(ErrorCode::ManifestBlobUnknown, format!("manifest references unknown blob {d}"))
-                    .with_detail(serde_json::json!({ "digest": d }))
+            e @ ManifestPushError::Invalid(_) => {
+                RegistryError::new(ErrorCode::ManifestInvalid, e.to_string())
             }
-            e @ ManifestPushError::DigestMismatch { .. } => RegistryError::new(ErrorCode::DigestInvalid, e.to_string()),
+            ManifestPushError::BlobUnknown(d) => RegistryError::new(
+                ErrorCode::ManifestBlobUnknown,
+                format!("manifest references unknown blob {d}"),
+            )
+            .with_detail(serde_json::json!({ "digest": d })),
+            e @ ManifestPushError::DigestMismatch { .. } => {
+                RegistryError::new(ErrorCode::DigestInvalid, e.to_string())
+            }
             ManifestPushError::Store(e) => e.into(),
         }
     }
@@ -48,7 +63,10 @@ fn upload_location(name: &str, id: &str) -> String {
 fn blob_created(name: &str, digest: &Digest) -> Response {
     let mut resp = StatusCode::CREATED.into_response();
     let h = resp.headers_mut();
-    h.insert(header::LOCATION, header_value(&format!("/v2/{name}/blobs/{digest}")));
+    h.insert(
+        header::LOCATION,
+        header_value(&format!("/v2/{name}/blobs/{digest}")),
+    );
     h.insert(DIGEST_HEADER, header_value(&digest.to_string()));
     resp
 }
@@ -58,7 +76,10 @@ fn session_response(status: StatusCode, name: &str, id: &str, size: u64) -> Resp
     let mut resp = status.into_response();
     let h = resp.headers_mut();
     h.insert(header::LOCATION, header_value(&upload_location(name, id)));
-    h.insert(header::RANGE, header_value(&format!("0-{}", size.saturating_sub(1))));
+    h.insert(
+        header::RANGE,
+        header_value(&format!("0-{}", size.saturating_sub(1))),
+    );
     h.insert(UPLOAD_UUID_HEADER, header_value(id));
     h.insert(header::CONTENT_LENGTH, 0.into());
     resp
@@ -87,7 +108,10 @@ pub async fn start_upload(
     } else if let Some(digest) = query_digest(params)? {
         let id = state.store.upload_start()?;
         let stored = async {
-            state.store.upload_append(&id, None, body.into_data_stream()).await?;
+            state
+                .store
+                .upload_append(&id, None, body.into_data_stream())
+                .await?;
             state.store.upload_finish(&id, &digest).await
         }
         .await;
@@ -103,10 +127,15 @@ pub async fn start_upload(
 
 /// `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix tolerated). Returns the start.
 fn chunk_start(headers: &HeaderMap) -> Result<Option<u64>, RegistryError> {
-    let Some(v) = headers.get(header::CONTENT_RANGE) else { return Ok(None) };
+    let Some(v) = headers.get(header::CONTENT_RANGE) else {
+        return Ok(None);
+    };
     let invalid = || {
-        RegistryError::new(ErrorCode::BlobUploadInvalid, "Content-Range must be <start>-<end>")
-            .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
+        RegistryError::new(
+            ErrorCode::BlobUploadInvalid,
+            "Content-Range must be <start>-<end>",
+        )
+        .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
     };
     let s = v.to_str().map_err(|_| invalid())?.trim();
     let s = s.strip_prefix("bytes ").unwrap_or(s);
@@ -120,17 +149,32 @@ fn chunk_start(headers: &HeaderMap) -> Result<Option<u64>, RegistryError> {
     Ok(Some(a))
 }
 
-pub async fn patch_upload(state: &AppState, name: &str, id: &str, headers: &HeaderMap, body: Body) -> Result<Response, RegistryError> {
+pub async fn patch_upload(
+    state: &AppState,
+    name: &str,
+    id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, RegistryError> {
     let start = chunk_start(headers)?;
-    let size = state.store.upload_append(id, start, body.into_data_stream()).await?;
+    let size = state
+        .store
+        .upload_append(id, start, body.into_data_stream())
+        .await?;
     Ok(session_response(StatusCode::ACCEPTED, name, id, size))
 }
 
-pub async fn upload_status(state: &AppState, name: &str, id: &str) -> Result<Response, RegistryError> {
-    let size = state
-        .store
-        .upload_size(id)?
-        .ok_or_else(|| RegistryError::new(ErrorCode::BlobUploadUnknown, format!("upload {id} is unknown")))?;
+pub async fn upload_status(
+    state: &AppState,
+    name: &str,
+    id: &str,
+) -> Result<Response, RegistryError> {
+    let size = state.store.upload_size(id)?.ok_or_else(|| {
+        RegistryError::new(
+            ErrorCode::BlobUploadUnknown,
+            format!("upload {id} is unknown"),
+        )
+    })?;
     Ok(session_response(StatusCode::NO_CONTENT, name, id, size))
 }
 
@@ -143,10 +187,14 @@ pub async fn finish_upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RegistryError> {
-    let digest = query_digest(params)?
-        .ok_or_else(|| RegistryError::new(ErrorCode::DigestInvalid, "closing an upload needs ?digest="))?;
+    let digest = query_digest(params)?.ok_or_else(|| {
+        RegistryError::new(ErrorCode::DigestInvalid, "closing an upload needs ?digest=")
+    })?;
     let start = chunk_start(headers)?;
-    state.store.upload_append(id, start, body.into_data_stream()).await?;
+    state
+        .store
+        .upload_append(id, start, body.into_data_stream())
+        .await?;
     state.store.upload_finish(id, &digest).await?;
     Ok(blob_created(name, &digest))
 }
@@ -155,7 +203,10 @@ pub async fn cancel_upload(state: &AppState, id: &str) -> Result<Response, Regis
     if state.store.upload_cancel(id)? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Err(RegistryError::new(ErrorCode::BlobUploadUnknown, format!("upload {id} is unknown")))
+        Err(RegistryError::new(
+            ErrorCode::BlobUploadUnknown,
+            format!("upload {id} is unknown"),
+        ))
     }
 }
 
@@ -167,8 +218,11 @@ pub async fn put_manifest(
     body: Body,
 ) -> Result<Response, RegistryError> {
     let too_big = || {
-        RegistryError::new(ErrorCode::ManifestInvalid, format!("manifest exceeds {MAX_MANIFEST_SIZE} bytes"))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        RegistryError::new(
+            ErrorCode::ManifestInvalid,
+            format!("manifest exceeds {MAX_MANIFEST_SIZE} bytes"),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -177,16 +231,29 @@ pub async fn put_manifest(
     if declared.is_some_and(|n| n > MAX_MANIFEST_SIZE as u64) {
         return Err(too_big());
     }
-    let bytes = axum::body::to_bytes(body, MAX_MANIFEST_SIZE).await.map_err(|_| too_big())?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let bytes = axum::body::to_bytes(body, MAX_MANIFEST_SIZE)
+        .await
+        .map_err(|_| too_big())?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let (tag, by_digest) = match reference {
         Reference::Tag(t) => (Some(t.as_str()), None),
         Reference::Digest(d) => (None, Some(d)),
     };
-    let pushed = state.store.push_manifest(name, tag, by_digest, content_type, bytes.to_vec()).await?;
+    let pushed = state
+        .store
+        .push_manifest(name, tag, by_digest, content_type, bytes.to_vec())
+        .await?;
     let mut resp = StatusCode::CREATED.into_response();
     let h = resp.headers_mut();
-    h.insert(header::LOCATION, header_value(&reference_location(name, &Reference::Digest(pushed.digest.clone()))));
+    h.insert(
+        header::LOCATION,
+        header_value(&reference_location(
+            name,
+            &Reference::Digest(pushed.digest.clone()),
+        )),
+    );
     h.insert(DIGEST_HEADER, header_value(&pushed.digest.to_string()));
     if let Some(subject) = pushed.subject {
         h.insert("OCI-Subject", header_value(&subject.to_string()));
@@ -194,7 +261,11 @@ pub async fn put_manifest(
     Ok(resp)
 }
 
-pub async fn delete_manifest(state: &AppState, name: &str, reference: &Reference) -> Result<Response, RegistryError> {
+pub async fn delete_manifest(
+    state: &AppState,
+    name: &str,
+    reference: &Reference,
+) -> Result<Response, RegistryError> {
     let deleted = match reference {
         Reference::Digest(d) => state.store.delete_manifest(name, d).await?,
         Reference::Tag(t) => state.store.delete_tag(name, t).await?,
@@ -202,7 +273,10 @@ pub async fn delete_manifest(state: &AppState, name: &str, reference: &Reference
     if deleted {
         Ok(StatusCode::ACCEPTED.into_response())
     } else {
-        Err(RegistryError::new(ErrorCode::ManifestUnknown, format!("manifest {name}:{reference} is unknown")))
+        Err(RegistryError::new(
+            ErrorCode::ManifestUnknown,
+            format!("manifest {name}:{reference} is unknown"),
+        ))
     }
 }
 
@@ -210,6 +284,9 @@ pub async fn delete_blob(state: &AppState, digest: &Digest) -> Result<Response, 
     if state.store.delete_blob(digest)? {
         Ok(StatusCode::ACCEPTED.into_response())
     } else {
-        Err(RegistryError::new(ErrorCode::BlobUnknown, format!("blob {digest} is unknown")))
+        Err(RegistryError::new(
+            ErrorCode::BlobUnknown,
+            format!("blob {digest} is unknown"),
+        ))
     }
 }

@@ -59,31 +59,44 @@ struct ParsedManifest {
 impl Store {
     /// Digest a tag points at in `repo`.
     pub async fn tag_digest(&self, repo: &str, tag: &str) -> Result<Option<Digest>, StoreError> {
-        let row: Option<String> = sqlx::query_scalar("SELECT digest FROM tags WHERE repository = ? AND tag = ?")
-            .bind(repo)
-            .bind(tag)
-            .fetch_optional(self.db())
-            .await?;
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT digest FROM tags WHERE repository = ? AND tag = ?")
+                .bind(repo)
+                .bind(tag)
+                .fetch_optional(self.db())
+                .await?;
         row.map(|d| self.parse_stored_digest(&d)).transpose()
     }
 
     /// The manifest `digest` of `repo`, if recorded and its bytes are in the store.
-    pub async fn manifest_record(&self, repo: &str, digest: &Digest) -> Result<Option<ManifestRecord>, StoreError> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT media_type, size FROM manifests WHERE repository = ? AND digest = ?")
-                .bind(repo)
-                .bind(digest.to_string())
-                .fetch_optional(self.db())
-                .await?;
-        let Some((media_type, size)) = row else { return Ok(None) };
-        Ok(Some(ManifestRecord { digest: digest.clone(), media_type, size: size as u64 }))
+    pub async fn manifest_record(
+        &self,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<Option<ManifestRecord>, StoreError> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT media_type, size FROM manifests WHERE repository = ? AND digest = ?",
+        )
+        .bind(repo)
+        .bind(digest.to_string())
+        .fetch_optional(self.db())
+        .await?;
+        let Some((media_type, size)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(ManifestRecord {
+            digest: digest.clone(),
+            media_type,
+            size: size as u64,
+        }))
     }
 
     pub async fn repository_exists(&self, repo: &str) -> Result<bool, StoreError> {
-        let row: Option<String> = sqlx::query_scalar("SELECT name FROM repositories WHERE name = ?")
-            .bind(repo)
-            .fetch_optional(self.db())
-            .await?;
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT name FROM repositories WHERE name = ?")
+                .bind(repo)
+                .fetch_optional(self.db())
+                .await?;
         Ok(row.is_some())
     }
 
@@ -109,12 +122,20 @@ impl Store {
     }
 
     /// Repository names in lexical order, at most `n`, after `last`.
-    pub async fn catalog(&self, n: Option<u32>, last: Option<&str>) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?")
+    pub async fn catalog(
+        &self,
+        n: Option<u32>,
+        last: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
+            )
             .bind(last.unwrap_or(""))
             .bind(limit(n))
             .fetch_all(self.db())
-            .await?)
+            .await?,
+        )
     }
 
     /// Manifests of `repo` whose subject is `subject`, optionally only those of `artifact_type`.
@@ -138,13 +159,27 @@ impl Store {
                 continue;
             }
             let digest = self.parse_stored_digest(&digest)?;
-            let annotations = self.manifest_annotations(&digest).await?;
-            out.push(Referrer { digest, media_type, size: size as u64, artifact_type: stored_type, annotations });
+            // Annotations are only in the document; oversized ones are listed without them.
+            let annotations = if size as u64 <= MAX_MANIFEST_SIZE as u64 {
+                self.manifest_annotations(&digest).await?
+            } else {
+                None
+            };
+            out.push(Referrer {
+                digest,
+                media_type,
+                size: size as u64,
+                artifact_type: stored_type,
+                annotations,
+            });
         }
         Ok(out)
     }
 
-    async fn manifest_annotations(&self, digest: &Digest) -> Result<Option<serde_json::Value>, StoreError> {
+    async fn manifest_annotations(
+        &self,
+        digest: &Digest,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
         let path = self.blob_path(digest);
         let bytes = match tokio::fs::read(&path).await {
             Ok(b) => b,
@@ -167,7 +202,10 @@ impl Store {
     ) -> Result<PushedManifest, ManifestPushError> {
         let digest = Digest::of_bytes(&bytes);
         if let Some(expected) = reference_digest.filter(|d| **d != digest) {
-            return Err(ManifestPushError::DigestMismatch { expected: expected.clone(), actual: digest });
+            return Err(ManifestPushError::DigestMismatch {
+                expected: expected.clone(),
+                actual: digest,
+            });
         }
         let parsed = parse_manifest(&bytes, content_type)?;
         for (child, required) in &parsed.refs {
@@ -181,14 +219,24 @@ impl Store {
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
             use std::io::Write;
             let mut w = store.blob_writer()?;
-            w.write_all(&bytes).map_err(|e| StoreError::io(store.tmp_dir(), e))?;
+            w.write_all(&bytes)
+                .map_err(|e| StoreError::io(store.tmp_dir(), e))?;
             w.commit(&d, Some(size))?;
             Ok(())
         })
         .await
-        .map_err(|e| StoreError::Corrupt(self.root().to_path_buf(), format!("blob write task failed: {e}")))??;
-        self.record_manifest(repo, &digest, &parsed, size, tag).await?;
-        Ok(PushedManifest { digest, subject: parsed.subject })
+        .map_err(|e| {
+            StoreError::Corrupt(
+                self.root().to_path_buf(),
+                format!("blob write task failed: {e}"),
+            )
+        })??;
+        self.record_manifest(repo, &digest, &parsed, size, tag)
+            .await?;
+        Ok(PushedManifest {
+            digest,
+            subject: parsed.subject,
+        })
     }
 
     /// Records the manifest rows and the tag in one transaction, through the same functions
@@ -271,8 +319,12 @@ impl Store {
     }
 
     fn parse_stored_digest(&self, s: &str) -> Result<Digest, StoreError> {
-        Digest::parse(s)
-            .map_err(|e| StoreError::Corrupt(self.root().join("ferry.db"), format!("stored digest {s:?}: {e}")))
+        Digest::parse(s).map_err(|e| {
+            StoreError::Corrupt(
+                self.root().join("ferry.db"),
+                format!("stored digest {s:?}: {e}"),
+            )
+        })
     }
 }
 
@@ -283,50 +335,90 @@ fn limit(n: Option<u32>) -> i64 {
 }
 
 /// Checks a manifest or index document and extracts what the store records about it.
-fn parse_manifest(bytes: &[u8], content_type: Option<&str>) -> Result<ParsedManifest, ManifestPushError> {
+fn parse_manifest(
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> Result<ParsedManifest, ManifestPushError> {
     let invalid = |m: String| ManifestPushError::Invalid(m);
-    let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not json: {e}")))?;
-    let obj = doc.as_object().ok_or_else(|| invalid("not a json object".into()))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not json: {e}")))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| invalid("not a json object".into()))?;
     if obj.get("schemaVersion").and_then(|v| v.as_u64()) != Some(2) {
         return Err(invalid("schemaVersion must be 2".into()));
     }
     let declared = obj.get("mediaType").and_then(|v| v.as_str());
-    let content_type = content_type.map(|c| c.split(';').next().unwrap_or(c).trim()).filter(|c| !c.is_empty());
+    let content_type = content_type
+        .map(|c| c.split(';').next().unwrap_or(c).trim())
+        .filter(|c| !c.is_empty());
     let media_type = match (declared, content_type) {
         (Some(d), Some(c)) if d != c => {
-            return Err(invalid(format!("mediaType {d:?} differs from content type {c:?}")))
+            return Err(invalid(format!(
+                "mediaType {d:?} differs from content type {c:?}"
+            )))
         }
         (Some(d), _) => d.to_owned(),
         (None, Some(c)) => c.to_owned(),
         (None, None) => return Err(invalid("no mediaType and no content type".into())),
     };
-    let descriptor_digest = |v: &serde_json::Value, what: &str| -> Result<Digest, ManifestPushError> {
-        let s = v.get("digest").and_then(|d| d.as_str()).ok_or_else(|| invalid(format!("{what} has no digest")))?;
-        Digest::parse(s).map_err(|e| invalid(format!("{what}: {e}")))
-    };
+    let descriptor_digest =
+        |v: &serde_json::Value, what: &str| -> Result<Digest, ManifestPushError> {
+            let s = v
+                .get("digest")
+                .and_then(|d| d.as_str())
+                .ok_or_else(|| invalid(format!("{what} has no digest")))?;
+            Digest::parse(s).map_err(|e| invalid(format!("{what}: {e}")))
+        };
     let mut refs = Vec::new();
-    let mut artifact_type = obj.get("artifactType").and_then(|v| v.as_str()).map(str::to_owned);
+    let mut artifact_type = obj
+        .get("artifactType")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     match media_type.as_str() {
         media::OCI_INDEX | media::DOCKER_MANIFEST_LIST => {
-            let children = obj.get("manifests").and_then(|m| m.as_array()).ok_or_else(|| invalid("index without manifests".into()))?;
+            let children = obj
+                .get("manifests")
+                .and_then(|m| m.as_array())
+                .ok_or_else(|| invalid("index without manifests".into()))?;
             for c in children {
                 // Sparse indexes are fine: a mirror may carry only some platforms.
                 refs.push((descriptor_digest(c, "index entry")?, false));
             }
         }
         media::OCI_MANIFEST | media::DOCKER_MANIFEST => {
-            let config = obj.get("config").ok_or_else(|| invalid("manifest without config".into()))?;
+            let config = obj
+                .get("config")
+                .ok_or_else(|| invalid("manifest without config".into()))?;
             refs.push((descriptor_digest(config, "config")?, true));
             if artifact_type.is_none() {
-                artifact_type = config.get("mediaType").and_then(|v| v.as_str()).map(str::to_owned);
+                artifact_type = config
+                    .get("mediaType")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
             }
-            let layers = obj.get("layers").and_then(|l| l.as_array()).ok_or_else(|| invalid("manifest without layers".into()))?;
+            let layers = obj
+                .get("layers")
+                .and_then(|l| l.as_array())
+                .ok_or_else(|| invalid("manifest without layers".into()))?;
             for l in layers {
                 refs.push((descriptor_digest(l, "layer")?, true));
             }
         }
-        other => return Err(invalid(format!("media type {other:?} is not a supported manifest type"))),
+        other => {
+            return Err(invalid(format!(
+                "media type {other:?} is not a supported manifest type"
+            )))
+        }
     }
-    let subject = obj.get("subject").map(|s| descriptor_digest(s, "subject")).transpose()?;
-    Ok(ParsedManifest { media_type, artifact_type, subject, refs })
+    let subject = obj
+        .get("subject")
+        .map(|s| descriptor_digest(s, "subject"))
+        .transpose()?;
+    Ok(ParsedManifest {
+        media_type,
+        artifact_type,
+        subject,
+        refs,
+    })
 }

@@ -22,6 +22,8 @@ pub enum UploadError {
     Unknown(String),
     #[error("upload {id} continues at offset {expected}, chunk starts at {got}")]
     OutOfOrder { id: String, expected: u64, got: u64 },
+    #[error("upload {0} is busy with another request")]
+    Busy(String),
     #[error("upload {id} body could not be read: {message}")]
     Body { id: String, message: String },
     #[error(transparent)]
@@ -43,7 +45,11 @@ impl Store {
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let id = random_id();
         let path = self.upload_path(&id);
-        File::options().write(true).create_new(true).open(&path).map_err(|e| StoreError::io(&path, e))?;
+        File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| StoreError::io(&path, e))?;
         Ok(id)
     }
 
@@ -59,7 +65,12 @@ impl Store {
 
     /// Appends a chunk streamed from `body`. `start`, when the client sent a `Content-Range`, must
     /// be the current size. Returns the new size.
-    pub async fn upload_append<S, E>(&self, id: &str, start: Option<u64>, body: S) -> Result<u64, UploadError>
+    pub async fn upload_append<S, E>(
+        &self,
+        id: &str,
+        start: Option<u64>,
+        body: S,
+    ) -> Result<u64, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>>,
         E: std::fmt::Display,
@@ -67,17 +78,34 @@ impl Store {
         let path = self.upload_path(id);
         let mut file = match tokio::fs::OpenOptions::new().append(true).open(&path).await {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UploadError::Unknown(id.to_owned()))
+            }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
-        let mut size = file.metadata().await.map_err(|e| StoreError::io(&path, e))?.len();
+        // One writer per session: a second concurrent PATCH would interleave bytes.
+        lock_session(&file, id)?;
+        let mut size = file
+            .metadata()
+            .await
+            .map_err(|e| StoreError::io(&path, e))?
+            .len();
         if let Some(got) = start.filter(|s| *s != size) {
-            return Err(UploadError::OutOfOrder { id: id.to_owned(), expected: size, got });
+            return Err(UploadError::OutOfOrder {
+                id: id.to_owned(),
+                expected: size,
+                got,
+            });
         }
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| UploadError::Body { id: id.to_owned(), message: e.to_string() })?;
-            file.write_all(&chunk).await.map_err(|e| StoreError::io(&path, e))?;
+            let chunk = chunk.map_err(|e| UploadError::Body {
+                id: id.to_owned(),
+                message: e.to_string(),
+            })?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| StoreError::io(&path, e))?;
             size += chunk.len() as u64;
         }
         file.flush().await.map_err(|e| StoreError::io(&path, e))?;
@@ -90,16 +118,24 @@ impl Store {
         let (id, expected) = (id.to_owned(), expected.clone());
         tokio::task::spawn_blocking(move || store.publish_upload(&id, &expected))
             .await
-            .map_err(|e| StoreError::Corrupt(self.root().to_path_buf(), format!("upload task failed: {e}")))?
+            .map_err(|e| {
+                StoreError::Corrupt(
+                    self.root().to_path_buf(),
+                    format!("upload task failed: {e}"),
+                )
+            })?
     }
 
     fn publish_upload(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
         let path = self.upload_path(id);
         let mut file = match File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(UploadError::Unknown(id.to_owned())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UploadError::Unknown(id.to_owned()))
+            }
             Err(e) => return Err(StoreError::io(path, e).into()),
         };
+        lock_session(&file, id)?;
         let mut hasher = Hasher::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
@@ -112,7 +148,11 @@ impl Store {
         let (actual, len) = hasher.finish();
         if &actual != expected {
             // The session stays: the client may retry the PUT with the right digest or cancel.
-            return Err(StoreError::DigestMismatch { expected: expected.clone(), actual }.into());
+            return Err(StoreError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            }
+            .into());
         }
         if self.has_blob(expected)? {
             let _ = std::fs::remove_file(&path);
@@ -121,10 +161,15 @@ impl Store {
         file.sync_all().map_err(|e| StoreError::io(&path, e))?;
         drop(file);
         let target = self.blob_path(expected);
-        let dir = target.parent().map(PathBuf::from).unwrap_or_else(|| self.root().to_path_buf());
+        let dir = target
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root().to_path_buf());
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         std::fs::rename(&path, &target).map_err(|e| StoreError::io(&target, e))?;
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(&dir, e))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(&dir, e))?;
         Ok(len)
     }
 
@@ -139,9 +184,48 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes sessions untouched for `max_age` (abandoned pushes). Busy sessions are kept.
+    /// Returns how many were removed.
+    pub fn prune_uploads(&self, max_age: std::time::Duration) -> Result<usize, StoreError> {
+        let dir = self.uploads_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(StoreError::io(dir, e)),
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= max_age);
+            let Ok(file) = File::open(&path) else {
+                continue;
+            };
+            if stale && lock_session(&file, "").is_ok() && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Takes the session's exclusive lock (released when the file closes), or reports it busy.
+fn lock_session(file: &impl std::os::fd::AsFd, id: &str) -> Result<(), UploadError> {
+    rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(|_| UploadError::Busy(id.to_owned()))
+}
+
 /// 128 unguessable bits from the OS-seeded hasher keys std uses against HashDoS.
 fn random_id() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let mut parts = [0u64; 2];
     for (i, p) in parts.iter_mut().enumerate() {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -150,4 +234,28 @@ fn random_id() -> String {
         *p = h.finish();
     }
     format!("{:016x}{:016x}", parts[0], parts[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn prune_removes_only_old_idle_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let old = store.upload_start().unwrap();
+        let busy = store.upload_start().unwrap();
+        let held = File::open(store.upload_path(&busy)).unwrap();
+        lock_session(&held, &busy).unwrap();
+        assert_eq!(
+            store
+                .prune_uploads(std::time::Duration::from_secs(3600))
+                .unwrap(),
+            0
+        );
+        assert_eq!(store.prune_uploads(std::time::Duration::ZERO).unwrap(), 1);
+        assert_eq!(store.upload_size(&old).unwrap(), None);
+        assert_eq!(store.upload_size(&busy).unwrap(), Some(0));
+    }
 }

@@ -30,12 +30,20 @@ impl Reply {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not json ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not json ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     /// The first error code of a spec error body.
     pub fn error_code(&self) -> String {
-        self.json()["errors"][0]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -56,26 +64,57 @@ impl Registry {
         let hash = bcrypt::hash(PASSWORD, 4).unwrap();
         std::fs::write(&htpasswd, format!("# users\n{USER}:{hash}\n")).unwrap();
         let store = Store::open(dir.path().join("data")).await.unwrap();
-        let cfg = ServerConfig { push, htpasswd: Some(htpasswd), ..ServerConfig::default() };
-        Self { router: router(store.clone(), &cfg), store, _dir: dir }
+        let cfg = ServerConfig {
+            push,
+            htpasswd: Some(htpasswd),
+            ..ServerConfig::default()
+        };
+        Self {
+            router: router(store.clone(), &cfg),
+            store,
+            _dir: dir,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let resp: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, headers, body }
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Anonymous request without body.
     pub async fn get(&self, method: Method, uri: &str) -> Reply {
-        self.send(Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()).await
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// Authenticated request.
-    pub async fn auth(&self, method: Method, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Reply {
-        let mut b = Request::builder().method(method).uri(uri).header(header::AUTHORIZATION, basic(USER, PASSWORD));
+    pub async fn auth(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, basic(USER, PASSWORD));
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
@@ -86,28 +125,64 @@ impl Registry {
     pub async fn push_blob(&self, repo: &str, bytes: &[u8]) -> Digest {
         let digest = Digest::of_bytes(bytes);
         let r = self
-            .auth(Method::POST, &format!("/v2/{repo}/blobs/uploads/?digest={digest}"), &[], bytes.to_vec())
+            .auth(
+                Method::POST,
+                &format!("/v2/{repo}/blobs/uploads/?digest={digest}"),
+                &[],
+                bytes.to_vec(),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
         digest
     }
 
-    pub async fn push_manifest(&self, repo: &str, reference: &str, media_type: &str, doc: &serde_json::Value) -> Reply {
+    pub async fn push_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        doc: &serde_json::Value,
+    ) -> Reply {
         let bytes = serde_json::to_vec(doc).unwrap();
-        self.auth(Method::PUT, &format!("/v2/{repo}/manifests/{reference}"), &[("content-type", media_type)], bytes)
-            .await
+        self.auth(
+            Method::PUT,
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &[("content-type", media_type)],
+            bytes,
+        )
+        .await
     }
 
     /// Pushes a config and one layer and an image manifest tagged `tag`; returns (manifest bytes, digest, layer digest).
-    pub async fn push_image(&self, repo: &str, tag: &str, layer: &[u8]) -> (Vec<u8>, Digest, Digest) {
-        let config = self.push_blob(repo, br#"{"architecture":"amd64","os":"linux"}"#).await;
+    pub async fn push_image(
+        &self,
+        repo: &str,
+        tag: &str,
+        layer: &[u8],
+    ) -> (Vec<u8>, Digest, Digest) {
+        let config = self
+            .push_blob(repo, br#"{"architecture":"amd64","os":"linux"}"#)
+            .await;
         let layer_digest = self.push_blob(repo, layer).await;
         let doc = image_manifest(&config, 37, &layer_digest, layer.len(), None);
         let r = self.push_manifest(repo, tag, OCI_MANIFEST, &doc).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
         let bytes = serde_json::to_vec(&doc).unwrap();
         let digest = Digest::of_bytes(&bytes);
-        assert_eq!(r.header("docker-content-digest"), Some(digest.to_string().as_str()));
+        assert_eq!(
+            r.header("docker-content-digest"),
+            Some(digest.to_string().as_str())
+        );
         (bytes, digest, layer_digest)
     }
 }
@@ -137,5 +212,8 @@ pub fn image_manifest(
 }
 
 pub fn basic(user: &str, password: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }

@@ -40,7 +40,12 @@ async fn bad_reads_get_spec_errors(#[case] uri: &str, #[case] status: u16, #[cas
     let reg = Registry::read_only().await;
     for method in [Method::GET, Method::HEAD] {
         let r = reg.get(method.clone(), uri).await;
-        assert_eq!(r.status.as_u16(), status, "{method} {uri}: {:?}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status.as_u16(),
+            status,
+            "{method} {uri}: {:?}",
+            String::from_utf8_lossy(&r.body)
+        );
         if method == Method::GET {
             assert_eq!(r.error_code(), code, "{uri}");
         }
@@ -71,7 +76,11 @@ async fn writes_are_refused_when_push_is_off(#[case] method: Method, #[case] uri
 #[tokio::test]
 async fn writes_need_valid_credentials(#[case] authorization: Option<String>) {
     let reg = Registry::with_push().await;
-    for (method, uri) in [(Method::POST, "/v2/a/blobs/uploads/"), (Method::PUT, "/v2/a/manifests/x"), (Method::GET, "/v2/")] {
+    for (method, uri) in [
+        (Method::POST, "/v2/a/blobs/uploads/"),
+        (Method::PUT, "/v2/a/manifests/x"),
+        (Method::GET, "/v2/"),
+    ] {
         let mut b = Request::builder().method(method.clone()).uri(uri);
         if let Some(a) = &authorization {
             b = b.header("authorization", a);
@@ -79,7 +88,10 @@ async fn writes_need_valid_credentials(#[case] authorization: Option<String>) {
         let r = reg.send(b.body(Body::empty()).unwrap()).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
         assert_eq!(r.error_code(), "UNAUTHORIZED");
-        assert_eq!(r.header("www-authenticate"), Some("Basic realm=\"ferry-mirror\""));
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some("Basic realm=\"ferry-mirror\"")
+        );
     }
 }
 
@@ -98,44 +110,117 @@ async fn writes_need_valid_credentials(#[case] authorization: Option<String>) {
 #[tokio::test]
 async fn malformed_manifests_are_refused(#[case] body: Vec<u8>, #[case] code: &str) {
     let reg = Registry::with_push().await;
-    let r = reg.auth(Method::PUT, "/v2/a/manifests/v1", &[("content-type", OCI_MANIFEST)], body).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", String::from_utf8_lossy(&r.body));
+    let r = reg
+        .auth(
+            Method::PUT,
+            "/v2/a/manifests/v1",
+            &[("content-type", OCI_MANIFEST)],
+            body,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.error_code(), code);
-    assert_eq!(reg.get(Method::GET, "/v2/a/manifests/v1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        reg.get(Method::GET, "/v2/a/manifests/v1").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn huge_manifests_are_refused_without_reading_them_whole() {
     let reg = Registry::with_push().await;
     let big = vec![b' '; 4 * 1024 * 1024 + 1];
-    let r = reg.auth(Method::PUT, "/v2/a/manifests/v1", &[("content-type", OCI_MANIFEST)], big.clone()).await;
+    let r = reg
+        .auth(
+            Method::PUT,
+            "/v2/a/manifests/v1",
+            &[("content-type", OCI_MANIFEST)],
+            big.clone(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.error_code(), "MANIFEST_INVALID");
     // A lying Content-Length is caught by the streaming limit as well.
-    let stream = futures_util::stream::iter(big.chunks(65536).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>());
-    let r = reg.auth(Method::PUT, "/v2/a/manifests/v1", &[("content-type", OCI_MANIFEST)], Body::from_stream(stream)).await;
+    let stream = futures_util::stream::iter(
+        big.chunks(65536)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let r = reg
+        .auth(
+            Method::PUT,
+            "/v2/a/manifests/v1",
+            &[("content-type", OCI_MANIFEST)],
+            Body::from_stream(stream),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[rstest]
-#[case::unknown_session_patch(Method::PATCH, "/v2/a/blobs/uploads/0123abcd", 404, "BLOB_UPLOAD_UNKNOWN")]
-#[case::unknown_session_get(Method::GET, "/v2/a/blobs/uploads/0123abcd", 404, "BLOB_UPLOAD_UNKNOWN")]
+#[case::unknown_session_patch(
+    Method::PATCH,
+    "/v2/a/blobs/uploads/0123abcd",
+    404,
+    "BLOB_UPLOAD_UNKNOWN"
+)]
+#[case::unknown_session_get(
+    Method::GET,
+    "/v2/a/blobs/uploads/0123abcd",
+    404,
+    "BLOB_UPLOAD_UNKNOWN"
+)]
 #[case::unknown_session_put(Method::PUT, &format!("/v2/a/blobs/uploads/0123abcd?digest={ZERO}"), 404, "BLOB_UPLOAD_UNKNOWN")]
-#[case::unknown_session_delete(Method::DELETE, "/v2/a/blobs/uploads/0123abcd", 404, "BLOB_UPLOAD_UNKNOWN")]
-#[case::session_id_traversal(Method::PATCH, "/v2/a/blobs/uploads/..%2f..%2fferry.db", 404, "BLOB_UPLOAD_UNKNOWN")]
+#[case::unknown_session_delete(
+    Method::DELETE,
+    "/v2/a/blobs/uploads/0123abcd",
+    404,
+    "BLOB_UPLOAD_UNKNOWN"
+)]
+#[case::session_id_traversal(
+    Method::PATCH,
+    "/v2/a/blobs/uploads/..%2f..%2fferry.db",
+    404,
+    "BLOB_UPLOAD_UNKNOWN"
+)]
 #[case::session_id_not_hex(Method::GET, "/v2/a/blobs/uploads/ZZZ", 404, "BLOB_UPLOAD_UNKNOWN")]
-#[case::monolithic_bad_digest(Method::POST, "/v2/a/blobs/uploads/?digest=sha256:nothex", 400, "DIGEST_INVALID")]
-#[case::mount_bad_digest(Method::POST, "/v2/a/blobs/uploads/?mount=md5:00&from=b", 400, "DIGEST_INVALID")]
+#[case::monolithic_bad_digest(
+    Method::POST,
+    "/v2/a/blobs/uploads/?digest=sha256:nothex",
+    400,
+    "DIGEST_INVALID"
+)]
+#[case::mount_bad_digest(
+    Method::POST,
+    "/v2/a/blobs/uploads/?mount=md5:00&from=b",
+    400,
+    "DIGEST_INVALID"
+)]
 #[case::mount_bad_from(Method::POST, &format!("/v2/a/blobs/uploads/?mount={ZERO}&from=../b"), 400, "NAME_INVALID")]
 #[case::delete_unknown_blob(Method::DELETE, &format!("/v2/a/blobs/{ZERO}"), 404, "BLOB_UNKNOWN")]
 #[case::delete_unknown_manifest(Method::DELETE, &format!("/v2/a/manifests/{ZERO}"), 404, "MANIFEST_UNKNOWN")]
 #[case::delete_unknown_tag(Method::DELETE, "/v2/a/manifests/nope", 404, "MANIFEST_UNKNOWN")]
 #[case::unsupported_method(Method::OPTIONS, "/v2/a/manifests/x", 405, "UNSUPPORTED")]
 #[tokio::test]
-async fn bad_writes_get_spec_errors(#[case] method: Method, #[case] uri: &str, #[case] status: u16, #[case] code: &str) {
+async fn bad_writes_get_spec_errors(
+    #[case] method: Method,
+    #[case] uri: &str,
+    #[case] status: u16,
+    #[case] code: &str,
+) {
     let reg = Registry::with_push().await;
     let r = reg.auth(method.clone(), uri, &[], b"data".to_vec()).await;
-    assert_eq!(r.status.as_u16(), status, "{method} {uri}: {:?}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status.as_u16(),
+        status,
+        "{method} {uri}: {:?}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.error_code(), code);
 }
 
@@ -146,15 +231,75 @@ async fn bad_writes_get_spec_errors(#[case] method: Method, #[case] uri: &str, #
 #[tokio::test]
 async fn chunks_must_arrive_in_order(#[case] content_range: &str, #[case] status: u16) {
     let reg = Registry::with_push().await;
-    let start = reg.auth(Method::POST, "/v2/a/blobs/uploads/", &[], Vec::new()).await;
+    let start = reg
+        .auth(Method::POST, "/v2/a/blobs/uploads/", &[], Vec::new())
+        .await;
     let location = start.header("location").unwrap().to_owned();
-    let ok = reg.auth(Method::PATCH, &location, &[("content-range", "0-3")], b"abcd".to_vec()).await;
+    let ok = reg
+        .auth(
+            Method::PATCH,
+            &location,
+            &[("content-range", "0-3")],
+            b"abcd".to_vec(),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::ACCEPTED);
-    let r = reg.auth(Method::PATCH, &location, &[("content-range", content_range)], b"efgh".to_vec()).await;
+    let r = reg
+        .auth(
+            Method::PATCH,
+            &location,
+            &[("content-range", content_range)],
+            b"efgh".to_vec(),
+        )
+        .await;
     assert_eq!(r.status.as_u16(), status);
     assert_eq!(r.error_code(), "BLOB_UPLOAD_INVALID");
     // The session is intact and still at 4 bytes.
     let s = reg.auth(Method::GET, &location, &[], Vec::new()).await;
     assert_eq!(s.status, StatusCode::NO_CONTENT);
     assert_eq!(s.header("range"), Some("0-3"));
+}
+
+#[tokio::test]
+async fn concurrent_chunks_to_one_session_are_refused() {
+    let reg = Registry::with_push().await;
+    let start = reg
+        .auth(Method::POST, "/v2/a/blobs/uploads/", &[], Vec::new())
+        .await;
+    let location = start.header("location").unwrap().to_owned();
+    // A slow client: its chunk keeps streaming until we let it finish.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    tx.send(Ok(b"first".to_vec())).await.unwrap();
+    let body = Body::from_stream(tokio_stream_from(rx));
+    let router = reg.router.clone();
+    let slow_req = Request::builder()
+        .method(Method::PATCH)
+        .uri(&location)
+        .header("authorization", basic(USER, PASSWORD))
+        .body(body)
+        .unwrap();
+    let slow = tokio::spawn(async move {
+        use tower::ServiceExt;
+        router.oneshot(slow_req).await.unwrap().status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = reg
+        .auth(Method::PATCH, &location, &[], b"second".to_vec())
+        .await;
+    assert_eq!(r.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(r.error_code(), "BLOB_UPLOAD_INVALID");
+    drop(tx);
+    assert_eq!(slow.await.unwrap(), StatusCode::ACCEPTED);
+    let s = reg.auth(Method::GET, &location, &[], Vec::new()).await;
+    assert_eq!(
+        s.header("range"),
+        Some("0-4"),
+        "only the first chunk landed"
+    );
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
