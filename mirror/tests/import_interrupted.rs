@@ -49,7 +49,11 @@ fn child_import() {
         std::env::var(ENV_KEY),
         std::env::var(ENV_KILL_AT),
     ) else {
-        panic!("child_import runs only as a child of the interrupted-import tests");
+        // Run directly (e.g. `--include-ignored`) there is nothing to kill: the parents do the work.
+        eprintln!(
+            "child_import is the child side of the interrupted-import tests; nothing to do alone"
+        );
+        return;
     };
     let done = std::sync::Mutex::new(0usize);
     let options = ImportOptions {
