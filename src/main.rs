@@ -19,7 +19,10 @@ fn main() -> ExitCode {
     }
     let args = cli::Cli::parse();
     cli::logging::init(args.log_format, args.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

@@ -30,28 +30,61 @@ fn build_is_reproducible_verifiable_and_explained() {
     let (dir, app, _db) = setup(&registry);
     dir.ok(&["lock", "-p", "profiles"]);
     let lock = std::fs::read_to_string(dir.path("ferry.lock")).unwrap();
-    assert!(lock.contains(&app), "lock pins the app index digest:\n{lock}");
+    assert!(
+        lock.contains(&app),
+        "lock pins the app index digest:\n{lock}"
+    );
 
     // Two signed builds from one lock are byte-identical (RFC 6979 signatures), and so are unsigned ones.
     let key = "keys/ferry.key";
-    dir.ok(&["build", "-p", "profiles", "--locked", "--key", key, "-o", "site.ferry"]);
-    dir.ok(&["build", "-p", "profiles", "--locked", "--key", key, "-o", "again.ferry"]);
-    assert_eq!(sha256_file(&dir.path("site.ferry")), sha256_file(&dir.path("again.ferry")));
+    dir.ok(&[
+        "build",
+        "-p",
+        "profiles",
+        "--locked",
+        "--key",
+        key,
+        "-o",
+        "site.ferry",
+    ]);
+    dir.ok(&[
+        "build",
+        "-p",
+        "profiles",
+        "--locked",
+        "--key",
+        key,
+        "-o",
+        "again.ferry",
+    ]);
+    assert_eq!(
+        sha256_file(&dir.path("site.ferry")),
+        sha256_file(&dir.path("again.ferry"))
+    );
     dir.ok(&["build", "-p", "profiles", "--locked", "-o", "a.ferry"]);
     dir.ok(&["build", "-p", "profiles", "--locked", "-o", "b.ferry"]);
-    assert_eq!(sha256_file(&dir.path("a.ferry")), sha256_file(&dir.path("b.ferry")));
+    assert_eq!(
+        sha256_file(&dir.path("a.ferry")),
+        sha256_file(&dir.path("b.ferry"))
+    );
 
     let verified = dir.ok(&["verify", "site.ferry", "--key", "keys/ferry.pub"]);
     assert!(verified.contains("signature: ok"), "{verified}");
 
     // Sparse index: the arm64 child is recorded as left out, and the index keeps upstream's digest.
-    let json: serde_json::Value = serde_json::from_str(&dir.ok(&["inspect", "site.ferry", "--output", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&dir.ok(&["inspect", "site.ferry", "--output", "json"])).unwrap();
     let artifacts = json["manifest"]["artifacts"].as_array().unwrap();
-    let image = artifacts.iter().find(|a| a["reference"].as_str().unwrap().ends_with("demo/app:1.0")).unwrap();
+    let image = artifacts
+        .iter()
+        .find(|a| a["reference"].as_str().unwrap().ends_with("demo/app:1.0"))
+        .unwrap();
     assert_eq!(image["digest"], app.as_str());
     assert_eq!(image["omittedChildren"][0]["platform"], "linux/arm64");
     assert_eq!(image["attached"][0]["relation"], "signature");
-    assert!(artifacts.iter().any(|a| a["kind"] == "file" && a["reference"] == "files/readme.txt"));
+    assert!(artifacts
+        .iter()
+        .any(|a| a["kind"] == "file" && a["reference"] == "files/readme.txt"));
 
     let why = dir.ok(&["inspect", "site.ferry", "--why", "demo/db"]);
     assert!(why.contains("Deployment/db container db"), "{why}");
@@ -61,7 +94,17 @@ fn build_is_reproducible_verifiable_and_explained() {
 fn tampering_and_wrong_keys_exit_with_3() {
     let registry = Registry::start();
     let (dir, _, _) = setup(&registry);
-    dir.ok(&["build", "-p", "profiles", "--key", "keys/ferry.key", "--compression", "none", "-o", "site.ferry"]);
+    dir.ok(&[
+        "build",
+        "-p",
+        "profiles",
+        "--key",
+        "keys/ferry.key",
+        "--compression",
+        "none",
+        "-o",
+        "site.ferry",
+    ]);
 
     // Another key pair: the signature must not verify with it.
     dir.ok(&["keygen", "--out", "other"]);
@@ -74,7 +117,10 @@ fn tampering_and_wrong_keys_exit_with_3() {
     bytes[at] ^= 0x55;
     std::fs::write(dir.path("tampered.ferry"), &bytes).unwrap();
     let err = dir.fails(3, &["verify", "tampered.ferry", "--key", "keys/ferry.pub"]);
-    assert!(err.contains("sha256:") || err.contains("tar header"), "{err}");
+    assert!(
+        err.contains("sha256:") || err.contains("tar header"),
+        "{err}"
+    );
 
     // A missing bundle is an ordinary failure, not a verification failure.
     dir.fails(1, &["verify", "missing.ferry", "--key", "keys/ferry.pub"]);
@@ -87,8 +133,14 @@ fn locked_build_refuses_drift_and_leaves_no_output() {
     dir.ok(&["lock", "-p", "profiles"]);
     // Upstream moves the tag.
     push_image(&registry, "demo/app", "1.0", "app-v2");
-    let err = dir.fails(1, &["build", "-p", "profiles", "--locked", "-o", "site.ferry"]);
-    assert!(err.contains("demo/app:1.0"), "the error names the drifted reference: {err}");
+    let err = dir.fails(
+        1,
+        &["build", "-p", "profiles", "--locked", "-o", "site.ferry"],
+    );
+    assert!(
+        err.contains("demo/app:1.0"),
+        "the error names the drifted reference: {err}"
+    );
     assert!(!dir.path("site.ferry").exists());
     let leftovers: Vec<_> = std::fs::read_dir(dir.tmp.path())
         .unwrap()

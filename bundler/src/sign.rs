@@ -11,8 +11,8 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use sigstore::crypto::signing_key::ecdsa::{ECDSAKeys, EllipticCurve};
 use p256::pkcs8::DecodePrivateKey as _;
+use sigstore::crypto::signing_key::ecdsa::{ECDSAKeys, EllipticCurve};
 
 use crate::format::signature::{
     key_hint, message_digest, MessageDigest, MessageSignature, PublicKeyIdentifier, SigstoreBundle,
@@ -156,10 +156,11 @@ impl SigningKey {
         let public_key_der = keys.as_inner().public_key_to_der().map_err(decrypt)?;
         let public_key_pem = keys.as_inner().public_key_to_pem().map_err(decrypt)?;
         let pkcs8 = keys.as_inner().private_key_to_der().map_err(decrypt)?;
-        let signer = p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8).map_err(|e| SignError::Decrypt {
-            path: name.clone(),
-            reason: e.to_string(),
-        })?;
+        let signer =
+            p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8).map_err(|e| SignError::Decrypt {
+                path: name.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             path: name,
             signer,
@@ -182,12 +183,12 @@ impl SigningKey {
         use base64::Engine as _;
         // RFC 6979: the nonce is derived from key and message, never from a random source.
         let signature: p256::ecdsa::Signature =
-            p256::ecdsa::signature::Signer::try_sign(&self.signer, manifest_bytes).map_err(|e| {
-                SignError::Sign {
+            p256::ecdsa::signature::Signer::try_sign(&self.signer, manifest_bytes).map_err(
+                |e| SignError::Sign {
                     path: self.path.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                },
+            )?;
         let der = signature.to_der();
         let bundle = SigstoreBundle {
             media_type: SIGSTORE_BUNDLE_MEDIA_TYPE.to_owned(),

@@ -32,18 +32,36 @@ pub struct ApplianceConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: {message}")]
-    Parse { path: PathBuf, line: u64, column: u64, message: String },
+    Parse {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
 }
 
 impl ApplianceConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut config: Self = serde_saphyr::from_str(&text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line() as u64, l.column() as u64)).unwrap_or((0, 0));
-            ConfigError::Parse { path: path.to_path_buf(), line, column, message: e.to_string() }
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.to_string(),
+            }
         })?;
         // Relative paths in the file mean relative to the file, not to wherever ferry runs.
         let base = path.parent().unwrap_or(Path::new("."));
@@ -77,9 +95,16 @@ mod tests {
     fn relative_paths_are_relative_to_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ferry.yaml");
-        std::fs::write(&path, "data: store\ntrustedKeys: [keys/a.pub, /abs/b.pub]\n").unwrap();
+        std::fs::write(
+            &path,
+            "data: store\ntrustedKeys: [keys/a.pub, /abs/b.pub]\n",
+        )
+        .unwrap();
         let c = ApplianceConfig::load(&path).unwrap();
         assert_eq!(c.data, Some(dir.path().join("store")));
-        assert_eq!(c.trusted_keys, vec![dir.path().join("keys/a.pub"), PathBuf::from("/abs/b.pub")]);
+        assert_eq!(
+            c.trusted_keys,
+            vec![dir.path().join("keys/a.pub"), PathBuf::from("/abs/b.pub")]
+        );
     }
 }

@@ -25,11 +25,12 @@ impl ApplianceArgs {
     }
 
     pub async fn open_store(&self, config: &ApplianceConfig) -> anyhow::Result<Store> {
-        let data = self
-            .data
-            .clone()
-            .or_else(|| config.data.clone())
-            .context("no data directory: pass --data or set `data` in the configuration file")?;
-        Store::open(&data).await.with_context(|| format!("cannot open the store at {}", data.display()))
+        let data =
+            self.data.clone().or_else(|| config.data.clone()).context(
+                "no data directory: pass --data or set `data` in the configuration file",
+            )?;
+        Store::open(&data)
+            .await
+            .with_context(|| format!("cannot open the store at {}", data.display()))
     }
 }

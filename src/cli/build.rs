@@ -52,7 +52,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         (locked, profiles)
     } else {
         let (lock, profiles) = super::lock::relock(&args.resolve, &args.lockfile).await?;
-        lock.write(&args.lockfile).with_context(|| format!("cannot write {}", args.lockfile.display()))?;
+        lock.write(&args.lockfile)
+            .with_context(|| format!("cannot write {}", args.lockfile.display()))?;
         (lock, profiles)
     };
     let resolver = args.resolve.resolver()?;
@@ -62,7 +63,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         out: &args.out,
         compression: args.compression,
         key: key.as_ref(),
-        fetch: FetchOptions { concurrency: args.resolve.concurrency },
+        fetch: FetchOptions {
+            concurrency: args.resolve.concurrency,
+        },
     };
     let report = pipeline::build(&profiles, &lock, &resolver, options, &progress)
         .await

@@ -34,13 +34,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let profiles = args.resolve.load_profiles()?;
     let resolver = args.resolve.resolver()?;
     let progress = |_: ferry_bundler::net::Progress| {};
-    let (plan, _) = pipeline::discover_images(&profiles, &args.resolve.platforms, &resolver, &progress)
-        .await
-        .with_context(|| format!("cannot discover images in {}", args.resolve.profiles.display()))?;
+    let (plan, _) =
+        pipeline::discover_images(&profiles, &args.resolve.platforms, &resolver, &progress)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot discover images in {}",
+                    args.resolve.profiles.display()
+                )
+            })?;
     let mut images: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in &plan.images {
         let origins = images.entry(i.reference.clone()).or_default();
-        origins.extend(i.provenance.iter().map(|p| format!("{}/{}: {}", p.profile, p.layer, p.origin)));
+        origins.extend(
+            i.provenance
+                .iter()
+                .map(|p| format!("{}/{}: {}", p.profile, p.layer, p.origin)),
+        );
     }
     let report = Report {
         images: images

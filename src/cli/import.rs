@@ -69,7 +69,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text if report.already_imported => {
-            println!("{} is already imported ({}); nothing to do", args.bundle.display(), report.manifest_digest)
+            println!(
+                "{} is already imported ({}); nothing to do",
+                args.bundle.display(),
+                report.manifest_digest
+            )
         }
         OutputFormat::Text => {
             match &report.signed_by {

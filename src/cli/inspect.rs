@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ferry_bundler::format::{open_bundle, read_bundle, Artifact, BundleManifest, FormatError, HeadDecision};
+use ferry_bundler::format::{
+    open_bundle, read_bundle, Artifact, BundleManifest, FormatError, HeadDecision,
+};
 use serde::Serialize;
 
 use super::output::{human_bytes, print_json, OutputFormat};
@@ -47,14 +49,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_head(path: &std::path::Path) -> anyhow::Result<(BundleManifest, String, Option<String>, bool)> {
+fn read_head(
+    path: &std::path::Path,
+) -> anyhow::Result<(BundleManifest, String, Option<String>, bool)> {
     let mut out = None;
     read_bundle::<_, FormatError, _, _>(
         open_bundle(path)?,
         |head| {
-            let hint = head.signature.as_ref().map(|s| s.verification_material.public_key.hint.clone());
+            let hint = head
+                .signature
+                .as_ref()
+                .map(|s| s.verification_material.public_key.hint.clone());
             let digest = ferry_bundler::format::Digest::of_bytes(&head.manifest_bytes).to_string();
-            out = Some((head.manifest.clone(), digest, hint, head.signature.is_some()));
+            out = Some((
+                head.manifest.clone(),
+                digest,
+                hint,
+                head.signature.is_some(),
+            ));
             Ok(HeadDecision::Stop)
         },
         |_, _| Ok(()),
@@ -63,7 +75,13 @@ fn read_head(path: &std::path::Path) -> anyhow::Result<(BundleManifest, String, 
     out.context("bundle has no manifest")
 }
 
-fn print_text(path: &std::path::Path, m: &BundleManifest, digest: &str, hint: Option<&str>, signed: bool) {
+fn print_text(
+    path: &std::path::Path,
+    m: &BundleManifest,
+    digest: &str,
+    hint: Option<&str>,
+    signed: bool,
+) {
     println!("bundle    {}", path.display());
     println!("manifest  {digest}");
     println!("created   {} by {}", m.created, m.generator);
@@ -71,7 +89,12 @@ fn print_text(path: &std::path::Path, m: &BundleManifest, digest: &str, hint: Op
         (true, Some(h)) => println!("signed    yes (key hint {h}); run `ferry verify` to check it"),
         _ => println!("signed    no"),
     }
-    println!("content   {} artifacts, {} blobs, {}", m.artifacts.len(), m.blobs.len(), human_bytes(m.total_blob_size()));
+    println!(
+        "content   {} artifacts, {} blobs, {}",
+        m.artifacts.len(),
+        m.blobs.len(),
+        human_bytes(m.total_blob_size())
+    );
     for p in &m.profiles {
         println!("\nprofile {} {} ({})", p.name, p.version, p.profile_type);
         for l in &p.layers {
@@ -96,8 +119,15 @@ fn kind(a: &Artifact) -> &'static str {
 }
 
 fn why(m: &BundleManifest, needle: &str, output: OutputFormat) -> anyhow::Result<ExitCode> {
-    let hits: Vec<&Artifact> = m.artifacts.iter().filter(|a| a.reference.contains(needle)).collect();
-    anyhow::ensure!(!hits.is_empty(), "no artifact in the bundle matches {needle:?}");
+    let hits: Vec<&Artifact> = m
+        .artifacts
+        .iter()
+        .filter(|a| a.reference.contains(needle))
+        .collect();
+    anyhow::ensure!(
+        !hits.is_empty(),
+        "no artifact in the bundle matches {needle:?}"
+    );
     match output {
         OutputFormat::Json => print_json(&hits)?,
         OutputFormat::Text => {

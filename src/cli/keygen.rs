@@ -14,7 +14,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let password = super::password();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     let files = ferry_bundler::sign::keygen(&args.out, password.as_bytes())
         .with_context(|| format!("cannot write a key pair into {}", args.out.display()))?;
     println!("private key: {}", files.private_key.display());

@@ -22,8 +22,13 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (lock, _) = relock(&args.resolve, &args.lockfile).await?;
-    lock.write(&args.lockfile).with_context(|| format!("cannot write {}", args.lockfile.display()))?;
-    println!("{}: {} artifacts locked", args.lockfile.display(), lock.artifacts.len());
+    lock.write(&args.lockfile)
+        .with_context(|| format!("cannot write {}", args.lockfile.display()))?;
+    println!(
+        "{}: {} artifacts locked",
+        args.lockfile.display(),
+        lock.artifacts.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -48,5 +53,8 @@ pub async fn relock(
         true => Some(Lock::read(lockfile)?),
         false => None,
     };
-    Ok((Lock::relock(previous.as_ref(), resolution.artifacts, SystemTime::now()), profiles))
+    Ok((
+        Lock::relock(previous.as_ref(), resolution.artifacts, SystemTime::now()),
+        profiles,
+    ))
 }

@@ -23,7 +23,11 @@ use clap::{Parser, Subcommand};
 pub const EXIT_VERIFY_FAILED: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(name = "ferry", version, about = "Carry a Kubernetes platform across an air gap")]
+#[command(
+    name = "ferry",
+    version,
+    about = "Carry a Kubernetes platform across an air gap"
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text, env = "FERRY_LOG_FORMAT")]

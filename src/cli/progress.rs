@@ -28,7 +28,11 @@ impl Phase {
             bar
         });
         tracing::info!(phase = name, total_bytes = total, "started");
-        Self { name, bar, last_log: Mutex::new(Instant::now()) }
+        Self {
+            name,
+            bar,
+            last_log: Mutex::new(Instant::now()),
+        }
     }
 
     /// Reports absolute progress; off a TTY it logs at most every five seconds.
@@ -41,7 +45,12 @@ impl Phase {
         let mut last = self.last_log.lock().unwrap_or_else(|e| e.into_inner());
         if last.elapsed() >= Duration::from_secs(5) {
             *last = Instant::now();
-            tracing::info!(phase = self.name, done_bytes = done, total_bytes = total, "progress");
+            tracing::info!(
+                phase = self.name,
+                done_bytes = done,
+                total_bytes = total,
+                "progress"
+            );
         }
     }
 

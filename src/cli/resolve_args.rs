@@ -36,7 +36,11 @@ impl ResolveArgs {
     pub fn load_profiles(&self) -> anyhow::Result<Vec<Profile>> {
         let profiles = load_dir(&self.profiles)
             .with_context(|| format!("cannot load profiles from {}", self.profiles.display()))?;
-        anyhow::ensure!(!profiles.is_empty(), "no profiles (*.yaml) in {}", self.profiles.display());
+        anyhow::ensure!(
+            !profiles.is_empty(),
+            "no profiles (*.yaml) in {}",
+            self.profiles.display()
+        );
         Ok(profiles)
     }
 
@@ -50,8 +54,15 @@ impl ResolveArgs {
         }
         let cache = BlobCache::open(&self.cache)
             .with_context(|| format!("cannot open the cache at {}", self.cache.display()))?;
-        let registry = RegistryOptions { insecure: self.insecure.clone(), mirrors, ..Default::default() };
-        let options = ResolveOptions { attached: !self.no_attached, concurrency: self.concurrency };
+        let registry = RegistryOptions {
+            insecure: self.insecure.clone(),
+            mirrors,
+            ..Default::default()
+        };
+        let options = ResolveOptions {
+            attached: !self.no_attached,
+            concurrency: self.concurrency,
+        };
         Ok(Resolver::new(registry, cache, options))
     }
 }

@@ -35,7 +35,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..defaults
     };
     tracing::info!(listen = %cfg.listen, push = cfg.push, data = %store.root().display(), "serving");
-    serve(store, &cfg, shutdown_signal()).await.context("the registry stopped")?;
+    serve(store, &cfg, shutdown_signal())
+        .await
+        .context("the registry stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -71,9 +71,18 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             if c.output == OutputFormat::Json {
                 print_json(&report)?;
             } else {
-                println!("{} blobs checked ({})", report.blobs_checked, human_bytes(report.bytes_checked));
+                println!(
+                    "{} blobs checked ({})",
+                    report.blobs_checked,
+                    human_bytes(report.bytes_checked)
+                );
                 for b in &report.corrupted {
-                    println!("CORRUPT {} at {} hashes to {}", b.digest, b.path.display(), b.actual);
+                    println!(
+                        "CORRUPT {} at {} hashes to {}",
+                        b.digest,
+                        b.path.display(),
+                        b.actual
+                    );
                 }
                 for b in &report.missing {
                     println!("MISSING {} referenced by {}", b.digest, b.referenced_by);
@@ -90,7 +99,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Gc(g) => {
             let s = open(&g.common).await?;
-            let options = store::GcOptions { dry_run: g.dry_run, ..Default::default() };
+            let options = store::GcOptions {
+                dry_run: g.dry_run,
+                ..Default::default()
+            };
             let report = store::gc_with(&s, &options).await?;
             if g.common.output == OutputFormat::Json {
                 print_json(&report)?;
@@ -107,7 +119,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Retire(r) => {
             let s = open(&r.common).await?;
-            let digest = Digest::parse(&r.bundle).with_context(|| format!("bundle {:?}", r.bundle))?;
+            let digest =
+                Digest::parse(&r.bundle).with_context(|| format!("bundle {:?}", r.bundle))?;
             let report = store::retire_bundle(&s, &digest).await?;
             if r.common.output == OutputFormat::Json {
                 print_json(&report)?;
@@ -122,8 +135,19 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 print_json(&bundles)?;
             } else {
                 for b in &bundles {
-                    let state = if b.retired_at.is_some() { "retired" } else { "active" };
-                    println!("{} {} {} artifacts {} {}", b.manifest_digest, b.created, b.artifacts, human_bytes(b.total_size), state);
+                    let state = if b.retired_at.is_some() {
+                        "retired"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{} {} {} artifacts {} {}",
+                        b.manifest_digest,
+                        b.created,
+                        b.artifacts,
+                        human_bytes(b.total_size),
+                        state
+                    );
                 }
             }
         }

@@ -40,7 +40,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 report.blobs,
                 human_bytes(report.blob_bytes)
             );
-            println!("manifest {} ({} artifacts, {} profiles)", report.manifest_digest, report.artifacts, report.profiles);
+            println!(
+                "manifest {} ({} artifacts, {} profiles)",
+                report.manifest_digest, report.artifacts, report.profiles
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -49,7 +52,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub fn load_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<TrustedKey>> {
     paths
         .iter()
-        .map(|p| TrustedKey::from_file(p).with_context(|| format!("cannot load public key {}", p.display())))
+        .map(|p| {
+            TrustedKey::from_file(p)
+                .with_context(|| format!("cannot load public key {}", p.display()))
+        })
         .collect()
 }
 

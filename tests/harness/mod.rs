@@ -17,7 +17,9 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Self {
-        Self { tmp: tempfile::tempdir().expect("test dir") }
+        Self {
+            tmp: tempfile::tempdir().expect("test dir"),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -73,11 +75,23 @@ impl Dir {
 /// Returns the index digest.
 pub fn push_image(registry: &Registry, repo: &str, tag: &str, seed: &str) -> String {
     let mut layout = OciLayout::new();
-    let opts = ImageOptions { layer_size: 64 * 1024, ..Default::default() };
+    let opts = ImageOptions {
+        layer_size: 64 * 1024,
+        ..Default::default()
+    };
     let image = multi_arch(&mut layout, seed, &["linux/amd64", "linux/arm64"], &opts);
     registry.push_desc(&mut layout, &image.index, repo, tag);
-    let sig = cosign_signature(&mut layout, &image.index, &format!("{}/{repo}:{tag}", registry.host()));
-    registry.push_desc(&mut layout, &sig.manifest, repo, &cosign_tag(&image.index, "sig"));
+    let sig = cosign_signature(
+        &mut layout,
+        &image.index,
+        &format!("{}/{repo}:{tag}", registry.host()),
+    );
+    registry.push_desc(
+        &mut layout,
+        &sig.manifest,
+        repo,
+        &cosign_tag(&image.index, "sig"),
+    );
     image.index.digest
 }
 

@@ -44,7 +44,9 @@ impl Digest {
         if !valid {
             return Err(DigestError::Malformed(hex.to_owned()));
         }
-        Ok(Self { hex: hex.to_owned() })
+        Ok(Self {
+            hex: hex.to_owned(),
+        })
     }
 
     /// Digest of an in-memory byte string (small documents only: manifests, configs).
@@ -53,7 +55,9 @@ impl Digest {
     }
 
     fn from_hasher(hasher: Sha256) -> Self {
-        Self { hex: hex::encode(hasher.finalize()) }
+        Self {
+            hex: hex::encode(hasher.finalize()),
+        }
     }
 
     /// The 64 hex digits, as used in `blobs/sha256/<hex>`.
@@ -140,7 +144,10 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
-        Self { inner, hasher: Hasher::new() }
+        Self {
+            inner,
+            hasher: Hasher::new(),
+        }
     }
 
     pub fn bytes_read(&self) -> u64 {
@@ -169,7 +176,10 @@ pub struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     pub fn new(inner: W) -> Self {
-        Self { inner, hasher: Hasher::new() }
+        Self {
+            inner,
+            hasher: Hasher::new(),
+        }
     }
 
     pub fn bytes_written(&self) -> u64 {
@@ -213,7 +223,10 @@ mod tests {
 
     #[test]
     fn refuses_other_algorithms_and_bad_hex() {
-        assert!(matches!(Digest::parse("sha512:00"), Err(DigestError::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            Digest::parse("sha512:00"),
+            Err(DigestError::UnsupportedAlgorithm(_))
+        ));
         assert!(Digest::parse("sha256:ABC").is_err());
         assert!(Digest::parse(&format!("sha256:{}", "A".repeat(64))).is_err());
         assert!(Digest::parse(&format!("sha256:{}/..", "a".repeat(62))).is_err());

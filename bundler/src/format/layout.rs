@@ -33,7 +33,8 @@ pub fn blob_entry(digest: &Digest) -> String {
 
 /// The digest named by a blob entry path, if the path is exactly `blobs/sha256/<64 hex>`.
 pub fn parse_blob_entry(path: &str) -> Option<Digest> {
-    path.strip_prefix(BLOBS_DIR).and_then(|hex| Digest::from_hex(hex).ok())
+    path.strip_prefix(BLOBS_DIR)
+        .and_then(|hex| Digest::from_hex(hex).ok())
 }
 
 /// OCI annotation that carries an artifact's full upstream reference in `index.json`.
@@ -44,7 +45,8 @@ pub mod media {
     pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
     pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
     pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-    pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+    pub const DOCKER_MANIFEST_LIST: &str =
+        "application/vnd.docker.distribution.manifest.list.v2+json";
     pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
     /// Helm's OCI chart media types.
     pub const HELM_CONFIG: &str = "application/vnd.cncf.helm.config.v1+json";

@@ -161,7 +161,9 @@ pub enum ManifestError {
     DuplicateBlob(Digest),
     #[error("bundle manifest blobs are not sorted by digest at {0}")]
     UnsortedBlobs(Digest),
-    #[error("artifact {reference} names digest {digest}, which is neither in the bundle nor external")]
+    #[error(
+        "artifact {reference} names digest {digest}, which is neither in the bundle nor external"
+    )]
     MissingArtifactBlob { reference: String, digest: Digest },
 }
 

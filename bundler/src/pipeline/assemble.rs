@@ -1,6 +1,8 @@
 //! The bundle manifest, assembled from the lock and the profiles.
 
-use crate::format::{layout, BlobRef, BundleKind, BundleManifest, Digest, LayerEntry, ProfileEntry};
+use crate::format::{
+    layout, BlobRef, BundleKind, BundleManifest, Digest, LayerEntry, ProfileEntry,
+};
 use crate::net::{build_set, BuildSet, Lock};
 use crate::profile::{LayerKind, Profile, ProfileType};
 
@@ -12,7 +14,11 @@ pub struct Assembled {
 }
 
 pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
-    let BuildSet { artifacts, blobs, index_json } = build_set(&lock.artifacts);
+    let BuildSet {
+        artifacts,
+        blobs,
+        index_json,
+    } = build_set(&lock.artifacts);
     let profiles = profiles
         .iter()
         .map(|p| ProfileEntry {
@@ -25,17 +31,28 @@ pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
                 .map(|l| {
                     let mut refs: Vec<String> = artifacts
                         .iter()
-                        .filter(|a| a.provenance.iter().any(|pv| pv.profile == p.name && pv.layer == l.name))
+                        .filter(|a| {
+                            a.provenance
+                                .iter()
+                                .any(|pv| pv.profile == p.name && pv.layer == l.name)
+                        })
                         .map(|a| a.reference.clone())
                         .collect();
                     refs.sort();
                     refs.dedup();
-                    LayerEntry { name: l.name.clone(), kind: layer_kind(l.kind).into(), artifacts: refs }
+                    LayerEntry {
+                        name: l.name.clone(),
+                        kind: layer_kind(l.kind).into(),
+                        artifacts: refs,
+                    }
                 })
                 .collect(),
         })
         .collect();
-    let index = BlobRef { digest: Digest::of_bytes(&index_json), size: index_json.len() as u64 };
+    let index = BlobRef {
+        digest: Digest::of_bytes(&index_json),
+        size: index_json.len() as u64,
+    };
     let manifest = BundleManifest {
         schema_version: 1,
         media_type: layout::BUNDLE_MANIFEST_MEDIA_TYPE.into(),
@@ -49,7 +66,10 @@ pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
         blobs,
         external_blobs: Vec::new(),
     };
-    Assembled { manifest, index_json }
+    Assembled {
+        manifest,
+        index_json,
+    }
 }
 
 fn profile_type(t: ProfileType) -> &'static str {

@@ -13,7 +13,9 @@ pub use plan::{plan, Plan, PlannedChart};
 
 use crate::discover::{self, Warning};
 use crate::format::{layout::media, ArtifactKind};
-use crate::net::{FetchOptions, FetchReport, Lock, NetError, ProgressFn, Request, ResolvedArtifact, Resolver};
+use crate::net::{
+    FetchOptions, FetchReport, Lock, NetError, ProgressFn, Request, ResolvedArtifact, Resolver,
+};
 use crate::profile::Profile;
 use crate::sign::{SignError, SigningKey};
 use crate::writer::{write_bundle, Compression, DirBlobSource, WriteError, WriteSummary};
@@ -23,13 +25,19 @@ pub enum PipelineError {
     #[error("{path}: {message}")]
     Profile { path: PathBuf, message: String },
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Package(#[from] PackageError),
     #[error(transparent)]
     Net(#[from] NetError),
     #[error("discovering images in {what}: {source}")]
-    Discover { what: String, source: discover::DiscoverError },
+    Discover {
+        what: String,
+        source: discover::DiscoverError,
+    },
     #[error(transparent)]
     Sign(#[from] SignError),
     #[error(transparent)]
@@ -53,14 +61,20 @@ pub async fn discover_images(
     progress: ProgressFn<'_>,
 ) -> Result<(Plan, Vec<ResolvedArtifact>), PipelineError> {
     let work = resolver.cache.root().join("packaged");
-    std::fs::create_dir_all(&work).map_err(|source| PipelineError::Read { path: work.clone(), source })?;
+    std::fs::create_dir_all(&work).map_err(|source| PipelineError::Read {
+        path: work.clone(),
+        source,
+    })?;
     let mut plan = plan::plan(profiles, default_platforms, &work)?;
     let mut content = Vec::new();
     for chart in plan.charts.clone() {
         let resolved = match &chart.local_tgz {
-            Some(tgz) => crate::net::local_chart::resolve_local_chart(&resolver.cache, &chart.request, tgz)
-                .map_err(NetError::from)?,
-            None => one(resolver.resolve(&[Request::Chart(chart.request.clone())], progress).await?),
+            Some(tgz) => {
+                crate::net::local_chart::resolve_local_chart(&resolver.cache, &chart.request, tgz)?
+            }
+            None => one(resolver
+                .resolve(&[Request::Chart(chart.request.clone())], progress)
+                .await?),
         };
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
@@ -70,10 +84,16 @@ pub async fn discover_images(
         content.push(resolved);
     }
     for (pack, platforms) in plan.packs.clone() {
-        let d = discover::discover_pack(Path::new(&pack.path))
-            .map_err(|source| PipelineError::Discover { what: format!("pack {}", pack.path), source })?;
+        let d = discover::discover_pack(Path::new(&pack.path)).map_err(|source| {
+            PipelineError::Discover {
+                what: format!("pack {}", pack.path),
+                source,
+            }
+        })?;
         plan.add_discovery(d, &pack.provenance[0], &platforms);
-        content.push(one(resolver.resolve(&[Request::Pack(pack)], progress).await?));
+        content.push(one(resolver
+            .resolve(&[Request::Pack(pack)], progress)
+            .await?));
     }
     Ok((plan, content))
 }
@@ -90,16 +110,24 @@ pub async fn resolve(
     requests.extend(plan.files.iter().cloned().map(Request::File));
     let mut artifacts = resolver.resolve(&requests, progress).await?;
     artifacts.extend(content);
-    Ok(Resolution { artifacts: merge(artifacts), warnings: plan.warnings })
+    Ok(Resolution {
+        artifacts: merge(artifacts),
+        warnings: plan.warnings,
+    })
 }
 
 /// Same artifact asked for by several sources: one entry, every provenance kept.
 fn merge(mut artifacts: Vec<ResolvedArtifact>) -> Vec<ResolvedArtifact> {
-    artifacts.sort_by(|a, b| (a.artifact.kind, &a.artifact.reference).cmp(&(b.artifact.kind, &b.artifact.reference)));
+    artifacts.sort_by(|a, b| {
+        (a.artifact.kind, &a.artifact.reference).cmp(&(b.artifact.kind, &b.artifact.reference))
+    });
     let mut out: Vec<ResolvedArtifact> = Vec::with_capacity(artifacts.len());
     for a in artifacts {
         match out.last_mut() {
-            Some(last) if last.artifact.kind == a.artifact.kind && last.artifact.reference == a.artifact.reference => {
+            Some(last)
+                if last.artifact.kind == a.artifact.kind
+                    && last.artifact.reference == a.artifact.reference =>
+            {
                 last.artifact.provenance.extend(a.artifact.provenance);
                 last.artifact.provenance.sort();
                 last.artifact.provenance.dedup();
@@ -152,25 +180,57 @@ pub async fn build(
     options: BuildOptions<'_>,
     progress: ProgressFn<'_>,
 ) -> Result<BuildReport, PipelineError> {
-    let fetch = resolver.fetch(&lock.artifacts, &options.fetch, progress).await?;
-    let Assembled { manifest, index_json } = assemble(profiles, lock);
-    let signature = options.key.map(|k| k.sign_manifest(&manifest.to_vec())).transpose()?;
+    let fetch = resolver
+        .fetch(&lock.artifacts, &options.fetch, progress)
+        .await?;
+    let Assembled {
+        manifest,
+        index_json,
+    } = assemble(profiles, lock);
+    let signature = options
+        .key
+        .map(|k| k.sign_manifest(&manifest.to_vec()))
+        .transpose()?;
     let out = options.out.to_path_buf();
     let blob_dir = resolver.cache.blob_dir();
     let manifest_digest = manifest.digest();
     let (artifacts, blobs) = (manifest.artifacts.len(), manifest.blobs.len());
-    let total = crate::writer::tar_size(&manifest, manifest.to_vec().len() as u64, signature.as_ref().map(|s| s.len() as u64));
+    let total = crate::writer::tar_size(
+        &manifest,
+        manifest.to_vec().len() as u64,
+        signature.as_ref().map(|s| s.len() as u64),
+    );
     let compression = options.compression;
     // The writer is blocking I/O; keep it off the async workers. Progress is reported through a
     // channel-free shared counter the caller polls via the callback on this thread.
     let written = std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let report = |done: u64| progress(crate::net::Progress { phase: "write", done, total });
-                write_bundle(&out, &manifest, &index_json, signature.as_deref(), &DirBlobSource::new(blob_dir), compression, &report)
+                let report = |done: u64| {
+                    progress(crate::net::Progress {
+                        phase: "write",
+                        done,
+                        total,
+                    })
+                };
+                write_bundle(
+                    &out,
+                    &manifest,
+                    &index_json,
+                    signature.as_deref(),
+                    &DirBlobSource::new(blob_dir),
+                    compression,
+                    &report,
+                )
             })
             .join()
             .map_err(|_| PipelineError::Join("writer thread panicked".into()))
     })??;
-    Ok(BuildReport { fetch, written, manifest_digest, artifacts, blobs })
+    Ok(BuildReport {
+        fetch,
+        written,
+        manifest_digest,
+        artifacts,
+        blobs,
+    })
 }

@@ -35,7 +35,10 @@ pub fn package_dir(dir: &Path, root_name: &str, out: &Path) -> Result<(), Packag
             path: dir.to_path_buf(),
             source: e.into(),
         })?;
-        let rel = entry.path().strip_prefix(dir).expect("walk stays under dir");
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("walk stays under dir");
         if rel.as_os_str().is_empty() {
             continue;
         }

@@ -44,7 +44,10 @@ impl Plan {
             let provenance = image
                 .origins
                 .iter()
-                .map(|origin| Provenance { origin: origin.clone(), ..prov.clone() })
+                .map(|origin| Provenance {
+                    origin: origin.clone(),
+                    ..prov.clone()
+                })
                 .collect();
             self.images.push(ImageRequest {
                 reference: image.reference,
@@ -57,7 +60,11 @@ impl Plan {
 }
 
 /// Plans every source of every profile. `work` holds packaged local charts and packs.
-pub fn plan(profiles: &[Profile], default_platforms: &[String], work: &Path) -> Result<Plan, PipelineError> {
+pub fn plan(
+    profiles: &[Profile],
+    default_platforms: &[String],
+    work: &Path,
+) -> Result<Plan, PipelineError> {
     let mut plan = Plan::default();
     for profile in profiles {
         for layer in &profile.layers {
@@ -90,10 +97,11 @@ fn plan_source(
     match source {
         Source::Images(refs) => {
             for r in refs {
-                let reference = discover::normalize_reference(r).map_err(|e| PipelineError::Profile {
-                    path: file.clone(),
-                    message: format!("layer {}: image {r:?}: {e}", layer.name),
-                })?;
+                let reference =
+                    discover::normalize_reference(r).map_err(|e| PipelineError::Profile {
+                        path: file.clone(),
+                        message: format!("layer {}: image {r:?}: {e}", layer.name),
+                    })?;
                 plan.images.push(ImageRequest {
                     reference,
                     platforms: platforms.to_vec(),
@@ -111,11 +119,22 @@ fn plan_source(
                 plan.add_discovery(d, &prov(String::new()), platforms);
             }
             for (i, text) in m.inline.iter().enumerate() {
-                let name = format!("{} layer {} inline manifest #{}", file.display(), layer.name, i + 1);
-                plan.add_discovery(discover::discover_manifests(&name, text), &prov(String::new()), platforms);
+                let name = format!(
+                    "{} layer {} inline manifest #{}",
+                    file.display(),
+                    layer.name,
+                    i + 1
+                );
+                plan.add_discovery(
+                    discover::discover_manifests(&name, text),
+                    &prov(String::new()),
+                    platforms,
+                );
             }
         }
-        Source::Chart(c) => plan.charts.push(plan_chart(c, file, platforms, work, prov)?),
+        Source::Chart(c) => plan
+            .charts
+            .push(plan_chart(c, file, platforms, work, prov)?),
         Source::Pack(p) => {
             let request = plan_pack(p, file, work, prov)?;
             plan.packs.push((request, platforms.to_vec()));
@@ -136,7 +155,10 @@ fn plan_chart(
     work: &Path,
     prov: impl Fn(String) -> Provenance,
 ) -> Result<PlannedChart, PipelineError> {
-    let bad = |message: String| PipelineError::Profile { path: file.to_path_buf(), message };
+    let bad = |message: String| PipelineError::Profile {
+        path: file.to_path_buf(),
+        message,
+    };
     let mut overrides = Vec::new();
     for values in &c.values {
         overrides.push(read_yaml_value(values)?);
@@ -146,32 +168,67 @@ fn plan_chart(
     }
     let version = c.version.clone().unwrap_or_default();
     let (request, local_tgz) = if let Some(repo) = &c.repo {
-        let name = c.name.clone().ok_or_else(|| bad(format!("chart from {repo} needs a name")))?;
-        (ChartRequest { name, repo: repo.clone(), version, provenance: vec![] }, None)
+        let name = c
+            .name
+            .clone()
+            .ok_or_else(|| bad(format!("chart from {repo} needs a name")))?;
+        (
+            ChartRequest {
+                name,
+                repo: repo.clone(),
+                version,
+                provenance: vec![],
+            },
+            None,
+        )
     } else if let Some(oci) = &c.oci {
         let (base, name) = oci
             .trim_end_matches('/')
             .rsplit_once('/')
             .ok_or_else(|| bad(format!("chart {oci:?} is not oci://HOST/PATH/NAME")))?;
         let name = c.name.clone().unwrap_or_else(|| name.to_owned());
-        (ChartRequest { name, repo: base.to_owned(), version, provenance: vec![] }, None)
+        (
+            ChartRequest {
+                name,
+                repo: base.to_owned(),
+                version,
+                provenance: vec![],
+            },
+            None,
+        )
     } else if let Some(path) = &c.path {
         let tgz = local_package(path, work)?;
         let meta = read_chart_yaml(&tgz)?;
         let name = meta.0;
-        (ChartRequest { name, repo: String::new(), version: meta.1, provenance: vec![] }, Some(tgz))
+        (
+            ChartRequest {
+                name,
+                repo: String::new(),
+                version: meta.1,
+                provenance: vec![],
+            },
+            Some(tgz),
+        )
     } else {
         return Err(bad("chart source needs one of repo, oci or path".into()));
     };
     let origin = match (&c.repo, &c.oci, &c.path) {
         (Some(repo), _, _) => format!("chart {} {} from {repo}", request.name, request.version),
         (_, Some(oci), _) => format!("chart {} {} from {oci}", request.name, request.version),
-        (_, _, Some(path)) => format!("chart {} {} from {}", request.name, request.version, path.display()),
+        (_, _, Some(path)) => format!(
+            "chart {} {} from {}",
+            request.name,
+            request.version,
+            path.display()
+        ),
         _ => unreachable!("checked above"),
     };
     let provenance = prov(origin);
     Ok(PlannedChart {
-        request: ChartRequest { provenance: vec![provenance.clone()], ..request },
+        request: ChartRequest {
+            provenance: vec![provenance.clone()],
+            ..request
+        },
         local_tgz,
         overrides,
         provenance,
@@ -195,9 +252,11 @@ fn plan_pack(
         });
     };
     let tgz = local_package(path, work)?;
-    let meta: serde_json::Value = serde_json::from_slice(&read_member(&tgz, "pack.json")?).map_err(|e| {
-        PipelineError::Profile { path: path.clone(), message: format!("pack.json: {e}") }
-    })?;
+    let meta: serde_json::Value = serde_json::from_slice(&read_member(&tgz, "pack.json")?)
+        .map_err(|e| PipelineError::Profile {
+            path: path.clone(),
+            message: format!("pack.json: {e}"),
+        })?;
     let field = |k: &str| meta.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let (Some(name), Some(version)) = (field("name"), field("version")) else {
         return Err(PipelineError::Profile {
@@ -206,25 +265,45 @@ fn plan_pack(
         });
     };
     Ok(PackRequest {
-        provenance: vec![prov(format!("pack {name} {version} from {}", path.display()))],
+        provenance: vec![prov(format!(
+            "pack {name} {version} from {}",
+            path.display()
+        ))],
         name,
         version,
         path: tgz.display().to_string(),
     })
 }
 
-fn plan_file(f: &FileSource, file: &Path, prov: impl Fn(String) -> Provenance) -> Result<FileRequest, PipelineError> {
-    let bad = |message: String| PipelineError::Profile { path: file.to_path_buf(), message };
+fn plan_file(
+    f: &FileSource,
+    file: &Path,
+    prov: impl Fn(String) -> Provenance,
+) -> Result<FileRequest, PipelineError> {
+    let bad = |message: String| PipelineError::Profile {
+        path: file.to_path_buf(),
+        message,
+    };
     let location = match (&f.url, &f.path) {
         (Some(url), _) => url.clone(),
         (None, Some(path)) => path.display().to_string(),
         (None, None) => return Err(bad("file source needs url or path".into())),
     };
-    let name = f.effective_name().ok_or_else(|| bad(format!("file {location:?} needs a name")))?;
-    let hex = f.sha256.as_deref().ok_or_else(|| bad(format!("file {location:?} needs its sha256")))?;
+    let name = f
+        .effective_name()
+        .ok_or_else(|| bad(format!("file {location:?} needs a name")))?;
+    let hex = f
+        .sha256
+        .as_deref()
+        .ok_or_else(|| bad(format!("file {location:?} needs its sha256")))?;
     let sha256 = Digest::from_hex(hex.trim_start_matches("sha256:"))
         .map_err(|e| bad(format!("file {location:?}: {e}")))?;
-    Ok(FileRequest { provenance: vec![prov(format!("file {name} from {location}"))], name, location, sha256 })
+    Ok(FileRequest {
+        provenance: vec![prov(format!("file {name} from {location}"))],
+        name,
+        location,
+        sha256,
+    })
 }
 
 /// A directory is packaged into `work`; a `.tgz` is used as it is.
@@ -232,7 +311,10 @@ fn local_package(path: &Path, work: &Path) -> Result<PathBuf, PipelineError> {
     if !path.is_dir() {
         return Ok(path.to_path_buf());
     }
-    let root = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "source".into());
+    let root = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "source".into());
     let key = Digest::of_bytes(path.display().to_string().as_bytes());
     let out = work.join(format!("{root}-{}.tgz", &key.hex()[..12]));
     package_dir(path, &root, &out)?;
@@ -240,15 +322,24 @@ fn local_package(path: &Path, work: &Path) -> Result<PathBuf, PipelineError> {
 }
 
 fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Read { path: path.to_path_buf(), source })?;
-    serde_saphyr::from_str(&text).map_err(|e| PipelineError::Profile { path: path.to_path_buf(), message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|e| PipelineError::Profile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// Name and version from a packaged chart's top-level Chart.yaml.
 fn read_chart_yaml(tgz: &Path) -> Result<(String, String), PipelineError> {
     let bytes = read_member(tgz, "Chart.yaml")?;
-    let v: serde_json::Value = serde_saphyr::from_slice(&bytes)
-        .map_err(|e| PipelineError::Profile { path: tgz.to_path_buf(), message: format!("Chart.yaml: {e}") })?;
+    let v: serde_json::Value =
+        serde_saphyr::from_slice(&bytes).map_err(|e| PipelineError::Profile {
+            path: tgz.to_path_buf(),
+            message: format!("Chart.yaml: {e}"),
+        })?;
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
     match (field("name"), field("version")) {
         (Some(n), Some(ver)) => Ok((n, ver)),
@@ -262,16 +353,26 @@ fn read_chart_yaml(tgz: &Path) -> Result<(String, String), PipelineError> {
 /// Reads `<top dir>/<name>` (a small metadata file) out of a `.tgz`, without unpacking anything.
 fn read_member(tgz: &Path, name: &str) -> Result<Vec<u8>, PipelineError> {
     const MAX: u64 = 1024 * 1024;
-    let err = |message: String| PipelineError::Profile { path: tgz.to_path_buf(), message };
-    let file = std::fs::File::open(tgz).map_err(|source| PipelineError::Read { path: tgz.to_path_buf(), source })?;
+    let err = |message: String| PipelineError::Profile {
+        path: tgz.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(tgz).map_err(|source| PipelineError::Read {
+        path: tgz.to_path_buf(),
+        source,
+    })?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in archive.entries().map_err(|e| err(e.to_string()))? {
         let entry = entry.map_err(|e| err(e.to_string()))?;
         let path = entry.path().map_err(|e| err(e.to_string()))?.into_owned();
         let parts: Vec<_> = path.components().collect();
-        if parts.len() == 2 && parts[1].as_os_str() == name && entry.header().entry_type().is_file() {
+        if parts.len() == 2 && parts[1].as_os_str() == name && entry.header().entry_type().is_file()
+        {
             let mut out = Vec::new();
-            entry.take(MAX).read_to_end(&mut out).map_err(|e| err(e.to_string()))?;
+            entry
+                .take(MAX)
+                .read_to_end(&mut out)
+                .map_err(|e| err(e.to_string()))?;
             return Ok(out);
         }
     }

@@ -29,7 +29,12 @@ fn parse() -> Result<Options, String> {
         registry: String::new(),
         prefix_with_host: false,
         seed: "ferry".into(),
-        opts: ImageOptions { base_layers: 2, own_layers: 1, layer_size: 256 * 1024, base: "base".into() },
+        opts: ImageOptions {
+            base_layers: 2,
+            own_layers: 1,
+            layer_size: 256 * 1024,
+            base: "base".into(),
+        },
         platforms: vec!["linux/amd64".into(), "linux/arm64".into()],
         references: Vec::new(),
     };
@@ -41,10 +46,21 @@ fn parse() -> Result<Options, String> {
             "--prefix-with-host" => o.prefix_with_host = true,
             "--seed" => o.seed = value("--seed")?,
             "--layer-size" => {
-                o.opts.layer_size = value("--layer-size")?.parse().map_err(|e| format!("--layer-size: {e}"))?
+                o.opts.layer_size = value("--layer-size")?
+                    .parse()
+                    .map_err(|e| format!("--layer-size: {e}"))?
             }
-            "--layers" => o.opts.own_layers = value("--layers")?.parse().map_err(|e| format!("--layers: {e}"))?,
-            "--platforms" => o.platforms = value("--platforms")?.split(',').map(str::to_owned).collect(),
+            "--layers" => {
+                o.opts.own_layers = value("--layers")?
+                    .parse()
+                    .map_err(|e| format!("--layers: {e}"))?
+            }
+            "--platforms" => {
+                o.platforms = value("--platforms")?
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect()
+            }
             s if s.starts_with('-') => return Err(format!("unknown flag {s}")),
             _ => o.references.push(a),
         }
@@ -74,16 +90,33 @@ fn main() -> ExitCode {
             None => (reference.as_str(), "latest"),
         };
         let (host, path) = name.split_once('/').unwrap_or(("docker.io", name));
-        let repo = if o.prefix_with_host { format!("{host}/{path}") } else { path.to_owned() };
+        let repo = if o.prefix_with_host {
+            format!("{host}/{path}")
+        } else {
+            path.to_owned()
+        };
         let mut layout = OciLayout::new();
-        let image = multi_arch(&mut layout, &format!("{}/{reference}", o.seed), &platforms, &o.opts);
+        let image = multi_arch(
+            &mut layout,
+            &format!("{}/{reference}", o.seed),
+            &platforms,
+            &o.opts,
+        );
         layout.tag("seed", &image.index);
-        skopeo_copy(layout.path(), "seed", &format!("docker://{}/{repo}:{tag}", o.registry));
+        skopeo_copy(
+            layout.path(),
+            "seed",
+            &format!("docker://{}/{repo}:{tag}", o.registry),
+        );
         // A cosign-style signature travels with every image, as it does upstream for many.
         let sig = cosign_signature(&mut layout, &image.index, reference);
         layout.tag("sig", &sig.manifest);
         let sig_tag = cosign_tag(&image.index, "sig");
-        skopeo_copy(layout.path(), "sig", &format!("docker://{}/{repo}:{sig_tag}", o.registry));
+        skopeo_copy(
+            layout.path(),
+            "sig",
+            &format!("docker://{}/{repo}:{sig_tag}", o.registry),
+        );
         println!("{reference} {}", image.index.digest);
     }
     ExitCode::SUCCESS

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token, Val};
-use crate::discover::values::scalar_string;
 use super::lex::Piece;
+use crate::discover::values::scalar_string;
 
 /// Placeholder written into line text where an action renders.
 pub(crate) const ACTION_MARK: char = '\u{1}';
