@@ -247,7 +247,8 @@ fn subchart_conditions_values_overrides_and_global_registry() {
         ]
     );
 
-    // The disabled subchart's condition flips; global.imageRegistry flows into every subchart.
+    // The disabled subchart's condition flips; global.imageRegistry flows into every subchart,
+    // and is used where a template reads it (the exporter helper) but not where it does not (web).
     let flipped = discover_chart(
         dir.path(),
         &[json!({"exporter": {"enabled": true}, "kubeStateMetrics": {"enabled": false}, "global": {"imageRegistry": "mirror.local:5000"}})],
@@ -256,7 +257,7 @@ fn subchart_conditions_values_overrides_and_global_registry() {
     assert_eq!(
         flipped.references(),
         [
-            "mirror.local:5000/grafana/grafana:3.0.0",
+            "docker.io/grafana/grafana:3.0.0",
             "mirror.local:5000/prometheus/node-exporter:v2.17.0"
         ]
     );
@@ -282,7 +283,9 @@ fn images_inside_range_loops_over_values_maps_and_lists() {
 }
 
 fn corpus(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/charts").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/charts")
+        .join(name)
 }
 
 #[test]
@@ -290,8 +293,13 @@ fn corpus_origins_are_human_readable() {
     // metallb: the frr-k8s .tgz subchart is opened (its condition is read) but disabled.
     let metallb = discover_chart(&corpus("metallb-0.14.9"), &[]).expect("metallb");
     insta::assert_yaml_snapshot!("metallb", metallb);
-    let kps = discover_chart(&corpus("kube-prometheus-stack-77.5.0"), &[]).expect("kube-prometheus-stack");
-    let summary: Vec<String> = kps.images.iter().map(|i| format!("{} <- {}", i.reference, i.origins.join(" | "))).collect();
+    let kps = discover_chart(&corpus("kube-prometheus-stack-77.5.0"), &[])
+        .expect("kube-prometheus-stack");
+    let summary: Vec<String> = kps
+        .images
+        .iter()
+        .map(|i| format!("{} <- {}", i.reference, i.origins.join(" | ")))
+        .collect();
     insta::assert_yaml_snapshot!("kube-prometheus-stack", summary);
 }
 
@@ -300,12 +308,20 @@ fn corpus_chart_as_tgz_matches_the_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tgz = dir.path().join("podinfo-6.4.0.tgz");
     let file = std::fs::File::create(&tgz).expect("create");
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
-    builder.append_dir_all("podinfo", corpus("podinfo-6.4.0")).expect("append");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::fast(),
+    ));
+    builder
+        .append_dir_all("podinfo", corpus("podinfo-6.4.0"))
+        .expect("append");
     builder.into_inner().expect("tar").finish().expect("gzip");
     let from_tgz = discover_chart(&tgz, &[]).expect("tgz");
     let from_dir = discover_chart(&corpus("podinfo-6.4.0"), &[]).expect("dir");
-    assert_eq!(from_tgz.references(), ["ghcr.io/stefanprodan/podinfo:6.4.0"]);
+    assert_eq!(
+        from_tgz.references(),
+        ["ghcr.io/stefanprodan/podinfo:6.4.0"]
+    );
     assert_eq!(from_tgz.references(), from_dir.references());
 }
 
@@ -315,7 +331,39 @@ fn enabled_dependency_that_is_not_vendored_is_a_warning() {
         "{}dependencies:\n  - name: redis\n    version: 18.x\n    condition: redis.enabled\n  - name: postgresql\n    version: 13.x\n    condition: postgresql.enabled\n",
         chart_yaml("app", "1.0.0")
     );
-    let found = discover(&[("Chart.yaml", &chart), ("values.yaml", "redis:\n  enabled: true\npostgresql:\n  enabled: false\n")], &[]);
+    let found = discover(
+        &[
+            ("Chart.yaml", &chart),
+            (
+                "values.yaml",
+                "redis:\n  enabled: true\npostgresql:\n  enabled: false\n",
+            ),
+        ],
+        &[],
+    );
     assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
-    assert!(found.warnings[0].message.contains("redis"), "{}", found.warnings[0]);
+    assert!(
+        found.warnings[0].message.contains("redis"),
+        "{}",
+        found.warnings[0]
+    );
+}
+
+#[test]
+fn helper_built_tags_render_with_the_assumed_kubernetes_version() {
+    let helpers = "{{- define \"chart.KubernetesVersion\" -}}\n{{- $minorVersion := .Capabilities.KubeVersion.Minor | regexFind \"[0-9]+\" -}}\n{{- printf \"%s.%s\" .Capabilities.KubeVersion.Major $minorVersion -}}\n{{- end -}}\n{{- define \"k.kubectl.image\" -}}\n{{- if .Values.kubectl.image.digest -}}\n{{- printf \"%s@%s\" .Values.kubectl.image.repository .Values.kubectl.image.digest -}}\n{{- else if .Values.kubectl.image.tag -}}\n{{- printf \"%s:%s\" .Values.kubectl.image.repository .Values.kubectl.image.tag -}}\n{{- else -}}\n{{- printf \"%s:%s\" .Values.kubectl.image.repository (include \"chart.KubernetesVersion\" .) -}}\n{{- end -}}\n{{- end -}}\n";
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: crds\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: kubectl\n          image: {{ template \"k.kubectl.image\" . }}\n";
+    let found = discover(
+        &[
+            ("Chart.yaml", &chart_yaml("k", "1.14.0")),
+            (
+                "values.yaml",
+                "kubectl:\n  image:\n    repository: docker.io/bitnami/kubectl\n",
+            ),
+            ("templates/_helpers.tpl", helpers),
+            ("templates/job.yaml", job),
+        ],
+        &[],
+    );
+    assert_eq!(found.references(), ["docker.io/bitnami/kubectl:1.33"]);
 }

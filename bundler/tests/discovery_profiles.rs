@@ -257,7 +257,11 @@ fn chart_versions_accept_exact_and_ranges(#[case] version: &str) {
 
 #[test]
 fn numeric_versions_are_read_as_strings() {
-    let profile = parse(&format!("{}      - images: [nginx:1.27]\n", HEAD.replace("version: 1.0.0", "version: 2"))).expect("valid");
+    let profile = parse(&format!(
+        "{}      - images: [nginx:1.27]\n",
+        HEAD.replace("version: 1.0.0", "version: 2")
+    ))
+    .expect("valid");
     assert_eq!(profile.version, "2");
 }
 

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::walk::Context;
-use crate::discover::values::{lookup, truthy};
+use super::walk::{walk, Context, ACTION_MARK};
+use crate::discover::values::{lookup, scalar_string, truthy};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Token {
@@ -186,6 +186,18 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
                     args.push(Val::Known(Value::String(s.clone())));
                     *pos += 1;
                 }
+                Token::Word(w)
+                    if name.is_none() && args.is_empty() && (w == "include" || w == "template") =>
+                {
+                    let result = include(&tokens[*pos + 1..], ctx);
+                    while !matches!(
+                        tokens.get(*pos),
+                        None | Some(Token::Pipe) | Some(Token::Close)
+                    ) {
+                        *pos += 1;
+                    }
+                    args.push(result);
+                }
                 Token::Word(w) => {
                     if name.is_none() && args.is_empty() && is_function(w) {
                         name = Some(w.clone());
@@ -210,6 +222,34 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
         } else {
             return result;
         }
+    }
+}
+
+/// Renders `include "name" .` when called with the top-level context and every input is known.
+fn include(args: &[Token], ctx: &Context) -> Val {
+    let (Some(Token::Str(name)), Some(Token::Word(arg))) = (args.first(), args.get(1)) else {
+        return Val::Unknown;
+    };
+    let root_arg = arg == "$" || (arg == "." && ctx.at_root());
+    let Some(body) = ctx.defines.and_then(|d| d.get(name)) else {
+        return Val::Unknown;
+    };
+    if !root_arg || ctx.depth >= 8 {
+        return Val::Unknown;
+    }
+    let mut helper = ctx.for_helper();
+    let out = walk(body, &mut helper);
+    // Helpers building an image print no whitespace of their own; trim markers are not tracked.
+    let text: String = out
+        .lines
+        .values()
+        .flat_map(|l| l.rendered.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if text.contains(ACTION_MARK) {
+        Val::Unknown
+    } else {
+        Val::Known(Value::String(text))
     }
 }
 
@@ -238,6 +278,22 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
         return ctx
             .chart_field(rest)
             .map_or(Val::Unknown, |s| Val::Known(Value::String(s)));
+    }
+    if let Some(field) = word
+        .strip_prefix(".Capabilities.KubeVersion.")
+        .or_else(|| word.strip_prefix("$.Capabilities.KubeVersion."))
+    {
+        return kube_version(field)
+            .map_or(Val::Unknown, |s| Val::Known(Value::String(s.to_owned())));
+    }
+    if let Some(var) = word.strip_prefix('$').filter(|v| !v.is_empty()) {
+        let (name, rest) = var.split_once('.').unwrap_or((var, ""));
+        if !ctx.vars.contains_key(name) && !rest.starts_with("Values") {
+            return match ctx.known_vars.get(name) {
+                Some(value) => Val::Known(lookup(value, rest).cloned().unwrap_or(Value::Null)),
+                None => Val::Unknown,
+            };
+        }
     }
     match values_path(word, ctx) {
         Some(path) if path.split('.').any(|seg| seg == "*") => Val::Unknown,
@@ -322,8 +378,74 @@ fn call(name: &str, args: &[Val]) -> Val {
             Some([v]) if name != "tpl" => Val::Known((*v).clone()),
             _ => Val::Unknown,
         },
+        "printf" => match known.as_deref() {
+            Some([Value::String(format), rest @ ..]) => {
+                printf(format, rest).map_or(Val::Unknown, |s| Val::Known(Value::String(s)))
+            }
+            _ => Val::Unknown,
+        },
+        "print" => match known.as_deref() {
+            Some(parts) => Val::Known(Value::String(
+                parts.iter().filter_map(|v| scalar_string(v)).collect(),
+            )),
+            None => Val::Unknown,
+        },
+        "trimPrefix" | "trimSuffix" => match known.as_deref() {
+            Some([Value::String(affix), Value::String(s)]) => {
+                let trimmed = if name == "trimPrefix" {
+                    s.strip_prefix(affix.as_str())
+                } else {
+                    s.strip_suffix(affix.as_str())
+                };
+                Val::Known(Value::String(trimmed.unwrap_or(s).to_owned()))
+            }
+            _ => Val::Unknown,
+        },
+        "trim" | "lower" | "upper" => match known.as_deref() {
+            Some([Value::String(s)]) => Val::Known(Value::String(match name {
+                "trim" => s.trim().to_owned(),
+                "lower" => s.to_lowercase(),
+                _ => s.to_uppercase(),
+            })),
+            _ => Val::Unknown,
+        },
+        "regexFind" => match known.as_deref() {
+            Some([Value::String(pattern), Value::String(s)]) => super::pattern::find(pattern, s)
+                .map_or(Val::Unknown, |m| Val::Known(Value::String(m.to_owned()))),
+            _ => Val::Unknown,
+        },
         _ => Val::Unknown,
     }
+}
+
+/// The Kubernetes version assumed for `.Capabilities.KubeVersion` (the target of air-gapped
+/// installs this tool is tested for).
+fn kube_version(field: &str) -> Option<&'static str> {
+    match field {
+        "Major" => Some("1"),
+        "Minor" => Some("33"),
+        "Version" | "GitVersion" => Some("v1.33.0"),
+        _ => None,
+    }
+}
+
+/// Go's `fmt` verbs as Helm charts use them for strings: `%s`, `%v`, `%d`, `%%`.
+fn printf(format: &str, args: &[&Value]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'v' | 'd' => out.push_str(&scalar_string(args.next()?).unwrap_or_default()),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 fn loose_eq(a: &Value, b: &Value) -> bool {

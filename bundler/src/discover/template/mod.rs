@@ -3,6 +3,7 @@
 
 mod expr;
 mod lex;
+mod pattern;
 mod walk;
 
 pub(crate) use lex::{lex, Piece};

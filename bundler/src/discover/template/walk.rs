@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token, Val};
-use crate::discover::values::scalar_string;
 use super::lex::Piece;
+use crate::discover::values::scalar_string;
 
 /// Placeholder written into line text where an action renders.
 pub(crate) const ACTION_MARK: char = '\u{1}';
@@ -19,7 +19,13 @@ pub(crate) struct Context<'a> {
     pub chart_version: &'a str,
     pub app_version: &'a str,
     pub vars: HashMap<String, String>,
-    scopes: Vec<Option<String>>,
+    /// Variables bound to values computed in the template (`$registry := ... | default ...`).
+    pub known_vars: HashMap<String, Value>,
+    /// Helper bodies, so `include "x" .` can be rendered when its inputs are known.
+    pub defines: Option<&'a BTreeMap<String, Vec<Piece>>>,
+    /// Helper nesting depth, bounded so recursive helpers terminate.
+    pub depth: usize,
+    pub(super) scopes: Vec<Option<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -35,8 +41,29 @@ impl<'a> Context<'a> {
             chart_version,
             app_version,
             vars: HashMap::new(),
+            known_vars: HashMap::new(),
+            defines: None,
+            depth: 0,
             scopes: vec![None],
         }
+    }
+
+    /// A fresh context for rendering a helper called with the top-level context.
+    pub fn for_helper(&self) -> Context<'a> {
+        let mut ctx = Context::new(
+            self.values,
+            self.chart_name,
+            self.chart_version,
+            self.app_version,
+        );
+        ctx.defines = self.defines;
+        ctx.depth = self.depth + 1;
+        ctx
+    }
+
+    /// Whether `.` is the top-level context (outside every `with`/`range`).
+    pub fn at_root(&self) -> bool {
+        self.scopes.len() == 1
     }
 
     /// The values path `.` currently stands for, when known.
@@ -154,8 +181,10 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
                     _ => "",
                 };
                 let control = control_action(keyword, &tokens, &mut stack, ctx, live);
+                let assignment =
+                    matches!(tokens.get(1), Some(Token::Word(op)) if op == ":=" || op == "=");
                 if live {
-                    record(&tokens, *line, ctx, &mut out, !control);
+                    record(&tokens, *line, ctx, &mut out, !control && !assignment);
                 }
                 if !control && live {
                     assign(&tokens, ctx);
@@ -323,6 +352,14 @@ fn assign(tokens: &[Token], ctx: &mut Context) {
             return;
         }
         let name = var.trim_start_matches('$').to_owned();
+        match eval(rest, ctx) {
+            Val::Known(value) => {
+                ctx.known_vars.insert(name.clone(), value);
+            }
+            Val::Unknown => {
+                ctx.known_vars.remove(&name);
+            }
+        }
         match rest {
             [Token::Word(w)] => match values_path(w, ctx) {
                 Some(path) => {
