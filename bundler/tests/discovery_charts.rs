@@ -367,3 +367,36 @@ fn helper_built_tags_render_with_the_assumed_kubernetes_version() {
     );
     assert_eq!(found.references(), ["docker.io/bitnami/kubectl:1.33"]);
 }
+
+#[test]
+fn dict_argument_helpers_fall_back_to_the_value_block_with_global_registry() {
+    // Bitnami style: the image helper takes a dict, so the line cannot be rendered; the block
+    // it is given is rendered from values, `global.imageRegistry` winning over the block's own.
+    let helpers = "{{- define \"common.images.image\" -}}\n{{- $registryName := default .imageRoot.registry ((.global).imageRegistry) -}}\n{{- printf \"%s/%s:%s\" $registryName .imageRoot.repository .imageRoot.tag -}}\n{{- end -}}\n{{- define \"app.image\" -}}\n{{ include \"common.images.image\" (dict \"imageRoot\" .Values.image \"global\" .Values.global) }}\n{{- end -}}\n";
+    let deployment = format!("{DEPLOYMENT_HEAD}        - name: app\n          image: {{{{ template \"app.image\" . }}}}\n{{{{- if .Values.metrics.enabled }}}}\n        - name: metrics\n          image: {{{{ include \"common.images.image\" (dict \"imageRoot\" .Values.metrics.image \"global\" .Values.global) }}}}\n{{{{- end }}}}\n");
+    let values = "global:\n  imageRegistry: \"\"\nimage:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.4-debian-12-r9\n  digest: \"\"\nmetrics:\n  enabled: false\n  image:\n    registry: docker.io\n    repository: bitnami/redis-exporter\n    tag: 1.58.0\n";
+    let files = [
+        ("Chart.yaml", chart_yaml("redis", "7.2.4")),
+        ("values.yaml", values.to_owned()),
+        ("templates/_helpers.tpl", helpers.to_owned()),
+        ("templates/deployment.yaml", deployment),
+    ];
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let found = discover(&borrowed, &[]);
+    assert_eq!(
+        found.references(),
+        ["docker.io/bitnami/redis:7.2.4-debian-12-r9"]
+    );
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+    let mirrored = discover(
+        &borrowed,
+        &[json!({"global": {"imageRegistry": "mirror.local:5000"}, "metrics": {"enabled": true}})],
+    );
+    assert_eq!(
+        mirrored.references(),
+        [
+            "mirror.local:5000/bitnami/redis-exporter:1.58.0",
+            "mirror.local:5000/bitnami/redis:7.2.4-debian-12-r9"
+        ]
+    );
+}

@@ -2,6 +2,7 @@
 //! paths are live under given values, not a renderer.
 
 mod expr;
+mod funcs;
 mod lex;
 mod pattern;
 mod walk;
