@@ -296,6 +296,11 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
             };
         }
     }
+    if word == "." && ctx.scope().is_none() {
+        if let Some(value) = ctx.scope_value() {
+            return Val::Known(value.clone());
+        }
+    }
     match values_path(word, ctx) {
         Some(path) if path.split('.').any(|seg| seg == "*") => Val::Unknown,
         Some(path) => Val::Known(lookup(ctx.values, &path).cloned().unwrap_or(Value::Null)),

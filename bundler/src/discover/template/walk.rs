@@ -26,6 +26,8 @@ pub(crate) struct Context<'a> {
     /// Helper nesting depth, bounded so recursive helpers terminate.
     pub depth: usize,
     pub(super) scopes: Vec<Option<String>>,
+    /// What `.` evaluates to in each `with` scope whose subject is computed, not a values path.
+    scope_values: Vec<Option<Value>>,
 }
 
 impl<'a> Context<'a> {
@@ -45,6 +47,7 @@ impl<'a> Context<'a> {
             defines: None,
             depth: 0,
             scopes: vec![None],
+            scope_values: vec![None],
         }
     }
 
@@ -59,6 +62,16 @@ impl<'a> Context<'a> {
         ctx.defines = self.defines;
         ctx.depth = self.depth + 1;
         ctx
+    }
+
+    /// What `.` evaluates to when it is a computed value (`with (coalesce ...)`).
+    pub fn scope_value(&self) -> Option<&Value> {
+        self.scope_values.last().and_then(Option::as_ref)
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+        self.scope_values.pop();
     }
 
     /// Whether `.` is the top-level context (outside every `with`/`range`).
@@ -227,7 +240,7 @@ fn control_action(
                 !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
             if let Some(frame) = stack.last_mut() {
                 if frame.pushed_scope {
-                    ctx.scopes.pop();
+                    ctx.pop_scope();
                     frame.pushed_scope = false;
                 }
                 let prev = frame.taken;
@@ -255,7 +268,7 @@ fn control_action(
         "end" => {
             if let Some(frame) = stack.pop() {
                 if frame.pushed_scope {
-                    ctx.scopes.pop();
+                    ctx.pop_scope();
                 }
             }
             true
@@ -289,7 +302,8 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
         ),
         None => (Vec::new(), cond),
     };
-    let truth = eval(cond, ctx).truth();
+    let subject_value = eval(cond, ctx);
+    let truth = subject_value.truth();
     let subject = match cond {
         [Token::Word(w)] => values_path(w, ctx),
         _ => None,
@@ -316,7 +330,12 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
     }
     let pushed_scope = kind != Kind::If;
     if pushed_scope {
+        let known = match (kind, subject_value) {
+            (Kind::With, Val::Known(value)) => Some(value),
+            _ => None,
+        };
         ctx.scopes.push(element);
+        ctx.scope_values.push(known);
     }
     Frame {
         active: truth != Some(false),
