@@ -247,7 +247,8 @@ fn subchart_conditions_values_overrides_and_global_registry() {
         ]
     );
 
-    // The disabled subchart's condition flips; global.imageRegistry flows into every subchart.
+    // The disabled subchart's condition flips; global.imageRegistry flows into every subchart,
+    // and is used where a template reads it (the exporter helper) but not where it does not (web).
     let flipped = discover_chart(
         dir.path(),
         &[json!({"exporter": {"enabled": true}, "kubeStateMetrics": {"enabled": false}, "global": {"imageRegistry": "mirror.local:5000"}})],
@@ -256,7 +257,7 @@ fn subchart_conditions_values_overrides_and_global_registry() {
     assert_eq!(
         flipped.references(),
         [
-            "mirror.local:5000/grafana/grafana:3.0.0",
+            "docker.io/grafana/grafana:3.0.0",
             "mirror.local:5000/prometheus/node-exporter:v2.17.0"
         ]
     );
@@ -345,5 +346,57 @@ fn enabled_dependency_that_is_not_vendored_is_a_warning() {
         found.warnings[0].message.contains("redis"),
         "{}",
         found.warnings[0]
+    );
+}
+
+#[test]
+fn helper_built_tags_render_with_the_assumed_kubernetes_version() {
+    let helpers = "{{- define \"chart.KubernetesVersion\" -}}\n{{- $minorVersion := .Capabilities.KubeVersion.Minor | regexFind \"[0-9]+\" -}}\n{{- printf \"%s.%s\" .Capabilities.KubeVersion.Major $minorVersion -}}\n{{- end -}}\n{{- define \"k.kubectl.image\" -}}\n{{- if .Values.kubectl.image.digest -}}\n{{- printf \"%s@%s\" .Values.kubectl.image.repository .Values.kubectl.image.digest -}}\n{{- else if .Values.kubectl.image.tag -}}\n{{- printf \"%s:%s\" .Values.kubectl.image.repository .Values.kubectl.image.tag -}}\n{{- else -}}\n{{- printf \"%s:%s\" .Values.kubectl.image.repository (include \"chart.KubernetesVersion\" .) -}}\n{{- end -}}\n{{- end -}}\n";
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: crds\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: kubectl\n          image: {{ template \"k.kubectl.image\" . }}\n";
+    let found = discover(
+        &[
+            ("Chart.yaml", &chart_yaml("k", "1.14.0")),
+            (
+                "values.yaml",
+                "kubectl:\n  image:\n    repository: docker.io/bitnami/kubectl\n",
+            ),
+            ("templates/_helpers.tpl", helpers),
+            ("templates/job.yaml", job),
+        ],
+        &[],
+    );
+    assert_eq!(found.references(), ["docker.io/bitnami/kubectl:1.33"]);
+}
+
+#[test]
+fn dict_argument_helpers_fall_back_to_the_value_block_with_global_registry() {
+    // Bitnami style: the image helper takes a dict, so the line cannot be rendered; the block
+    // it is given is rendered from values, `global.imageRegistry` winning over the block's own.
+    let helpers = "{{- define \"common.images.image\" -}}\n{{- $registryName := default .imageRoot.registry ((.global).imageRegistry) -}}\n{{- printf \"%s/%s:%s\" $registryName .imageRoot.repository .imageRoot.tag -}}\n{{- end -}}\n{{- define \"app.image\" -}}\n{{ include \"common.images.image\" (dict \"imageRoot\" .Values.image \"global\" .Values.global) }}\n{{- end -}}\n";
+    let deployment = format!("{DEPLOYMENT_HEAD}        - name: app\n          image: {{{{ template \"app.image\" . }}}}\n{{{{- if .Values.metrics.enabled }}}}\n        - name: metrics\n          image: {{{{ include \"common.images.image\" (dict \"imageRoot\" .Values.metrics.image \"global\" .Values.global) }}}}\n{{{{- end }}}}\n");
+    let values = "global:\n  imageRegistry: \"\"\nimage:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.4-debian-12-r9\n  digest: \"\"\nmetrics:\n  enabled: false\n  image:\n    registry: docker.io\n    repository: bitnami/redis-exporter\n    tag: 1.58.0\n";
+    let files = [
+        ("Chart.yaml", chart_yaml("redis", "7.2.4")),
+        ("values.yaml", values.to_owned()),
+        ("templates/_helpers.tpl", helpers.to_owned()),
+        ("templates/deployment.yaml", deployment),
+    ];
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let found = discover(&borrowed, &[]);
+    assert_eq!(
+        found.references(),
+        ["docker.io/bitnami/redis:7.2.4-debian-12-r9"]
+    );
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+    let mirrored = discover(
+        &borrowed,
+        &[json!({"global": {"imageRegistry": "mirror.local:5000"}, "metrics": {"enabled": true}})],
+    );
+    assert_eq!(
+        mirrored.references(),
+        [
+            "mirror.local:5000/bitnami/redis-exporter:1.58.0",
+            "mirror.local:5000/bitnami/redis:7.2.4-debian-12-r9"
+        ]
     );
 }

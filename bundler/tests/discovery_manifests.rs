@@ -118,3 +118,33 @@ fn pack_without_pack_json_is_an_error_naming_the_pack() {
         "{err}"
     );
 }
+
+#[test]
+fn pack_values_with_unquoted_palette_macros_are_read_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for entry in walkdir::WalkDir::new(pack_dir()) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(pack_dir()).expect("under pack");
+        let target = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    let values = "pack:\n  namespace: {{ .spectro.system.namespace }}\n  content:\n    images:\n      - image: docker.io/library/busybox:1.36\ncharts:\n  hello:\n    clusterName: {{ .spectro.system.cluster.name }}\n";
+    std::fs::write(dir.path().join("values.yaml"), values).expect("write");
+    let found = discover_pack(dir.path()).expect("macros tolerated");
+    assert!(
+        found
+            .references()
+            .contains(&"docker.io/library/busybox:1.36"),
+        "{:?}",
+        found.references()
+    );
+    assert!(
+        found.warnings.iter().any(|w| w.message.contains("macros")),
+        "{:?}",
+        found.warnings
+    );
+}

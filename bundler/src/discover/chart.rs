@@ -53,7 +53,7 @@ fn discover_instance(
 ) -> Result<(), DiscoverError> {
     let facts = analyse(files, meta, values);
     let used = used_blocks(values, &facts);
-    for block in &used {
+    for block in used.iter().filter(|b| !rendered_by_templates(&facts, b)) {
         let tag = default_tag(meta, block, &facts.refs);
         let global = lookup(values, "global.imageRegistry").and_then(Value::as_str);
         match render(values, block, global, &tag) {
@@ -70,6 +70,29 @@ fn discover_instance(
     report_template_lines(&facts, &used, out);
     report_annotations(meta, out);
     discover_subcharts(files, meta, values, out, depth)
+}
+
+/// A block whose image lines all rendered completely is already reported, exactly as the
+/// templates print it (which may ignore `global.imageRegistry`); rendering it from values as
+/// well would add a heuristic twin.
+fn rendered_by_templates(facts: &TemplateFacts, block: &Block) -> bool {
+    let mut rendered = false;
+    for line in &facts.image_lines {
+        let reads_block = line.refs.iter().any(|r| references(r, block.path()));
+        if !reads_block || !line.text.contains(ACTION_MARK) {
+            continue;
+        }
+        if fully_rendered_image(&line.rendered).is_some() {
+            rendered = true;
+        } else {
+            return false;
+        }
+    }
+    rendered
+}
+
+fn fully_rendered_image(rendered: &str) -> Option<String> {
+    literal_image(rendered).and_then(|r| normalize_reference(&r).ok())
 }
 
 /// Blocks that live templates reference (directly, below, or through a list a template
@@ -139,6 +162,11 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
         }
         if !line.text.contains(ACTION_MARK) {
             // `image:` opening a nested mapping (CRD schemas, structured image fields).
+            continue;
+        }
+        // Every action on the line evaluated (helpers included): the line is its own evidence.
+        if let Some(reference) = fully_rendered_image(&line.rendered) {
+            out.image(reference, format!("template {}", line.location));
             continue;
         }
         let explained = line.refs.iter().any(|r| {

@@ -25,6 +25,8 @@ pub(crate) struct ImageLine {
     pub location: String,
     /// Line text with [`ACTION_MARK`] where actions print.
     pub text: String,
+    /// Line text with known action results filled in; [`ACTION_MARK`] where unknown.
+    pub rendered: String,
     /// Values paths the line depends on, through included helpers too.
     pub refs: Vec<String>,
 }
@@ -78,7 +80,15 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         });
     }
 
-    let new_ctx = || Context::new(values, &meta.name, &meta.version, &meta.app_version);
+    let define_bodies: BTreeMap<String, Vec<Piece>> = defines
+        .iter()
+        .map(|(name, unit)| (name.clone(), unit.pieces.clone()))
+        .collect();
+    let new_ctx = || {
+        let mut ctx = Context::new(values, &meta.name, &meta.version, &meta.app_version);
+        ctx.defines = Some(&define_bodies);
+        ctx
+    };
     let mut outputs: Vec<(String, String, WalkOutput, bool)> = Vec::new();
     let mut queue: VecDeque<String> = VecDeque::new();
     for unit in &renderable {
@@ -140,6 +150,7 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
                     format!("{} {label} line {line}", meta.label())
                 },
                 text: info.text.trim().to_owned(),
+                rendered: info.rendered.trim().to_owned(),
                 refs,
             });
         }

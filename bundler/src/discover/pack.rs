@@ -36,7 +36,22 @@ pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), Disco
             path: files.label.clone(),
             file: "values.yaml",
         })?;
-    let values = parse_yaml(&format!("{}/values.yaml", files.label), &values_text)?;
+    let values_label = format!("{}/values.yaml", files.label);
+    let values = match parse_yaml(&values_label, &values_text) {
+        Ok(values) => values,
+        // Palette fills `{{ .spectro.* }}` macros in before use, so pack values may hold them
+        // unquoted, which is not YAML yet; read them as strings instead.
+        Err(first) => match parse_yaml(&values_label, &quote_macros(&values_text)) {
+            Ok(values) => {
+                out.warn(
+                    &values_label,
+                    "unquoted template macros were read as plain strings",
+                );
+                values
+            }
+            Err(_) => return Err(first),
+        },
+    };
 
     listed_images(&pack_label, &values, out);
     charts(files, &pack, &pack_label, &values, out)?;
@@ -169,5 +184,44 @@ fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Col
                 "listed manifest is missing from the pack",
             ),
         }
+    }
+}
+
+/// Quotes scalar values that start with `{{` (`key: {{ .spectro.x }}`, `- {{ ... }}`).
+fn quote_macros(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let split = line.find(": {{").map(|i| i + 2).or_else(|| {
+            line.trim_start()
+                .starts_with("- {{")
+                .then(|| line.find("- {{").map_or(0, |i| i + 2))
+        });
+        match split {
+            Some(at) => {
+                let (head, value) = line.split_at(at);
+                out.push_str(head);
+                out.push('\'');
+                out.push_str(&value.trim_end().replace('\'', "''"));
+                out.push('\'');
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_macros;
+
+    #[test]
+    fn macros_become_strings() {
+        let quoted =
+            quote_macros("a: {{ .spectro.system.cluster.name }}\nb:\n  - {{ .x }}\nc: plain\n");
+        assert_eq!(
+            quoted,
+            "a: '{{ .spectro.system.cluster.name }}'\nb:\n  - '{{ .x }}'\nc: plain\n"
+        );
     }
 }

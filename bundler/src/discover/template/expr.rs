@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::walk::Context;
+use super::funcs::{call, kube_version};
+use super::walk::{walk, Context, ACTION_MARK};
 use crate::discover::values::{lookup, truthy};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +187,18 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
                     args.push(Val::Known(Value::String(s.clone())));
                     *pos += 1;
                 }
+                Token::Word(w)
+                    if name.is_none() && args.is_empty() && (w == "include" || w == "template") =>
+                {
+                    let result = include(&tokens[*pos + 1..], ctx);
+                    while !matches!(
+                        tokens.get(*pos),
+                        None | Some(Token::Pipe) | Some(Token::Close)
+                    ) {
+                        *pos += 1;
+                    }
+                    args.push(result);
+                }
                 Token::Word(w) => {
                     if name.is_none() && args.is_empty() && is_function(w) {
                         name = Some(w.clone());
@@ -210,6 +223,34 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
         } else {
             return result;
         }
+    }
+}
+
+/// Renders `include "name" .` when called with the top-level context and every input is known.
+fn include(args: &[Token], ctx: &Context) -> Val {
+    let (Some(Token::Str(name)), Some(Token::Word(arg))) = (args.first(), args.get(1)) else {
+        return Val::Unknown;
+    };
+    let root_arg = arg == "$" || (arg == "." && ctx.at_root());
+    let Some(body) = ctx.defines.and_then(|d| d.get(name)) else {
+        return Val::Unknown;
+    };
+    if !root_arg || ctx.depth >= 8 {
+        return Val::Unknown;
+    }
+    let mut helper = ctx.for_helper();
+    let out = walk(body, &mut helper);
+    // Helpers building an image print no whitespace of their own; trim markers are not tracked.
+    let text: String = out
+        .lines
+        .values()
+        .flat_map(|l| l.rendered.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if text.contains(ACTION_MARK) {
+        Val::Unknown
+    } else {
+        Val::Known(Value::String(text))
     }
 }
 
@@ -239,96 +280,30 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
             .chart_field(rest)
             .map_or(Val::Unknown, |s| Val::Known(Value::String(s)));
     }
+    if let Some(field) = word
+        .strip_prefix(".Capabilities.KubeVersion.")
+        .or_else(|| word.strip_prefix("$.Capabilities.KubeVersion."))
+    {
+        return kube_version(field)
+            .map_or(Val::Unknown, |s| Val::Known(Value::String(s.to_owned())));
+    }
+    if let Some(var) = word.strip_prefix('$').filter(|v| !v.is_empty()) {
+        let (name, rest) = var.split_once('.').unwrap_or((var, ""));
+        if !ctx.vars.contains_key(name) && !rest.starts_with("Values") {
+            return match ctx.known_vars.get(name) {
+                Some(value) => Val::Known(lookup(value, rest).cloned().unwrap_or(Value::Null)),
+                None => Val::Unknown,
+            };
+        }
+    }
+    if word == "." && ctx.scope().is_none() {
+        if let Some(value) = ctx.scope_value() {
+            return Val::Known(value.clone());
+        }
+    }
     match values_path(word, ctx) {
         Some(path) if path.split('.').any(|seg| seg == "*") => Val::Unknown,
         Some(path) => Val::Known(lookup(ctx.values, &path).cloned().unwrap_or(Value::Null)),
         None => Val::Unknown,
-    }
-}
-
-fn call(name: &str, args: &[Val]) -> Val {
-    let known: Option<Vec<&Value>> = args
-        .iter()
-        .map(|a| match a {
-            Val::Known(v) => Some(v),
-            Val::Unknown => None,
-        })
-        .collect();
-    let bool_val = |b: bool| Val::Known(Value::Bool(b));
-    match name {
-        "not" => match args {
-            [a] => a.truth().map_or(Val::Unknown, |t| bool_val(!t)),
-            _ => Val::Unknown,
-        },
-        "empty" => match args {
-            [a] => a.truth().map_or(Val::Unknown, |t| bool_val(!t)),
-            _ => Val::Unknown,
-        },
-        "and" => {
-            let mut unknown = false;
-            for a in args {
-                match a.truth() {
-                    Some(false) => return a.clone(),
-                    None => unknown = true,
-                    Some(true) => {}
-                }
-            }
-            if unknown {
-                Val::Unknown
-            } else {
-                args.last().cloned().unwrap_or(Val::Unknown)
-            }
-        }
-        "or" | "coalesce" => {
-            let mut unknown = false;
-            for a in args {
-                match a.truth() {
-                    Some(true) => return if unknown { Val::Unknown } else { a.clone() },
-                    None => unknown = true,
-                    Some(false) => {}
-                }
-            }
-            if unknown || args.is_empty() {
-                Val::Unknown
-            } else if name == "or" {
-                args.last().cloned().unwrap_or(Val::Unknown)
-            } else {
-                Val::Known(Value::Null)
-            }
-        }
-        "default" => match args {
-            [fallback, given] => match given.truth() {
-                Some(true) => given.clone(),
-                Some(false) => fallback.clone(),
-                None => Val::Unknown,
-            },
-            _ => Val::Unknown,
-        },
-        "eq" | "ne" => match known.as_deref() {
-            Some([first, rest @ ..]) if !rest.is_empty() => {
-                let equal = rest.iter().any(|r| loose_eq(first, r));
-                bool_val(if name == "eq" { equal } else { !equal })
-            }
-            _ => Val::Unknown,
-        },
-        "hasKey" => match known.as_deref() {
-            Some([Value::Object(map), Value::String(key)]) => bool_val(map.contains_key(key)),
-            _ => Val::Unknown,
-        },
-        "quote" | "toString" | "required" | "tpl" | "toYaml" => match known.as_deref() {
-            Some([.., Value::String(s)]) if name != "tpl" || !s.contains("{{") => {
-                Val::Known(Value::String(s.clone()))
-            }
-            Some([v]) if name != "tpl" => Val::Known((*v).clone()),
-            _ => Val::Unknown,
-        },
-        _ => Val::Unknown,
-    }
-}
-
-fn loose_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
     }
 }

@@ -2,7 +2,9 @@
 //! paths are live under given values, not a renderer.
 
 mod expr;
+mod funcs;
 mod lex;
+mod pattern;
 mod walk;
 
 pub(crate) use lex::{lex, Piece};

@@ -19,7 +19,15 @@ pub(crate) struct Context<'a> {
     pub chart_version: &'a str,
     pub app_version: &'a str,
     pub vars: HashMap<String, String>,
-    scopes: Vec<Option<String>>,
+    /// Variables bound to values computed in the template (`$registry := ... | default ...`).
+    pub known_vars: HashMap<String, Value>,
+    /// Helper bodies, so `include "x" .` can be rendered when its inputs are known.
+    pub defines: Option<&'a BTreeMap<String, Vec<Piece>>>,
+    /// Helper nesting depth, bounded so recursive helpers terminate.
+    pub depth: usize,
+    pub(super) scopes: Vec<Option<String>>,
+    /// What `.` evaluates to in each `with` scope whose subject is computed, not a values path.
+    scope_values: Vec<Option<Value>>,
 }
 
 impl<'a> Context<'a> {
@@ -35,8 +43,40 @@ impl<'a> Context<'a> {
             chart_version,
             app_version,
             vars: HashMap::new(),
+            known_vars: HashMap::new(),
+            defines: None,
+            depth: 0,
             scopes: vec![None],
+            scope_values: vec![None],
         }
+    }
+
+    /// A fresh context for rendering a helper called with the top-level context.
+    pub fn for_helper(&self) -> Context<'a> {
+        let mut ctx = Context::new(
+            self.values,
+            self.chart_name,
+            self.chart_version,
+            self.app_version,
+        );
+        ctx.defines = self.defines;
+        ctx.depth = self.depth + 1;
+        ctx
+    }
+
+    /// What `.` evaluates to when it is a computed value (`with (coalesce ...)`).
+    pub fn scope_value(&self) -> Option<&Value> {
+        self.scope_values.last().and_then(Option::as_ref)
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+        self.scope_values.pop();
+    }
+
+    /// Whether `.` is the top-level context (outside every `with`/`range`).
+    pub fn at_root(&self) -> bool {
+        self.scopes.len() == 1
     }
 
     /// The values path `.` currently stands for, when known.
@@ -154,8 +194,10 @@ pub(crate) fn walk(pieces: &[Piece], ctx: &mut Context) -> WalkOutput {
                     _ => "",
                 };
                 let control = control_action(keyword, &tokens, &mut stack, ctx, live);
+                let assignment =
+                    matches!(tokens.get(1), Some(Token::Word(op)) if op == ":=" || op == "=");
                 if live {
-                    record(&tokens, *line, ctx, &mut out, !control);
+                    record(&tokens, *line, ctx, &mut out, !control && !assignment);
                 }
                 if !control && live {
                     assign(&tokens, ctx);
@@ -198,7 +240,7 @@ fn control_action(
                 !stack.is_empty() && stack[..stack.len() - 1].iter().all(|f| f.active);
             if let Some(frame) = stack.last_mut() {
                 if frame.pushed_scope {
-                    ctx.scopes.pop();
+                    ctx.pop_scope();
                     frame.pushed_scope = false;
                 }
                 let prev = frame.taken;
@@ -226,7 +268,7 @@ fn control_action(
         "end" => {
             if let Some(frame) = stack.pop() {
                 if frame.pushed_scope {
-                    ctx.scopes.pop();
+                    ctx.pop_scope();
                 }
             }
             true
@@ -260,7 +302,8 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
         ),
         None => (Vec::new(), cond),
     };
-    let truth = eval(cond, ctx).truth();
+    let subject_value = eval(cond, ctx);
+    let truth = subject_value.truth();
     let subject = match cond {
         [Token::Word(w)] => values_path(w, ctx),
         _ => None,
@@ -287,7 +330,12 @@ fn open_branch(kind: Kind, cond: &[Token], ctx: &mut Context, live: bool) -> Fra
     }
     let pushed_scope = kind != Kind::If;
     if pushed_scope {
+        let known = match (kind, subject_value) {
+            (Kind::With, Val::Known(value)) => Some(value),
+            _ => None,
+        };
         ctx.scopes.push(element);
+        ctx.scope_values.push(known);
     }
     Frame {
         active: truth != Some(false),
@@ -323,6 +371,14 @@ fn assign(tokens: &[Token], ctx: &mut Context) {
             return;
         }
         let name = var.trim_start_matches('$').to_owned();
+        match eval(rest, ctx) {
+            Val::Known(value) => {
+                ctx.known_vars.insert(name.clone(), value);
+            }
+            Val::Unknown => {
+                ctx.known_vars.remove(&name);
+            }
+        }
         match rest {
             [Token::Word(w)] => match values_path(w, ctx) {
                 Some(path) => {
