@@ -1,1 +1,36 @@
-fn main() {}
+//! `ferry`: carry a Kubernetes platform across an air gap.
+//!
+//! The binary stays thin: it parses arguments, calls `ferry-bundler` and `ferry-mirror`, and
+//! prints. Exit codes are part of the interface (docs/operations.md):
+//! 0 success, 1 failure, 2 usage error, 3 verification failed (signature or digest).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Like any Unix filter, stop quietly when the reader of our output goes away
+    // (`ferry store list | head`) instead of failing on a broken pipe.
+    // SAFETY: called first thing, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let args = cli::Cli::parse();
+    cli::logging::init(args.log_format, args.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args.command)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            cli::exit_code_for(&err)
+        }
+    }
+}

@@ -12,3 +12,5 @@ pub mod writer;
 
 #[cfg(feature = "net")]
 pub mod net;
+#[cfg(feature = "net")]
+pub mod pipeline;

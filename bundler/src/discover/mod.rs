@@ -1,1 +1,97 @@
-//! (in progress)
+//! Image discovery without a Helm binary: charts (directories or .tgz, with subcharts),
+//! plain manifests and Spectro packs are read heuristically under their default (or given)
+//! values. What cannot be resolved is reported as a [`Warning`] naming its location; nothing
+//! is dropped silently.
+
+mod archive;
+mod blocks;
+mod chart;
+mod chart_meta;
+mod chart_templates;
+mod collect;
+mod error;
+mod manifests;
+mod pack;
+mod reference;
+mod template;
+mod values;
+
+use std::path::Path;
+
+pub use error::DiscoverError;
+pub use reference::{normalize_reference, ReferenceError};
+
+pub(crate) use values::yaml_error_message;
+
+use archive::FileSet;
+use collect::Collector;
+
+/// One image a source needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DiscoveredImage {
+    /// Normalised reference, e.g. `docker.io/library/nginx:1.27`.
+    pub reference: String,
+    /// The first place the image was found, human-readable.
+    pub origin: String,
+    /// Every place the image was found (first equals `origin`).
+    pub origins: Vec<String>,
+}
+
+/// Something discovery could not resolve, and where.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub location: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Images (deduplicated by reference, sorted) and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Discovery {
+    pub images: Vec<DiscoveredImage>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Discovery {
+    /// The references alone.
+    pub fn references(&self) -> Vec<&str> {
+        self.images.iter().map(|i| i.reference.as_str()).collect()
+    }
+
+    /// Combines two discoveries, keeping every origin.
+    pub fn merge(self, other: Discovery) -> Discovery {
+        let mut collector = Collector::default();
+        collector.absorb(self);
+        collector.absorb(other);
+        collector.finish()
+    }
+}
+
+/// Discovers the images of a chart directory or `.tgz` with `overrides` (values layers, later
+/// wins) applied over the chart's `values.yaml`.
+pub fn discover_chart(chart: &Path, overrides: &[serde_json::Value]) -> Result<Discovery, DiscoverError> {
+    let files = FileSet::from_path(chart)?;
+    let mut out = Collector::default();
+    chart::discover(&files, overrides, &mut out)?;
+    Ok(out.finish())
+}
+
+/// Discovers the images of a multi-document YAML stream; `name` labels origins.
+pub fn discover_manifests(name: &str, yaml: &str) -> Discovery {
+    let mut out = Collector::default();
+    manifests::discover(name, yaml, &mut out);
+    out.finish()
+}
+
+/// Discovers the images of a Spectro pack directory or `.tar.gz`.
+pub fn discover_pack(pack: &Path) -> Result<Discovery, DiscoverError> {
+    let files = FileSet::from_path(pack)?;
+    let mut out = Collector::default();
+    pack::discover(&files, &mut out)?;
+    Ok(out.finish())
+}

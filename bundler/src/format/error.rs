@@ -49,9 +49,17 @@ pub enum FormatError {
     #[error("blob {digest} appears before blob {expected}; blobs must follow the manifest order")]
     BlobOutOfOrder { digest: Digest, expected: Digest },
     #[error("{path} is {actual} bytes but the bundle manifest says {expected}")]
-    SizeMismatch { path: String, expected: u64, actual: u64 },
+    SizeMismatch {
+        path: String,
+        expected: u64,
+        actual: u64,
+    },
     #[error("{path} has digest {actual} but the bundle manifest says {expected}")]
-    DigestMismatch { path: String, expected: Digest, actual: Digest },
+    DigestMismatch {
+        path: String,
+        expected: Digest,
+        actual: Digest,
+    },
     #[error("bundle ends before {missing} listed blob(s), first missing {first}")]
     MissingBlobs { missing: usize, first: Digest },
     #[error("padding after {path} is not zero")]

@@ -22,5 +22,5 @@ pub use manifest::{
 pub use reader::{
     open_bundle, read_bundle, BundleEntry, BundleHead, EntryKind, HeadDecision, ReadSummary,
 };
-pub use signature::{verify_signature, SigstoreBundle, SignatureError, TrustedKey};
+pub use signature::{verify_signature, SignatureError, SigstoreBundle, TrustedKey};
 pub use verify::{verify_bundle, VerifyError, VerifyReport};

@@ -69,15 +69,21 @@ pub enum SignatureError {
     },
     #[error("public key {name} is not a PEM \"PUBLIC KEY\" for ECDSA P-256: {reason}")]
     BadKey { name: String, reason: String },
-    #[error("ferry-bundle.sigstore.json has media type {0:?}; expected {SIGSTORE_BUNDLE_MEDIA_TYPE}")]
+    #[error(
+        "ferry-bundle.sigstore.json has media type {0:?}; expected {SIGSTORE_BUNDLE_MEDIA_TYPE}"
+    )]
     MediaType(String),
-    #[error("ferry-bundle.sigstore.json uses message digest algorithm {0:?}; only SHA2_256 is accepted")]
+    #[error(
+        "ferry-bundle.sigstore.json uses message digest algorithm {0:?}; only SHA2_256 is accepted"
+    )]
     Algorithm(String),
     #[error("ferry-bundle.sigstore.json field {field} is not valid base64")]
     Base64 { field: &'static str },
     #[error("bundle is signed by an unknown key (hint {hint}); trusted: {trusted}")]
     UnknownKey { hint: String, trusted: String },
-    #[error("signature message digest {signed} does not match sha256 of ferry-bundle.json {actual}")]
+    #[error(
+        "signature message digest {signed} does not match sha256 of ferry-bundle.json {actual}"
+    )]
     DigestMismatch { signed: String, actual: String },
     #[error("signature over ferry-bundle.json does not verify with public key {key}")]
     BadSignature { key: String },
@@ -94,21 +100,32 @@ pub struct TrustedKey {
 impl TrustedKey {
     /// Parses a PKIX `PUBLIC KEY` PEM (what `cosign generate-key-pair` and `ferry keygen` write).
     pub fn from_pem(name: &str, pem_bytes: &[u8]) -> Result<Self, SignatureError> {
-        let bad = |reason: String| SignatureError::BadKey { name: name.to_owned(), reason };
+        let bad = |reason: String| SignatureError::BadKey {
+            name: name.to_owned(),
+            reason,
+        };
         let pem = pem::parse(pem_bytes).map_err(|e| bad(e.to_string()))?;
         if pem.tag() != "PUBLIC KEY" {
             return Err(bad(format!("PEM label is {:?}", pem.tag())));
         }
-        let key = CosignVerificationKey::try_from_der(pem.contents()).map_err(|e| bad(e.to_string()))?;
+        let key =
+            CosignVerificationKey::try_from_der(pem.contents()).map_err(|e| bad(e.to_string()))?;
         if !matches!(key, CosignVerificationKey::ECDSA_P256_SHA256_ASN1(_)) {
             return Err(bad("the key is not ECDSA P-256".into()));
         }
-        Ok(Self { name: name.to_owned(), hint: key_hint(pem.contents()), key })
+        Ok(Self {
+            name: name.to_owned(),
+            hint: key_hint(pem.contents()),
+            key,
+        })
     }
 
     pub fn from_file(path: &Path) -> Result<Self, SignatureError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| SignatureError::ReadKey { name: name.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| SignatureError::ReadKey {
+            name: name.clone(),
+            source,
+        })?;
         Self::from_pem(&name, &bytes)
     }
 
@@ -143,16 +160,29 @@ pub fn verify_signature<'k>(
     }
     let message = &signature.message_signature;
     if message.message_digest.algorithm != MESSAGE_DIGEST_ALGORITHM {
-        return Err(SignatureError::Algorithm(message.message_digest.algorithm.clone()));
+        return Err(SignatureError::Algorithm(
+            message.message_digest.algorithm.clone(),
+        ));
     }
     let hint = &signature.verification_material.public_key.hint;
-    let key = trusted.iter().find(|k| &k.hint == hint).ok_or_else(|| SignatureError::UnknownKey {
-        hint: hint.clone(),
-        trusted: trusted.iter().map(|k| format!("{} ({})", k.name, k.hint)).collect::<Vec<_>>().join(", "),
-    })?;
-    let signed = BASE64
-        .decode(&message.message_digest.digest)
-        .map_err(|_| SignatureError::Base64 { field: "messageSignature.messageDigest.digest" })?;
+    let key =
+        trusted
+            .iter()
+            .find(|k| &k.hint == hint)
+            .ok_or_else(|| SignatureError::UnknownKey {
+                hint: hint.clone(),
+                trusted: trusted
+                    .iter()
+                    .map(|k| format!("{} ({})", k.name, k.hint))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+    let signed =
+        BASE64
+            .decode(&message.message_digest.digest)
+            .map_err(|_| SignatureError::Base64 {
+                field: "messageSignature.messageDigest.digest",
+            })?;
     let actual = Sha256::digest(manifest_bytes);
     if signed != actual.as_slice() {
         return Err(SignatureError::DigestMismatch {
@@ -162,9 +192,13 @@ pub fn verify_signature<'k>(
     }
     let der = BASE64
         .decode(&message.signature)
-        .map_err(|_| SignatureError::Base64 { field: "messageSignature.signature" })?;
+        .map_err(|_| SignatureError::Base64 {
+            field: "messageSignature.signature",
+        })?;
     key.key
         .verify_signature(Signature::Raw(&der), manifest_bytes)
-        .map_err(|_| SignatureError::BadSignature { key: key.name.clone() })?;
+        .map_err(|_| SignatureError::BadSignature {
+            key: key.name.clone(),
+        })?;
     Ok(key)
 }

@@ -23,9 +23,10 @@ pub struct HeaderPathError {
 /// The canonical header: regular file, mode 0644, uid/gid 0, empty user and group names.
 pub fn canonical_header(path: &str, size: u64, mtime: u64) -> Result<Header, HeaderPathError> {
     let mut header = Header::new_ustar();
-    header
-        .set_path(path)
-        .map_err(|source| HeaderPathError { path: path.to_owned(), source })?;
+    header.set_path(path).map_err(|source| HeaderPathError {
+        path: path.to_owned(),
+        source,
+    })?;
     header.set_entry_type(EntryType::Regular);
     header.set_size(size);
     header.set_mode(0o644);
@@ -46,7 +47,13 @@ pub fn header_checksum(block: &[u8; BLOCK_SIZE as usize]) -> u32 {
     block
         .iter()
         .enumerate()
-        .map(|(i, b)| if (148..156).contains(&i) { u32::from(b' ') } else { u32::from(*b) })
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                u32::from(b' ')
+            } else {
+                u32::from(*b)
+            }
+        })
         .sum()
 }
 

@@ -57,9 +57,11 @@ pub fn verify_bundle(
         open_bundle(path)?,
         |head| {
             let signed_by = match &head.signature {
-                Some(sig) if !trusted_keys.is_empty() => {
-                    Some(verify_signature(&head.manifest_bytes, sig, trusted_keys)?.name().to_owned())
-                }
+                Some(sig) if !trusted_keys.is_empty() => Some(
+                    verify_signature(&head.manifest_bytes, sig, trusted_keys)?
+                        .name()
+                        .to_owned(),
+                ),
                 None if require_signature => return Err(SignatureError::Unsigned.into()),
                 _ => None,
             };
@@ -87,7 +89,9 @@ pub fn verify_bundle(
             Ok(())
         },
     )?;
-    let mut report = report.ok_or_else(|| FormatError::Truncated { entry: "ferry-bundle.json".into() })?;
+    let mut report = report.ok_or_else(|| FormatError::Truncated {
+        entry: "ferry-bundle.json".into(),
+    })?;
     report.blobs = summary.blobs;
     report.blob_bytes = summary.blob_bytes;
     report.tar_bytes = summary.tar_bytes;

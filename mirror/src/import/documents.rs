@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::store::{Store, StoreError};
 
-/// Largest manifest accepted (the OCI distribution spec's recommended limit is 4 MiB).
-pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+/// Largest manifest accepted: the registry's limit, so anything imported can also be served.
+pub const MAX_MANIFEST_SIZE: u64 = crate::store::MAX_MANIFEST_SIZE as u64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -129,4 +129,103 @@ pub fn read_manifest(
         blobs,
         children,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use rstest::rstest;
+
+    use super::*;
+
+    async fn stored(bytes: &[u8]) -> (tempfile::TempDir, Store, Digest) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let digest = Digest::of_bytes(bytes);
+        let mut w = store.blob_writer().unwrap();
+        w.write_all(bytes).unwrap();
+        w.commit(&digest, None).unwrap();
+        (dir, store, digest)
+    }
+
+    const LAYER: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    #[tokio::test]
+    async fn image_manifest_yields_config_layers_and_subject() {
+        let doc = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"application/x.sig",
+               "config":{{"digest":"{LAYER}","size":1}},"layers":[{{"digest":"{LAYER}","size":1}}],
+               "subject":{{"digest":"{LAYER}","size":1}}}}"#,
+            media::OCI_MANIFEST
+        );
+        let (_dir, store, digest) = stored(doc.as_bytes()).await;
+        let parsed = read_manifest(&store, &digest, media::OCI_MANIFEST).unwrap();
+        assert_eq!(parsed.media_type, media::OCI_MANIFEST);
+        assert_eq!(parsed.artifact_type.as_deref(), Some("application/x.sig"));
+        assert_eq!(parsed.blobs.len(), 2);
+        assert_eq!(
+            parsed.subject.map(|d| d.to_string()).as_deref(),
+            Some(LAYER)
+        );
+        assert_eq!(parsed.size, doc.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn index_without_media_type_is_recognised_by_its_children() {
+        let doc = format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"{LAYER}","size":1}}]}}"#);
+        let (_dir, store, digest) = stored(doc.as_bytes()).await;
+        let parsed = read_manifest(&store, &digest, "").unwrap();
+        assert_eq!(parsed.media_type, media::OCI_INDEX);
+        assert_eq!(
+            parsed.children,
+            [(
+                Digest::parse(LAYER).unwrap(),
+                media::OCI_MANIFEST.to_owned()
+            )]
+        );
+    }
+
+    #[rstest]
+    #[case::not_json("not json at all", "not a valid OCI manifest")]
+    #[case::md5_layer(
+        r#"{"layers":[{"digest":"md5:d41d8cd98f00b204e9800998ecf8427e"}]}"#,
+        "not supported"
+    )]
+    #[case::traversal_digest(
+        r#"{"manifests":[{"digest":"sha256:../../../etc/passwd"}]}"#,
+        "is not of the form"
+    )]
+    #[case::upper_case_digest(
+        r#"{"config":{"digest":"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}"#,
+        "is not of the form"
+    )]
+    #[case::media_type_mismatch(
+        r#"{"mediaType":"application/vnd.oci.image.index.v1+json"}"#,
+        "referenced as"
+    )]
+    #[tokio::test]
+    async fn hostile_documents_are_refused(#[case] doc: &str, #[case] message: &str) {
+        let (_dir, store, digest) = stored(doc.as_bytes()).await;
+        let err = read_manifest(&store, &digest, media::OCI_MANIFEST).unwrap_err();
+        assert!(err.to_string().contains(message), "{err}");
+        assert!(
+            err.to_string().contains(&digest.to_string()),
+            "error must name the manifest: {err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn oversized_manifest_is_refused_unread() {
+        let big = vec![b' '; MAX_MANIFEST_SIZE as usize + 1];
+        let (_dir, store, digest) = stored(&big).await;
+        let err = read_manifest(&store, &digest, "").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                super::super::ImportError::Document(DocumentError::TooLarge { .. })
+            ),
+            "{err}"
+        );
+    }
 }

@@ -39,6 +39,14 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Document(#[from] DocumentError),
+    #[error("artifact {reference} has {what} {value:?}, which the registry cannot serve")]
+    InvalidName {
+        reference: String,
+        what: &'static str,
+        value: String,
+    },
+    #[error("delta bundle needs blob {digest} ({size} bytes) already in the store; import the bundle it builds on first")]
+    MissingExternalBlob { digest: Digest, size: u64 },
     #[error(
         "blob {digest} referenced by {referenced_by} is neither in the bundle nor in the store"
     )]
@@ -138,15 +146,20 @@ pub async fn import_bundle(
         Ok(r) => ("imported", Some(r.manifest_digest.to_string()), None),
         Err(e) => ("refused", None, Some(e.to_string())),
     };
-    sqlx::query("UPDATE imports SET finished_at = ?, outcome = ?, manifest_digest = COALESCE(?, manifest_digest), message = ? WHERE id = ?")
-        .bind(now_unix())
-        .bind(outcome)
-        .bind(digest)
-        .bind(message)
-        .bind(attempt)
-        .execute(store.db())
-        .await
-        .map_err(StoreError::from)?;
+    let recorded = sqlx::query(
+        "UPDATE imports SET finished_at = ?, outcome = ?, manifest_digest = COALESCE(?, manifest_digest), message = ? WHERE id = ?",
+    )
+    .bind(now_unix())
+    .bind(outcome)
+    .bind(digest)
+    .bind(message)
+    .bind(attempt)
+    .execute(store.db())
+    .await;
+    // The import's own outcome matters more than its history row (e.g. on a full disk).
+    if let Err(e) = recorded {
+        tracing::warn!(bundle = %path.display(), error = %e, "could not record the import outcome");
+    }
     result
 }
 

@@ -14,6 +14,7 @@ use ferry_bundler::format::{
 };
 
 use super::{available_space, ImportError, ImportEvent, ImportOptions};
+use crate::server::path::{is_valid_name, is_valid_tag};
 use crate::store::{Store, StoreError};
 
 /// What the streaming phase established, for the recording phase.
@@ -48,6 +49,8 @@ pub(super) fn stream_bundle(
             let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
             let already_imported = active_bundles.contains(&manifest_digest);
             if !already_imported {
+                check_names(&head.manifest)?;
+                check_external(store, &head.manifest)?;
                 check_space(store, &head.manifest)?;
                 emit(ImportEvent::HeadAccepted {
                     manifest_digest: manifest_digest.clone(),
@@ -76,7 +79,8 @@ pub(super) fn stream_bundle(
             let EntryKind::Blob(digest) = entry.kind().clone() else {
                 return Ok(());
             };
-            let reused = store.has_blob(&digest)?;
+            // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted.
+            let reused = store.blob_size(&digest)? == Some(entry.size());
             emit(ImportEvent::BlobStarted {
                 digest: digest.clone(),
                 size: entry.size(),
@@ -144,11 +148,49 @@ fn check_signature(
     }
 }
 
+/// Every repository and tag must be one the registry can serve, or the content would be stored
+/// but unreachable (or worse, reachable under a name nobody asked for).
+fn check_names(manifest: &BundleManifest) -> Result<(), ImportError> {
+    let invalid = |reference: &str, what, value: &str| ImportError::InvalidName {
+        reference: reference.to_owned(),
+        what,
+        value: value.to_owned(),
+    };
+    for a in &manifest.artifacts {
+        if !is_valid_name(&a.repository) {
+            return Err(invalid(&a.reference, "repository", &a.repository));
+        }
+        let tags = a
+            .tag
+            .iter()
+            .chain(a.attached.iter().filter_map(|att| att.tag.as_ref()));
+        for tag in tags {
+            if !is_valid_tag(tag) {
+                return Err(invalid(&a.reference, "tag", tag));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A delta bundle builds on blobs the store must already hold.
+fn check_external(store: &Store, manifest: &BundleManifest) -> Result<(), ImportError> {
+    for blob in &manifest.external_blobs {
+        if store.blob_size(&blob.digest)? != Some(blob.size) {
+            return Err(ImportError::MissingExternalBlob {
+                digest: blob.digest.clone(),
+                size: blob.size,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Refuses before anything is written if the blobs the store lacks do not fit.
 fn check_space(store: &Store, manifest: &BundleManifest) -> Result<(), ImportError> {
     let mut needed: u64 = 0;
     for blob in &manifest.blobs {
-        if !store.has_blob(&blob.digest)? {
+        if store.blob_size(&blob.digest)? != Some(blob.size) {
             needed = needed.saturating_add(blob.size);
         }
     }

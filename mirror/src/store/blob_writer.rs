@@ -10,6 +10,11 @@ use super::{Store, StoreError};
 
 /// Name prefix of staging files; only these are ever cleaned up from `tmp/`.
 const STAGING_PREFIX: &str = "blob-";
+/// Name of a staging file between its creation and its lock, so that no opener can mistake it for
+/// a dead writer's file in that instant.
+const CREATING_PREFIX: &str = "creating-";
+/// A `creating-` file this old was left by a writer killed in that instant.
+const CREATING_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A blob being written. Bytes go to a unique file in `tmp/` while being hashed; `commit`
 /// checks the digest (and size), syncs and renames into `blobs/`. Dropping it uncommitted removes
@@ -26,15 +31,29 @@ impl BlobWriter {
     pub(super) fn create(store: &Store) -> Result<Self, StoreError> {
         let tmp = store.tmp_dir();
         let named = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
+            .prefix(CREATING_PREFIX)
             .tempfile_in(&tmp)
             .map_err(|e| StoreError::io(&tmp, e))?;
         // Keep the file but manage its removal ourselves: the guard is `Drop` below.
-        let (file, staging) = named.keep().map_err(|e| StoreError::io(&tmp, e.error))?;
+        let (file, creating) = named.keep().map_err(|e| StoreError::io(&tmp, e.error))?;
         // The lock marks the file as live: `Store::open` in another process (a CLI next to the
         // running registry) must not delete it. A killed writer's lock dies with it.
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-            .map_err(|e| StoreError::io(&staging, e.into()))?;
+        if let Err(e) =
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        {
+            let _ = std::fs::remove_file(&creating);
+            return Err(StoreError::io(&creating, e.into()));
+        }
+        let suffix = creating
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(CREATING_PREFIX))
+            .unwrap_or_default();
+        let staging = tmp.join(format!("{STAGING_PREFIX}{suffix}"));
+        if let Err(e) = std::fs::rename(&creating, &staging) {
+            let _ = std::fs::remove_file(&creating);
+            return Err(StoreError::io(&staging, e));
+        }
         Ok(Self {
             file: Some(file),
             staging,
@@ -100,16 +119,15 @@ pub(super) fn remove_stale_staging(tmp: &Path) -> Result<(), StoreError> {
     for entry in entries {
         let entry = entry.map_err(|e| StoreError::io(tmp, e))?;
         let path = entry.path();
-        let is_staging = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with(STAGING_PREFIX));
-        if !is_staging
-            || !entry
-                .file_type()
-                .map_err(|e| StoreError::io(&path, e))?
-                .is_file()
-        {
+        let name = entry.file_name();
+        let name = name.to_str().unwrap_or_default();
+        let is_file = entry
+            .file_type()
+            .map_err(|e| StoreError::io(&path, e))?
+            .is_file();
+        let stale_creating =
+            name.starts_with(CREATING_PREFIX) && older_than(&path, CREATING_STALE_AFTER);
+        if !is_file || !(name.starts_with(STAGING_PREFIX) || stale_creating) {
             continue;
         }
         let file = match File::open(&path) {
@@ -127,6 +145,14 @@ pub(super) fn remove_stale_staging(tmp: &Path) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+fn older_than(path: &Path, age: std::time::Duration) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|elapsed| elapsed > age)
 }
 
 impl Write for BlobWriter {
@@ -199,12 +225,27 @@ mod tests {
         std::fs::write(&stale, b"left by a killed import").unwrap();
         let foreign = store.tmp_dir().join("upload-other");
         std::fs::write(&foreign, b"not ours").unwrap();
+        let creating_now = store.tmp_dir().join("creating-now");
+        std::fs::write(&creating_now, b"a writer about to lock it").unwrap();
+        let creating_old = store.tmp_dir().join("creating-old");
+        std::fs::File::create(&creating_old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - 2 * CREATING_STALE_AFTER)
+            .unwrap();
         let mut live = store.blob_writer().unwrap();
         live.write_all(b"in flight").unwrap();
 
         let _reopened = Store::open(dir.path()).await.unwrap();
         assert!(!stale.exists(), "stale staging file survived open");
         assert!(foreign.exists(), "open removed a file it does not own");
+        assert!(
+            creating_now.exists(),
+            "open removed a file that is being created"
+        );
+        assert!(
+            !creating_old.exists(),
+            "a long-dead creator's file survived open"
+        );
         assert_eq!(live.bytes_written(), 9);
         live.commit(&Digest::of_bytes(b"in flight"), None).unwrap();
         assert!(store.has_blob(&Digest::of_bytes(b"in flight")).unwrap());

@@ -10,20 +10,29 @@
 //! reachable (from manifests and bundles). Anything unreachable is garbage for `gc`.
 
 mod blob_writer;
+pub mod bundles;
 mod db;
+pub mod gc;
+pub mod list;
 pub mod manifests;
 mod registry;
 mod uploads;
+pub mod verify;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
+pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
 pub use db::now_unix;
+pub use gc::{gc, gc_with, GcOptions, GcReport};
+pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
 pub use registry::{
     ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE,
 };
 pub use uploads::UploadError;
+pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
 
 use ferry_bundler::format::Digest;
 use sqlx::SqlitePool;
@@ -47,6 +56,8 @@ pub enum StoreError {
     },
     #[error("blob {digest} of {size} bytes is too large for the store")]
     TooLarge { digest: Digest, size: u64 },
+    #[error("no bundle {0} in the store")]
+    UnknownBundle(Digest),
     #[error("store at {0} is corrupt: {1}")]
     Corrupt(PathBuf, String),
 }

@@ -34,14 +34,22 @@ pub(crate) struct EntryState {
 
 impl EntryState {
     pub(crate) fn new(path: String, expected: Digest, size: u64) -> Self {
-        Self { path, expected, remaining: size, hasher: Hasher::new(), status: Status::Pending }
+        Self {
+            path,
+            expected,
+            remaining: size,
+            hasher: Hasher::new(),
+            status: Status::Pending,
+        }
     }
 
     fn read_from(&mut self, source: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         if self.remaining == 0 || buf.is_empty() {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = source.read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(
@@ -58,7 +66,11 @@ impl EntryState {
     pub(crate) fn complete(&mut self, source: &mut dyn Read) -> Result<Digest, FormatError> {
         match self.status {
             Status::Verified => return Ok(self.expected.clone()),
-            Status::Failed => return Err(FormatError::EntryFailed { path: self.path.clone() }),
+            Status::Failed => {
+                return Err(FormatError::EntryFailed {
+                    path: self.path.clone(),
+                })
+            }
             Status::Pending => {}
         }
         self.status = Status::Failed;
@@ -68,7 +80,9 @@ impl EntryState {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Err(FormatError::Truncated { entry: self.path.clone() })
+                    return Err(FormatError::Truncated {
+                        entry: self.path.clone(),
+                    })
                 }
                 Err(source) => return Err(io_error(&self.path, source)),
             }
@@ -102,7 +116,12 @@ impl<'a> BundleEntry<'a> {
         state: &'a mut EntryState,
         source: &'a mut dyn Read,
     ) -> Self {
-        Self { kind, size, state, source }
+        Self {
+            kind,
+            size,
+            state,
+            source,
+        }
     }
 
     pub fn kind(&self) -> &EntryKind {

@@ -37,7 +37,9 @@ impl RawHeader {
         let offset = tar.offset();
         let mut block = [0u8; BLOCK_SIZE as usize];
         if !tar.read_block(&mut block, expecting)? {
-            return Err(FormatError::Truncated { entry: expecting.to_owned() });
+            return Err(FormatError::Truncated {
+                entry: expecting.to_owned(),
+            });
         }
         if block.iter().all(|b| *b == 0) {
             return Ok(None);
@@ -72,13 +74,22 @@ impl RawHeader {
             INDEX_ENTRY => EntryName::Index,
             other => match parse_blob_entry(other) {
                 Some(d) => EntryName::Blob(d),
-                None => return Err(FormatError::UnknownPath { path: other.to_owned() }),
+                None => {
+                    return Err(FormatError::UnknownPath {
+                        path: other.to_owned(),
+                    })
+                }
             },
         })
     }
 
     /// Checks the declared size, then that the block is exactly the canonical header.
-    pub(crate) fn check(&self, path: &str, expected_size: u64, mtime: u64) -> Result<(), FormatError> {
+    pub(crate) fn check(
+        &self,
+        path: &str,
+        expected_size: u64,
+        mtime: u64,
+    ) -> Result<(), FormatError> {
         if self.size != expected_size {
             return Err(FormatError::SizeMismatch {
                 path: path.to_owned(),
@@ -86,10 +97,14 @@ impl RawHeader {
                 actual: self.size,
             });
         }
-        let canonical = canonical_header(path, self.size, mtime)
-            .map_err(|_| FormatError::UnknownPath { path: path.to_owned() })?;
+        let canonical =
+            canonical_header(path, self.size, mtime).map_err(|_| FormatError::UnknownPath {
+                path: path.to_owned(),
+            })?;
         if canonical.as_bytes() != &self.block {
-            return Err(FormatError::NonCanonicalHeader { path: path.to_owned() });
+            return Err(FormatError::NonCanonicalHeader {
+                path: path.to_owned(),
+            });
         }
         Ok(())
     }

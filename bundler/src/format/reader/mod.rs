@@ -26,11 +26,11 @@ use super::signature::SigstoreBundle;
 use super::timestamp::unix_seconds;
 use super::ustar::{padding_len, BLOCK_SIZE};
 
-pub use entry::{BundleEntry, EntryKind};
 use entry::EntryState;
+pub use entry::{BundleEntry, EntryKind};
 use header::{EntryName, RawHeader};
-pub use stream::{ZSTD_MAGIC, ZSTD_WINDOW_LOG_MAX};
 use stream::{io_error, TarStream};
+pub use stream::{ZSTD_MAGIC, ZSTD_WINDOW_LOG_MAX};
 
 /// Everything before the first blob that the caller decides on: the manifest and its signature.
 #[derive(Debug, Clone)]
@@ -66,8 +66,10 @@ pub struct ReadSummary {
 
 /// Opens a bundle file for [`read_bundle`], which detects compression itself.
 pub fn open_bundle(path: &Path) -> Result<BufReader<File>, FormatError> {
-    let file = File::open(path)
-        .map_err(|source| FormatError::Open { path: path.display().to_string(), source })?;
+    let file = File::open(path).map_err(|source| FormatError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok(BufReader::with_capacity(256 * 1024, file))
 }
 
@@ -102,7 +104,14 @@ where
     let layout_size = OCI_LAYOUT_CONTENT.len() as u64;
     let raw = expect_named(next, OCI_LAYOUT_ENTRY)?;
     raw.check(OCI_LAYOUT_ENTRY, layout_size, mtime)?;
-    stream_entry(&mut tar, &head, EntryKind::OciLayout, &raw, layout_digest, &mut on_entry)?;
+    stream_entry(
+        &mut tar,
+        &head,
+        EntryKind::OciLayout,
+        &raw,
+        layout_digest,
+        &mut on_entry,
+    )?;
 
     let index = &head.manifest.index;
     let raw = expect_named(RawHeader::read(&mut tar, INDEX_ENTRY)?, INDEX_ENTRY)?;
@@ -110,7 +119,14 @@ where
         return Err(too_large(INDEX_ENTRY, raw.size).into());
     }
     raw.check(INDEX_ENTRY, index.size, mtime)?;
-    stream_entry(&mut tar, &head, EntryKind::Index, &raw, index.digest.clone(), &mut on_entry)?;
+    stream_entry(
+        &mut tar,
+        &head,
+        EntryKind::Index,
+        &raw,
+        index.digest.clone(),
+        &mut on_entry,
+    )?;
 
     let blobs = &head.manifest.blobs;
     for (i, expected) in blobs.iter().enumerate() {
@@ -129,7 +145,14 @@ where
             return Err(misplaced_blob(&head.manifest, i, digest).into());
         }
         raw.check(&raw.path, expected.size, mtime)?;
-        stream_entry(&mut tar, &head, EntryKind::Blob(digest), &raw, expected.digest.clone(), &mut on_entry)?;
+        stream_entry(
+            &mut tar,
+            &head,
+            EntryKind::Blob(digest),
+            &raw,
+            expected.digest.clone(),
+            &mut on_entry,
+        )?;
         summary.blobs += 1;
         summary.blob_bytes += expected.size;
     }
@@ -167,7 +190,13 @@ fn read_head<R: Read>(
         next = RawHeader::read(tar, OCI_LAYOUT_ENTRY)?;
     }
     let compressed = tar.is_compressed();
-    let head = BundleHead { manifest_bytes, manifest, signature_bytes, signature, compressed };
+    let head = BundleHead {
+        manifest_bytes,
+        manifest,
+        signature_bytes,
+        signature,
+        compressed,
+    };
     Ok((head, mtime, next))
 }
 
@@ -207,7 +236,9 @@ fn skip_padding<R: Read>(tar: &mut TarStream<R>, path: &str, size: u64) -> Resul
     let pad = &mut pad[..padding_len(size) as usize];
     tar.read_exact_in(pad, path)?;
     if pad.iter().any(|b| *b != 0) {
-        return Err(FormatError::NonZeroPadding { path: path.to_owned() });
+        return Err(FormatError::NonZeroPadding {
+            path: path.to_owned(),
+        });
     }
     Ok(())
 }
@@ -217,7 +248,9 @@ fn read_end<R: Read>(tar: &mut TarStream<R>) -> Result<(), FormatError> {
     let mut block = [0u8; BLOCK_SIZE as usize];
     let offset = tar.offset();
     if !tar.read_block(&mut block, "the end of the archive")? {
-        return Err(FormatError::Truncated { entry: "the end of the archive".into() });
+        return Err(FormatError::Truncated {
+            entry: "the end of the archive".into(),
+        });
     }
     if block.iter().any(|b| *b != 0) {
         return Err(FormatError::TrailingData { offset });
@@ -234,7 +267,9 @@ fn read_end<R: Read>(tar: &mut TarStream<R>) -> Result<(), FormatError> {
 
 fn expect_named(raw: Option<RawHeader>, name: &str) -> Result<RawHeader, FormatError> {
     let Some(raw) = raw else {
-        return Err(FormatError::Truncated { entry: name.to_owned() });
+        return Err(FormatError::Truncated {
+            entry: name.to_owned(),
+        });
     };
     raw.name()?;
     if raw.path != name {
@@ -244,11 +279,18 @@ fn expect_named(raw: Option<RawHeader>, name: &str) -> Result<RawHeader, FormatE
 }
 
 fn out_of_order(path: &str, expected: &str) -> FormatError {
-    FormatError::OutOfOrder { path: path.to_owned(), expected: expected.to_owned() }
+    FormatError::OutOfOrder {
+        path: path.to_owned(),
+        expected: expected.to_owned(),
+    }
 }
 
 fn too_large(path: &str, size: u64) -> FormatError {
-    FormatError::DocumentTooLarge { path: path.to_owned(), size, max: MAX_DOCUMENT_SIZE }
+    FormatError::DocumentTooLarge {
+        path: path.to_owned(),
+        size,
+        max: MAX_DOCUMENT_SIZE,
+    }
 }
 
 /// Explains why blob `digest` is not the one expected at position `at`.

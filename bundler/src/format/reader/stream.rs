@@ -65,7 +65,11 @@ impl<R: Read> TarStream<R> {
         while filled < block.len() {
             match self.read(&mut block[filled..]) {
                 Ok(0) if filled == 0 => return Ok(false),
-                Ok(0) => return Err(FormatError::Truncated { entry: entry.to_owned() }),
+                Ok(0) => {
+                    return Err(FormatError::Truncated {
+                        entry: entry.to_owned(),
+                    })
+                }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(source) => return Err(io_error(entry, source)),
@@ -77,7 +81,9 @@ impl<R: Read> TarStream<R> {
     /// Reads exactly `buf.len()` bytes of `entry`.
     pub(crate) fn read_exact_in(&mut self, buf: &mut [u8], entry: &str) -> Result<(), FormatError> {
         self.read_exact(buf).map_err(|source| match source.kind() {
-            io::ErrorKind::UnexpectedEof => FormatError::Truncated { entry: entry.to_owned() },
+            io::ErrorKind::UnexpectedEof => FormatError::Truncated {
+                entry: entry.to_owned(),
+            },
             _ => io_error(entry, source),
         })
     }
@@ -95,5 +101,8 @@ impl<R: Read> Read for TarStream<R> {
 }
 
 pub(crate) fn io_error(entry: &str, source: io::Error) -> FormatError {
-    FormatError::Io { entry: entry.to_owned(), source }
+    FormatError::Io {
+        entry: entry.to_owned(),
+        source,
+    }
 }

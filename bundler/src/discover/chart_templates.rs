@@ -1,0 +1,194 @@
+//! Reads a chart's templates under its values: which values paths live templates reference,
+//! literal images they print, and templated image lines nothing explains.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde_json::Value;
+
+use super::archive::FileSet;
+use super::chart_meta::ChartMeta;
+use super::template::{collect_defines, lex, walk, Context, Piece, WalkOutput, ACTION_MARK};
+
+/// A values path referenced by live template text.
+#[derive(Debug, Clone)]
+pub(crate) struct RefSite {
+    pub path: String,
+    /// The raw source line, for reading how the value is printed (e.g. a `v` tag prefix).
+    pub source_line: String,
+    /// The file or define the reference is in prints `printf "v%s" .Chart.AppVersion` somewhere.
+    pub unit_prefixes_v: bool,
+}
+
+/// A live line that prints an image.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageLine {
+    pub location: String,
+    /// Line text with [`ACTION_MARK`] where actions print.
+    pub text: String,
+    /// Values paths the line depends on, through included helpers too.
+    pub refs: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct TemplateFacts {
+    pub refs: Vec<RefSite>,
+    pub image_lines: Vec<ImageLine>,
+    /// Files skipped as `helm test` hooks.
+    pub test_hooks: Vec<String>,
+}
+
+struct Unit {
+    file: String,
+    pieces: Vec<Piece>,
+}
+
+/// Analyses every renderable template of one chart (not its subcharts).
+pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> TemplateFacts {
+    let mut facts = TemplateFacts::default();
+    let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut defines: BTreeMap<String, Unit> = BTreeMap::new();
+    let mut renderable: Vec<Unit> = Vec::new();
+    for path in files.paths().filter(|p| p.starts_with("templates/")) {
+        let Some(text) = files.get_str(path) else { continue };
+        let pieces = lex(&text);
+        for (name, body) in collect_defines(&pieces) {
+            defines.insert(name, Unit { file: path.to_owned(), pieces: body });
+        }
+        sources.insert(path.to_owned(), text.lines().map(str::to_owned).collect());
+        let base = path.rsplit('/').next().unwrap_or(path);
+        let renders = !base.starts_with('_') && (base.ends_with(".yaml") || base.ends_with(".yml") || base.ends_with(".tpl") || base.ends_with(".json"));
+        if !renders {
+            continue;
+        }
+        if is_test_hook(&text) {
+            facts.test_hooks.push(path.to_owned());
+            continue;
+        }
+        renderable.push(Unit { file: path.to_owned(), pieces });
+    }
+
+    let new_ctx = || Context::new(values, &meta.name, &meta.version, &meta.app_version);
+    let mut outputs: Vec<(String, String, WalkOutput, bool)> = Vec::new();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    for unit in &renderable {
+        let out = walk(&unit.pieces, &mut new_ctx());
+        queue.extend(out.includes.iter().cloned());
+        let v = prefixes_v(&unit.pieces);
+        outputs.push((unit.file.clone(), unit.file.clone(), out, v));
+    }
+    // Helpers count only when something live includes them.
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut define_refs: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    while let Some(name) = queue.pop_front() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(unit) = defines.get(&name) else { continue };
+        let out = walk(&unit.pieces, &mut new_ctx());
+        queue.extend(out.includes.iter().cloned());
+        let refs = out.refs.iter().map(|(p, _)| p.clone()).collect();
+        define_refs.insert(name.clone(), (refs, out.includes.iter().cloned().collect()));
+        let v = prefixes_v(&unit.pieces);
+        outputs.push((unit.file.clone(), format!("{} define {name:?}", unit.file), out, v));
+    }
+
+    for (file, label, out, v) in &outputs {
+        let lines = sources.get(file);
+        for (path, line) in &out.refs {
+            let source_line = lines
+                .and_then(|l| l.get(line.saturating_sub(1)))
+                .cloned()
+                .unwrap_or_default();
+            facts.refs.push(RefSite {
+                path: path.clone(),
+                source_line,
+                unit_prefixes_v: *v,
+            });
+        }
+        for (line, info) in &out.lines {
+            if !prints_image(&info.text) {
+                continue;
+            }
+            let mut refs = info.refs.clone();
+            expand_includes(&info.includes, &define_refs, &mut refs);
+            facts.image_lines.push(ImageLine {
+                location: if label == file {
+                    format!("{} {file}:{line}", meta.label())
+                } else {
+                    format!("{} {label} line {line}", meta.label())
+                },
+                text: info.text.trim().to_owned(),
+                refs,
+            });
+        }
+    }
+    facts
+}
+
+/// Helm test hooks are rendered by `helm template` but never installed.
+fn is_test_hook(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim().replace(['"', '\''], "");
+        line.strip_prefix("helm.sh/hook:")
+            .is_some_and(|v| v.split(',').any(|h| h.trim().starts_with("test")))
+    })
+}
+
+fn prefixes_v(pieces: &[Piece]) -> bool {
+    pieces.iter().any(|p| match p {
+        Piece::Action { body, .. } => prints_v_app_version(body),
+        Piece::Text { .. } => false,
+    })
+}
+
+/// `printf "v%s" .Chart.AppVersion` and `v{{ .Chart.AppVersion }}` print a `v`-prefixed tag.
+pub(crate) fn prints_v_app_version(text: &str) -> bool {
+    let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    squeezed.contains("\"v%s\" .Chart.AppVersion")
+        || squeezed.contains("\"v%s\" $.Chart.AppVersion")
+        || squeezed.contains("v{{ .Chart.AppVersion")
+        || squeezed.contains("v{{- .Chart.AppVersion")
+        || squeezed.contains("\"v\" .Chart.AppVersion")
+}
+
+fn expand_includes(includes: &[String], define_refs: &BTreeMap<String, (Vec<String>, Vec<String>)>, refs: &mut Vec<String>) {
+    let mut queue: VecDeque<&String> = includes.iter().collect();
+    let mut seen = BTreeSet::new();
+    while let Some(name) = queue.pop_front() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some((paths, nested)) = define_refs.get(name) {
+            refs.extend(paths.iter().cloned());
+            queue.extend(nested.iter());
+        }
+    }
+}
+
+/// A line that sets an `image:` key, or passes an image in a `--*-image=` argument.
+fn prints_image(text: &str) -> bool {
+    let t = text.trim_start().trim_start_matches("- ").trim_start();
+    t.starts_with("image:") || t.starts_with("\"image\":") || image_argument(t).is_some()
+}
+
+/// The value of a `--something-image=value` argument.
+pub(crate) fn image_argument(text: &str) -> Option<&str> {
+    let t = text.trim().trim_start_matches("- ").trim().trim_matches(['"', '\'']);
+    let (flag, value) = t.split_once('=')?;
+    (flag.starts_with("--") && flag.to_ascii_lowercase().ends_with("image")).then_some(value)
+}
+
+/// The literal value printed by an image line, when it has no template action.
+pub(crate) fn literal_image(text: &str) -> Option<String> {
+    if text.contains(ACTION_MARK) {
+        return None;
+    }
+    let t = text.trim_start().trim_start_matches("- ").trim_start();
+    let value = t
+        .strip_prefix("image:")
+        .or_else(|| t.strip_prefix("\"image\":"))
+        .or_else(|| image_argument(t))?;
+    let value = value.split(" #").next().unwrap_or(value).trim().trim_end_matches(',').trim_matches(['"', '\'']).trim();
+    let structural = value.is_empty() || value.starts_with(['{', '[', '|', '>', '&', '*']);
+    (!structural).then(|| value.to_owned())
+}

@@ -1,0 +1,121 @@
+//! Images in plain Kubernetes manifests: every `image:` field (pod specs of all workload kinds,
+//! init and ephemeral containers, custom resources), `--*-image=` arguments and `*IMAGE` env values.
+
+use serde_json::Value;
+
+use super::chart_templates::image_argument;
+use super::collect::Collector;
+use super::reference::{looks_like_image, normalize_reference};
+use super::values::parse_yaml;
+
+/// One YAML document of a multi-document stream with the line it starts on.
+struct Document<'a> {
+    text: &'a str,
+    first_line: usize,
+}
+
+fn split_documents(yaml: &str) -> Vec<Document<'_>> {
+    let mut docs = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1usize;
+    let mut offset = 0usize;
+    for (index, line) in yaml.split_inclusive('\n').enumerate() {
+        if line.starts_with("---") {
+            docs.push(Document { text: &yaml[start..offset], first_line: start_line });
+            start = offset + line.len();
+            start_line = index + 2;
+        }
+        offset += line.len();
+    }
+    docs.push(Document { text: &yaml[start..], first_line: start_line });
+    docs
+}
+
+pub(crate) fn discover(name: &str, yaml: &str, out: &mut Collector) {
+    for doc in split_documents(yaml) {
+        if doc.text.trim().is_empty() {
+            continue;
+        }
+        let location = format!("manifests {name}:{}", doc.first_line);
+        let value = match parse_yaml(&location, doc.text) {
+            Ok(v) => v,
+            Err(e) => {
+                out.warn(location, format!("not parseable YAML: {e}"));
+                continue;
+            }
+        };
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("?");
+        let object = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("?");
+        let mut finder = LineFinder { doc: &doc, used: Vec::new() };
+        let mut found = Vec::new();
+        collect(&value, None, &mut found);
+        for hit in found {
+            let line = finder.line_of(&hit.raw);
+            let mut origin = format!("manifests {name}:{line} {kind}/{object}");
+            if let Some(container) = &hit.container {
+                origin.push_str(&format!(" container {container}"));
+            }
+            match normalize_reference(&hit.raw) {
+                Ok(reference) => out.image(reference, origin),
+                Err(e) => out.warn(origin, format!("image not usable: {e}")),
+            }
+        }
+    }
+}
+
+struct Hit {
+    raw: String,
+    container: Option<String>,
+}
+
+fn collect(node: &Value, container: Option<&str>, found: &mut Vec<Hit>) {
+    match node {
+        Value::Object(map) => {
+            let here = map.get("name").and_then(Value::as_str).filter(|_| map.contains_key("image")).or(container);
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("image", Value::String(s)) => found.push(Hit { raw: s.clone(), container: here.map(str::to_owned) }),
+                    ("args" | "command", Value::Array(items)) => {
+                        for arg in items.iter().filter_map(Value::as_str) {
+                            if let Some(v) = image_argument(arg).filter(|v| looks_like_image(v)) {
+                                found.push(Hit { raw: v.to_owned(), container: here.map(str::to_owned) });
+                            }
+                        }
+                    }
+                    ("env", Value::Array(items)) => {
+                        for env in items {
+                            let name = env.get("name").and_then(Value::as_str).unwrap_or_default();
+                            let value = env.get("value").and_then(Value::as_str).unwrap_or_default();
+                            if name.to_ascii_uppercase().ends_with("IMAGE") && looks_like_image(value) {
+                                found.push(Hit { raw: value.to_owned(), container: here.map(str::to_owned) });
+                            }
+                        }
+                    }
+                    _ => collect(value, here, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect(v, container, found)),
+        _ => {}
+    }
+}
+
+/// Maps a found value back to a source line; each line is used once so repeated images get
+/// their own lines.
+struct LineFinder<'a> {
+    doc: &'a Document<'a>,
+    used: Vec<usize>,
+}
+
+impl LineFinder<'_> {
+    fn line_of(&mut self, raw: &str) -> usize {
+        for (index, line) in self.doc.text.lines().enumerate() {
+            let number = self.doc.first_line + index;
+            if line.contains(raw) && !self.used.contains(&number) {
+                self.used.push(number);
+                return number;
+            }
+        }
+        self.doc.first_line
+    }
+}

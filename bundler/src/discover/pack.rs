@@ -1,0 +1,114 @@
+//! Spectro Cloud packs: `pack.content.images`, the pack's charts under Palette value semantics
+//! (chart defaults overlaid with `charts.<chart-name>`), and its manifests.
+
+use serde_json::Value;
+
+use super::archive::FileSet;
+use super::chart;
+use super::chart_meta::ChartMeta;
+use super::collect::Collector;
+use super::error::DiscoverError;
+use super::manifests;
+use super::reference::normalize_reference;
+use super::values::{lookup, parse_yaml, scalar_string};
+
+pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), DiscoverError> {
+    let pack_json = files.get_str("pack.json").ok_or_else(|| DiscoverError::Missing {
+        path: files.label.clone(),
+        file: "pack.json",
+    })?;
+    let pack: Value = serde_json::from_str(&pack_json).map_err(|e| DiscoverError::Json {
+        path: format!("{}/pack.json", files.label),
+        message: e.to_string(),
+    })?;
+    let pack_label = format!(
+        "pack {} {}",
+        pack.get("name").and_then(scalar_string).unwrap_or_default(),
+        pack.get("version").and_then(scalar_string).unwrap_or_default()
+    );
+    let values_text = files.get_str("values.yaml").ok_or_else(|| DiscoverError::Missing {
+        path: files.label.clone(),
+        file: "values.yaml",
+    })?;
+    let values = parse_yaml(&format!("{}/values.yaml", files.label), &values_text)?;
+
+    listed_images(&pack_label, &values, out);
+    charts(files, &pack, &pack_label, &values, out)?;
+    pack_manifests(files, &pack, &pack_label, out);
+    Ok(())
+}
+
+fn listed_images(pack_label: &str, values: &Value, out: &mut Collector) {
+    let location = format!("{pack_label}: values pack.content.images");
+    let Some(Value::Array(items)) = lookup(values, "pack.content.images") else { return };
+    for item in items {
+        let raw = match item {
+            Value::Object(map) => map.get("image").and_then(scalar_string),
+            other => scalar_string(other),
+        };
+        match raw.map(|r| normalize_reference(&r)) {
+            Some(Ok(reference)) => out.image(reference, location.clone()),
+            Some(Err(e)) => out.warn(&location, e.to_string()),
+            None => out.warn(&location, "entry without an image"),
+        }
+    }
+}
+
+fn charts(files: &FileSet, pack: &Value, pack_label: &str, values: &Value, out: &mut Collector) -> Result<(), DiscoverError> {
+    let mut candidates: Vec<String> = match pack.get("charts") {
+        Some(Value::Array(list)) => list.iter().filter_map(scalar_string).map(|p| p.trim_start_matches("./").to_owned()).collect(),
+        _ => Vec::new(),
+    };
+    for path in files.paths() {
+        let parts: Vec<&str> = path.split('/').collect();
+        let candidate = match parts.as_slice() {
+            ["charts", name] if name.ends_with(".tgz") || name.ends_with(".tar.gz") => path.to_owned(),
+            ["charts", dir, "Chart.yaml"] => format!("charts/{dir}"),
+            _ => continue,
+        };
+        if !candidates.contains(&candidate) {
+            candidates.push(candidate);
+        }
+    }
+    // A chart shipped both packed and unpacked is one chart.
+    let mut done: Vec<String> = Vec::new();
+    for candidate in candidates {
+        let chart_files = if files.get(&candidate).is_some() {
+            files.nested_tgz(&candidate)?
+        } else {
+            let sub = files.subdir(&candidate);
+            if sub.get("Chart.yaml").is_none() {
+                out.warn(format!("{pack_label}: {candidate}"), "listed chart is missing from the pack");
+                continue;
+            }
+            sub
+        };
+        let meta = ChartMeta::read(&chart_files)?;
+        if done.contains(&meta.name) {
+            continue;
+        }
+        done.push(meta.name.clone());
+        let overlay = lookup(values, &format!("charts.{}", meta.name)).cloned().unwrap_or(Value::Null);
+        chart::discover(&chart_files, &[overlay], out)?;
+    }
+    Ok(())
+}
+
+fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Collector) {
+    let mut paths: Vec<String> = match pack.get("kubeManifests") {
+        Some(Value::Array(list)) => list.iter().filter_map(scalar_string).map(|p| p.trim_start_matches("./").to_owned()).collect(),
+        _ => Vec::new(),
+    };
+    for path in files.paths() {
+        let is_manifest = path.starts_with("manifests/") && (path.ends_with(".yaml") || path.ends_with(".yml"));
+        if is_manifest && !paths.iter().any(|p| p == path) {
+            paths.push(path.to_owned());
+        }
+    }
+    for path in paths {
+        match files.get_str(&path) {
+            Some(text) => manifests::discover(&format!("{pack_label} {path}"), &text, out),
+            None => out.warn(format!("{pack_label}: {path}"), "listed manifest is missing from the pack"),
+        }
+    }
+}

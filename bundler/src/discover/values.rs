@@ -1,0 +1,103 @@
+//! Helm values as `serde_json::Value`: parsing, coalescing and path lookup.
+
+use serde_json::{Map, Value};
+
+use super::error::DiscoverError;
+
+/// Parses one YAML document into a JSON value; an empty document is `null`.
+pub(crate) fn parse_yaml(label: &str, text: &str) -> Result<Value, DiscoverError> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_saphyr::from_str::<Value>(text).map_err(|err| {
+        let (line, column) = err
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
+        DiscoverError::Yaml {
+            path: label.to_owned(),
+            line,
+            column,
+            message: yaml_error_message(&err),
+        }
+    })
+}
+
+/// The first line of a serde-saphyr error without its own location prefix (callers print
+/// `file:line:col` in front).
+pub(crate) fn yaml_error_message(err: &serde_saphyr::Error) -> String {
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((position, message)) if position.contains("column") => message.to_owned(),
+        _ => first.to_owned(),
+    }
+}
+
+/// Overlays `overlay` onto `base` the way Helm coalesces values: maps merge recursively,
+/// anything else replaces, and an explicit `null` deletes the key.
+pub(crate) fn merge(base: &mut Value, overlay: &Value) {
+    match (base, overlay) {
+        (Value::Object(base_map), Value::Object(overlay_map)) => merge_maps(base_map, overlay_map),
+        (_, Value::Null) => {}
+        (base, overlay) => *base = overlay.clone(),
+    }
+}
+
+fn merge_maps(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
+    for (key, value) in overlay {
+        if value.is_null() {
+            base.remove(key);
+            continue;
+        }
+        match base.get_mut(key) {
+            Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Looks up a dotted path (`controller.image.tag`); an empty path is the root.
+pub(crate) fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(root);
+    }
+    path.split('.').try_fold(root, |node, segment| match node {
+        Value::Object(map) => map.get(segment),
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+/// Go template truthiness: zero values and empty collections are false.
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// A scalar rendered the way a template would print it (`6.4` stays `6.4`).
+pub(crate) fn scalar_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn join_path(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_owned()
+    } else {
+        format!("{parent}.{child}")
+    }
+}

@@ -1,0 +1,233 @@
+//! The local content-addressed blob cache: `<root>/blobs/sha256/<hex>`.
+//!
+//! A blob enters only through [`TempBlob::commit`], which checks size and sha256 of what was
+//! written, fsyncs, and renames into place; on any failure the temp file is deleted, so the
+//! cache never shows a half-written or wrong blob.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::format::{Digest, Hasher};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("blob cache {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{reference}: blob {expected} does not match its digest: got {actual} ({size} bytes); refused")]
+    DigestMismatch {
+        reference: String,
+        expected: Digest,
+        actual: Digest,
+        size: u64,
+    },
+    #[error(
+        "{reference}: blob {digest} should be {expected} bytes but upstream sent {actual}; refused"
+    )]
+    SizeMismatch {
+        reference: String,
+        digest: Digest,
+        expected: u64,
+        actual: u64,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CacheError + '_ {
+    move |source| CacheError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BlobCache {
+    root: PathBuf,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl BlobCache {
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, CacheError> {
+        let cache = Self { root: root.into() };
+        for dir in [cache.blob_dir(), cache.tmp_dir()] {
+            fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        Ok(cache)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/blobs/sha256`: files named by hex digest (what `DirBlobSource` reads).
+    pub fn blob_dir(&self) -> PathBuf {
+        self.root.join("blobs/sha256")
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    pub fn path(&self, digest: &Digest) -> PathBuf {
+        self.blob_dir().join(digest.hex())
+    }
+
+    /// Whether the blob is cached with the expected size (content was checked on the way in).
+    pub fn has(&self, digest: &Digest, size: u64) -> bool {
+        fs::metadata(self.path(digest)).is_ok_and(|m| m.is_file() && m.len() == size)
+    }
+
+    pub fn open_blob(&self, digest: &Digest) -> io::Result<File> {
+        let path = self.path(digest);
+        File::open(&path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    }
+
+    /// Reads a cached blob of at most `max` bytes (manifests, configs).
+    pub fn read_small(&self, digest: &Digest, max: u64) -> Result<Vec<u8>, CacheError> {
+        let path = self.path(digest);
+        let len = fs::metadata(&path).map_err(io_err(&path))?.len();
+        if len > max {
+            return Err(CacheError::Io {
+                path,
+                source: io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{len} bytes is more than {max}"),
+                ),
+            });
+        }
+        fs::read(&path).map_err(io_err(&path))
+    }
+
+    /// Stores small in-memory bytes that must have digest `expected`.
+    pub fn put_bytes(
+        &self,
+        reference: &str,
+        expected: &Digest,
+        bytes: &[u8],
+    ) -> Result<(), CacheError> {
+        if self.has(expected, bytes.len() as u64) {
+            return Ok(());
+        }
+        let mut tmp = self.temp()?;
+        tmp.write(bytes)?;
+        tmp.commit(reference, expected, Some(bytes.len() as u64))
+    }
+
+    /// A new temp file inside the cache (same filesystem, so the final rename is atomic).
+    pub fn temp(&self) -> Result<TempBlob, CacheError> {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = self
+            .tmp_dir()
+            .join(format!("{}-{n}.part", std::process::id()));
+        let file = File::create(&path).map_err(io_err(&path))?;
+        Ok(TempBlob {
+            cache: self.clone(),
+            path,
+            file: Some(file),
+            hasher: Hasher::new(),
+        })
+    }
+}
+
+/// The bundle writer reads blobs straight from the cache (it re-hashes what it reads).
+impl crate::writer::BlobSource for BlobCache {
+    fn open(&self, digest: &Digest) -> io::Result<Box<dyn io::Read + '_>> {
+        Ok(Box::new(io::BufReader::with_capacity(
+            256 * 1024,
+            self.open_blob(digest)?,
+        )))
+    }
+}
+
+/// A blob being written: hashed as it goes, deleted unless committed.
+pub struct TempBlob {
+    cache: BlobCache,
+    path: PathBuf,
+    file: Option<File>,
+    hasher: Hasher,
+}
+
+impl TempBlob {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), CacheError> {
+        let file = self.file.as_mut().ok_or_else(|| CacheError::Io {
+            path: self.path.clone(),
+            source: io::Error::other("temp blob already closed"),
+        })?;
+        file.write_all(bytes).map_err(io_err(&self.path))?;
+        self.hasher.update(bytes);
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.hasher.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hasher.is_empty()
+    }
+
+    /// Digest and size so far.
+    pub fn digest(&self) -> (Digest, u64) {
+        self.hasher.clone().finish()
+    }
+
+    /// Checks the content against `expected` (and `size` if known), then moves it into place.
+    pub fn commit(
+        mut self,
+        reference: &str,
+        expected: &Digest,
+        size: Option<u64>,
+    ) -> Result<(), CacheError> {
+        let (actual, len) = self.hasher.clone().finish();
+        if let Some(size) = size.filter(|s| *s != len) {
+            return Err(CacheError::SizeMismatch {
+                reference: reference.to_owned(),
+                digest: expected.clone(),
+                expected: size,
+                actual: len,
+            });
+        }
+        if &actual != expected {
+            return Err(CacheError::DigestMismatch {
+                reference: reference.to_owned(),
+                expected: expected.clone(),
+                actual,
+                size: len,
+            });
+        }
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(io_err(&self.path))?;
+        }
+        let dest = self.cache.path(expected);
+        fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
+        Ok(())
+    }
+}
+
+impl Drop for TempBlob {
+    fn drop(&mut self) {
+        self.file.take();
+        // Committed blobs were renamed away; anything else is removed.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_wrong_bytes_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::open(dir.path()).unwrap();
+        let good = Digest::of_bytes(b"good");
+        let err = cache.put_bytes("reg/x:1", &good, b"evil").unwrap_err();
+        assert!(err.to_string().contains(&good.to_string()), "{err}");
+        assert!(!cache.path(&good).exists());
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        cache.put_bytes("reg/x:1", &good, b"good").unwrap();
+        assert!(cache.has(&good, 4));
+        assert!(!cache.has(&good, 5));
+    }
+}

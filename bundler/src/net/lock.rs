@@ -1,0 +1,227 @@
+//! `ferry.lock`: every artifact pinned to a digest, with the blobs it needs and where from.
+//!
+//! The lock's `created` time becomes the bundle's `created` and tar mtime; it is kept when a
+//! relock changes nothing, so rebuilding from the same inputs gives the same bytes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::resolved::ResolvedArtifact;
+use crate::format::Digest;
+
+pub const LOCK_FILE: &str = "ferry.lock";
+pub const LOCK_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{path}: cannot read lock: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write lock: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a ferry lock: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path}: lock version {found}, this ferry reads version {LOCK_VERSION}")]
+    Version { path: PathBuf, found: u32 },
+    #[error("inputs no longer resolve to the lock (--locked):\n  {}", changes.join("\n  "))]
+    Drift { changes: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Lock {
+    pub version: u32,
+    /// RFC 3339 UTC, second precision.
+    pub created: String,
+    /// Sorted by (kind, reference).
+    pub artifacts: Vec<ResolvedArtifact>,
+}
+
+impl Lock {
+    /// A lock for `artifacts`, keeping `previous.created` if nothing changed.
+    pub fn relock(
+        previous: Option<&Lock>,
+        mut artifacts: Vec<ResolvedArtifact>,
+        now: SystemTime,
+    ) -> Lock {
+        sort(&mut artifacts);
+        match previous {
+            Some(p) if p.artifacts == artifacts => p.clone(),
+            _ => Lock {
+                version: LOCK_VERSION,
+                created: rfc3339_utc(now),
+                artifacts,
+            },
+        }
+    }
+
+    /// Canonical bytes: pretty JSON in struct order, artifacts sorted, trailing newline.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("lock serialises");
+        v.push(b'\n');
+        v
+    }
+
+    pub fn digest(&self) -> Digest {
+        Digest::of_bytes(&self.to_vec())
+    }
+
+    pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Lock, LockError> {
+        let mut lock: Lock = serde_json::from_slice(bytes).map_err(|source| LockError::Parse {
+            path: path.into(),
+            source,
+        })?;
+        if lock.version != LOCK_VERSION {
+            return Err(LockError::Version {
+                path: path.into(),
+                found: lock.version,
+            });
+        }
+        sort(&mut lock.artifacts);
+        Ok(lock)
+    }
+
+    pub fn read(path: &Path) -> Result<Lock, LockError> {
+        let bytes = std::fs::read(path).map_err(|source| LockError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Self::from_slice(path, &bytes)
+    }
+
+    /// Writes atomically: temp file, fsync, rename.
+    pub fn write(&self, path: &Path) -> Result<(), LockError> {
+        let err = |source| LockError::Write {
+            path: path.into(),
+            source,
+        };
+        let tmp = path.with_extension(format!("lock.tmp-{}", std::process::id()));
+        let result = (|| {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&self.to_vec())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(err)
+    }
+}
+
+fn sort(artifacts: &mut [ResolvedArtifact]) {
+    artifacts.sort_by(|a, b| {
+        (a.artifact.kind, &a.artifact.reference).cmp(&(b.artifact.kind, &b.artifact.reference))
+    });
+}
+
+/// `--locked`: the fresh resolution must equal the lock; the error lists every difference.
+pub fn check_locked(locked: &Lock, fresh: &[ResolvedArtifact]) -> Result<(), LockError> {
+    let key = |r: &ResolvedArtifact| {
+        format!("{:?} {}", r.artifact.kind, r.artifact.reference).to_lowercase()
+    };
+    let old: BTreeMap<_, _> = locked.artifacts.iter().map(|r| (key(r), r)).collect();
+    let new: BTreeMap<_, _> = fresh.iter().map(|r| (key(r), r)).collect();
+    let mut changes = Vec::new();
+    for (k, o) in &old {
+        match new.get(k) {
+            None => changes.push(format!(
+                "{}: in the lock but no longer resolved",
+                o.artifact.reference
+            )),
+            Some(n) if n.artifact.digest != o.artifact.digest => changes.push(format!(
+                "{}: locked {} but now resolves to {}",
+                o.artifact.reference, o.artifact.digest, n.artifact.digest
+            )),
+            Some(n) if n != o => changes.push(format!(
+                "{}: same digest {} but different content (platforms, attachments or blobs)",
+                o.artifact.reference, o.artifact.digest
+            )),
+            Some(_) => {}
+        }
+    }
+    for (k, n) in &new {
+        if !old.contains_key(k) {
+            changes.push(format!(
+                "{}: resolved to {} but not in the lock",
+                n.artifact.reference, n.artifact.digest
+            ));
+        }
+    }
+    if changes.is_empty() {
+        Ok(())
+    } else {
+        Err(LockError::Drift { changes })
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time (seconds; before 1970 clamps to the epoch).
+pub fn rfc3339_utc(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(1_709_251_199)),
+            "2024-02-29T23:59:59Z"
+        );
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn relock_keeps_created_when_nothing_changed() {
+        let a = Lock::relock(None, vec![], UNIX_EPOCH);
+        let b = Lock::relock(Some(&a), vec![], UNIX_EPOCH + Duration::from_secs(99));
+        assert_eq!(a.created, b.created);
+    }
+
+    #[test]
+    fn refuses_unknown_versions_naming_the_file() {
+        let p = Path::new("x/ferry.lock");
+        let err = Lock::from_slice(p, br#"{"version":9,"created":"","artifacts":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("x/ferry.lock"), "{err}");
+        assert!(Lock::from_slice(p, b"{").is_err());
+    }
+}

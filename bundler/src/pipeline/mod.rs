@@ -1,0 +1,176 @@
+//! The build pipeline: profiles -> requests -> resolved, locked artifacts -> fetched blobs ->
+//! one signed bundle. Each step is a library call the CLI strings together.
+
+mod assemble;
+mod package;
+mod plan;
+
+use std::path::{Path, PathBuf};
+
+pub use assemble::{assemble, Assembled};
+pub use package::{package_dir, PackageError};
+pub use plan::{plan, Plan, PlannedChart};
+
+use crate::discover::{self, Warning};
+use crate::format::{layout::media, ArtifactKind};
+use crate::net::{FetchOptions, FetchReport, Lock, NetError, ProgressFn, Request, ResolvedArtifact, Resolver};
+use crate::profile::Profile;
+use crate::sign::{SignError, SigningKey};
+use crate::writer::{write_bundle, Compression, DirBlobSource, WriteError, WriteSummary};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{path}: {message}")]
+    Profile { path: PathBuf, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error("discovering images in {what}: {source}")]
+    Discover { what: String, source: discover::DiscoverError },
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("the bundle writer stopped unexpectedly: {0}")]
+    Join(String),
+}
+
+/// What the profiles resolve to: every artifact pinned, plus what discovery could not resolve.
+pub struct Resolution {
+    pub artifacts: Vec<ResolvedArtifact>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Discovers every image the profiles need. Charts and packs are resolved (and so fetched into
+/// the cache) first, because their images can only be read from their content.
+pub async fn discover_images(
+    profiles: &[Profile],
+    default_platforms: &[String],
+    resolver: &Resolver,
+    progress: ProgressFn<'_>,
+) -> Result<(Plan, Vec<ResolvedArtifact>), PipelineError> {
+    let work = resolver.cache.root().join("packaged");
+    std::fs::create_dir_all(&work).map_err(|source| PipelineError::Read { path: work.clone(), source })?;
+    let mut plan = plan::plan(profiles, default_platforms, &work)?;
+    let mut content = Vec::new();
+    for chart in plan.charts.clone() {
+        let resolved = match &chart.local_tgz {
+            Some(tgz) => crate::net::local_chart::resolve_local_chart(&resolver.cache, &chart.request, tgz)
+                .map_err(NetError::from)?,
+            None => one(resolver.resolve(&[Request::Chart(chart.request.clone())], progress).await?),
+        };
+        let tgz = chart_package(&resolved, resolver)?;
+        let what = format!("chart {}", resolved.artifact.reference);
+        let d = discover::discover_chart(&tgz, &chart.overrides)
+            .map_err(|source| PipelineError::Discover { what, source })?;
+        plan.add_discovery(d, &chart.provenance, &chart.platforms);
+        content.push(resolved);
+    }
+    for (pack, platforms) in plan.packs.clone() {
+        let d = discover::discover_pack(Path::new(&pack.path))
+            .map_err(|source| PipelineError::Discover { what: format!("pack {}", pack.path), source })?;
+        plan.add_discovery(d, &pack.provenance[0], &platforms);
+        content.push(one(resolver.resolve(&[Request::Pack(pack)], progress).await?));
+    }
+    Ok((plan, content))
+}
+
+/// Resolves everything the profiles need and pins it to digests.
+pub async fn resolve(
+    profiles: &[Profile],
+    default_platforms: &[String],
+    resolver: &Resolver,
+    progress: ProgressFn<'_>,
+) -> Result<Resolution, PipelineError> {
+    let (plan, content) = discover_images(profiles, default_platforms, resolver, progress).await?;
+    let mut requests: Vec<Request> = plan.images.iter().cloned().map(Request::Image).collect();
+    requests.extend(plan.files.iter().cloned().map(Request::File));
+    let mut artifacts = resolver.resolve(&requests, progress).await?;
+    artifacts.extend(content);
+    Ok(Resolution { artifacts: merge(artifacts), warnings: plan.warnings })
+}
+
+/// Same artifact asked for by several sources: one entry, every provenance kept.
+fn merge(mut artifacts: Vec<ResolvedArtifact>) -> Vec<ResolvedArtifact> {
+    artifacts.sort_by(|a, b| (a.artifact.kind, &a.artifact.reference).cmp(&(b.artifact.kind, &b.artifact.reference)));
+    let mut out: Vec<ResolvedArtifact> = Vec::with_capacity(artifacts.len());
+    for a in artifacts {
+        match out.last_mut() {
+            Some(last) if last.artifact.kind == a.artifact.kind && last.artifact.reference == a.artifact.reference => {
+                last.artifact.provenance.extend(a.artifact.provenance);
+                last.artifact.provenance.sort();
+                last.artifact.provenance.dedup();
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
+fn one(mut v: Vec<ResolvedArtifact>) -> ResolvedArtifact {
+    v.pop().expect("one request resolves to one artifact")
+}
+
+/// The cached `.tgz` of a resolved chart (its Helm chart-content layer).
+fn chart_package(chart: &ResolvedArtifact, resolver: &Resolver) -> Result<PathBuf, PipelineError> {
+    debug_assert_eq!(chart.artifact.kind, ArtifactKind::Chart);
+    chart
+        .blobs
+        .iter()
+        .find(|b| b.media_type == media::HELM_CHART)
+        .map(|b| resolver.cache.path(&b.digest))
+        .ok_or_else(|| PipelineError::Profile {
+            path: PathBuf::from(&chart.artifact.reference),
+            message: "chart artifact has no chart package layer".into(),
+        })
+}
+
+pub struct BuildOptions<'a> {
+    pub out: &'a Path,
+    pub compression: Compression,
+    pub key: Option<&'a SigningKey>,
+    pub fetch: FetchOptions,
+}
+
+pub struct BuildReport {
+    pub fetch: FetchReport,
+    pub written: WriteSummary,
+    pub manifest_digest: crate::format::Digest,
+    pub artifacts: usize,
+    pub blobs: usize,
+}
+
+/// Fetches what the lock names and writes the bundle. Everything written comes from the lock
+/// and the cache, so two builds from one lock are byte-identical (but for the signature).
+pub async fn build(
+    profiles: &[Profile],
+    lock: &Lock,
+    resolver: &Resolver,
+    options: BuildOptions<'_>,
+    progress: ProgressFn<'_>,
+) -> Result<BuildReport, PipelineError> {
+    let fetch = resolver.fetch(&lock.artifacts, &options.fetch, progress).await?;
+    let Assembled { manifest, index_json } = assemble(profiles, lock);
+    let signature = options.key.map(|k| k.sign_manifest(&manifest.to_vec())).transpose()?;
+    let out = options.out.to_path_buf();
+    let blob_dir = resolver.cache.blob_dir();
+    let manifest_digest = manifest.digest();
+    let (artifacts, blobs) = (manifest.artifacts.len(), manifest.blobs.len());
+    let total = crate::writer::tar_size(&manifest, manifest.to_vec().len() as u64, signature.as_ref().map(|s| s.len() as u64));
+    let compression = options.compression;
+    // The writer is blocking I/O; keep it off the async workers. Progress is reported through a
+    // channel-free shared counter the caller polls via the callback on this thread.
+    let written = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let report = |done: u64| progress(crate::net::Progress { phase: "write", done, total });
+                write_bundle(&out, &manifest, &index_json, signature.as_deref(), &DirBlobSource::new(blob_dir), compression, &report)
+            })
+            .join()
+            .map_err(|_| PipelineError::Join("writer thread panicked".into()))
+    })??;
+    Ok(BuildReport { fetch, written, manifest_digest, artifacts, blobs })
+}

@@ -1,0 +1,98 @@
+//! Manifest and pack discovery.
+
+use std::path::{Path, PathBuf};
+
+use ferry_bundler::discover::{discover_manifests, discover_pack};
+
+const CRONJOB_AND_MORE: &str = r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers:
+            - name: wait
+              image: busybox:1.36
+          containers:
+            - name: backup
+              image: ghcr.io/acme/backup:2.1.0
+              args: ["--helper-image=quay.io/acme/helper:0.1"]
+              env:
+                - name: WORKER_IMAGE
+                  value: acme/worker:3
+                - name: MODE
+                  value: fast
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  containers:
+    - name: shell
+      image: busybox:1.36
+  ephemeralContainers:
+    - name: dbg
+      image: nicolaka/netshoot@sha256:0000000000000000000000000000000000000000000000000000000000000000
+---
+apiVersion: example.io/v1
+kind: Database
+metadata:
+  name: db
+spec:
+  image: "{{ .Values.db }}"
+"#;
+
+#[test]
+fn manifests_cover_cronjobs_init_ephemeral_args_env_and_warn_on_templates() {
+    let found = discover_manifests("app.yaml", CRONJOB_AND_MORE);
+    insta::assert_yaml_snapshot!(found);
+}
+
+fn pack_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/packs/hello-pack")
+}
+
+const PACK_IMAGES: [&str; 4] = [
+    "docker.io/library/alpine:3.20",
+    "docker.io/library/busybox:1.36",
+    "docker.io/library/nginx:1.27.0",
+    "registry.example/tools/cleanup:0.3.1",
+];
+
+#[test]
+fn pack_directory_lists_content_images_chart_with_pack_values_and_manifests() {
+    let found = discover_pack(&pack_dir()).expect("pack is readable");
+    // The chart default tag (appVersion 1.0.0) and disabled sidecar are replaced by the pack's
+    // charts.hello values: nginx:1.27.0 and alpine:3.20, not nginx:1.0.0.
+    assert_eq!(found.references(), PACK_IMAGES);
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+    let nginx = &found.images[2];
+    assert!(nginx.origins.iter().any(|o| o.contains("pack.content.images")), "{:?}", nginx.origins);
+    assert!(nginx.origins.iter().any(|o| o.contains("chart hello 0.1.0")), "{:?}", nginx.origins);
+}
+
+#[test]
+fn pack_tarball_gives_the_same_images() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tarball = dir.path().join("hello-0.1.0.tar.gz");
+    let file = std::fs::File::create(&tarball).expect("create");
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    builder.append_dir_all("hello", pack_dir()).expect("append pack");
+    builder.into_inner().expect("tar").finish().expect("gzip");
+    let found = discover_pack(&tarball).expect("pack tarball is readable");
+    assert_eq!(found.references(), PACK_IMAGES);
+}
+
+#[test]
+fn pack_without_pack_json_is_an_error_naming_the_pack() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("values.yaml"), "pack: {}\n").expect("write");
+    let err = discover_pack(dir.path()).expect_err("no pack.json");
+    assert!(err.to_string().contains("pack.json"), "{err}");
+    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+}

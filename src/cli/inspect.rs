@@ -1,0 +1,116 @@
+//! `ferry inspect`: what a bundle carries, read from its manifest alone (no blob is read).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ferry_bundler::format::{open_bundle, read_bundle, Artifact, BundleManifest, FormatError, HeadDecision};
+use serde::Serialize;
+
+use super::output::{human_bytes, print_json, OutputFormat};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The bundle file.
+    pub bundle: PathBuf,
+    /// Explain why an image is in the bundle: every profile, layer and source that asked for it.
+    /// Matches any artifact whose reference contains IMAGE.
+    #[arg(long, value_name = "IMAGE")]
+    pub why: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Inspection<'a> {
+    manifest_digest: String,
+    signed: bool,
+    signature_key_hint: Option<String>,
+    manifest: &'a BundleManifest,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let (manifest, digest, hint, signed) = read_head(&args.bundle)?;
+    if let Some(needle) = &args.why {
+        return why(&manifest, needle, args.output);
+    }
+    match args.output {
+        OutputFormat::Json => print_json(&Inspection {
+            manifest_digest: digest,
+            signed,
+            signature_key_hint: hint,
+            manifest: &manifest,
+        })?,
+        OutputFormat::Text => print_text(&args.bundle, &manifest, &digest, hint.as_deref(), signed),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_head(path: &std::path::Path) -> anyhow::Result<(BundleManifest, String, Option<String>, bool)> {
+    let mut out = None;
+    read_bundle::<_, FormatError, _, _>(
+        open_bundle(path)?,
+        |head| {
+            let hint = head.signature.as_ref().map(|s| s.verification_material.public_key.hint.clone());
+            let digest = ferry_bundler::format::Digest::of_bytes(&head.manifest_bytes).to_string();
+            out = Some((head.manifest.clone(), digest, hint, head.signature.is_some()));
+            Ok(HeadDecision::Stop)
+        },
+        |_, _| Ok(()),
+    )
+    .with_context(|| format!("cannot read {}", path.display()))?;
+    out.context("bundle has no manifest")
+}
+
+fn print_text(path: &std::path::Path, m: &BundleManifest, digest: &str, hint: Option<&str>, signed: bool) {
+    println!("bundle    {}", path.display());
+    println!("manifest  {digest}");
+    println!("created   {} by {}", m.created, m.generator);
+    match (signed, hint) {
+        (true, Some(h)) => println!("signed    yes (key hint {h}); run `ferry verify` to check it"),
+        _ => println!("signed    no"),
+    }
+    println!("content   {} artifacts, {} blobs, {}", m.artifacts.len(), m.blobs.len(), human_bytes(m.total_blob_size()));
+    for p in &m.profiles {
+        println!("\nprofile {} {} ({})", p.name, p.version, p.profile_type);
+        for l in &p.layers {
+            println!("  layer {} ({})", l.name, l.kind);
+            for r in &l.artifacts {
+                match m.artifacts.iter().find(|a| &a.reference == r) {
+                    Some(a) => println!("    {:<6} {} {}", kind(a), a.reference, a.digest),
+                    None => println!("    {r}"),
+                }
+            }
+        }
+    }
+}
+
+fn kind(a: &Artifact) -> &'static str {
+    match a.kind {
+        ferry_bundler::format::ArtifactKind::Image => "image",
+        ferry_bundler::format::ArtifactKind::Chart => "chart",
+        ferry_bundler::format::ArtifactKind::Pack => "pack",
+        ferry_bundler::format::ArtifactKind::File => "file",
+    }
+}
+
+fn why(m: &BundleManifest, needle: &str, output: OutputFormat) -> anyhow::Result<ExitCode> {
+    let hits: Vec<&Artifact> = m.artifacts.iter().filter(|a| a.reference.contains(needle)).collect();
+    anyhow::ensure!(!hits.is_empty(), "no artifact in the bundle matches {needle:?}");
+    match output {
+        OutputFormat::Json => print_json(&hits)?,
+        OutputFormat::Text => {
+            for a in hits {
+                println!("{} {}", a.reference, a.digest);
+                if !a.platforms.is_empty() {
+                    println!("  platforms: {}", a.platforms.join(", "));
+                }
+                for p in &a.provenance {
+                    println!("  profile {} / layer {}: {}", p.profile, p.layer, p.origin);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

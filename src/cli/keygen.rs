@@ -1,0 +1,23 @@
+//! `ferry keygen`: a cosign-compatible key pair.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory for ferry.key (encrypted, cosign format) and ferry.pub.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let password = super::password();
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let files = ferry_bundler::sign::keygen(&args.out, password.as_bytes())
+        .with_context(|| format!("cannot write a key pair into {}", args.out.display()))?;
+    println!("private key: {}", files.private_key.display());
+    println!("public key:  {}", files.public_key.display());
+    Ok(ExitCode::SUCCESS)
+}

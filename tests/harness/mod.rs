@@ -1,0 +1,89 @@
+//! A small harness that runs the real `ferry` binary, in the style of ripgrep's tests:
+//! each test gets its own directory and real peers, and asserts on exit codes and output.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use ferry_testkit::images::{cosign_signature, cosign_tag, multi_arch};
+use ferry_testkit::{ImageOptions, OciLayout, Registry};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Dir {
+    pub tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Self {
+        Self { tmp: tempfile::tempdir().expect("test dir") }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    /// `ferry ARGS` in this directory, with the key password set.
+    pub fn ferry(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::cargo_bin("ferry").expect("ferry binary");
+        cmd.current_dir(self.tmp.path())
+            .env("FERRY_PASSWORD", PASSWORD)
+            .env_remove("COSIGN_PASSWORD")
+            .env("NO_COLOR", "1")
+            .args(args);
+        cmd.output().expect("run ferry")
+    }
+
+    /// Runs and requires success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.ferry(args);
+        assert!(
+            out.status.success(),
+            "ferry {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs and requires failure with `code`; returns stderr.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.ferry(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "ferry {args:?}: wrong exit code\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// A generated two-platform image (with a cosign signature tag) pushed as `repo:tag`.
+/// Returns the index digest.
+pub fn push_image(registry: &Registry, repo: &str, tag: &str, seed: &str) -> String {
+    let mut layout = OciLayout::new();
+    let opts = ImageOptions { layer_size: 64 * 1024, ..Default::default() };
+    let image = multi_arch(&mut layout, seed, &["linux/amd64", "linux/arm64"], &opts);
+    registry.push_desc(&mut layout, &image.index, repo, tag);
+    let sig = cosign_signature(&mut layout, &image.index, &format!("{}/{repo}:{tag}", registry.host()));
+    registry.push_desc(&mut layout, &sig.manifest, repo, &cosign_tag(&image.index, "sig"));
+    image.index.digest
+}
+
+pub fn sha256_file(path: &Path) -> String {
+    let f = std::fs::File::open(path).expect("open");
+    let mut r = ferry_bundler::format::HashingReader::new(f);
+    std::io::copy(&mut r, &mut std::io::sink()).expect("hash");
+    r.finish().0.hex().to_owned()
+}
