@@ -196,9 +196,10 @@ impl TempBlob {
                 size: len,
             });
         }
-        if let Some(file) = self.file.take() {
-            file.sync_all().map_err(io_err(&self.path))?;
-        }
+        // No fsync: the cache is re-creatable, and every cached blob is re-hashed on its way into
+        // a bundle, so a blob damaged by a crash is refused there, never carried. Syncing 2 GB
+        // of layers here would cost as much disk time as writing the bundle itself.
+        drop(self.file.take());
         let dest = self.cache.path(expected);
         fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
         Ok(())

@@ -99,6 +99,13 @@ enum Job<'a> {
     },
 }
 
+fn job_order<'a>(job: &Job<'a>) -> (u8, Option<&'a Digest>) {
+    match job {
+        Job::Rewrap { .. } => (0, None),
+        Job::Blob { blob, .. } => (1, Some(&blob.digest)),
+    }
+}
+
 pub async fn fetch(
     registry: &RegistryClient,
     http: &HttpClient,
@@ -138,6 +145,9 @@ pub async fn fetch(
             _ => {}
         }
     }
+    // Archive order (local rewraps first, then blobs by digest): the bundle writer consumes blobs
+    // in this order while the fetch is still running, so early blobs must arrive early.
+    jobs.sort_by(|a, b| job_order(a).cmp(&job_order(b)));
     let done = AtomicU64::new(0);
     // Signed so a failed attempt can take back what it had reported.
     let report_progress = |delta: i64| {

@@ -1,6 +1,7 @@
 //! The build pipeline: profiles -> requests -> resolved, locked artifacts -> fetched blobs ->
 //! one signed bundle. Each step is a library call the CLI strings together.
 
+mod arrival;
 mod assemble;
 mod package;
 mod plan;
@@ -18,7 +19,7 @@ use crate::net::{
 };
 use crate::profile::Profile;
 use crate::sign::{SignError, SigningKey};
-use crate::writer::{write_bundle, Compression, DirBlobSource, WriteError, WriteSummary};
+use crate::writer::{write_bundle, Compression, WriteError, WriteSummary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -172,7 +173,8 @@ pub struct BuildReport {
 }
 
 /// Fetches what the lock names and writes the bundle. Everything written comes from the lock
-/// and the cache, so two builds from one lock are byte-identical (but for the signature).
+/// and the cache, so two builds from one lock are byte-identical. The writer runs alongside the
+/// fetch, taking blobs in archive order as they arrive.
 pub async fn build(
     profiles: &[Profile],
     lock: &Lock,
@@ -180,52 +182,63 @@ pub async fn build(
     options: BuildOptions<'_>,
     progress: ProgressFn<'_>,
 ) -> Result<BuildReport, PipelineError> {
-    let fetch = resolver
-        .fetch(&lock.artifacts, &options.fetch, progress)
-        .await?;
     let Assembled {
         manifest,
         index_json,
     } = assemble(profiles, lock);
+    let manifest_bytes = manifest.to_vec();
     let signature = options
         .key
-        .map(|k| k.sign_manifest(&manifest.to_vec()))
+        .map(|k| k.sign_manifest(&manifest_bytes))
         .transpose()?;
-    let out = options.out.to_path_buf();
-    let blob_dir = resolver.cache.blob_dir();
     let manifest_digest = manifest.digest();
     let (artifacts, blobs) = (manifest.artifacts.len(), manifest.blobs.len());
     let total = crate::writer::tar_size(
         &manifest,
-        manifest.to_vec().len() as u64,
+        manifest_bytes.len() as u64,
         signature.as_ref().map(|s| s.len() as u64),
     );
-    let compression = options.compression;
-    // The writer is blocking I/O; keep it off the async workers. Progress is reported through a
-    // channel-free shared counter the caller polls via the callback on this thread.
-    let written = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let report = |done: u64| {
-                    progress(crate::net::Progress {
-                        phase: "write",
-                        done,
-                        total,
-                    })
-                };
-                write_bundle(
-                    &out,
-                    &manifest,
-                    &index_json,
-                    signature.as_deref(),
-                    &DirBlobSource::new(blob_dir),
-                    compression,
-                    &report,
-                )
+    let source = arrival::ArrivingBlobs::new(resolver.cache.blob_dir());
+    let write = || {
+        let report = |done: u64| {
+            progress(crate::net::Progress {
+                phase: "write",
+                done,
+                total,
             })
-            .join()
-            .map_err(|_| PipelineError::Join("writer thread panicked".into()))
-    })??;
+        };
+        write_bundle(
+            options.out,
+            &manifest,
+            &index_json,
+            signature.as_deref(),
+            &source,
+            options.compression,
+            &report,
+        )
+    };
+    let fetch = || resolver.fetch(&lock.artifacts, &options.fetch, progress);
+
+    let handle = tokio::runtime::Handle::current();
+    let (fetched, written) =
+        if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+            std::thread::scope(|scope| {
+                let writer = scope.spawn(write);
+                // This thread drives the fetch; block_in_place lets the runtime move its other work.
+                let fetched = tokio::task::block_in_place(|| handle.block_on(fetch()));
+                source.fetch_over();
+                (fetched, writer.join())
+            })
+        } else {
+            // A single-threaded runtime cannot block on itself: fetch first, then write.
+            let fetched = fetch().await;
+            source.fetch_over();
+            (fetched, Ok(write()))
+        };
+    // A fetch failure explains a writer failure (a blob that never came), so it is reported first;
+    // the writer has already removed its partial output.
+    let fetch = fetched?;
+    let written = written.map_err(|_| PipelineError::Join("writer thread panicked".into()))??;
     Ok(BuildReport {
         fetch,
         written,

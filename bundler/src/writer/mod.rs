@@ -176,7 +176,27 @@ fn write_archive(
         write_padding(&mut tar, bytes.len() as u64).map_err(io_err)?;
     }
     for blob in &manifest.blobs {
-        write_blob(&mut tar, blob, blobs, mtime, io_err)?;
+        let read_err = |source| WriteError::ReadBlob {
+            digest: blob.digest.clone(),
+            source,
+        };
+        let mut reader = blobs.open(&blob.digest).map_err(read_err)?;
+        // Peek at the first bytes to pick the frame level; they are re-read through the chain.
+        let mut prefix = Vec::with_capacity(6);
+        (&mut reader)
+            .take(6)
+            .read_to_end(&mut prefix)
+            .map_err(read_err)?;
+        tar.inner
+            .prepare_for(sink::is_precompressed(&prefix))
+            .map_err(io_err)?;
+        write_blob(
+            &mut tar,
+            blob,
+            io::Cursor::new(prefix).chain(reader),
+            mtime,
+            io_err,
+        )?;
     }
     tar.write_all(&[0u8; END_OF_ARCHIVE_LEN as usize])
         .map_err(io_err)?;
@@ -226,7 +246,7 @@ fn check_documents(
 fn write_blob<W: Write>(
     tar: &mut W,
     blob: &BlobRef,
-    source: &dyn BlobSource,
+    source: impl Read,
     mtime: u64,
     io_err: &dyn Fn(io::Error) -> WriteError,
 ) -> Result<(), WriteError> {
@@ -235,7 +255,7 @@ fn write_blob<W: Write>(
         source,
     };
     write_header(tar, &blob_entry(&blob.digest), blob.size, mtime).map_err(io_err)?;
-    let mut reader = HashingReader::new(source.open(&blob.digest).map_err(read_err)?);
+    let mut reader = HashingReader::new(source);
     let copied = copy_exact(&mut reader, tar, blob.size, &read_err, io_err)?;
     if copied < blob.size {
         return Err(WriteError::BlobSize {

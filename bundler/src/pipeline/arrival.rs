@@ -1,0 +1,47 @@
+//! A blob source that waits for blobs still being fetched, so the bundle is written while the
+//! download runs: total time is close to the slower of the two instead of their sum.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::format::Digest;
+use crate::writer::{BlobSource, DirBlobSource};
+
+/// Blobs appear in the cache directory only once complete and verified (the cache renames them
+/// into place), so existence is the signal; no per-blob notification is needed.
+pub struct ArrivingBlobs {
+    dir: PathBuf,
+    source: DirBlobSource,
+    fetch_over: AtomicBool,
+}
+
+impl ArrivingBlobs {
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            source: DirBlobSource::new(&dir),
+            dir,
+            fetch_over: AtomicBool::new(false),
+        }
+    }
+
+    /// Called when the fetch ended, successfully or not: blobs still missing will never come.
+    pub fn fetch_over(&self) {
+        self.fetch_over.store(true, Ordering::Release);
+    }
+}
+
+impl BlobSource for ArrivingBlobs {
+    fn open(&self, digest: &Digest) -> io::Result<Box<dyn Read + '_>> {
+        let path = self.dir.join(digest.hex());
+        loop {
+            // Read the flag before looking, so a blob renamed just before the fetch ended is seen.
+            let over = self.fetch_over.load(Ordering::Acquire);
+            if path.exists() || over {
+                return self.source.open(digest);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
