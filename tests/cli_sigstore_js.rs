@@ -31,7 +31,9 @@ fn js_verify(dir: &Dir, blob: &str, bundle: &str, key: &str) -> Output {
         .args([blob, bundle, key])
         .current_dir(dir.tmp.path())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run node ({e}): install Node.js >= 20.17 and run scripts/setup"))
+        .unwrap_or_else(|e| {
+            panic!("cannot run node ({e}): install Node.js >= 20.17 and run scripts/setup")
+        })
 }
 
 fn text(out: &Output) -> String {
