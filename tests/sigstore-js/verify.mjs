@@ -107,7 +107,7 @@ try {
   verifier.verify(entity);
 
   // @sigstore/verify checks the signature over the blob itself; the recorded messageDigest is
-  // only compared against tlog bodies, so compare it with the blob here, as cosign does.
+  // only compared against tlog bodies, so compare it with the blob here, as ferry verify does.
   const algorithm = entity.signature.hashAlgorithm;
   if (!entity.signature.compareDigest(crypto.createHash(algorithm).update(blob).digest())) {
     throw new Error(`messageSignature.messageDigest is not the ${algorithm} of ${blobPath}`);
