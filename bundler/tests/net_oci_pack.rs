@@ -80,7 +80,11 @@ async fn upstream_pack_manifest_is_kept_and_its_layer_discovered(#[case] layer_m
     let pack = &out[0];
     let a = &pack.artifact;
     assert_eq!(a.kind, ArtifactKind::Pack);
-    assert_eq!(a.digest.to_string(), digest, "upstream digest, not re-wrapped");
+    assert_eq!(
+        a.digest.to_string(),
+        digest,
+        "upstream digest, not re-wrapped"
+    );
     assert_eq!(
         a.reference,
         format!("oci://{}/{repo}:0.1.0", registry.host())
@@ -127,10 +131,7 @@ async fn upstream_pack_manifest_is_kept_and_its_layer_discovered(#[case] layer_m
 }
 
 #[rstest::rstest]
-#[case::no_gzip_layer(
-    "application/vnd.oci.image.layer.v1.tar",
-    "has no gzip tar layer"
-)]
+#[case::no_gzip_layer("application/vnd.oci.image.layer.v1.tar", "has no gzip tar layer")]
 #[tokio::test]
 async fn artifacts_that_are_not_packs_are_refused(
     #[case] layer_media: &str,
@@ -148,14 +149,23 @@ async fn artifacts_that_are_not_packs_are_refused(
         .to_string();
     assert!(err.contains(message), "{err}");
     assert!(err.contains(&digest), "names the manifest: {err}");
-    assert!(err.contains(&format!("oci://{}/{repo}:0.1.0", registry.host())), "{err}");
+    assert!(
+        err.contains(&format!("oci://{}/{repo}:0.1.0", registry.host())),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn an_index_or_a_missing_version_is_refused_naming_the_reference() {
     let registry = Registry::start();
     let repo = "spectro-packs/archive/hello";
-    let digest = push_pack(&registry, repo, "0.1.0", media::PACK_LAYER, upstream_manifest);
+    let digest = push_pack(
+        &registry,
+        repo,
+        "0.1.0",
+        media::PACK_LAYER,
+        upstream_manifest,
+    );
     // An index over the pack manifest: a pack is one manifest, so this is refused.
     let index = serde_json::json!({
         "schemaVersion": 2,

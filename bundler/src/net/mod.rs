@@ -35,8 +35,8 @@ pub use fetch::{fetch, FetchError, FetchOptions, FetchReport, Progress, Progress
 pub use http::HttpClient;
 pub use image::{AttachedOptions, ImageError, ImageRequest};
 pub use local::{FileRequest, LocalError, PackRequest};
-pub use oci_pack::{OciPackError, OciPackRequest};
 pub use lock::{check_locked, Lock, LockError, LOCK_FILE};
+pub use oci_pack::{OciPackError, OciPackRequest};
 pub use registry::{RegistryClient, RegistryError, RegistryOptions};
 pub use resolved::{LockedBlob, ResolvedArtifact, Source};
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::cache::{BlobCache, CacheError};
 use super::fetch::{fetch_blob, FetchError};
 use super::image::{resolve_image, AttachedOptions, ImageError, ImageRequest};
-use super::resolved::{LockedBlob, ResolvedArtifact, Source};
 use super::oci::MAX_MANIFEST_SIZE;
+use super::resolved::{LockedBlob, ResolvedArtifact, Source};
 use crate::format::layout::media;
 use crate::format::{ArtifactKind, Digest, Provenance};
 
@@ -116,10 +116,7 @@ pub async fn resolve_oci_pack(
 }
 
 /// The pack layer of a resolved pack: the first gzip tar layer of its (cached) manifest.
-pub fn pack_layer(
-    cache: &BlobCache,
-    pack: &ResolvedArtifact,
-) -> Result<LockedBlob, OciPackError> {
+pub fn pack_layer(cache: &BlobCache, pack: &ResolvedArtifact) -> Result<LockedBlob, OciPackError> {
     let a = &pack.artifact;
     let bad = |message: String| OciPackError::Manifest {
         reference: a.reference.clone(),

@@ -295,7 +295,11 @@ fn plan_oci_pack(
         .trim_end_matches('/');
     let name = match location.rsplit_once('/') {
         Some((host, name)) if !host.is_empty() && !name.is_empty() && !name.contains(':') => name,
-        _ => return Err(bad("is not oci://HOST/PATH/NAME (the tag is the version)".into())),
+        _ => {
+            return Err(bad(
+                "is not oci://HOST/PATH/NAME (the tag is the version)".into()
+            ))
+        }
     };
     let version = p
         .version
