@@ -51,7 +51,14 @@ fn inspect_shows_each_artifact_size() {
             "name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: apps\n    kind: addon\n    sources:\n      - images: [{host}/demo/single:1.0, {host}/demo/multi:2.0]\n"
         ),
     );
-    dir.ok(&["build", "-p", "profiles", "--no-attached", "-o", "site.ferry"]);
+    dir.ok(&[
+        "build",
+        "-p",
+        "profiles",
+        "--no-attached",
+        "-o",
+        "site.ferry",
+    ]);
 
     let single_size = image_size(&single);
     // The index and its amd64 child only: arm64 is left out of the bundle.
@@ -86,7 +93,10 @@ fn inspect_shows_each_artifact_size() {
     std::fs::write(dir.path("damaged.ferry"), &bytes).unwrap();
     let out = dir.ferry(&["inspect", "damaged.ferry"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.contains("demo/single:1.0")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("demo/single:1.0"))
+        .unwrap();
     assert!(line.trim_end().ends_with('?'), "{line}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("artifact sizes unknown"),

@@ -76,6 +76,16 @@ pub async fn discover_images(
                 .resolve(&[Request::Chart(chart.request.clone())], progress)
                 .await?),
         };
+        // A chart from a registry was resolved to its manifest only: fetch its package to read it.
+        if chart.local_tgz.is_none() {
+            resolver
+                .fetch(
+                    std::slice::from_ref(&resolved),
+                    &FetchOptions::default(),
+                    progress,
+                )
+                .await?;
+        }
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
         let d = discover::discover_chart(&tgz, &chart.overrides)
