@@ -1,5 +1,7 @@
-//! `ferry inspect`: what a bundle carries, read from its manifest alone (no blob is read).
+//! `ferry inspect`: what a bundle carries, read from its manifest; the text view also reads the
+//! artifacts' manifests from the archive to show what each artifact weighs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,7 +37,7 @@ struct Inspection<'a> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (manifest, digest, hint, signed) = read_head(&args.bundle)?;
     if let Some(needle) = &args.why {
-        return why(&manifest, needle, args.output);
+        return why(&args.bundle, &manifest, needle, args.output);
     }
     match args.output {
         OutputFormat::Json => print_json(&Inspection {
@@ -89,6 +91,8 @@ fn print_text(
         (true, Some(h)) => println!("signed    yes (key hint {h}); run `ferry verify` to check it"),
         _ => println!("signed    no"),
     }
+    // Sizes need a pass over the archive; a bundle that cannot be read whole still shows its head.
+    let sizes = sizes(path, m);
     println!(
         "content   {} artifacts, {} blobs, {}",
         m.artifacts.len(),
@@ -101,12 +105,35 @@ fn print_text(
             println!("  layer {} ({})", l.name, l.kind);
             for r in &l.artifacts {
                 match m.artifacts.iter().find(|a| &a.reference == r) {
-                    Some(a) => println!("    {:<6} {} {}", kind(a), a.reference, a.digest),
+                    Some(a) => println!(
+                        "    {:<6} {} {} {}",
+                        kind(a),
+                        a.reference,
+                        a.digest,
+                        size_text(&sizes, a)
+                    ),
                     None => println!("    {r}"),
                 }
             }
         }
     }
+}
+
+/// Sizes need a pass over the archive; a bundle that cannot be read whole still shows its head.
+fn sizes(path: &std::path::Path, m: &BundleManifest) -> BTreeMap<String, u64> {
+    match super::artifact_sizes::artifact_sizes(path, m) {
+        Ok(sizes) => sizes,
+        Err(err) => {
+            tracing::warn!("artifact sizes unknown: {err:#}");
+            BTreeMap::new()
+        }
+    }
+}
+
+fn size_text(sizes: &BTreeMap<String, u64>, a: &Artifact) -> String {
+    sizes
+        .get(&a.reference)
+        .map_or_else(|| "?".into(), |n| human_bytes(*n))
 }
 
 fn kind(a: &Artifact) -> &'static str {
@@ -118,7 +145,12 @@ fn kind(a: &Artifact) -> &'static str {
     }
 }
 
-fn why(m: &BundleManifest, needle: &str, output: OutputFormat) -> anyhow::Result<ExitCode> {
+fn why(
+    path: &std::path::Path,
+    m: &BundleManifest,
+    needle: &str,
+    output: OutputFormat,
+) -> anyhow::Result<ExitCode> {
     let hits: Vec<&Artifact> = m
         .artifacts
         .iter()
@@ -131,8 +163,10 @@ fn why(m: &BundleManifest, needle: &str, output: OutputFormat) -> anyhow::Result
     match output {
         OutputFormat::Json => print_json(&hits)?,
         OutputFormat::Text => {
+            let sizes = sizes(path, m);
             for a in hits {
                 println!("{} {}", a.reference, a.digest);
+                println!("  size: {}", size_text(&sizes, a));
                 if !a.platforms.is_empty() {
                     println!("  platforms: {}", a.platforms.join(", "));
                 }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. One file per command.
 
 mod appliance;
+mod artifact_sizes;
 mod build;
 mod discover;
 mod import;

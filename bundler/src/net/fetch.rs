@@ -214,7 +214,7 @@ pub async fn fetch(
     Ok(report)
 }
 
-async fn fetch_blob(
+pub(super) async fn fetch_blob(
     registry: &RegistryClient,
     cache: &BlobCache,
     reference: &str,

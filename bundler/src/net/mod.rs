@@ -17,6 +17,7 @@ pub mod local;
 pub mod local_chart;
 pub mod lock;
 pub mod oci;
+pub mod oci_pack;
 pub mod registry;
 pub mod resolved;
 pub mod retry;
@@ -35,6 +36,7 @@ pub use http::HttpClient;
 pub use image::{AttachedOptions, ImageError, ImageRequest};
 pub use local::{FileRequest, LocalError, PackRequest};
 pub use lock::{check_locked, Lock, LockError, LOCK_FILE};
+pub use oci_pack::{OciPackError, OciPackRequest};
 pub use registry::{RegistryClient, RegistryError, RegistryOptions};
 pub use resolved::{LockedBlob, ResolvedArtifact, Source};
 
@@ -46,6 +48,8 @@ pub enum NetError {
     Chart(#[from] ChartError),
     #[error(transparent)]
     Local(#[from] LocalError),
+    #[error(transparent)]
+    OciPack(#[from] OciPackError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
     #[error(transparent)]
@@ -62,6 +66,8 @@ pub enum Request {
     Image(ImageRequest),
     Chart(ChartRequest),
     Pack(PackRequest),
+    /// A pack artifact in a registry, carried with its upstream manifest.
+    OciPack(OciPackRequest),
     File(FileRequest),
 }
 
@@ -160,6 +166,9 @@ impl Resolver {
                 chart::resolve_chart(&self.registry, &self.http, &self.cache, c).await?
             }
             Request::Pack(p) => local::resolve_pack(&self.cache, p)?,
+            Request::OciPack(p) => {
+                oci_pack::resolve_oci_pack(&self.registry, &self.cache, p).await?
+            }
             Request::File(f) => local::resolve_file(&self.http, &self.cache, f).await?,
         })
     }

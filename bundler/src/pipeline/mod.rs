@@ -77,6 +77,16 @@ pub async fn discover_images(
                 .resolve(&[Request::Chart(chart.request.clone())], progress)
                 .await?),
         };
+        // A chart from a registry was resolved to its manifest only: fetch its package to read it.
+        if chart.local_tgz.is_none() {
+            resolver
+                .fetch(
+                    std::slice::from_ref(&resolved),
+                    &FetchOptions::default(),
+                    progress,
+                )
+                .await?;
+        }
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
         let d = discover::discover_chart(&tgz, &chart.overrides)
@@ -95,6 +105,21 @@ pub async fn discover_images(
         content.push(one(resolver
             .resolve(&[Request::Pack(pack)], progress)
             .await?));
+    }
+    for (pack, platforms) in plan.oci_packs.clone() {
+        let resolved = one(resolver
+            .resolve(&[Request::OciPack(pack.clone())], progress)
+            .await?);
+        let layer = crate::net::oci_pack::pack_layer(&resolver.cache, &resolved)
+            .map_err(|e| PipelineError::Net(e.into()))?;
+        let tgz = resolver.cache.path(&layer.digest);
+        let what = format!("pack {}", resolved.artifact.reference);
+        plan.warnings
+            .extend(check_pack_json(&tgz, &what, &pack.name, &pack.version)?);
+        let d = discover::discover_pack(&tgz)
+            .map_err(|source| PipelineError::Discover { what, source })?;
+        plan.add_discovery(d, &pack.provenance[0], &platforms);
+        content.push(resolved);
     }
     Ok((plan, content))
 }
@@ -137,6 +162,32 @@ fn merge(mut artifacts: Vec<ResolvedArtifact>) -> Vec<ResolvedArtifact> {
         }
     }
     out
+}
+
+/// An OCI pack is named by its reference and the profile's version; a `pack.json` that says
+/// otherwise is worth a warning (the bundle keeps the profile's names).
+fn check_pack_json(
+    tgz: &Path,
+    what: &str,
+    name: &str,
+    version: &str,
+) -> Result<Vec<Warning>, PipelineError> {
+    let meta: serde_json::Value = serde_json::from_slice(&plan::read_member(tgz, "pack.json")?)
+        .map_err(|e| PipelineError::Profile {
+            path: PathBuf::from(what),
+            message: format!("pack.json: {e}"),
+        })?;
+    let mut warnings = Vec::new();
+    for (field, want) in [("name", name), ("version", version)] {
+        let found = meta.get(field).and_then(|v| v.as_str()).unwrap_or_default();
+        if found != want {
+            warnings.push(Warning {
+                location: format!("{what}: pack.json"),
+                message: format!("{field} is {found:?}, the profile says {want:?}"),
+            });
+        }
+    }
+    Ok(warnings)
 }
 
 fn one(mut v: Vec<ResolvedArtifact>) -> ResolvedArtifact {

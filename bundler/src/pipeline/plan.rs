@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::discover::{self, Discovery, Warning};
 use crate::format::{Digest, Provenance};
-use crate::net::{ChartRequest, FileRequest, ImageRequest, PackRequest};
+use crate::net::{ChartRequest, FileRequest, ImageRequest, OciPackRequest, PackRequest};
 use crate::profile::{ChartSource, FileSource, Layer, PackSource, Profile, Source};
 
 use super::package::package_dir;
@@ -33,6 +33,8 @@ pub struct Plan {
     pub charts: Vec<PlannedChart>,
     /// Packs with the platforms their images are wanted for.
     pub packs: Vec<(PackRequest, Vec<String>)>,
+    /// Packs in a registry, likewise.
+    pub oci_packs: Vec<(OciPackRequest, Vec<String>)>,
     pub files: Vec<FileRequest>,
     pub warnings: Vec<Warning>,
 }
@@ -135,6 +137,10 @@ fn plan_source(
         Source::Chart(c) => plan
             .charts
             .push(plan_chart(c, file, platforms, work, prov)?),
+        Source::Pack(p) if p.oci.is_some() => {
+            let request = plan_oci_pack(p, file, prov)?;
+            plan.oci_packs.push((request, platforms.to_vec()));
+        }
         Source::Pack(p) => {
             let request = plan_pack(p, file, work, prov)?;
             plan.packs.push((request, platforms.to_vec()));
@@ -245,10 +251,7 @@ fn plan_pack(
     let Some(path) = &p.path else {
         return Err(PipelineError::Profile {
             path: file.to_path_buf(),
-            message: format!(
-                "pack {:?}: OCI pack sources are not supported yet; export the pack as a directory or .tar.gz and use path",
-                p.oci.as_deref().unwrap_or_default()
-            ),
+            message: "pack source needs one of path or oci".into(),
         });
     };
     let tgz = local_package(path, work)?;
@@ -272,6 +275,42 @@ fn plan_pack(
         name,
         version,
         path: tgz.display().to_string(),
+    })
+}
+
+/// `oci://host/path/<name>` with the profile's `version` as the tag.
+fn plan_oci_pack(
+    p: &PackSource,
+    file: &Path,
+    prov: impl Fn(String) -> Provenance,
+) -> Result<OciPackRequest, PipelineError> {
+    let oci = p.oci.as_deref().unwrap_or_default();
+    let bad = |message: String| PipelineError::Profile {
+        path: file.to_path_buf(),
+        message: format!("pack {oci:?}: {message}"),
+    };
+    let location = oci
+        .strip_prefix("oci://")
+        .ok_or_else(|| bad("is not oci://HOST/PATH/NAME".into()))?
+        .trim_end_matches('/');
+    let name = match location.rsplit_once('/') {
+        Some((host, name)) if !host.is_empty() && !name.is_empty() && !name.contains(':') => name,
+        _ => {
+            return Err(bad(
+                "is not oci://HOST/PATH/NAME (the tag is the version)".into()
+            ))
+        }
+    };
+    let version = p
+        .version
+        .clone()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| bad("an oci pack needs a version".into()))?;
+    Ok(OciPackRequest {
+        provenance: vec![prov(format!("pack {name} {version} from {oci}"))],
+        name: name.to_owned(),
+        version,
+        location: location.to_owned(),
     })
 }
 
@@ -351,7 +390,7 @@ fn read_chart_yaml(tgz: &Path) -> Result<(String, String), PipelineError> {
 }
 
 /// Reads `<top dir>/<name>` (a small metadata file) out of a `.tgz`, without unpacking anything.
-fn read_member(tgz: &Path, name: &str) -> Result<Vec<u8>, PipelineError> {
+pub(super) fn read_member(tgz: &Path, name: &str) -> Result<Vec<u8>, PipelineError> {
     const MAX: u64 = 1024 * 1024;
     let err = |message: String| PipelineError::Profile {
         path: tgz.to_path_buf(),
