@@ -11,12 +11,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Like any Unix filter, stop quietly when the reader of our output goes away
-    // (`ferry store list | head`) instead of failing on a broken pipe.
-    // SAFETY: called first thing, before any thread exists; SIG_DFL is a valid disposition.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let args = cli::Cli::parse();
     cli::logging::init(args.log_format, args.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

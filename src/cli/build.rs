@@ -71,7 +71,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot build {}", args.out.display()))?;
     reporter.finish();
-    println!(
+    outln!(
         "{}: {} artifacts, {} blobs, {} ({} downloaded, {} blobs from cache)",
         args.out.display(),
         report.artifacts,
@@ -80,7 +80,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         human_bytes(report.fetch.fetched_bytes),
         report.fetch.cached_blobs,
     );
-    println!("bundle sha256:{}", report.written.sha256.hex());
-    println!("manifest {}", report.manifest_digest);
+    outln!("bundle sha256:{}", report.written.sha256.hex());
+    outln!("manifest {}", report.manifest_digest);
     Ok(ExitCode::SUCCESS)
 }

@@ -67,13 +67,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => {
             for f in &report.images {
-                println!("{}", f.reference);
+                outln!("{}", f.reference);
                 for o in &f.origins {
-                    println!("    {o}");
+                    outln!("    {o}");
                 }
             }
             for w in &report.warnings {
-                println!("warning: {w}");
+                outln!("warning: {w}");
             }
         }
     }

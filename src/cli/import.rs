@@ -69,7 +69,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.output {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text if report.already_imported => {
-            println!(
+            outln!(
                 "{} is already imported ({}); nothing to do",
                 args.bundle.display(),
                 report.manifest_digest
@@ -77,10 +77,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         OutputFormat::Text => {
             match &report.signed_by {
-                Some(k) => println!("signature: ok ({k})"),
-                None => println!("signature: not checked (--insecure-skip-signature)"),
+                Some(k) => outln!("signature: ok ({k})"),
+                None => outln!("signature: not checked (--insecure-skip-signature)"),
             }
-            println!(
+            outln!(
                 "imported {}: {} artifacts, {} blobs ({} new, {}; {} already in the store), {} tags",
                 report.manifest_digest,
                 report.artifacts,

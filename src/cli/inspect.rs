@@ -84,35 +84,35 @@ fn print_text(
     hint: Option<&str>,
     signed: bool,
 ) {
-    println!("bundle    {}", path.display());
-    println!("manifest  {digest}");
-    println!("created   {} by {}", m.created, m.generator);
+    outln!("bundle    {}", path.display());
+    outln!("manifest  {digest}");
+    outln!("created   {} by {}", m.created, m.generator);
     match (signed, hint) {
-        (true, Some(h)) => println!("signed    yes (key hint {h}); run `ferry verify` to check it"),
-        _ => println!("signed    no"),
+        (true, Some(h)) => outln!("signed    yes (key hint {h}); run `ferry verify` to check it"),
+        _ => outln!("signed    no"),
     }
     // Sizes need a pass over the archive; a bundle that cannot be read whole still shows its head.
     let sizes = sizes(path, m);
-    println!(
+    outln!(
         "content   {} artifacts, {} blobs, {}",
         m.artifacts.len(),
         m.blobs.len(),
         human_bytes(m.total_blob_size())
     );
     for p in &m.profiles {
-        println!("\nprofile {} {} ({})", p.name, p.version, p.profile_type);
+        outln!("\nprofile {} {} ({})", p.name, p.version, p.profile_type);
         for l in &p.layers {
-            println!("  layer {} ({})", l.name, l.kind);
+            outln!("  layer {} ({})", l.name, l.kind);
             for r in &l.artifacts {
                 match m.artifacts.iter().find(|a| &a.reference == r) {
-                    Some(a) => println!(
+                    Some(a) => outln!(
                         "    {:<6} {} {} {}",
                         kind(a),
                         a.reference,
                         a.digest,
                         size_text(&sizes, a)
                     ),
-                    None => println!("    {r}"),
+                    None => outln!("    {r}"),
                 }
             }
         }
@@ -165,13 +165,13 @@ fn why(
         OutputFormat::Text => {
             let sizes = sizes(path, m);
             for a in hits {
-                println!("{} {}", a.reference, a.digest);
-                println!("  size: {}", size_text(&sizes, a));
+                outln!("{} {}", a.reference, a.digest);
+                outln!("  size: {}", size_text(&sizes, a));
                 if !a.platforms.is_empty() {
-                    println!("  platforms: {}", a.platforms.join(", "));
+                    outln!("  platforms: {}", a.platforms.join(", "));
                 }
                 for p in &a.provenance {
-                    println!("  profile {} / layer {}: {}", p.profile, p.layer, p.origin);
+                    outln!("  profile {} / layer {}: {}", p.profile, p.layer, p.origin);
                 }
             }
         }

@@ -18,7 +18,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let files = ferry_bundler::sign::keygen(&args.out, password.as_bytes())
         .with_context(|| format!("cannot write a key pair into {}", args.out.display()))?;
-    println!("private key: {}", files.private_key.display());
-    println!("public key:  {}", files.public_key.display());
+    outln!("private key: {}", files.private_key.display());
+    outln!("public key:  {}", files.public_key.display());
     Ok(ExitCode::SUCCESS)
 }

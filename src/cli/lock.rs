@@ -24,7 +24,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (lock, _) = relock(&args.resolve, &args.lockfile).await?;
     lock.write(&args.lockfile)
         .with_context(|| format!("cannot write {}", args.lockfile.display()))?;
-    println!(
+    outln!(
         "{}: {} artifacts locked",
         args.lockfile.display(),
         lock.artifacts.len()

@@ -1,5 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. One file per command.
 
+#[macro_use]
+mod output;
 mod appliance;
 mod artifact_sizes;
 mod build;
@@ -9,7 +11,6 @@ mod inspect;
 mod keygen;
 mod lock;
 pub mod logging;
-mod output;
 mod progress;
 mod resolve_args;
 mod serve;

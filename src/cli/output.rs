@@ -1,7 +1,30 @@
 //! `--output text|json`: people read text on stdout, programs read one JSON document.
 
+use std::io::{self, Write};
+
 use clap::ValueEnum;
 use serde::Serialize;
+
+/// `println!` for results on stdout. When the reader goes away (`ferry store list | head`), stop
+/// quietly like any Unix filter instead of panicking. (SIGPIPE stays ignored, as Rust sets it:
+/// restoring its default would kill the server and fetches whenever a peer hangs up.)
+macro_rules! outln {
+    () => { $crate::cli::output::write_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::output::write_line(format_args!($($arg)*)) };
+}
+
+pub fn write_line(args: std::fmt::Arguments<'_>) {
+    let mut out = io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -11,7 +34,7 @@ pub enum OutputFormat {
 }
 
 pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

@@ -58,9 +58,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 print_json(&repos)?;
             } else {
                 for r in &repos {
-                    println!("{} ({})", r.name, human_bytes(r.stored_bytes));
+                    outln!("{} ({})", r.name, human_bytes(r.stored_bytes));
                     for t in &r.tags {
-                        println!("  {:<40} {}", t.tag, t.digest);
+                        outln!("  {:<40} {}", t.tag, t.digest);
                     }
                 }
             }
@@ -71,13 +71,13 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             if c.output == OutputFormat::Json {
                 print_json(&report)?;
             } else {
-                println!(
+                outln!(
                     "{} blobs checked ({})",
                     report.blobs_checked,
                     human_bytes(report.bytes_checked)
                 );
                 for b in &report.corrupted {
-                    println!(
+                    outln!(
                         "CORRUPT {} at {} hashes to {}",
                         b.digest,
                         b.path.display(),
@@ -85,7 +85,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     );
                 }
                 for b in &report.missing {
-                    println!("MISSING {} referenced by {}", b.digest, b.referenced_by);
+                    outln!("MISSING {} referenced by {}", b.digest, b.referenced_by);
                 }
             }
             if !report.is_ok() {
@@ -108,7 +108,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 print_json(&report)?;
             } else {
                 let verb = if g.dry_run { "would remove" } else { "removed" };
-                println!(
+                outln!(
                     "{verb} {} blobs ({}) and {} manifests; {} blobs kept",
                     report.blobs_removed.len(),
                     human_bytes(report.bytes_freed),
@@ -125,7 +125,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             if r.common.output == OutputFormat::Json {
                 print_json(&report)?;
             } else {
-                println!("retired {digest}; run `ferry store gc` to free its content");
+                outln!("retired {digest}; run `ferry store gc` to free its content");
             }
         }
         Command::Bundles(c) => {
@@ -140,7 +140,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     } else {
                         "active"
                     };
-                    println!(
+                    outln!(
                         "{} {} {} artifacts {} {}",
                         b.manifest_digest,
                         b.created,

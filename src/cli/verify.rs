@@ -31,18 +31,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => {
             match &report.signed_by {
-                Some(key) => println!("signature: ok (verified with {key})"),
-                None if report.signature_present => println!("signature: present, not checked"),
-                None => println!("signature: none (unsigned bundle)"),
+                Some(key) => outln!("signature: ok (verified with {key})"),
+                None if report.signature_present => outln!("signature: present, not checked"),
+                None => outln!("signature: none (unsigned bundle)"),
             }
-            println!(
+            outln!(
                 "blobs: ok ({} blobs, {}, every sha256 checked)",
                 report.blobs,
                 human_bytes(report.blob_bytes)
             );
-            println!(
+            outln!(
                 "manifest {} ({} artifacts, {} profiles)",
-                report.manifest_digest, report.artifacts, report.profiles
+                report.manifest_digest,
+                report.artifacts,
+                report.profiles
             );
         }
     }
