@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. One file per command.
 
 mod appliance;
+mod audit;
 mod build;
 mod discover;
 mod import;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Inspect and maintain the mirror's store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Show and verify the store's tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -73,6 +77,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Store(cmd) => store::run(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
     }
 }
 
