@@ -57,7 +57,7 @@ pub async fn record_config(
     let event = Event::new(
         actor,
         CONFIG_CHANGED,
-        path.display().to_string(),
+        super::events::absolute(path),
         json!({ "old": old, "new": new }),
     );
     let entry = append_in(&mut tx, &event).await?;

@@ -25,7 +25,7 @@ pub const ANONYMOUS: &str = "anonymous";
 /// Records an import attempt, whatever its outcome. The subject is the bundle's manifest digest
 /// when it is known, else the bundle's path.
 pub async fn record_import(store: &Store, path: &Path, result: &Result<ImportReport, ImportError>) {
-    let file = path.display().to_string();
+    let file = absolute(path);
     let event = match result {
         Ok(r) => Event::new(
             local_actor(),
@@ -70,7 +70,7 @@ pub async fn record_gc(store: &Store, report: &GcReport) {
     let event = Event::new(
         local_actor(),
         GC,
-        store.root().display().to_string(),
+        absolute(store.root()),
         json!({
             "dryRun": report.dry_run,
             "manifestsRemoved": report.manifests_removed,
@@ -81,4 +81,12 @@ pub async fn record_gc(store: &Store, report: &GcReport) {
         }),
     );
     record(store, event).await;
+}
+
+/// Paths as recorded: absolute, so entries stay meaningful whatever directory a command ran in.
+pub(super) fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }

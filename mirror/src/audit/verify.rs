@@ -109,12 +109,17 @@ pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<ChainRepor
     if tamper.is_none() {
         if let Some(a) = anchor.filter(|_| !anchor_found) {
             let last = expected_seq - 1;
+            let ends = if last == 0 {
+                "the log is empty".to_owned()
+            } else {
+                format!("the log ends at entry {last}")
+            };
             let reason = match a.seq {
                 Some(s) => format!(
-                    "the log ends at entry {last} but the anchor is entry {s}: entries {expected_seq}..={s} were removed from the end"
+                    "{ends} but the anchor is entry {s}: entries {expected_seq}..={s} were removed from the end"
                 ),
                 None => format!(
-                    "the anchor hash {} is not in the log, which ends at entry {last}: entries were removed from the end (or the log was rewritten)",
+                    "the anchor hash {} is not in the log ({ends}): entries were removed from the end (or the log was rewritten)",
                     a.hash
                 ),
             };
