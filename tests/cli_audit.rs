@@ -20,8 +20,25 @@ fn imported() -> (Dir, String) {
         &format!("name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: files\n    kind: addon\n    sources:\n      - files: [{{path: files/readme.txt, sha256: {sum}}}]\n"),
     );
     dir.ok(&["keygen", "--out", "keys"]);
-    dir.ok(&["build", "-p", "profiles", "--key", "keys/ferry.key", "-o", "site.ferry"]);
-    let import = ["import", "site.ferry", "--data", "data", "--trust-key", "keys/ferry.pub", "--output", "json"];
+    dir.ok(&[
+        "build",
+        "-p",
+        "profiles",
+        "--key",
+        "keys/ferry.key",
+        "-o",
+        "site.ferry",
+    ]);
+    let import = [
+        "import",
+        "site.ferry",
+        "--data",
+        "data",
+        "--trust-key",
+        "keys/ferry.pub",
+        "--output",
+        "json",
+    ];
     let report: serde_json::Value = serde_json::from_str(&dir.ok(&import)).unwrap();
     dir.ok(&import);
     let digest = report["manifestDigest"].as_str().unwrap().to_owned();
@@ -58,10 +75,12 @@ fn show_json(dir: &Dir, extra: &[&str]) -> serde_json::Value {
 
 fn sql(dir: &Dir, statement: &'static str) {
     let root = dir.path("data");
-    tokio::runtime::Runtime::new().unwrap().block_on(async move {
-        let store = ferry_mirror::store::Store::open(&root).await.unwrap();
-        sqlx::raw_sql(statement).execute(store.db()).await.unwrap();
-    });
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let store = ferry_mirror::store::Store::open(&root).await.unwrap();
+            sqlx::raw_sql(statement).execute(store.db()).await.unwrap();
+        });
 }
 
 #[test]
@@ -69,8 +88,15 @@ fn audit_show_and_verify_catch_edits_and_truncation() {
     let (dir, digest) = imported();
     dir.ok(&["store", "retire", &digest, "--data", "data"]);
     dir.ok(&["store", "gc", "--data", "data"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    dir.write("ferry.yaml", &format!("data: data\nlisten: 127.0.0.1:{port}\n"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    dir.write(
+        "ferry.yaml",
+        &format!("data: data\nlisten: 127.0.0.1:{port}\n"),
+    );
     serve_once(&dir, port);
     serve_once(&dir, port); // unchanged configuration: nothing new to record
 
@@ -78,7 +104,12 @@ fn audit_show_and_verify_catch_edits_and_truncation() {
     let entries = shown["entries"].as_array().unwrap();
     let got: Vec<(&str, &str)> = entries
         .iter()
-        .map(|e| (e["action"].as_str().unwrap(), e["subject"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["subject"].as_str().unwrap(),
+            )
+        })
         .collect();
     let config = dir.path("ferry.yaml").display().to_string();
     assert_eq!(
@@ -92,14 +123,27 @@ fn audit_show_and_verify_catch_edits_and_truncation() {
         ]
     );
     let actor = format!("cli:{}", std::fs::metadata("/proc/self").unwrap().uid());
-    assert!(entries.iter().all(|e| e["actor"] == actor.as_str()), "{shown:#}");
-    assert_eq!(entries[4]["detail"]["new"], sha256_file(&dir.path("ferry.yaml")).as_str());
-    let head = format!("{}:{}", shown["head"]["seq"], shown["head"]["hash"].as_str().unwrap());
+    assert!(
+        entries.iter().all(|e| e["actor"] == actor.as_str()),
+        "{shown:#}"
+    );
+    assert_eq!(
+        entries[4]["detail"]["new"],
+        sha256_file(&dir.path("ferry.yaml")).as_str()
+    );
+    let head = format!(
+        "{}:{}",
+        shown["head"]["seq"],
+        shown["head"]["hash"].as_str().unwrap()
+    );
     assert!(head.starts_with("5:"), "{head}");
 
     // Text output ends with the head to write down; --since filters by time.
     let text = dir.ok(&["audit", "show", "--data", "data"]);
-    assert!(text.lines().last().unwrap() == format!("head {head}"), "{text}");
+    assert!(
+        text.lines().last().unwrap() == format!("head {head}"),
+        "{text}"
+    );
     assert!(text.contains("import.ok"), "{text}");
     let later = show_json(&dir, &["--since", "2999-01-01T00:00:00Z"]);
     assert_eq!(later["entries"].as_array().unwrap().len(), 0);
@@ -112,15 +156,25 @@ fn audit_show_and_verify_catch_edits_and_truncation() {
     // Cutting off the newest entry leaves a valid chain; only the written-down head catches it.
     sql(&dir, "DELETE FROM audit_log WHERE seq = 5");
     dir.ok(&["audit", "verify", "--data", "data"]);
-    let err = dir.fails(3, &["audit", "verify", "--data", "data", "--expect-head", &head]);
-    assert!(err.contains("entry 5") && err.contains("removed from the end"), "{err}");
+    let err = dir.fails(
+        3,
+        &["audit", "verify", "--data", "data", "--expect-head", &head],
+    );
+    assert!(
+        err.contains("entry 5") && err.contains("removed from the end"),
+        "{err}"
+    );
 
     // Editing an entry is caught on its own, naming the entry.
-    sql(&dir, r#"UPDATE audit_log SET detail = REPLACE(detail, '"alreadyRetired":false', '"alreadyRetired":true') WHERE seq = 3"#);
+    sql(
+        &dir,
+        r#"UPDATE audit_log SET detail = REPLACE(detail, '"alreadyRetired":false', '"alreadyRetired":true') WHERE seq = 3"#,
+    );
     let err = dir.fails(3, &["audit", "verify", "--data", "data"]);
     assert!(err.contains("tampered at entry 3"), "{err}");
     let json: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(
-        &dir.ferry(&["audit", "verify", "--data", "data", "--output", "json"]).stdout,
+        &dir.ferry(&["audit", "verify", "--data", "data", "--output", "json"])
+            .stdout,
     ))
     .unwrap();
     assert_eq!(json["tamper"]["seq"], 3);

@@ -26,10 +26,14 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
     import_bundle(&store, &a.path, &trusting()).await.unwrap();
     import_bundle(&store, &a.path, &trusting()).await.unwrap();
     let missing = dir.path().join("no-such.ferry");
-    import_bundle(&store, &missing, &trusting()).await.unwrap_err();
+    import_bundle(&store, &missing, &trusting())
+        .await
+        .unwrap_err();
     let mut untrusted = trusting();
     untrusted.trusted_keys = vec![other_keys().trusted.clone()];
-    import_bundle(&store, &b.path, &untrusted).await.unwrap_err();
+    import_bundle(&store, &b.path, &untrusted)
+        .await
+        .unwrap_err();
     import_bundle(&store, &b.path, &trusting()).await.unwrap();
     retire_bundle(&store, &a.manifest_digest()).await.unwrap();
     retire_bundle(&store, &a.manifest_digest()).await.unwrap();
@@ -68,7 +72,10 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
     );
     let actor = this_cli_actor();
     assert!(entries.iter().all(|e| e.actor == actor), "{entries:#?}");
-    assert_eq!(entries[0].detail["blobsWritten"], json!(a.manifest.blobs.len()));
+    assert_eq!(
+        entries[0].detail["blobsWritten"],
+        json!(a.manifest.blobs.len())
+    );
     assert_eq!(entries[0].detail["signedBy"], json!(keys().trusted.name()));
     assert!(entries[3].detail["error"]
         .as_str()
@@ -76,7 +83,10 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
         .contains("signature"));
     assert_eq!(entries[5].detail["alreadyRetired"], json!(false));
     assert_eq!(entries[6].detail["alreadyRetired"], json!(true));
-    assert_eq!(entries[7].detail["blobsRemoved"], json!(gc.blobs_removed.len()));
+    assert_eq!(
+        entries[7].detail["blobsRemoved"],
+        json!(gc.blobs_removed.len())
+    );
     assert_eq!(entries[7].detail["bytesFreed"], json!(gc.bytes_freed));
     for pair in entries.windows(2) {
         assert_eq!(pair[1].prev_hash, pair[0].hash);
@@ -93,7 +103,10 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
     // `since` filters by time; every entry here is from this test run.
     let since_then = list(&store, Some(&entries[0].at)).await.unwrap();
     assert_eq!(since_then.len(), 8);
-    assert!(list(&store, Some("2999-01-01T00:00:00Z")).await.unwrap().is_empty());
+    assert!(list(&store, Some("2999-01-01T00:00:00Z"))
+        .await
+        .unwrap()
+        .is_empty());
     assert!(list(&store, Some("last tuesday")).await.is_err());
 
     // A real entry edited behind ferry's back is caught at its seq.
@@ -113,12 +126,19 @@ async fn concurrent_appends_never_fork_the_chain() {
     let other = Store::open(dir.path().join("data")).await.unwrap();
     let mut tasks = Vec::new();
     for n in 0..40 {
-        let s = if n % 2 == 0 { store.clone() } else { other.clone() };
+        let s = if n % 2 == 0 {
+            store.clone()
+        } else {
+            other.clone()
+        };
         tasks.push(tokio::spawn(async move {
-            append(&s, &Event::new("cli:0", "test.event", format!("n{n}"), json!({ "n": n })))
-                .await
-                .unwrap()
-                .seq
+            append(
+                &s,
+                &Event::new("cli:0", "test.event", format!("n{n}"), json!({ "n": n })),
+            )
+            .await
+            .unwrap()
+            .seq
         }));
     }
     let mut seqs = Vec::new();
@@ -138,23 +158,41 @@ async fn configuration_changes_are_recorded_once_each() {
     let store = Store::open(dir.path().join("data")).await.unwrap();
     let config = dir.path().join("ferry.yaml");
     std::fs::write(&config, "listen: 127.0.0.1:5000\n").unwrap();
-    let sha = |text: &str| ferry_bundler::format::Digest::of_bytes(text.as_bytes()).hex().to_owned();
+    let sha = |text: &str| {
+        ferry_bundler::format::Digest::of_bytes(text.as_bytes())
+            .hex()
+            .to_owned()
+    };
 
-    let first = record_config(&store, &config, "cli:0").await.unwrap().unwrap();
+    let first = record_config(&store, &config, "cli:0")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.old, None);
     assert_eq!(first.new, sha("listen: 127.0.0.1:5000\n"));
-    assert!(record_config(&store, &config, "cli:0").await.unwrap().is_none());
+    assert!(record_config(&store, &config, "cli:0")
+        .await
+        .unwrap()
+        .is_none());
 
     std::fs::write(&config, "listen: 0.0.0.0:5000\npush: true\n").unwrap();
-    let second = record_config(&store, &config, "cli:0").await.unwrap().unwrap();
+    let second = record_config(&store, &config, "cli:0")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.old.as_deref(), Some(first.new.as_str()));
     assert_eq!(second.new, sha("listen: 0.0.0.0:5000\npush: true\n"));
-    assert!(record_config(&store, &config, "cli:0").await.unwrap().is_none());
+    assert!(record_config(&store, &config, "cli:0")
+        .await
+        .unwrap()
+        .is_none());
 
     let entries = list(&store, None).await.unwrap();
     assert_eq!(entries.len(), 2);
-    assert!(entries.iter().all(|e| e.action == audit::events::CONFIG_CHANGED
-        && e.subject == config.display().to_string()));
+    assert!(entries
+        .iter()
+        .all(|e| e.action == audit::events::CONFIG_CHANGED
+            && e.subject == config.display().to_string()));
     assert_eq!(
         entries[1].detail,
         json!({ "old": first.new, "new": second.new })

@@ -63,7 +63,11 @@ async fn http(
 
 async fn start(dir: &std::path::Path) -> (Store, SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let htpasswd = dir.join("htpasswd");
-    std::fs::write(&htpasswd, format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap())).unwrap();
+    std::fs::write(
+        &htpasswd,
+        format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
+    )
+    .unwrap();
     let store = Store::open(dir.join("data")).await.unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -114,7 +118,15 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     let layer = b"layer bytes for the audit test";
     for blob in [&config[..], &layer[..]] {
         let d = Digest::of_bytes(blob);
-        let r = http(addr, "POST", &format!("/v2/{repo}/blobs/uploads/?digest={d}"), me, &[], blob).await;
+        let r = http(
+            addr,
+            "POST",
+            &format!("/v2/{repo}/blobs/uploads/?digest={d}"),
+            me,
+            &[],
+            blob,
+        )
+        .await;
         assert_eq!(r.status, 201);
     }
     let manifest = serde_json::to_vec(&json!({
@@ -127,23 +139,40 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     let manifest_digest = Digest::of_bytes(&manifest).to_string();
     let oci = [("Content-Type", "application/vnd.oci.image.manifest.v1+json")];
     let put = format!("/v2/{repo}/manifests/1.0");
-    assert_eq!(http(addr, "PUT", &put, me, &oci, &manifest).await.status, 201);
+    assert_eq!(
+        http(addr, "PUT", &put, me, &oci, &manifest).await.status,
+        201
+    );
 
     // The same push with a wrong password, and from a user who does not exist.
     let denied = http(addr, "PUT", &put, Some((USER, WRONG)), &oci, &manifest).await;
     assert_eq!(denied.status, 401);
     assert!(denied.headers.contains("www-authenticate: basic"));
-    let r = http(addr, "DELETE", &format!("/v2/{repo}/manifests/1.0"), Some(("mallory", OTHER_WRONG)), &[], b"").await;
+    let r = http(
+        addr,
+        "DELETE",
+        &format!("/v2/{repo}/manifests/1.0"),
+        Some(("mallory", OTHER_WRONG)),
+        &[],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 401);
     // No credentials at all is a client discovering the challenge, not a failed login.
-    assert_eq!(http(addr, "PUT", &put, None, &oci, &manifest).await.status, 401);
+    assert_eq!(
+        http(addr, "PUT", &put, None, &oci, &manifest).await.status,
+        401
+    );
     // Reads are not audited.
     assert_eq!(http(addr, "GET", &put, None, &[], b"").await.status, 200);
 
     // Deletes: the tag, the manifest, a blob.
     let del = |p: String| async move { http(addr, "DELETE", &p, me, &[], b"").await.status };
     assert_eq!(del(format!("/v2/{repo}/manifests/1.0")).await, 202);
-    assert_eq!(del(format!("/v2/{repo}/manifests/{manifest_digest}")).await, 202);
+    assert_eq!(
+        del(format!("/v2/{repo}/manifests/{manifest_digest}")).await,
+        202
+    );
     let layer_digest = Digest::of_bytes(layer).to_string();
     assert_eq!(del(format!("/v2/{repo}/blobs/{layer_digest}")).await, 202);
     let _ = stop.send(());
@@ -152,11 +181,19 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     assert_eq!(
         actions(&entries),
         vec![
-            (USER, "manifest.pushed", format!("{repo}@{manifest_digest}").as_str()),
+            (
+                USER,
+                "manifest.pushed",
+                format!("{repo}@{manifest_digest}").as_str()
+            ),
             ("anonymous", "login.failed", USER),
             ("anonymous", "login.failed", "mallory"),
             (USER, "tag.deleted", format!("{repo}:1.0").as_str()),
-            (USER, "manifest.deleted", format!("{repo}@{manifest_digest}").as_str()),
+            (
+                USER,
+                "manifest.deleted",
+                format!("{repo}@{manifest_digest}").as_str()
+            ),
             (USER, "blob.deleted", layer_digest.as_str()),
         ]
     );
@@ -178,7 +215,8 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     .fetch_all(store.db())
     .await
     .unwrap();
-    let b64 = |u: &str, p: &str| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+    let b64 =
+        |u: &str, p: &str| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
     for (row,) in &rows {
         for secret in [
             PASSWORD.to_owned(),
@@ -189,7 +227,10 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
             b64(USER, WRONG),
             b64("mallory", OTHER_WRONG),
         ] {
-            assert!(!row.contains(&secret), "{secret:?} leaked into the audit log: {row}");
+            assert!(
+                !row.contains(&secret),
+                "{secret:?} leaked into the audit log: {row}"
+            );
         }
     }
 }

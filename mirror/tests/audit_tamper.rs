@@ -11,7 +11,12 @@ use serde_json::{json, Value};
 async fn five_entries(dir: &std::path::Path) -> (Store, Head) {
     let store = Store::open(dir.join("data")).await.unwrap();
     for n in 1..=5 {
-        let event = Event::new("cli:1000", "test.event", format!("thing-{n}"), json!({ "n": n }));
+        let event = Event::new(
+            "cli:1000",
+            "test.event",
+            format!("thing-{n}"),
+            json!({ "n": n }),
+        );
         append(&store, &event).await.unwrap();
     }
     let h = head(&store).await.unwrap().unwrap();
@@ -83,10 +88,34 @@ async fn every_edit_is_found_at_its_entry(
     let dir = tempfile::tempdir().unwrap();
     let (store, h) = five_entries(dir.path()).await;
     match tamper {
-        "edit-detail" => exec(&store, r#"UPDATE audit_log SET detail = '{"n":99}' WHERE seq = 3"#).await,
-        "edit-actor" => exec(&store, "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2").await,
-        "edit-at" => exec(&store, "UPDATE audit_log SET at = '2020-01-01T00:00:00Z' WHERE seq = 5").await,
-        "reformat-detail" => exec(&store, r#"UPDATE audit_log SET detail = '{ "n": 4 }' WHERE seq = 4"#).await,
+        "edit-detail" => {
+            exec(
+                &store,
+                r#"UPDATE audit_log SET detail = '{"n":99}' WHERE seq = 3"#,
+            )
+            .await
+        }
+        "edit-actor" => {
+            exec(
+                &store,
+                "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2",
+            )
+            .await
+        }
+        "edit-at" => {
+            exec(
+                &store,
+                "UPDATE audit_log SET at = '2020-01-01T00:00:00Z' WHERE seq = 5",
+            )
+            .await
+        }
+        "reformat-detail" => {
+            exec(
+                &store,
+                r#"UPDATE audit_log SET detail = '{ "n": 4 }' WHERE seq = 4"#,
+            )
+            .await
+        }
         // Changing an entry and its own hash still breaks the link from the next entry.
         "edit-hash" => {
             let detail = json!({ "n": 99 });
@@ -151,10 +180,16 @@ async fn every_edit_is_found_at_its_entry(
         other => panic!("unknown case {other}"),
     }
     let report = verify(&store, None).await.unwrap();
-    let t = report.tamper.unwrap_or_else(|| panic!("{tamper} went unnoticed"));
+    let t = report
+        .tamper
+        .unwrap_or_else(|| panic!("{tamper} went unnoticed"));
     assert_eq!(t.seq, bad_seq, "{tamper}: {}", t.reason);
     assert!(t.reason.contains(why), "{tamper}: {}", t.reason);
-    assert!(t.reason.contains(&format!("entry {bad_seq}")), "{tamper}: {}", t.reason);
+    assert!(
+        t.reason.contains(&format!("entry {bad_seq}")),
+        "{tamper}: {}",
+        t.reason
+    );
 }
 
 #[tokio::test]
@@ -167,9 +202,12 @@ async fn truncation_is_found_only_against_a_written_down_head() {
         assert!(verify(&store, Some(anchor)).await.unwrap().is_ok());
     }
     // Later entries do not invalidate an older anchor.
-    append(&store, &Event::new("cli:1000", "test.event", "six", json!({})))
-        .await
-        .unwrap();
+    append(
+        &store,
+        &Event::new("cli:1000", "test.event", "six", json!({})),
+    )
+    .await
+    .unwrap();
     assert!(verify(&store, Some(&with_seq)).await.unwrap().is_ok());
 
     exec(&store, "DELETE FROM audit_log WHERE seq >= 4").await;
@@ -210,5 +248,13 @@ async fn an_empty_log_verifies_but_not_against_an_anchor() {
     let report = verify(&store, None).await.unwrap();
     assert!(report.is_ok() && report.head.is_none() && report.entries_checked == 0);
     let anchor: Anchor = "a".repeat(64).parse().unwrap();
-    assert_eq!(verify(&store, Some(&anchor)).await.unwrap().tamper.unwrap().seq, 1);
+    assert_eq!(
+        verify(&store, Some(&anchor))
+            .await
+            .unwrap()
+            .tamper
+            .unwrap()
+            .seq,
+        1
+    );
 }

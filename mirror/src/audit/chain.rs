@@ -118,18 +118,37 @@ mod tests {
         let other_detail = json!({"k": "w"});
         let variants = [
             Content { seq: 2, ..base },
-            Content { at: "2026-01-01T00:00:01Z", ..base },
-            Content { actor: "cli:1", ..base },
-            Content { action: "gc2", ..base },
-            Content { subject: "store2", ..base },
-            Content { detail: &other_detail, ..base },
+            Content {
+                at: "2026-01-01T00:00:01Z",
+                ..base
+            },
+            Content {
+                actor: "cli:1",
+                ..base
+            },
+            Content {
+                action: "gc2",
+                ..base
+            },
+            Content {
+                subject: "store2",
+                ..base
+            },
+            Content {
+                detail: &other_detail,
+                ..base
+            },
         ];
         for v in &variants {
             assert_ne!(entry_hash(GENESIS, v), h, "{v:?}");
         }
         assert_ne!(entry_hash(&"1".repeat(64), &base), h);
         // Field boundaries are unambiguous: moving a character between fields changes the hash.
-        let shifted = Content { actor: "cli:0g", action: "c", ..base };
+        let shifted = Content {
+            actor: "cli:0g",
+            action: "c",
+            ..base
+        };
         assert_ne!(entry_hash(GENESIS, &shifted), h);
     }
 }

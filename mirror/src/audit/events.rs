@@ -29,7 +29,11 @@ pub async fn record_import(store: &Store, path: &Path, result: &Result<ImportRep
     let event = match result {
         Ok(r) => Event::new(
             local_actor(),
-            if r.already_imported { IMPORT_NOOP } else { IMPORT_OK },
+            if r.already_imported {
+                IMPORT_NOOP
+            } else {
+                IMPORT_OK
+            },
             r.manifest_digest.to_string(),
             json!({
                 "path": file,

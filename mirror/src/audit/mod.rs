@@ -112,7 +112,10 @@ pub async fn append(store: &Store, event: &Event) -> Result<AuditEntry, AuditErr
 /// Appends `event` on a caller's transaction, which must already hold the write lock (have
 /// written, or be `BEGIN IMMEDIATE`) for the append to be serialized; the entry then commits
 /// or rolls back with the caller's change.
-pub async fn append_in(conn: &mut SqliteConnection, event: &Event) -> Result<AuditEntry, AuditError> {
+pub async fn append_in(
+    conn: &mut SqliteConnection,
+    event: &Event,
+) -> Result<AuditEntry, AuditError> {
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
@@ -182,11 +185,7 @@ pub async fn list(store: &Store, since: Option<&str>) -> Result<Vec<AuditEntry>,
                 .fetch_all(store.db())
                 .await?
         }
-        None => {
-            sqlx::query_as(ALL_ROWS)
-                .fetch_all(store.db())
-                .await?
-        }
+        None => sqlx::query_as(ALL_ROWS).fetch_all(store.db()).await?,
     };
     rows.into_iter().map(entry_from_row).collect()
 }

@@ -174,7 +174,10 @@ fn check_entry(
         Err(e) => return bad(seq, format!("entry {seq} detail is not JSON: {e}")),
     };
     if canonical_json(&value) != detail {
-        return bad(seq, format!("entry {seq} detail is not canonical JSON (it was edited)"));
+        return bad(
+            seq,
+            format!("entry {seq} detail is not canonical JSON (it was edited)"),
+        );
     }
     let content = Content {
         seq,

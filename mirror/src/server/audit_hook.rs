@@ -18,7 +18,11 @@ use crate::audit::events::{
 };
 use crate::audit::{record, Event};
 
-pub(super) async fn audit_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(super) async fn audit_writes(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
     let user = basic_user(req.headers());
@@ -31,7 +35,12 @@ pub(super) async fn audit_writes(State(state): State<AppState>, req: Request, ne
             .ok()
             .and_then(|endpoint| write_event(endpoint, &method, resp.headers()))
             .map(|(action, subject, detail)| {
-                Event::new(user.unwrap_or_else(|| ANONYMOUS.to_owned()), action, subject, detail)
+                Event::new(
+                    user.unwrap_or_else(|| ANONYMOUS.to_owned()),
+                    action,
+                    subject,
+                    detail,
+                )
             })
     } else {
         None
@@ -47,7 +56,11 @@ fn login_failed(state: &AppState, user: String, method: &Method, path: &str) -> 
         Some(Writers::Users(users)) => users.has_user(&user),
         _ => false,
     };
-    let reason = if known { "wrong password" } else { "unknown user" };
+    let reason = if known {
+        "wrong password"
+    } else {
+        "unknown user"
+    };
     Event::new(
         ANONYMOUS,
         LOGIN_FAILED,
@@ -79,12 +92,24 @@ fn write_event(
                 json!({ "repository": name, "digest": digest, "tag": tag, "subject": subject }),
             ))
         }
-        (Endpoint::Manifest { name, reference: Reference::Digest(d) }, "DELETE") => Some((
+        (
+            Endpoint::Manifest {
+                name,
+                reference: Reference::Digest(d),
+            },
+            "DELETE",
+        ) => Some((
             MANIFEST_DELETED,
             format!("{name}@{d}"),
             json!({ "repository": name, "digest": d.to_string() }),
         )),
-        (Endpoint::Manifest { name, reference: Reference::Tag(t) }, "DELETE") => Some((
+        (
+            Endpoint::Manifest {
+                name,
+                reference: Reference::Tag(t),
+            },
+            "DELETE",
+        ) => Some((
             TAG_DELETED,
             format!("{name}:{t}"),
             json!({ "repository": name, "tag": t }),

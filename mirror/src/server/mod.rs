@@ -125,7 +125,10 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), audit_hook::audit_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_hook::audit_writes,
+        ))
         .with_state(state)
 }
 
