@@ -234,3 +234,57 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
         }
     }
 }
+
+/// Credentials that are not well-formed basic auth are failed logins too, recorded without the
+/// header's value (it may be a token); absurd user names are cut short.
+#[rstest::rstest]
+#[case::bearer_token("Bearer eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.sig", None)]
+#[case::not_base64("Basic !!!not-base64-Pa55word!!!", None)]
+#[case::no_colon("Basic bm8tY29sb24tUGE1NXdvcmQ=", None)]
+#[case::not_utf8("Basic //79OnNlY3JldC1QYTU1d29yZA==", None)]
+#[case::no_scheme("cHVzaGVyOlBhNTV3b3Jk", None)]
+#[case::long_user("long", Some("u".repeat(128)))]
+#[tokio::test]
+async fn malformed_credentials_are_failed_logins_without_their_value(
+    #[case] header: &str,
+    #[case] user: Option<String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, addr, stop) = start(dir.path()).await;
+    let value = if header == "long" {
+        let creds = format!("{}:{}", "u".repeat(10_000), "Pa55word");
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(creds)
+        )
+    } else {
+        header.to_owned()
+    };
+    let r = http(
+        addr,
+        "PUT",
+        "/v2/team/app/manifests/1.0",
+        None,
+        &[("Authorization", &value)],
+        b"{}",
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let _ = stop.send(());
+
+    let entries = list(&store, None).await.unwrap();
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    let e = &entries[0];
+    assert_eq!(
+        (e.actor.as_str(), e.action.as_str()),
+        ("anonymous", "login.failed")
+    );
+    assert_eq!(e.detail["user"], json!(user));
+    let stored = serde_json::to_string(e).unwrap();
+    assert!(
+        !stored.contains("Pa55word") && !stored.contains("c2VjcmV0"),
+        "{stored}"
+    );
+    let encoded = value.split(' ').next_back().unwrap();
+    assert!(!stored.contains(encoded), "{stored}");
+}

@@ -80,9 +80,16 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 print_json(&Shown { entries, head })?;
             } else {
                 for e in &entries {
+                    // Actor and subject can come from a client (a user name tried at login):
+                    // escaped, so they cannot fake lines or move the terminal's cursor.
                     println!(
                         "{:>6} {} {:<12} {:<16} {} {}",
-                        e.seq, e.at, e.actor, e.action, e.subject, e.detail
+                        e.seq,
+                        e.at,
+                        e.actor.escape_debug(),
+                        e.action,
+                        e.subject.escape_debug(),
+                        e.detail
                     );
                 }
                 match head {

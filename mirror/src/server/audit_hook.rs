@@ -25,10 +25,10 @@ pub(super) async fn audit_writes(
 ) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
-    let user = basic_user(req.headers());
+    let presented = presented_user(req.headers());
     let resp = next.run(req).await;
     let event = if resp.status() == StatusCode::UNAUTHORIZED {
-        user.map(|user| login_failed(&state, user, &method, uri.path()))
+        presented.map(|user| login_failed(&state, user, &method, uri.path()))
     } else if resp.status().is_success() && method != Method::GET && method != Method::HEAD {
         let ns = Params::of(&uri);
         path::parse(uri.path(), ns.get("ns"))
@@ -36,7 +36,7 @@ pub(super) async fn audit_writes(
             .and_then(|endpoint| write_event(endpoint, &method, resp.headers()))
             .map(|(action, subject, detail)| {
                 Event::new(
-                    user.unwrap_or_else(|| ANONYMOUS.to_owned()),
+                    presented.flatten().unwrap_or_else(|| ANONYMOUS.to_owned()),
                     action,
                     subject,
                     detail,
@@ -51,7 +51,15 @@ pub(super) async fn audit_writes(
     resp
 }
 
-fn login_failed(state: &AppState, user: String, method: &Method, path: &str) -> Event {
+fn login_failed(state: &AppState, user: Option<String>, method: &Method, path: &str) -> Event {
+    let Some(user) = user else {
+        return Event::new(
+            ANONYMOUS,
+            LOGIN_FAILED,
+            "",
+            json!({ "user": null, "reason": "malformed credentials", "method": method.as_str(), "path": path }),
+        );
+    };
     let known = match state.writers.as_deref() {
         Some(Writers::Users(users)) => users.has_user(&user),
         _ => false,
@@ -123,9 +131,24 @@ fn write_event(
     }
 }
 
-/// The user name of `Authorization: Basic` credentials; the password is dropped unread.
-fn basic_user(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+/// Longest user name recorded; longer ones (only ever hostile) are cut.
+const MAX_USER_CHARS: usize = 128;
+
+/// Who the request says it is: `None` without an `Authorization` header, `Some(None)` for one
+/// that is not well-formed basic credentials (its value is never recorded: it may be a token),
+/// `Some(Some(user))` otherwise. The password is dropped unread.
+fn presented_user(headers: &HeaderMap) -> Option<Option<String>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(basic_user)
+            .map(|u| u.chars().take(MAX_USER_CHARS).collect()),
+    )
+}
+
+fn basic_user(value: &str) -> Option<String> {
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
