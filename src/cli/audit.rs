@@ -86,7 +86,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                         "{:>6} {} {:<12} {:<16} {} {}",
                         e.seq,
                         e.at,
-                        e.actor.escape_debug(),
+                        e.actor.escape_debug().to_string(),
                         e.action,
                         e.subject.escape_debug(),
                         e.detail
