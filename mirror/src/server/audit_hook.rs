@@ -1,7 +1,7 @@
 //! Records the registry's writes and failed logins in the audit log, as a middleware so the
 //! handlers stay unaware of it: a successful PUT or DELETE of a manifest, tag or blob is recorded
 //! with the user who made it; a 401 to a request that carried credentials is a failed login.
-//! The password is never looked at beyond telling an unknown user from a wrong password.
+//! The password is never read: whether the user exists tells a wrong password from an unknown user.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
