@@ -1,5 +1,6 @@
 //! ferry's enclave side: the content-addressed store, bundle import and the HTTP services.
 
+pub mod audit;
 pub mod config;
 pub mod import;
 pub mod server;

@@ -4,6 +4,7 @@
 mod output;
 mod appliance;
 mod artifact_sizes;
+mod audit;
 mod build;
 mod discover;
 mod import;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Inspect and maintain the mirror's store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Show and verify the store's tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -75,6 +79,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Store(cmd) => store::run(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
     }
 }
 

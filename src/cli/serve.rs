@@ -27,6 +27,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.appliance.config()?;
     let store = args.appliance.open_store(&config).await?;
+    super::audit::record_config_change(&store, args.appliance.config.as_deref()).await?;
     let defaults = ServerConfig::default();
     let cfg = ServerConfig {
         listen: args.listen.or(config.listen).unwrap_or(defaults.listen),

@@ -160,6 +160,7 @@ pub async fn import_bundle(
     if let Err(e) = recorded {
         tracing::warn!(bundle = %path.display(), error = %e, "could not record the import outcome");
     }
+    crate::audit::events::record_import(store, path, &result).await;
     result
 }
 

@@ -67,6 +67,11 @@ impl Htpasswd {
         })
     }
 
+    /// Whether `user` is in the file (the audit log tells unknown users from wrong passwords).
+    pub fn has_user(&self, user: &str) -> bool {
+        self.users.contains_key(user)
+    }
+
     /// Checks the request's `Authorization: Basic` credentials.
     pub async fn check(&self, headers: &HeaderMap) -> Result<(), RegistryError> {
         let (user, password) = basic_credentials(headers).ok_or_else(unauthorized)?;

@@ -3,6 +3,7 @@
 //! Pull and discovery are anonymous. Push and delete are off unless `push` is set, and then need
 //! HTTP basic credentials from an htpasswd file of bcrypt hashes.
 
+mod audit_hook;
 mod auth;
 mod discovery;
 pub mod error;
@@ -123,6 +124,10 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_hook::audit_writes,
         ))
         .with_state(state)
 }

@@ -90,6 +90,7 @@ pub async fn retire_bundle(store: &Store, bundle: &Digest) -> Result<RetireRepor
         None => return Err(StoreError::UnknownBundle(bundle.clone())),
         Some(Some(_)) => {
             report.already_retired = true;
+            crate::audit::record(store, crate::audit::events::bundle_retired(&report)).await;
             return Ok(report);
         }
         Some(None) => {}
@@ -139,6 +140,7 @@ pub async fn retire_bundle(store: &Store, bundle: &Digest) -> Result<RetireRepor
             }
         }
     }
+    crate::audit::append_in(&mut tx, &crate::audit::events::bundle_retired(&report)).await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -113,6 +113,7 @@ pub async fn gc_with(store: &Store, options: &GcOptions) -> Result<GcReport, Sto
         bytes = report.bytes_freed,
         "gc done"
     );
+    crate::audit::events::record_gc(store, &report).await;
     Ok(report)
 }
 

@@ -60,6 +60,8 @@ pub enum StoreError {
     UnknownBundle(Digest),
     #[error("store at {0} is corrupt: {1}")]
     Corrupt(PathBuf, String),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 impl StoreError {
