@@ -205,7 +205,8 @@ fn check_space(store: &Store, manifest: &BundleManifest) -> Result<(), ImportErr
     Ok(())
 }
 
-/// Streams one blob into the store; published only after the reader and the writer both checked it.
+/// Streams one blob into the store; published only after the reader verified every byte of it
+/// against the signed manifest (the writer does not hash the same bytes a second time).
 fn store_blob(
     store: &Store,
     digest: &Digest,
@@ -213,7 +214,7 @@ fn store_blob(
     emit: &impl Fn(ImportEvent),
 ) -> Result<u64, ImportError> {
     let size = entry.size();
-    let mut writer = store.blob_writer()?;
+    let mut writer = store.blob_writer()?.without_hashing();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = match entry.read(&mut buf) {
@@ -221,7 +222,7 @@ fn store_blob(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             // `finish` below re-reads and reports the precise reason (truncation, bad zstd frame);
-            // should it somehow succeed, the writer's own digest check refuses the partial copy.
+            // should it somehow succeed, the writer's length check refuses the partial copy.
             Err(_) => break,
         };
         writer
@@ -232,8 +233,8 @@ fn store_blob(
             written: writer.bytes_written(),
         });
     }
-    entry.finish()?;
-    writer.commit(digest, Some(size))?;
+    let verified = entry.finish()?;
+    writer.commit_verified(&verified, size)?;
     Ok(size)
 }
 

@@ -23,7 +23,9 @@ pub struct BlobWriter {
     file: Option<File>,
     staging: PathBuf,
     final_dir: PathBuf,
-    hasher: Hasher,
+    /// `None` when the caller hashes the same bytes itself (see [`BlobWriter::without_hashing`]).
+    hasher: Option<Hasher>,
+    len: u64,
     store_root: PathBuf,
 }
 
@@ -58,13 +60,22 @@ impl BlobWriter {
             file: Some(file),
             staging,
             final_dir: store.root().join("blobs/sha256"),
-            hasher: Hasher::new(),
+            hasher: Some(Hasher::new()),
+            len: 0,
             store_root: store.root().to_path_buf(),
         })
     }
 
+    /// For a stream that is already being hashed and checked on its way in (the bundle reader
+    /// verifies every blob against the signed manifest): hashing the same bytes twice would halve
+    /// import speed. Such a writer is published with [`BlobWriter::commit_verified`].
+    pub fn without_hashing(mut self) -> Self {
+        self.hasher = None;
+        self
+    }
+
     pub fn bytes_written(&self) -> u64 {
-        self.hasher.len()
+        self.len
     }
 
     /// Verifies the content against `expected` (and `expected_size` when known), then publishes
@@ -75,8 +86,13 @@ impl BlobWriter {
         expected: &Digest,
         expected_size: Option<u64>,
     ) -> Result<PathBuf, StoreError> {
-        let file = self.file.take().expect("file present until commit");
-        let (actual, len) = std::mem::take(&mut self.hasher).finish();
+        let Some(hasher) = self.hasher.take() else {
+            return Err(StoreError::Corrupt(
+                self.staging.clone(),
+                "a writer without hashing must be committed with commit_verified".into(),
+            ));
+        };
+        let (actual, len) = hasher.finish();
         if &actual != expected {
             return Err(StoreError::DigestMismatch {
                 expected: expected.clone(),
@@ -90,6 +106,24 @@ impl BlobWriter {
                 actual: len,
             });
         }
+        self.publish(expected)
+    }
+
+    /// Publishes bytes whose digest the caller has just verified itself (`digest` must come from
+    /// that check, e.g. the bundle reader's `BundleEntry::finish`); the length is still checked.
+    pub fn commit_verified(mut self, digest: &Digest, size: u64) -> Result<PathBuf, StoreError> {
+        if self.len != size {
+            return Err(StoreError::SizeMismatch {
+                digest: digest.clone(),
+                expected: size,
+                actual: self.len,
+            });
+        }
+        self.publish(digest)
+    }
+
+    fn publish(&mut self, expected: &Digest) -> Result<PathBuf, StoreError> {
+        let file = self.file.take().expect("file present until commit");
         file.sync_all()
             .map_err(|e| StoreError::io(&self.staging, e))?;
         drop(file);
@@ -159,7 +193,10 @@ impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let file = self.file.as_mut().expect("file present until commit");
         let n = file.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.len += n as u64;
         Ok(n)
     }
 
