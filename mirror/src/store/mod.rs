@@ -11,6 +11,7 @@
 
 mod blob_writer;
 pub mod bundles;
+pub mod catalog;
 mod db;
 pub mod gc;
 pub mod list;
@@ -23,6 +24,7 @@ mod walk;
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
+pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
 pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
