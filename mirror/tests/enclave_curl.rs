@@ -112,7 +112,10 @@ async fn curl_fetches_index_then_chart_then_file() {
         .unwrap();
     assert_eq!(bytes, chart.tgz);
     let headers = std::fs::read_to_string(&headers).unwrap();
-    assert_eq!(header(&headers, "x-checksum-sha256"), Some(podinfo.digest.as_str()));
+    assert_eq!(
+        header(&headers, "x-checksum-sha256"),
+        Some(podinfo.digest.as_str())
+    );
 
     // A file whole, then resumed from an offset as `curl -C` does.
     let file = e.files.iter().find(|f| f.name == "talos.iso").unwrap();

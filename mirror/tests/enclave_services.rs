@@ -69,7 +69,11 @@ async fn helm_index_lists_every_chart_and_every_url_serves_its_digest() {
     assert_eq!(reply.status, StatusCode::OK);
     let index: HelmIndex = serde_saphyr::from_str(&reply.text()).unwrap();
     assert_eq!(index.api_version, "v1");
-    assert!(unix_seconds(&index.generated).is_ok(), "{}", index.generated);
+    assert!(
+        unix_seconds(&index.generated).is_ok(),
+        "{}",
+        index.generated
+    );
     assert_eq!(
         index.entries.keys().collect::<Vec<_>>(),
         ["cert-manager", "podinfo"],
@@ -91,8 +95,14 @@ async fn helm_index_lists_every_chart_and_every_url_serves_its_digest() {
                 .unwrap_or_else(|| panic!("unexpected entry {entry:?}"));
             assert_eq!(key, &entry.name);
             assert_eq!(entry.api_version.as_deref(), Some("v2"));
-            assert_eq!(entry.app_version.as_deref(), Some(chart.app_version.as_str()));
-            assert_eq!(entry.description.as_deref(), Some(chart.description.as_str()));
+            assert_eq!(
+                entry.app_version.as_deref(),
+                Some(chart.app_version.as_str())
+            );
+            assert_eq!(
+                entry.description.as_deref(),
+                Some(chart.description.as_str())
+            );
             assert_eq!(entry.chart_type.as_deref(), Some("application"));
             assert!(unix_seconds(&entry.created).is_ok(), "{}", entry.created);
             assert_eq!(entry.digest.len(), 64);
@@ -168,7 +178,10 @@ async fn provenance_is_served_next_to_its_package() {
     let signed = e.charts.iter().find(|c| c.prov.is_some()).unwrap();
     let prov = signed.prov.as_ref().unwrap();
     let reply = e
-        .get(&format!("/charts/{}-{}.tgz.prov", signed.name, signed.version))
+        .get(&format!(
+            "/charts/{}-{}.tgz.prov",
+            signed.name, signed.version
+        ))
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(&reply.body, prov);
@@ -235,9 +248,15 @@ async fn files_are_listed_as_json_and_html() {
         )
         .await;
     assert_eq!(html.status, StatusCode::OK);
-    assert_eq!(html.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        html.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     let page = html.text();
-    assert!(page.contains("<a href=\"talos.iso\">talos.iso</a>"), "{page}");
+    assert!(
+        page.contains("<a href=\"talos.iso\">talos.iso</a>"),
+        "{page}"
+    );
     assert!(page.contains(&sha256_hex(&e.files[0].bytes)), "{page}");
 }
 
@@ -251,8 +270,14 @@ async fn files_stream_with_checksums_ranges_and_head() {
     let full = e.get("/files/talos.iso").await;
     assert_eq!(full.status, StatusCode::OK);
     assert_eq!(full.body, f.bytes);
-    assert_eq!(full.header("content-length"), Some(len.to_string().as_str()));
-    assert_eq!(full.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        full.header("content-length"),
+        Some(len.to_string().as_str())
+    );
+    assert_eq!(
+        full.header("content-type"),
+        Some("application/octet-stream")
+    );
     assert_eq!(
         full.header("content-disposition"),
         Some("attachment; filename=\"talos.iso\"")
@@ -263,11 +288,18 @@ async fn files_stream_with_checksums_ranges_and_head() {
     let head = e.request(Method::HEAD, "/files/talos.iso", &[]).await;
     assert_eq!(head.status, StatusCode::OK);
     assert!(head.body.is_empty());
-    assert_eq!(head.header("content-length"), Some(len.to_string().as_str()));
+    assert_eq!(
+        head.header("content-length"),
+        Some(len.to_string().as_str())
+    );
     assert_checksum_headers(&head, &hex);
 
     let part = e
-        .request(Method::GET, "/files/talos.iso", &[("range", "bytes=100-199")])
+        .request(
+            Method::GET,
+            "/files/talos.iso",
+            &[("range", "bytes=100-199")],
+        )
         .await;
     assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.body, f.bytes[100..200]);
@@ -324,7 +356,10 @@ async fn packs_are_listed_and_served_as_oci_artifacts() {
     assert_eq!(doc["artifactType"], media::PACK_ARTIFACT);
     assert_eq!(doc["layers"][0]["mediaType"], media::PACK_LAYER);
     let layer = e
-        .get(&format!("/v2/{repo}/blobs/{}", p["layer"].as_str().unwrap()))
+        .get(&format!(
+            "/v2/{repo}/blobs/{}",
+            p["layer"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(layer.body, e.pack.layer);
 }
@@ -403,7 +438,10 @@ async fn hostile_names_are_refused_cleanly(#[case] path: String, #[case] status:
         let reply = e.request(method.clone(), &path, &[]).await;
         assert_eq!(reply.status.as_u16(), status, "{method} {path}");
         if method == Method::GET {
-            assert!(reply.header("content-type").unwrap_or_default().contains("json"));
+            assert!(reply
+                .header("content-type")
+                .unwrap_or_default()
+                .contains("json"));
         }
     }
 }

@@ -51,7 +51,13 @@ impl From<PackVersion> for PackEntry {
 }
 
 async fn packs(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ServiceError> {
-    let packs: Vec<PackEntry> = state.store.packs().await?.into_iter().map(Into::into).collect();
+    let packs: Vec<PackEntry> = state
+        .store
+        .packs()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(serde_json::json!({ "packs": packs })))
 }
 

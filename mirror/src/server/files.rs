@@ -52,8 +52,17 @@ impl From<StoredFile> for FileEntry {
     }
 }
 
-async fn listing(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ServiceError> {
-    let files: Vec<FileEntry> = state.store.files().await?.into_iter().map(Into::into).collect();
+async fn listing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ServiceError> {
+    let files: Vec<FileEntry> = state
+        .store
+        .files()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -174,7 +183,10 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_links_encoded() {
-        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(percent_encode("a b<.iso"), "a%20b%3C.iso");
     }
 }

@@ -76,7 +76,9 @@ mod tests {
         for ok in ["talos.iso", "podinfo-6.5.0.tgz", "a b", "ünï"] {
             assert!(check_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "..", ".", ".hidden", "a/b", "a\\b", "a..b", "a\0", "a\nb", "q\"", "\u{7f}"] {
+        for bad in [
+            "", "..", ".", ".hidden", "a/b", "a\\b", "a..b", "a\0", "a\nb", "q\"", "\u{7f}",
+        ] {
             assert!(
                 matches!(check_name(bad), Err(ServiceError::BadRequest(_))),
                 "{bad:?}"

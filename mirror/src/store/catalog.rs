@@ -99,7 +99,9 @@ impl Descriptor {
 type TaggedRow = (String, String, String, i64, i64);
 
 impl Store {
-    /// Every chart version tagged in a `charts/<name>` repository, by name then tag.
+    /// Every chart version tagged in a `charts/<name>` repository, once per (name, version), by
+    /// name then version text. A version tagged more than once (`1.0` and `latest`) is listed
+    /// under the tag that equals it, if any.
     pub async fn charts(&self) -> Result<Vec<ChartVersion>, StoreError> {
         let rows = self.tagged(CHARTS_PREFIX, None, None).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -108,6 +110,14 @@ impl Store {
                 out.push(chart);
             }
         }
+        out.sort_by(|a, b| {
+            (&a.name, &a.version, a.tag != a.version).cmp(&(
+                &b.name,
+                &b.version,
+                b.tag != b.version,
+            ))
+        });
+        out.dedup_by(|later, first| later.name == first.name && later.version == first.version);
         Ok(out)
     }
 
@@ -129,6 +139,14 @@ impl Store {
                 }
             }
         }
+        // Tagged otherwise (`v1.0` for 1.0): the index lists it by its own version, so find it so.
+        for row in self.tagged(CHARTS_PREFIX, Some(&repo), None).await? {
+            if let Some(chart) = self.chart_from(row).await? {
+                if chart.version == version {
+                    return Ok(Some(chart));
+                }
+            }
+        }
         Ok(None)
     }
 
@@ -141,7 +159,11 @@ impl Store {
             let Some(doc) = self.artifact_doc(&manifest, size).await? else {
                 continue;
             };
-            let Some(layer) = doc.layers.iter().find(|l| l.media_type == media::PACK_LAYER) else {
+            let Some(layer) = doc
+                .layers
+                .iter()
+                .find(|l| l.media_type == media::PACK_LAYER)
+            else {
                 continue;
             };
             out.push(PackVersion {
@@ -161,7 +183,10 @@ impl Store {
         let mut out: Vec<StoredFile> = Vec::with_capacity(rows.len());
         for row in rows {
             // Rows come best first within a repository: keep the first that is a proper file.
-            if out.last().is_some_and(|f| row.0 == format!("{FILES_PREFIX}{}", f.name)) {
+            if out
+                .last()
+                .is_some_and(|f| row.0 == format!("{FILES_PREFIX}{}", f.name))
+            {
                 continue;
             }
             if let Some(file) = self.file_from(row).await? {
@@ -254,7 +279,11 @@ impl Store {
         if doc.config.media_type != media::HELM_CONFIG || doc.config.size > MAX_CONFIG_SIZE {
             return Ok(None);
         }
-        let Some(package) = doc.layers.iter().find(|l| l.media_type == media::HELM_CHART) else {
+        let Some(package) = doc
+            .layers
+            .iter()
+            .find(|l| l.media_type == media::HELM_CHART)
+        else {
             return Ok(None);
         };
         let Some(bytes) = self.read_document(&doc.config.digest).await? else {
@@ -363,6 +392,86 @@ pub fn rfc3339(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn put_blob(store: &Store, bytes: &[u8]) -> (Digest, u64) {
+        let digest = Digest::of_bytes(bytes);
+        let mut w = store.blob_writer().unwrap();
+        w.write_all(bytes).unwrap();
+        w.commit(&digest, Some(bytes.len() as u64)).unwrap();
+        (digest, bytes.len() as u64)
+    }
+
+    async fn push(store: &Store, repo: &str, tag: &str, config_type: &str, config: &[u8]) {
+        let (config, config_size) = put_blob(store, config);
+        let (layer, layer_size) = put_blob(store, b"not really a tgz");
+        let manifest = serde_json::json!({
+            "schemaVersion": 2, "mediaType": media::OCI_MANIFEST,
+            "config": {"mediaType": config_type, "digest": config, "size": config_size},
+            "layers": [{"mediaType": media::HELM_CHART, "digest": layer, "size": layer_size}],
+        });
+        store
+            .push_manifest(
+                repo,
+                Some(tag),
+                None,
+                None,
+                manifest.to_string().into_bytes(),
+            )
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn charts_are_found_by_their_own_version_and_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let chart_yaml = br#"{"apiVersion":"v2","name":"demo","version":"1.0.0+build.1"}"#;
+        push(
+            &store,
+            "charts/demo",
+            "v1.0.0_build.1",
+            media::HELM_CONFIG,
+            chart_yaml,
+        )
+        .await;
+        push(
+            &store,
+            "charts/demo",
+            "latest",
+            media::HELM_CONFIG,
+            chart_yaml,
+        )
+        .await;
+        push(
+            &store,
+            "charts/demo",
+            "image",
+            "application/vnd.oci.image.config.v1+json",
+            b"{}",
+        )
+        .await;
+        push(
+            &store,
+            "charts/a/b",
+            "1.0.0",
+            media::HELM_CONFIG,
+            chart_yaml,
+        )
+        .await;
+
+        let charts = store.charts().await.unwrap();
+        assert_eq!(charts.len(), 1, "{charts:?}");
+        assert_eq!(charts[0].name, "demo");
+        assert_eq!(charts[0].version, "1.0.0+build.1");
+        assert_eq!(charts[0].metadata["apiVersion"], "v2");
+
+        let found = store.chart("demo", "1.0.0+build.1").await.unwrap().unwrap();
+        assert_eq!(found.package, charts[0].package);
+        assert!(store.chart("demo", "latest").await.unwrap().is_none());
+        assert!(store.chart("demo", "image").await.unwrap().is_none());
+        assert!(store.chart("a/b", "1.0.0").await.unwrap().is_none());
+    }
 
     #[test]
     fn rfc3339_matches_known_instants() {

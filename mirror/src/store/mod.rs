@@ -24,8 +24,8 @@ mod walk;
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
-pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
+pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
 pub use list::{list, ManifestSummary, RepoSummary, TagSummary};

@@ -200,7 +200,8 @@ fn chart(c: &mut Content, name: &str, version: &str, prov: bool, signed: bool) -
     .into_bytes();
     let (config, config_size) = add(c, config);
     let (layer, layer_size) = add(c, tgz.clone());
-    let mut layers = vec![json!({"mediaType": media::HELM_CHART, "digest": layer, "size": layer_size})];
+    let mut layers =
+        vec![json!({"mediaType": media::HELM_CHART, "digest": layer, "size": layer_size})];
     let prov_bytes = prov.then(|| {
         format!("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nname: {name}\nversion: {version}\n...\nfiles:\n  {name}-{version}.tgz: sha256:{}\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCgAQBQJ\n-----END PGP SIGNATURE-----\n", layer.hex())
             .into_bytes()
@@ -220,8 +221,10 @@ fn chart(c: &mut Content, name: &str, version: &str, prov: bool, signed: bool) -
     let mut attached = vec![];
     if signed {
         let (sig_config, sig_config_size) = add(c, b"{}".to_vec());
-        let (payload, payload_size) =
-            add(c, format!("{{\"critical\":{{\"image\":\"{digest}\"}}}}").into_bytes());
+        let (payload, payload_size) = add(
+            c,
+            format!("{{\"critical\":{{\"image\":\"{digest}\"}}}}").into_bytes(),
+        );
         let sig = json!({
             "schemaVersion": 2, "mediaType": media::OCI_MANIFEST,
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sig_config, "size": sig_config_size},
@@ -283,7 +286,10 @@ fn pack(c: &mut Content, name: &str, version: &str) -> Pack {
                 .to_string()
                 .into_bytes(),
         ),
-        ("values.yaml".into(), b"pack:\n  namespace: kube-system\n".to_vec()),
+        (
+            "values.yaml".into(),
+            b"pack:\n  namespace: kube-system\n".to_vec(),
+        ),
     ]);
     let (d, size) = add(c, layer.clone());
     let (digest, msize) = wrapped(
