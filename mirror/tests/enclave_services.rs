@@ -343,6 +343,9 @@ async fn packs_are_listed_and_served_as_oci_artifacts() {
     assert_eq!(p["digest"], e.pack.manifest.to_string());
     assert_eq!(p["layer"], format!("sha256:{}", sha256_hex(&e.pack.layer)));
     assert_eq!(p["size"], e.pack.layer.len() as u64);
+    assert_eq!(p["packJson"]["name"], e.pack.name.as_str());
+    assert_eq!(p["packJson"]["version"], e.pack.version.as_str());
+    assert_eq!(p["packJson"]["layer"], "cni");
     let reference = p["reference"].as_str().unwrap();
     assert_eq!(
         reference,

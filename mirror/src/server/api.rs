@@ -34,6 +34,9 @@ struct PackEntry {
     layer: String,
     size: u64,
     created: String,
+    /// The pack's own `pack.json`, when it could be read from the layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pack_json: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<PackVersion> for PackEntry {
@@ -46,6 +49,7 @@ impl From<PackVersion> for PackEntry {
             layer: p.layer.digest.to_string(),
             size: p.layer.size,
             created: rfc3339(p.created_at),
+            pack_json: p.pack_json,
         }
     }
 }

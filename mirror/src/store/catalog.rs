@@ -54,6 +54,8 @@ pub struct PackVersion {
     pub version: String,
     pub manifest: Digest,
     pub layer: BlobDescriptor,
+    /// The pack's `pack.json`, when it is near the start of the layer.
+    pub pack_json: Option<serde_json::Map<String, serde_json::Value>>,
     pub created_at: i64,
 }
 
@@ -171,10 +173,19 @@ impl Store {
                 version: tag,
                 manifest,
                 layer: layer.blob(),
+                pack_json: None,
                 created_at,
             });
         }
-        Ok(out)
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            for p in &mut out {
+                p.pack_json = super::pack_meta::read_pack_json(&store.blob_path(&p.layer.digest));
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(self.root().to_path_buf(), format!("pack.json task: {e}")))
     }
 
     /// Every file, one per `files/<name>` repository, by name.

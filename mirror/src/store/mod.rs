@@ -16,6 +16,7 @@ mod db;
 pub mod gc;
 pub mod list;
 pub mod manifests;
+mod pack_meta;
 mod registry;
 mod uploads;
 pub mod verify;

@@ -281,13 +281,13 @@ fn wrapped(c: &mut Content, layer: serde_json::Value, artifact_type: &str) -> (D
 fn pack(c: &mut Content, name: &str, version: &str) -> Pack {
     let layer = tar_gz(&[
         (
-            "pack.json".into(),
+            format!("{name}/pack.json"),
             json!({"name": name, "version": version, "layer": "cni"})
                 .to_string()
                 .into_bytes(),
         ),
         (
-            "values.yaml".into(),
+            format!("{name}/values.yaml"),
             b"pack:\n  namespace: kube-system\n".to_vec(),
         ),
     ]);
