@@ -11,12 +11,15 @@ use axum::http::{Method, StatusCode};
 use base64::Engine as _;
 use ferry_bundler::format::layout::media;
 use ferry_bundler::format::timestamp::unix_seconds;
-use ferry_mirror::store::retire_bundle;
+use std::time::Duration;
+
+use ferry_mirror::import::import_bundle;
+use ferry_mirror::store::{gc_with, retire_bundle, GcOptions};
 use rstest::rstest;
 use serde::Deserialize;
 
-use enclave_support::{sha256_hex, Enclave, Reply};
-use import_support::keys;
+use enclave_support::{chart_bundle, sha256_hex, Enclave, Reply};
+use import_support::{keys, trusting};
 
 /// Helm's repository index as documented (helm.sh "The Chart Repository Guide", `repo.IndexFile`).
 #[derive(Debug, Deserialize)]
@@ -405,6 +408,58 @@ async fn repositories_and_bundles_are_listed() {
     let b = &e.get("/api/v1/bundles").await.json()["bundles"][0];
     assert_eq!(b["retired"], true);
     assert!(unix_seconds(b["retiredAt"].as_str().unwrap()).is_ok());
+}
+
+#[tokio::test]
+async fn index_follows_imports_retirement_and_gc() {
+    let e = Enclave::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (second, chart) = chart_bundle(dir.path(), "podinfo", "7.0.0");
+    import_bundle(&e.store, &second.path, &trusting())
+        .await
+        .unwrap();
+    let versions = |yaml: String| -> Vec<String> {
+        let index: HelmIndex = serde_saphyr::from_str(&yaml).unwrap();
+        index
+            .entries
+            .get("podinfo")
+            .map_or(vec![], |v| v.iter().map(|e| e.version.clone()).collect())
+    };
+    assert_eq!(
+        versions(e.get("/charts/index.yaml").await.text()),
+        ["7.0.0", "6.10.1", "6.5.0"]
+    );
+    let got = e.get("/charts/podinfo-7.0.0.tgz").await;
+    assert_eq!(got.body, chart.tgz);
+
+    retire_bundle(&e.store, &e.fixture.manifest_digest())
+        .await
+        .unwrap();
+    gc_with(
+        &e.store,
+        &GcOptions {
+            grace: Duration::ZERO,
+            dry_run: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        versions(e.get("/charts/index.yaml").await.text()),
+        ["7.0.0"]
+    );
+    let gone = e.get("/charts/podinfo-6.5.0.tgz").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let files = e.get("/files/").await.json();
+    assert_eq!(files["files"], serde_json::json!([]));
+    assert_eq!(
+        e.get("/files/talos.iso").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        e.get("/api/v1/packs").await.json()["packs"],
+        serde_json::json!([])
+    );
 }
 
 /// Hostile or simply wrong names: a clean 400 or 404, never a 500 and never content.

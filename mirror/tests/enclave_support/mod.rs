@@ -144,6 +144,20 @@ impl Enclave {
     }
 }
 
+/// A second signed bundle carrying only chart `name` at `version`.
+pub fn chart_bundle(dir: &std::path::Path, name: &str, version: &str) -> (Fixture, Chart) {
+    let mut c = Content::default();
+    let chart = chart(&mut c, name, version, false, false);
+    let fixture = write(
+        dir,
+        &format!("{name}-{version}.ferry"),
+        &c,
+        Some(keys()),
+        Compression::default(),
+    );
+    (fixture, chart)
+}
+
 fn add(c: &mut Content, bytes: Vec<u8>) -> (Digest, u64) {
     let d = Digest::of_bytes(&bytes);
     let size = bytes.len() as u64;
