@@ -3,14 +3,18 @@
 //! Pull and discovery are anonymous. Push and delete are off unless `push` is set, and then need
 //! HTTP basic credentials from an htpasswd file of bcrypt hashes.
 
+mod api;
 mod audit_hook;
 mod auth;
+mod charts;
 mod discovery;
 pub mod error;
+mod files;
 mod metrics;
 pub mod path;
 mod pull;
 mod push;
+mod service_error;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -114,6 +118,7 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .route("/v2", any(dispatch))
         .route("/v2/", any(dispatch))
         .route("/v2/{*rest}", any(dispatch))
+        .merge(api::enclave_routes())
         .fallback(|uri: Uri| async move {
             RegistryError::new(
                 ErrorCode::NameUnknown,

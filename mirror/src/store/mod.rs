@@ -11,10 +11,12 @@
 
 mod blob_writer;
 pub mod bundles;
+pub mod catalog;
 mod db;
 pub mod gc;
 pub mod list;
 pub mod manifests;
+mod pack_meta;
 mod registry;
 mod uploads;
 pub mod verify;
@@ -24,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 pub use blob_writer::BlobWriter;
 pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
+pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
 pub use list::{list, ManifestSummary, RepoSummary, TagSummary};

@@ -1,0 +1,114 @@
+//! The read-only JSON API under `/api/v1`: packs, repositories and imported bundles. Anonymous
+//! like `/v2/` pulls; it only says what the store holds.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::service_error::ServiceError;
+use super::{charts, files, AppState};
+use crate::store::catalog::{rfc3339, PACKS_PREFIX};
+use crate::store::{list, list_bundles, BundleSummary, PackVersion, RepoSummary};
+
+/// Every enclave service route: the chart repository, the file server and this API.
+pub(super) fn enclave_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/packs", get(packs))
+        .route("/api/v1/repositories", get(repositories))
+        .route("/api/v1/bundles", get(bundles))
+        .merge(charts::routes())
+        .merge(files::routes())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PackEntry {
+    name: String,
+    version: String,
+    /// The pack's OCI reference on this mirror (`spectro-packs/archive/<name>:<version>`).
+    reference: String,
+    /// Digest of the pack's OCI manifest.
+    digest: String,
+    /// The pack archive layer (`application/vnd.ferry.pack.layer.v1.tar+gzip`).
+    layer: String,
+    size: u64,
+    created: String,
+    /// The pack's own `pack.json`, when it could be read from the layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pack_json: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl From<PackVersion> for PackEntry {
+    fn from(p: PackVersion) -> Self {
+        Self {
+            reference: format!("{PACKS_PREFIX}{}:{}", p.name, p.version),
+            name: p.name,
+            version: p.version,
+            digest: p.manifest.to_string(),
+            layer: p.layer.digest.to_string(),
+            size: p.layer.size,
+            created: rfc3339(p.created_at),
+            pack_json: p.pack_json,
+        }
+    }
+}
+
+async fn packs(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ServiceError> {
+    let packs: Vec<PackEntry> = state
+        .store
+        .packs()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(serde_json::json!({ "packs": packs })))
+}
+
+async fn repositories(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ServiceError> {
+    let repos: Vec<RepoSummary> = list(&state.store).await?;
+    Ok(Json(serde_json::json!({ "repositories": repos })))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BundleEntry {
+    digest: String,
+    /// When the bundle was built (from its manifest).
+    created: String,
+    imported: String,
+    generator: String,
+    signer: Option<String>,
+    total_size: u64,
+    artifacts: u64,
+    retired: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retired_at: Option<String>,
+}
+
+impl From<BundleSummary> for BundleEntry {
+    fn from(b: BundleSummary) -> Self {
+        Self {
+            digest: b.manifest_digest.to_string(),
+            created: b.created,
+            imported: rfc3339(b.imported_at),
+            generator: b.generator,
+            signer: b.signer,
+            total_size: b.total_size,
+            artifacts: b.artifacts,
+            retired: b.retired_at.is_some(),
+            retired_at: b.retired_at.map(rfc3339),
+        }
+    }
+}
+
+async fn bundles(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ServiceError> {
+    let bundles: Vec<BundleEntry> = list_bundles(&state.store)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(serde_json::json!({ "bundles": bundles })))
+}
