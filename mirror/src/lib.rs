@@ -1,6 +1,9 @@
 //! ferry's enclave side: the content-addressed store, bundle import and the HTTP services.
 
+pub mod cluster_config;
 pub mod config;
 pub mod import;
 pub mod server;
+pub mod rewrite;
 pub mod store;
+pub mod tls;
