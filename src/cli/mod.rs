@@ -2,6 +2,7 @@
 
 mod appliance;
 mod build;
+mod cluster_config;
 mod discover;
 mod import;
 mod inspect;
@@ -11,8 +12,10 @@ pub mod logging;
 mod output;
 mod progress;
 mod resolve_args;
+mod rewrite;
 mod serve;
 mod store;
+mod tls;
 mod verify;
 
 use std::process::ExitCode;
@@ -60,6 +63,13 @@ pub enum Command {
     /// Inspect and maintain the mirror's store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Write the config files that make a container runtime pull through the mirror.
+    ClusterConfig(cluster_config::Args),
+    /// Point image references in Kubernetes YAML and Helm values at the mirror.
+    Rewrite(rewrite::Args),
+    /// Certificates for the mirror's HTTPS.
+    #[command(subcommand)]
+    Tls(tls::Command),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -73,6 +83,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Store(cmd) => store::run(cmd).await,
+        Command::ClusterConfig(args) => cluster_config::run(args).await,
+        Command::Rewrite(args) => rewrite::run(args),
+        Command::Tls(cmd) => tls::run(cmd),
     }
 }
 
