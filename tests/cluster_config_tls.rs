@@ -69,13 +69,24 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool, log: &Path) {
 fn seed_layout(dir: &Dir, layout: &Path) {
     dir.write("rootfs/etc/ferry-release", "ferry tls test\n");
     run(Command::new("tar")
-        .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf"])
+        .args([
+            "--sort=name",
+            "--mtime=@0",
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "-cf",
+        ])
         .arg(dir.path("layer.tar"))
         .arg("-C")
         .arg(dir.path("rootfs"))
         .arg("."));
     std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
-    std::fs::write(layout.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
     let blob = |bytes: &[u8]| -> (String, usize) {
         let tmp = dir.path("blob.tmp");
         std::fs::write(&tmp, bytes).unwrap();
@@ -104,11 +115,18 @@ fn seed_layout(dir: &Dir, layout: &Path) {
             "annotations": { "org.opencontainers.image.ref.name": TAG }
         }]
     });
-    std::fs::write(layout.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
 }
 
 fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 #[test]
@@ -117,7 +135,16 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
         return;
     }
     let dir = Dir::new();
-    dir.ok(&["tls", "init", "--out", "tls", "--name", "mirror.enclave", "--name", "127.0.0.1"]);
+    dir.ok(&[
+        "tls",
+        "init",
+        "--out",
+        "tls",
+        "--name",
+        "mirror.enclave",
+        "--name",
+        "127.0.0.1",
+    ]);
     // Refuses to replace an existing CA.
     let err = dir.fails(1, &["tls", "init", "--out", "tls", "--name", "127.0.0.1"]);
     assert!(err.contains("already exists"), "{err}");
@@ -132,8 +159,20 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     let _mirror = Daemon(
         Command::new(assert_cmd::cargo::cargo_bin("ferry"))
             .current_dir(dir.tmp.path())
-            .args(["serve", "--data", "data", "--push", "--htpasswd", "htpasswd"])
-            .args(["--tls-cert", "tls/server.crt", "--tls-key", "tls/server.key"])
+            .args([
+                "serve",
+                "--data",
+                "data",
+                "--push",
+                "--htpasswd",
+                "htpasswd",
+            ])
+            .args([
+                "--tls-cert",
+                "tls/server.crt",
+                "--tls-key",
+                "tls/server.key",
+            ])
             .arg("--listen")
             .arg(addr.to_string())
             .stdout(Stdio::null())
@@ -141,7 +180,11 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
             .spawn()
             .expect("ferry serve starts"),
     );
-    wait_for("ferry serve", || TcpStream::connect(addr).is_ok(), &serve_log);
+    wait_for(
+        "ferry serve",
+        || TcpStream::connect(addr).is_ok(),
+        &serve_log,
+    );
 
     // skopeo trusts the CA from a cert dir holding only ca.crt (a *.key there means a client key).
     dir.write(
@@ -164,8 +207,17 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     // Hosts come from the store: the pushed repository's first component.
     let mirror_url = format!("https://{addr}");
     let listed = dir.ok(&[
-        "cluster-config", "--for", "containerd", "--mirror", &mirror_url, "--ca", "tls/ca.crt",
-        "--out", "cc", "--data", "data",
+        "cluster-config",
+        "--for",
+        "containerd",
+        "--mirror",
+        &mirror_url,
+        "--ca",
+        "tls/ca.crt",
+        "--out",
+        "cc",
+        "--data",
+        "data",
     ]);
     assert!(listed.contains("certs.d/docker.io/hosts.toml"), "{listed}");
     let hosts_toml = std::fs::read_to_string(dir.path("cc/certs.d/docker.io/hosts.toml")).unwrap();
@@ -211,9 +263,17 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     };
     let image = format!("{IMAGE}:{TAG}");
     let hosts_dir = dir.path("cc/certs.d").display().to_string();
-    let pulled = ctr(&["images", "pull", "--snapshotter", "native", "--hosts-dir", &hosts_dir, &image])
-        .output()
-        .expect("ctr runs");
+    let pulled = ctr(&[
+        "images",
+        "pull",
+        "--snapshotter",
+        "native",
+        "--hosts-dir",
+        &hosts_dir,
+        &image,
+    ])
+    .output()
+    .expect("ctr runs");
     assert!(
         pulled.status.success(),
         "ctr pull over TLS failed:\n{}\n{}\ncontainerd log:\n{}\nmirror log:\n{}",
@@ -224,7 +284,10 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     );
     let listed = run(&mut ctr(&["images", "ls"]));
     let listed = String::from_utf8_lossy(&listed.stdout);
-    assert!(listed.contains(&image) && listed.contains(&digest), "{listed}");
+    assert!(
+        listed.contains(&image) && listed.contains(&digest),
+        "{listed}"
+    );
     // There is no network beyond loopback: registry-1.docker.io, the hosts.toml `server`,
     // is unreachable, so the image can only have come from the mirror, over TLS.
 }
@@ -232,19 +295,37 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
 #[test]
 fn cluster_config_lists_every_runtime_for_given_hosts() {
     let dir = Dir::new();
-    dir.write("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    dir.write(
+        "ca.crt",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    );
     for runtime in ["containerd", "k3s", "rke2", "crio", "openshift"] {
         let out = dir.ok(&[
-            "cluster-config", "--for", runtime, "--mirror", "https://mirror.enclave:5443",
-            "--hosts", "docker.io,quay.io", "--ca", "ca.crt",
+            "cluster-config",
+            "--for",
+            runtime,
+            "--mirror",
+            "https://mirror.enclave:5443",
+            "--hosts",
+            "docker.io,quay.io",
+            "--ca",
+            "ca.crt",
         ]);
         assert!(out.contains("mirror.enclave:5443"), "{runtime}: {out}");
         assert!(out.contains("quay.io"), "{runtime}: {out}");
     }
-    let err = dir.fails(1, &[
-        "cluster-config", "--for", "containerd", "--mirror", "https://m.enclave",
-        "--hosts", "../../etc",
-    ]);
+    let err = dir.fails(
+        1,
+        &[
+            "cluster-config",
+            "--for",
+            "containerd",
+            "--mirror",
+            "https://m.enclave",
+            "--hosts",
+            "../../etc",
+        ],
+    );
     assert!(err.contains("../../etc"), "{err}");
 }
 
@@ -254,12 +335,22 @@ fn rewrite_in_place_changes_only_references() {
     let original = "# keep me\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27 # pinned\n    - name: t\n      image: \"{{ .Values.x }}\"\n";
     let path = dir.write("deploy.yaml", original);
     let printed = dir.ok(&["rewrite", "deploy.yaml", "--mirror", "mirror.enclave:5443"]);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), original, "not in place without the flag");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        original,
+        "not in place without the flag"
+    );
     let expected = original.replace(
         "image: nginx:1.27",
         "image: mirror.enclave:5443/docker.io/library/nginx:1.27",
     );
     assert_eq!(printed, expected);
-    dir.ok(&["rewrite", "deploy.yaml", "--mirror", "mirror.enclave:5443", "--in-place"]);
+    dir.ok(&[
+        "rewrite",
+        "deploy.yaml",
+        "--mirror",
+        "mirror.enclave:5443",
+        "--in-place",
+    ]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
 }

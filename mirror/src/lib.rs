@@ -3,7 +3,7 @@
 pub mod cluster_config;
 pub mod config;
 pub mod import;
-pub mod server;
 pub mod rewrite;
+pub mod server;
 pub mod store;
 pub mod tls;

@@ -99,9 +99,7 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> 
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let written = tmp
-        .write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all());
+    let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
     written.with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -4,8 +4,11 @@
 
 use super::{file, quoted, CaCert, GeneratedFile, Mirror};
 
-
-pub(super) fn generate(hosts: &[String], mirror: &Mirror, ca: Option<&CaCert>) -> Vec<GeneratedFile> {
+pub(super) fn generate(
+    hosts: &[String],
+    mirror: &Mirror,
+    ca: Option<&CaCert>,
+) -> Vec<GeneratedFile> {
     hosts
         .iter()
         .map(|host| {

@@ -4,7 +4,11 @@
 
 use super::{file, path_safe_hosts, quoted, skipped_comment, CaCert, GeneratedFile, Mirror};
 
-pub(super) fn generate(hosts: &[String], mirror: &Mirror, ca: Option<&CaCert>) -> Vec<GeneratedFile> {
+pub(super) fn generate(
+    hosts: &[String],
+    mirror: &Mirror,
+    ca: Option<&CaCert>,
+) -> Vec<GeneratedFile> {
     let mut files = vec![
         file(
             "openshift/image-digest-mirror-set.yaml",

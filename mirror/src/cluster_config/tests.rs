@@ -34,10 +34,7 @@ fn render(runtime: Runtime, ca: bool) -> String {
 
 #[test]
 fn hosts_are_the_registry_components_of_image_repositories() {
-    assert_eq!(
-        hosts(),
-        ["docker.io", "localhost:5000", "registry.k8s.io"]
-    );
+    assert_eq!(hosts(), ["docker.io", "localhost:5000", "registry.k8s.io"]);
 }
 
 #[rstest]
@@ -54,7 +51,10 @@ fn snapshots(#[case] runtime: Runtime, #[case] name: &str) {
 #[test]
 fn generated_yaml_and_toml_parse() {
     for runtime in [Runtime::K3s, Runtime::Openshift] {
-        for line in render(runtime, true).split("=== ").filter(|s| !s.is_empty()) {
+        for line in render(runtime, true)
+            .split("=== ")
+            .filter(|s| !s.is_empty())
+        {
             let (_, body) = line.split_once('\n').unwrap();
             let parsed: Result<serde_json::Value, _> = serde_saphyr::from_str(body);
             assert!(parsed.is_ok(), "{runtime:?}: {parsed:?}\n{body}");

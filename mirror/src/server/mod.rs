@@ -150,7 +150,11 @@ pub async fn serve(
     if cfg.push {
         load_writers(cfg)?;
     }
-    let tls = cfg.tls.as_ref().map(crate::tls::server_config).transpose()?;
+    let tls = cfg
+        .tls
+        .as_ref()
+        .map(crate::tls::server_config)
+        .transpose()?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| ServerError::Bind {
