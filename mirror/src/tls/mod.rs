@@ -102,3 +102,69 @@ fn load_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     }
     Ok(chain)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    /// A fresh identity, plus a second one whose key does not match the first certificate.
+    fn identities(dir: &Path) -> (IssuedFiles, IssuedFiles) {
+        let opts = InitOptions {
+            names: vec!["mirror.enclave".to_owned()],
+            days: 1,
+        };
+        (
+            init(&dir.join("a"), &opts).unwrap(),
+            init(&dir.join("b"), &opts).unwrap(),
+        )
+    }
+
+    #[rstest]
+    #[case::missing_cert("missing-cert", "cannot read certificates from")]
+    #[case::cert_not_pem("cert-not-pem", "no certificate in")]
+    #[case::cert_truncated("cert-truncated", "cannot read certificates from")]
+    #[case::key_missing("key-missing", "cannot read the private key from")]
+    #[case::key_garbage("key-garbage", "do not form a usable TLS identity")]
+    #[case::key_is_a_certificate("key-is-cert", "cannot read the private key from")]
+    #[case::key_of_another_certificate("key-mismatch", "do not form a usable TLS identity")]
+    fn bad_identities_are_refused_naming_the_file(#[case] case: &str, #[case] expected: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = identities(dir.path());
+        let bad = dir.path().join("bad.pem");
+        let mut files = TlsFiles {
+            cert: a.server_cert.clone(),
+            key: a.server_key.clone(),
+        };
+        match case {
+            "missing-cert" => files.cert = dir.path().join("nope.crt"),
+            "cert-not-pem" => {
+                std::fs::write(&bad, "just text\n").unwrap();
+                files.cert = bad.clone();
+            }
+            "cert-truncated" => {
+                let pem = std::fs::read_to_string(&a.server_cert).unwrap();
+                std::fs::write(&bad, &pem[..pem.len() / 2]).unwrap();
+                files.cert = bad.clone();
+            }
+            "key-missing" => files.key = dir.path().join("nope.key"),
+            "key-garbage" => {
+                std::fs::write(
+                    &bad,
+                    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                )
+                .unwrap();
+                files.key = bad.clone();
+            }
+            "key-is-cert" => files.key = a.server_cert.clone(),
+            "key-mismatch" => files.key = b.server_key.clone(),
+            other => unreachable!("{other}"),
+        }
+        let err = server_config(&files).unwrap_err().to_string();
+        assert!(err.contains(expected), "{case}: {err}");
+        let named = [&files.cert, &files.key]
+            .iter()
+            .any(|p| err.contains(&p.display().to_string()));
+        assert!(named, "{case}: {err}");
+    }
+}
