@@ -40,13 +40,17 @@ pub fn rewrite(text: &str, mirror: &str) -> Result<Rewritten, RewriteError> {
         return Err(RewriteError::Mirror(mirror.to_owned()));
     }
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Every content line takes part in finding mapping boundaries, not only the keys we edit.
     let shapes: Vec<Option<Shape>> = lines.iter().map(|l| Shape::of(l)).collect();
     let mut out = String::with_capacity(text.len() + 64);
     let mut changes = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let new_value = shapes[i].as_ref().and_then(|shape| {
-            let value = &line[shape.value.clone()];
-            match shape.key {
+        let edit = shapes[i]
+            .as_ref()
+            .and_then(|shape| Some((shape, shape.value.clone()?)));
+        let new_value = edit.as_ref().and_then(|(shape, range)| {
+            let value = &line[range.clone()];
+            match shape.key.as_str() {
                 "image" => prefixed_reference(value, mirror),
                 "repository" if !has_sibling(&shapes, i, "registry") => {
                     prefixed_reference(value, mirror)
@@ -57,14 +61,14 @@ pub fn rewrite(text: &str, mirror: &str) -> Result<Rewritten, RewriteError> {
                 _ => None,
             }
         });
-        match (new_value, &shapes[i]) {
-            (Some(to), Some(shape)) => {
-                out.push_str(&line[..shape.value.start]);
+        match (new_value, edit) {
+            (Some(to), Some((_, range))) => {
+                out.push_str(&line[..range.start]);
                 out.push_str(&to);
-                out.push_str(&line[shape.value.end..]);
+                out.push_str(&line[range.end..]);
                 changes.push(Change {
                     line: i + 1,
-                    from: line[shape.value.clone()].to_owned(),
+                    from: line[range].to_owned(),
                     to,
                 });
             }
@@ -134,24 +138,31 @@ fn has_sibling(shapes: &[Option<Shape>], i: usize, key: &str) -> bool {
     false
 }
 
-/// A `[- ]key: value [# comment]` line, for the keys this module reads.
+/// The structure of one content line (blank and comment lines have none): where it starts,
+/// its key if it has one, and, for the keys this module edits, the scalar value.
 #[derive(Debug, Clone)]
 struct Shape {
     /// Column of the first non-space character (a dash or the key).
     indent: usize,
-    /// Column of the key.
+    /// Column of the key (after any `- ` markers).
     key_col: usize,
     /// The line starts a sequence item (`- key: ...`).
     dashed: bool,
-    key: &'static str,
-    /// Byte range of the scalar, inside any quotes.
-    value: std::ops::Range<usize>,
+    /// Empty for lines that are not `key:` lines (plain sequence items, block scalar text).
+    key: String,
+    /// Byte range of the scalar, inside any quotes, for `image`, `repository` and `registry`.
+    value: Option<std::ops::Range<usize>>,
 }
+
+const EDITED_KEYS: [&str; 3] = ["image", "repository", "registry"];
 
 impl Shape {
     fn of(line: &str) -> Option<Shape> {
         let body = line.trim_end_matches(['\n', '\r']);
         let indent = body.len() - body.trim_start_matches(' ').len();
+        if body[indent..].is_empty() || body[indent..].starts_with('#') {
+            return None;
+        }
         let mut pos = indent;
         let mut dashed = false;
         while body[pos..].starts_with("- ") {
@@ -159,47 +170,55 @@ impl Shape {
             pos += 2;
             pos += body[pos..].len() - body[pos..].trim_start_matches(' ').len();
         }
-        let key_col = pos;
         let rest = &body[pos..];
-        let key = ["image", "repository", "registry"]
-            .into_iter()
-            .find(|k| rest.starts_with(k) && rest[k.len()..].starts_with(':'))?;
-        let mut start = pos + key.len() + 1;
-        let after_colon = &body[start..];
-        let gap = after_colon.len() - after_colon.trim_start_matches([' ', '\t']).len();
-        if gap == 0 {
-            // `image:` with nothing after it opens a nested mapping; that is read key by key.
-            return None;
-        }
-        start += gap;
-        let value_text = &body[start..];
-        let (range, tail_start) = match value_text.chars().next()? {
-            q @ ('"' | '\'') => {
-                let close = value_text[1..].find(q)? + 1;
-                let inner = &value_text[1..close];
-                if inner.contains('\\') {
-                    return None;
-                }
-                (start + 1..start + close, start + close + 1)
-            }
-            _ => {
-                let end = value_text.find(" #").unwrap_or(value_text.len());
-                let v = value_text[..end].trim_end();
-                (start..start + v.len(), start + v.len())
-            }
+        let key = rest
+            .split_once(':')
+            .map(|(k, _)| k)
+            .filter(|k| !k.is_empty() && !k.contains([' ', '"', '\'', '{', '[', '#']))
+            .unwrap_or("");
+        let value = if EDITED_KEYS.contains(&key) {
+            scalar(body, pos + key.len() + 1)
+        } else {
+            None
         };
-        let tail = body[tail_start..].trim_start();
-        if !(tail.is_empty() || tail.starts_with('#')) || range.is_empty() {
-            return None;
-        }
         Some(Shape {
             indent,
-            key_col,
+            key_col: pos,
             dashed,
-            key,
-            value: range,
+            key: key.to_owned(),
+            value,
         })
     }
+}
+
+/// The plain or quoted scalar after the `:` at `start - 1`, if the rest of the line is only
+/// that scalar and perhaps a comment.
+fn scalar(body: &str, start: usize) -> Option<std::ops::Range<usize>> {
+    let after_colon = &body[start..];
+    let gap = after_colon.len() - after_colon.trim_start_matches([' ', '\t']).len();
+    if gap == 0 {
+        // `image:` with nothing after it opens a nested mapping; that is read key by key.
+        return None;
+    }
+    let start = start + gap;
+    let value_text = &body[start..];
+    let (range, tail_start) = match value_text.chars().next()? {
+        q @ ('"' | '\'') => {
+            let close = value_text[1..].find(q)? + 1;
+            if value_text[1..close].contains('\\') {
+                return None;
+            }
+            (start + 1..start + close, start + close + 1)
+        }
+        _ => {
+            let end = value_text.find(" #").unwrap_or(value_text.len());
+            let v = value_text[..end].trim_end();
+            (start..start + v.len(), start + v.len())
+        }
+    };
+    let tail = body[tail_start..].trim_start();
+    let only_scalar = tail.is_empty() || tail.starts_with('#');
+    (only_scalar && !range.is_empty()).then_some(range)
 }
 
 #[cfg(test)]

@@ -86,3 +86,22 @@ fn rejects_bad_mirrors(#[case] mirror: &str) {
         Err(RewriteError::Mirror(mirror.to_owned()))
     );
 }
+
+#[test]
+fn siblings_are_found_only_within_one_mapping() {
+    // `a.registry` and `b.repository` are in different mappings: the repository is prefixed
+    // itself and the lone registry is left alone.
+    let input = "a:\n  registry: docker.io\nb:\n  repository: x/y\n";
+    let r = rewrite(input, MIRROR).unwrap();
+    assert_eq!(
+        r.text,
+        "a:\n  registry: docker.io\nb:\n  repository: mirror.enclave:5443/docker.io/x/y\n"
+    );
+    // Separate sequence items are separate mappings too.
+    let input = "- registry: quay.io\n  name: a\n- repository: x/y\n";
+    let r = rewrite(input, MIRROR).unwrap();
+    assert_eq!(
+        r.text,
+        "- registry: quay.io\n  name: a\n- repository: mirror.enclave:5443/docker.io/x/y\n"
+    );
+}
