@@ -105,3 +105,21 @@ fn siblings_are_found_only_within_one_mapping() {
         "- registry: quay.io\n  name: a\n- repository: mirror.enclave:5443/docker.io/x/y\n"
     );
 }
+
+proptest::proptest! {
+    /// Arbitrary text (biased towards YAML-ish lines) never panics, keeps its line count, and a
+    /// second pass changes nothing.
+    #[test]
+    fn arbitrary_text_is_safe_and_idempotent(
+        lines in proptest::collection::vec(
+            "( |-|  - )*(image|repository|registry|name|x)?(:)?( )*(\"|')?[a-z0-9./:@-]{0,20}(\"|')?( #.*)?(\r)?",
+            0..12,
+        )
+    ) {
+        let text = lines.join("\n");
+        let once = rewrite(&text, MIRROR).unwrap();
+        proptest::prop_assert_eq!(once.text.lines().count(), text.lines().count());
+        let twice = rewrite(&once.text, MIRROR).unwrap();
+        proptest::prop_assert_eq!(twice.changes, vec![]);
+    }
+}
