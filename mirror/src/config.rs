@@ -6,6 +6,7 @@
 //! trustedKeys: [/etc/ferry/keys/site-a.pub]
 //! push: false
 //! htpasswd: /etc/ferry/htpasswd
+//! tls: {cert: /etc/ferry/tls/server.crt, key: /etc/ferry/tls/server.key}
 //! ```
 
 use std::net::SocketAddr;
@@ -27,6 +28,8 @@ pub struct ApplianceConfig {
     pub push: Option<bool>,
     /// bcrypt htpasswd file of the users who may push and delete.
     pub htpasswd: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain and key.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +75,10 @@ impl ApplianceConfig {
         };
         config.data.as_mut().map(rebase);
         config.htpasswd.as_mut().map(rebase);
+        if let Some(tls) = config.tls.as_mut() {
+            rebase(&mut tls.cert);
+            rebase(&mut tls.key);
+        }
         config.trusted_keys.iter_mut().for_each(rebase);
         Ok(config)
     }
@@ -97,7 +104,7 @@ mod tests {
         let path = dir.path().join("ferry.yaml");
         std::fs::write(
             &path,
-            "data: store\ntrustedKeys: [keys/a.pub, /abs/b.pub]\n",
+            "data: store\ntrustedKeys: [keys/a.pub, /abs/b.pub]\ntls: {cert: tls/server.crt, key: /abs/server.key}\n",
         )
         .unwrap();
         let c = ApplianceConfig::load(&path).unwrap();
@@ -105,6 +112,13 @@ mod tests {
         assert_eq!(
             c.trusted_keys,
             vec![dir.path().join("keys/a.pub"), PathBuf::from("/abs/b.pub")]
+        );
+        assert_eq!(
+            c.tls,
+            Some(crate::tls::TlsFiles {
+                cert: dir.path().join("tls/server.crt"),
+                key: PathBuf::from("/abs/server.key"),
+            })
         );
     }
 }

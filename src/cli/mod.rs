@@ -6,6 +6,7 @@ mod appliance;
 mod artifact_sizes;
 mod audit;
 mod build;
+mod cluster_config;
 mod discover;
 mod import;
 mod inspect;
@@ -14,8 +15,10 @@ mod lock;
 pub mod logging;
 mod progress;
 mod resolve_args;
+mod rewrite;
 mod serve;
 mod store;
+mod tls;
 mod verify;
 
 use std::process::ExitCode;
@@ -66,6 +69,13 @@ pub enum Command {
     /// Show and verify the store's tamper-evident audit log.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// Write the config files that make a container runtime pull through the mirror.
+    ClusterConfig(cluster_config::Args),
+    /// Point image references in Kubernetes YAML and Helm values at the mirror.
+    Rewrite(rewrite::Args),
+    /// Certificates for the mirror's HTTPS.
+    #[command(subcommand)]
+    Tls(tls::Command),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -80,6 +90,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args).await,
         Command::Store(cmd) => store::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
+        Command::ClusterConfig(args) => cluster_config::run(args).await,
+        Command::Rewrite(args) => rewrite::run(args),
+        Command::Tls(cmd) => tls::run(cmd),
     }
 }
 

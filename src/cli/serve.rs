@@ -22,6 +22,12 @@ pub struct Args {
     /// bcrypt htpasswd file of the users who may push and delete.
     #[arg(long)]
     pub htpasswd: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -33,9 +39,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         listen: args.listen.or(config.listen).unwrap_or(defaults.listen),
         push: args.push || config.push.unwrap_or(false),
         htpasswd: args.htpasswd.or(config.htpasswd),
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(ferry_mirror::tls::TlsFiles { cert, key }),
+            _ => config.tls,
+        },
         ..defaults
     };
-    tracing::info!(listen = %cfg.listen, push = cfg.push, data = %store.root().display(), "serving");
+    tracing::info!(listen = %cfg.listen, push = cfg.push, tls = cfg.tls.is_some(), data = %store.root().display(), "serving");
     serve(store, &cfg, shutdown_signal())
         .await
         .context("the registry stopped")?;

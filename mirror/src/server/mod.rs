@@ -46,6 +46,8 @@ pub struct ServerConfig {
     pub htpasswd: Option<PathBuf>,
     /// Requests handled at once (including streaming responses); more wait their turn.
     pub max_concurrent_requests: usize,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +57,7 @@ impl Default for ServerConfig {
             push: false,
             htpasswd: None,
             max_concurrent_requests: 1024,
+            tls: None,
         }
     }
 }
@@ -75,6 +78,8 @@ pub enum ServerError {
     PushWithoutCredentials,
     #[error(transparent)]
     Htpasswd(#[from] HtpasswdError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// What every request handler shares.
@@ -155,6 +160,11 @@ pub async fn serve(
     if cfg.push {
         load_writers(cfg)?;
     }
+    let tls = cfg
+        .tls
+        .as_ref()
+        .map(crate::tls::server_config)
+        .transpose()?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| ServerError::Bind {
@@ -162,9 +172,14 @@ pub async fn serve(
             source: e,
         })?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
-    tracing::info!(%addr, push = cfg.push, "registry listening");
+    tracing::info!(%addr, push = cfg.push, tls = tls.is_some(), "registry listening");
     if cfg.push {
         tokio::spawn(prune_abandoned_uploads(store.clone()));
+    }
+    if let Some(tls) = tls {
+        return crate::tls::serve_tls(listener, router(store, cfg), tls, shutdown)
+            .await
+            .map_err(|e| ServerError::Serve { addr, source: e });
     }
     axum::serve(listener, router(store, cfg))
         .with_graceful_shutdown(shutdown)

@@ -1,0 +1,139 @@
+//! `serve` with TLS on a real socket, against curl: the certificate from `tls::init` is trusted
+//! through its CA only, plain HTTP is not spoken on the TLS port, and shutdown is graceful.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ferry_mirror::server::{serve, ServerConfig, ServerError};
+use ferry_mirror::store::Store;
+use ferry_mirror::tls::{init, InitOptions, TlsFiles};
+use tokio::process::Command;
+
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+async fn curl(args: &[&str]) -> (Option<i32>, String) {
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .args(args)
+            .output(),
+    )
+    .await
+    .expect("curl finishes")
+    .expect("curl runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_trusted_through_the_enclave_ca() {
+    if which("curl").is_none() {
+        eprintln!("SKIP: curl is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let issued = init(
+        &dir.path().join("tls"),
+        &InitOptions {
+            names: vec!["mirror.enclave".to_owned(), "127.0.0.1".to_owned()],
+            days: 2,
+        },
+    )
+    .unwrap();
+    let store = Store::open(dir.path().join("data")).await.unwrap();
+    let addr = free_addr();
+    let cfg = ServerConfig {
+        listen: addr,
+        tls: Some(TlsFiles {
+            cert: issued.server_cert.clone(),
+            key: issued.server_key.clone(),
+        }),
+        ..ServerConfig::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        serve(store, &cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let ca = issued.ca_cert.display().to_string();
+    let url = format!("https://{addr}/v2/");
+    assert_eq!(
+        curl(&["--cacert", &ca, &url]).await,
+        (Some(0), "200".into())
+    );
+    let by_name = format!("https://mirror.enclave:{}/v2/", addr.port());
+    let resolve = format!("mirror.enclave:{}:127.0.0.1", addr.port());
+    assert_eq!(
+        curl(&["--http2", "--cacert", &ca, "--resolve", &resolve, &by_name]).await,
+        (Some(0), "200".into())
+    );
+    // Not trusted without the CA (curl 60: peer certificate cannot be authenticated).
+    assert_eq!(curl(&[&url]).await.0, Some(60));
+    // The TLS port does not answer plain HTTP.
+    let plain = curl(&[&format!("http://{addr}/v2/")]).await;
+    assert_ne!(plain.1, "200", "{plain:?}");
+
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("graceful shutdown")
+        .unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn bad_key_fails_at_start_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("data")).await.unwrap();
+    let cert = dir.path().join("server.crt");
+    std::fs::write(&cert, "not a certificate\n").unwrap();
+    let cfg = ServerConfig {
+        listen: free_addr(),
+        tls: Some(TlsFiles {
+            cert: cert.clone(),
+            key: dir.path().join("server.key"),
+        }),
+        ..ServerConfig::default()
+    };
+    let err = serve(store, &cfg, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServerError::Tls(_)), "{err}");
+    assert!(
+        err.to_string().contains(&cert.display().to_string()),
+        "{err}"
+    );
+}
+
+fn which(binary: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(binary))
+            .find(|p| p.is_file())
+    })
+}

@@ -1,0 +1,356 @@
+//! The enclave's TLS path end to end through the real binary: `ferry tls init` makes a CA and a
+//! server certificate, `ferry serve` serves HTTPS with them, skopeo pushes an image under
+//! `docker.io/library/...`, `ferry cluster-config --for containerd --ca` writes hosts.toml from
+//! the store, and a real containerd pulls `docker.io/library/...` through the mirror over TLS.
+//! Plus `ferry rewrite` on files. A missing client binary skips its test with a message.
+
+mod harness;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use harness::{sha256_file, Dir};
+
+const USER: &str = "ci";
+const PASSWORD: &str = "ci-password";
+const IMAGE: &str = "docker.io/library/ferrytls";
+const TAG: &str = "1.0";
+
+fn installed(binary: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(binary).is_file()))
+        .unwrap_or(false);
+    if !found {
+        eprintln!("SKIP: {binary} is not installed");
+    }
+    found
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?} could not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A child process killed (by its own pid) when the test ends, pass or fail.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool, log: &Path) {
+    for _ in 0..200 {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "{what} did not come up:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+/// A runnable single-layer image in an OCI layout at `layout`, tagged `TAG`.
+fn seed_layout(dir: &Dir, layout: &Path) {
+    dir.write("rootfs/etc/ferry-release", "ferry tls test\n");
+    run(Command::new("tar")
+        .args([
+            "--sort=name",
+            "--mtime=@0",
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "-cf",
+        ])
+        .arg(dir.path("layer.tar"))
+        .arg("-C")
+        .arg(dir.path("rootfs"))
+        .arg("."));
+    std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    let blob = |bytes: &[u8]| -> (String, usize) {
+        let tmp = dir.path("blob.tmp");
+        std::fs::write(&tmp, bytes).unwrap();
+        let hex = sha256_file(&tmp);
+        let hex = hex.trim_start_matches("sha256:").to_owned();
+        std::fs::rename(&tmp, layout.join("blobs/sha256").join(&hex)).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let (layer, layer_size) = blob(&std::fs::read(dir.path("layer.tar")).unwrap());
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": { "type": "layers", "diff_ids": [layer] }
+    });
+    let (config, config_size) = blob(&serde_json::to_vec(&config).unwrap());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size },
+        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size }]
+    });
+    let (manifest, manifest_size) = blob(&serde_json::to_vec(&manifest).unwrap());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest, "size": manifest_size,
+            "annotations": { "org.opencontainers.image.ref.name": TAG }
+        }]
+    });
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+}
+
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[test]
+fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
+    if !installed("skopeo") || !installed("containerd") || !installed("ctr") {
+        return;
+    }
+    let dir = Dir::new();
+    dir.ok(&[
+        "tls",
+        "init",
+        "--out",
+        "tls",
+        "--name",
+        "mirror.enclave",
+        "--name",
+        "127.0.0.1",
+    ]);
+    // Refuses to replace an existing CA.
+    let err = dir.fails(1, &["tls", "init", "--out", "tls", "--name", "127.0.0.1"]);
+    assert!(err.contains("already exists"), "{err}");
+    dir.write(
+        "htpasswd",
+        &format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
+    );
+
+    let addr = free_addr();
+    let serve_log = dir.path("serve.log");
+    let log = std::fs::File::create(&serve_log).unwrap();
+    let _mirror = Daemon(
+        Command::new(assert_cmd::cargo::cargo_bin("ferry"))
+            .current_dir(dir.tmp.path())
+            .args([
+                "serve",
+                "--data",
+                "data",
+                "--push",
+                "--htpasswd",
+                "htpasswd",
+            ])
+            .args([
+                "--tls-cert",
+                "tls/server.crt",
+                "--tls-key",
+                "tls/server.key",
+            ])
+            .arg("--listen")
+            .arg(addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("ferry serve starts"),
+    );
+    wait_for(
+        "ferry serve",
+        || TcpStream::connect(addr).is_ok(),
+        &serve_log,
+    );
+
+    // skopeo trusts the CA from a cert dir holding only ca.crt (a *.key there means a client key).
+    dir.write(
+        "skopeo-certs/ca.crt",
+        &std::fs::read_to_string(dir.path("tls/ca.crt")).unwrap(),
+    );
+    let layout = dir.path("layout");
+    seed_layout(&dir, &layout);
+    run(Command::new("skopeo")
+        .args(["copy", "--quiet", "--preserve-digests", "--dest-cert-dir"])
+        .arg(dir.path("skopeo-certs"))
+        .arg("--dest-creds")
+        .arg(format!("{USER}:{PASSWORD}"))
+        .arg(format!("oci:{}:{TAG}", layout.display()))
+        .arg(format!("docker://{addr}/{IMAGE}:{TAG}")));
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+
+    // Hosts come from the store: the pushed repository's first component.
+    let mirror_url = format!("https://{addr}");
+    let listed = dir.ok(&[
+        "cluster-config",
+        "--for",
+        "containerd",
+        "--mirror",
+        &mirror_url,
+        "--ca",
+        "tls/ca.crt",
+        "--out",
+        "cc",
+        "--data",
+        "data",
+    ]);
+    assert!(listed.contains("certs.d/docker.io/hosts.toml"), "{listed}");
+    let hosts_toml = std::fs::read_to_string(dir.path("cc/certs.d/docker.io/hosts.toml")).unwrap();
+    let ca_abs = dir.path("tls/ca.crt");
+    assert!(
+        hosts_toml.contains(&format!("ca = \"{}\"", ca_abs.display())),
+        "{hosts_toml}"
+    );
+
+    let base = dir.path("ctrd");
+    let socket = base.join("c.sock");
+    std::fs::create_dir_all(&base).unwrap();
+    dir.write(
+        "ctrd/config.toml",
+        &format!(
+            "version = 2\nroot = \"{root}\"\nstate = \"{state}\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n\
+             [grpc]\n  address = \"{sock}\"\n[ttrpc]\n  address = \"{sock}.ttrpc\"\n",
+            root = base.join("root").display(),
+            state = base.join("state").display(),
+            sock = socket.display(),
+        ),
+    );
+    let ctrd_log = base.join("containerd.log");
+    let log = std::fs::File::create(&ctrd_log).unwrap();
+    let _containerd = Daemon(
+        Command::new("containerd")
+            .arg("--config")
+            .arg(base.join("config.toml"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("containerd starts"),
+    );
+    wait_for("containerd", || socket.exists(), &ctrd_log);
+
+    let ctr = |args: &[&str]| {
+        let mut c = Command::new("ctr");
+        c.arg("--address")
+            .arg(&socket)
+            .args(["--namespace", "ferrytls"])
+            .args(args);
+        c
+    };
+    let image = format!("{IMAGE}:{TAG}");
+    let hosts_dir = dir.path("cc/certs.d").display().to_string();
+    let pulled = ctr(&[
+        "images",
+        "pull",
+        "--snapshotter",
+        "native",
+        "--hosts-dir",
+        &hosts_dir,
+        &image,
+    ])
+    .output()
+    .expect("ctr runs");
+    assert!(
+        pulled.status.success(),
+        "ctr pull over TLS failed:\n{}\n{}\ncontainerd log:\n{}\nmirror log:\n{}",
+        String::from_utf8_lossy(&pulled.stdout),
+        String::from_utf8_lossy(&pulled.stderr),
+        std::fs::read_to_string(&ctrd_log).unwrap_or_default(),
+        std::fs::read_to_string(&serve_log).unwrap_or_default(),
+    );
+    let listed = run(&mut ctr(&["images", "ls"]));
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains(&image) && listed.contains(&digest),
+        "{listed}"
+    );
+    // There is no network beyond loopback: registry-1.docker.io, the hosts.toml `server`,
+    // is unreachable, so the image can only have come from the mirror, over TLS.
+}
+
+#[test]
+fn cluster_config_lists_every_runtime_for_given_hosts() {
+    let dir = Dir::new();
+    dir.write(
+        "ca.crt",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    );
+    for runtime in ["containerd", "k3s", "rke2", "crio", "openshift"] {
+        let out = dir.ok(&[
+            "cluster-config",
+            "--for",
+            runtime,
+            "--mirror",
+            "https://mirror.enclave:5443",
+            "--hosts",
+            "docker.io,quay.io",
+            "--ca",
+            "ca.crt",
+        ]);
+        assert!(out.contains("mirror.enclave:5443"), "{runtime}: {out}");
+        assert!(out.contains("quay.io"), "{runtime}: {out}");
+    }
+    let err = dir.fails(
+        1,
+        &[
+            "cluster-config",
+            "--for",
+            "containerd",
+            "--mirror",
+            "https://m.enclave",
+            "--hosts",
+            "../../etc",
+        ],
+    );
+    assert!(err.contains("../../etc"), "{err}");
+}
+
+#[test]
+fn rewrite_in_place_changes_only_references() {
+    let dir = Dir::new();
+    let original = "# keep me\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27 # pinned\n    - name: t\n      image: \"{{ .Values.x }}\"\n";
+    let path = dir.write("deploy.yaml", original);
+    let printed = dir.ok(&["rewrite", "deploy.yaml", "--mirror", "mirror.enclave:5443"]);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        original,
+        "not in place without the flag"
+    );
+    let expected = original.replace(
+        "image: nginx:1.27",
+        "image: mirror.enclave:5443/docker.io/library/nginx:1.27",
+    );
+    assert_eq!(printed, expected);
+    dir.ok(&[
+        "rewrite",
+        "deploy.yaml",
+        "--mirror",
+        "mirror.enclave:5443",
+        "--in-place",
+    ]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+}
