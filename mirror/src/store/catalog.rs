@@ -379,26 +379,7 @@ impl Store {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for unix seconds (before 1970 clamps to the epoch).
-pub fn rfc3339(unix: i64) -> String {
-    let secs = unix.max(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use ferry_bundler::format::timestamp::rfc3339_utc as rfc3339;
 
 #[cfg(test)]
 mod tests {
