@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use harness::{sha256_file, Dir};
+use harness::Dir;
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-password";
@@ -63,63 +63,6 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool, log: &Path) {
         "{what} did not come up:\n{}",
         std::fs::read_to_string(log).unwrap_or_default()
     );
-}
-
-/// A runnable single-layer image in an OCI layout at `layout`, tagged `TAG`.
-fn seed_layout(dir: &Dir, layout: &Path) {
-    dir.write("rootfs/etc/ferry-release", "ferry tls test\n");
-    run(Command::new("tar")
-        .args([
-            "--sort=name",
-            "--mtime=@0",
-            "--owner=0",
-            "--group=0",
-            "--numeric-owner",
-            "-cf",
-        ])
-        .arg(dir.path("layer.tar"))
-        .arg("-C")
-        .arg(dir.path("rootfs"))
-        .arg("."));
-    std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
-    std::fs::write(
-        layout.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    let blob = |bytes: &[u8]| -> (String, usize) {
-        let tmp = dir.path("blob.tmp");
-        std::fs::write(&tmp, bytes).unwrap();
-        let hex = sha256_file(&tmp);
-        let hex = hex.trim_start_matches("sha256:").to_owned();
-        std::fs::rename(&tmp, layout.join("blobs/sha256").join(&hex)).unwrap();
-        (format!("sha256:{hex}"), bytes.len())
-    };
-    let (layer, layer_size) = blob(&std::fs::read(dir.path("layer.tar")).unwrap());
-    let config = serde_json::json!({
-        "architecture": "amd64", "os": "linux", "config": {},
-        "rootfs": { "type": "layers", "diff_ids": [layer] }
-    });
-    let (config, config_size) = blob(&serde_json::to_vec(&config).unwrap());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size },
-        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size }]
-    });
-    let (manifest, manifest_size) = blob(&serde_json::to_vec(&manifest).unwrap());
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest, "size": manifest_size,
-            "annotations": { "org.opencontainers.image.ref.name": TAG }
-        }]
-    });
-    std::fs::write(
-        layout.join("index.json"),
-        serde_json::to_vec(&index).unwrap(),
-    )
-    .unwrap();
 }
 
 fn free_addr() -> SocketAddr {
@@ -191,18 +134,19 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
         "skopeo-certs/ca.crt",
         &std::fs::read_to_string(dir.path("tls/ca.crt")).unwrap(),
     );
-    let layout = dir.path("layout");
-    seed_layout(&dir, &layout);
+    // A generated single-platform image (the testkit's seeded layers), tagged TAG.
+    let mut layout = ferry_testkit::OciLayout::new();
+    let image =
+        ferry_testkit::images::image(&mut layout, "tls", "linux/amd64", &Default::default());
+    layout.tag(TAG, &image.manifest);
     run(Command::new("skopeo")
         .args(["copy", "--quiet", "--preserve-digests", "--dest-cert-dir"])
         .arg(dir.path("skopeo-certs"))
         .arg("--dest-creds")
         .arg(format!("{USER}:{PASSWORD}"))
-        .arg(format!("oci:{}:{TAG}", layout.display()))
+        .arg(format!("oci:{}:{TAG}", layout.path().display()))
         .arg(format!("docker://{addr}/{IMAGE}:{TAG}")));
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
-    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let digest = image.manifest.digest.clone();
 
     // Hosts come from the store: the pushed repository's first component.
     let mirror_url = format!("https://{addr}");
