@@ -95,7 +95,7 @@ fn audit_show_and_verify_catch_edits_and_truncation() {
         .port();
     dir.write(
         "ferry.yaml",
-        &format!("data: data\nlisten: 127.0.0.1:{port}\n"),
+        &format!("data: data\nlisten: 127.0.0.1:{port}\nanonymousPull: true\n"),
     );
     serve_once(&dir, port);
     serve_once(&dir, port); // unchanged configuration: nothing new to record

@@ -65,6 +65,7 @@ fn clients_hanging_up_mid_download_do_not_stop_the_server() {
     let mut server = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
         .args([
             "serve",
+            "--anonymous-pull",
             "--data",
             "store",
             "--listen",

@@ -2,7 +2,8 @@
 //! server certificate, `ferry serve` serves HTTPS with them, skopeo pushes an image under
 //! `docker.io/library/...`, `ferry cluster-config --for containerd --ca` writes hosts.toml from
 //! the store, and a real containerd pulls `docker.io/library/...` through the mirror over TLS.
-//! Plus `ferry rewrite` on files. A missing client binary skips its test with a message.
+//! Anonymous pull is off: containerd logs in through the bearer token flow, and a user without
+//! the pusher role is refused a push. Plus `ferry rewrite` on files. A missing client binary skips its test with a message.
 
 mod harness;
 
@@ -15,6 +16,9 @@ use harness::Dir;
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-password";
+/// A user without a role: a puller.
+const NODE: &str = "node";
+const NODE_PASSWORD: &str = "node-Pa55word";
 const IMAGE: &str = "docker.io/library/ferrytls";
 const TAG: &str = "1.0";
 
@@ -93,7 +97,11 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     assert!(err.contains("already exists"), "{err}");
     dir.write(
         "htpasswd",
-        &format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
+        &format!(
+            "{USER}:{}\n{NODE}:{}\n",
+            bcrypt::hash(PASSWORD, 4).unwrap(),
+            bcrypt::hash(NODE_PASSWORD, 4).unwrap()
+        ),
     );
 
     let addr = free_addr();
@@ -109,6 +117,8 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
                 "--push",
                 "--htpasswd",
                 "htpasswd",
+                "--role",
+                &format!("{USER}=pusher"),
             ])
             .args([
                 "--tls-cert",
@@ -118,6 +128,7 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
             ])
             .arg("--listen")
             .arg(addr.to_string())
+            .env("FERRY_LOG", "debug")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -147,6 +158,23 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
         .arg(format!("oci:{}:{TAG}", layout.path().display()))
         .arg(format!("docker://{addr}/{IMAGE}:{TAG}")));
     let digest = image.manifest.digest.clone();
+
+    // A puller may not push: skopeo gets a token without push and then a 403.
+    let denied = Command::new("skopeo")
+        .args(["copy", "--quiet", "--dest-cert-dir"])
+        .arg(dir.path("skopeo-certs"))
+        .arg("--dest-creds")
+        .arg(format!("{NODE}:{NODE_PASSWORD}"))
+        .arg(format!("oci:{}:{TAG}", layout.path().display()))
+        .arg(format!("docker://{addr}/{IMAGE}:denied"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&denied.stderr);
+    assert!(!denied.status.success(), "a puller pushed");
+    assert!(
+        stderr.contains("denied") || stderr.contains("DENIED"),
+        "{stderr}"
+    );
 
     // Hosts come from the store: the pushed repository's first component.
     let mirror_url = format!("https://{addr}");
@@ -207,17 +235,26 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     };
     let image = format!("{IMAGE}:{TAG}");
     let hosts_dir = dir.path("cc/certs.d").display().to_string();
-    let pulled = ctr(&[
-        "images",
-        "pull",
-        "--snapshotter",
-        "native",
-        "--hosts-dir",
-        &hosts_dir,
-        &image,
-    ])
-    .output()
-    .expect("ctr runs");
+    let pull = |user: Option<&str>| {
+        let mut args = vec![
+            "images",
+            "pull",
+            "--snapshotter",
+            "native",
+            "--hosts-dir",
+            &hosts_dir,
+        ];
+        if let Some(user) = user {
+            args.extend(["--user", user]);
+        }
+        args.push(&image);
+        ctr(&args).output().expect("ctr runs")
+    };
+    // Anonymous pull is off.
+    let anonymous = pull(None);
+    assert!(!anonymous.status.success(), "an anonymous client pulled");
+    let creds = format!("{NODE}:{NODE_PASSWORD}");
+    let pulled = pull(Some(&creds));
     assert!(
         pulled.status.success(),
         "ctr pull over TLS failed:\n{}\n{}\ncontainerd log:\n{}\nmirror log:\n{}",
@@ -234,6 +271,16 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     );
     // There is no network beyond loopback: registry-1.docker.io, the hosts.toml `server`,
     // is unreachable, so the image can only have come from the mirror, over TLS.
+
+    // Passwords and tokens never reach the mirror's log.
+    let log = std::fs::read_to_string(&serve_log).unwrap();
+    assert!(log.contains("registry listening"), "{log}");
+    // containerd logged in with the OAuth2 password grant, skopeo with a GET and basic.
+    assert!(log.contains("method=POST path=/token status=200"), "{log}");
+    assert!(log.contains("method=GET path=/token"), "{log}");
+    for secret in [PASSWORD, NODE_PASSWORD, "eyJ"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
 }
 
 #[test]

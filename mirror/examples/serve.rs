@@ -1,11 +1,13 @@
 //! Serves a store as a registry until Ctrl-C; stands in for `ferry serve` in scripts/bench-serve.
 //!
-//! usage: serve <data-dir> <listen-addr> [htpasswd-file]   (an htpasswd file enables push)
+//! usage: serve <data-dir> <listen-addr> [htpasswd-file]
+//!
+//! Pulls are anonymous. An htpasswd file enables push, and every user in it is a pusher.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
 
 #[tokio::main]
@@ -17,10 +19,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let htpasswd = args.next().map(PathBuf::from);
+    let mut roles = std::collections::BTreeMap::new();
+    if let Some(file) = &htpasswd {
+        for line in std::fs::read_to_string(file)?.lines() {
+            if let Some((user, _)) = line.split_once(':') {
+                roles.insert(user.to_owned(), Role::Pusher);
+            }
+        }
+    }
     let cfg = ServerConfig {
         listen: listen.parse::<SocketAddr>()?,
         push: htpasswd.is_some(),
-        htpasswd,
+        access: AccessConfig {
+            htpasswd,
+            roles,
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     let store = Store::open(&data).await?;

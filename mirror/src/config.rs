@@ -6,6 +6,8 @@
 //! trustedKeys: [/etc/ferry/keys/site-a.pub]
 //! push: false
 //! htpasswd: /etc/ferry/htpasswd
+//! roles: {alice: admin, ci: pusher}     # everyone else in htpasswd pulls
+//! anonymousPull: false
 //! tls: {cert: /etc/ferry/tls/server.crt, key: /etc/ferry/tls/server.key}
 //! ```
 
@@ -26,8 +28,13 @@ pub struct ApplianceConfig {
     pub trusted_keys: Vec<PathBuf>,
     /// Enable push and delete (needs `htpasswd`).
     pub push: Option<bool>,
-    /// bcrypt htpasswd file of the users who may push and delete.
+    /// bcrypt htpasswd file of the users.
     pub htpasswd: Option<PathBuf>,
+    /// Roles (`puller`, `pusher`, `admin`) by user; users without one are pullers.
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, crate::server::Role>,
+    /// Let clients without credentials pull (off by default).
+    pub anonymous_pull: Option<bool>,
     /// Serve HTTPS with this certificate chain and key.
     pub tls: Option<crate::tls::TlsFiles>,
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use ferry_bundler::format::Digest;
 use ferry_mirror::audit::{list, verify, AuditEntry};
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -78,7 +78,12 @@ async fn start(dir: &std::path::Path) -> (Store, SocketAddr, tokio::sync::onesho
     let cfg = ServerConfig {
         listen: addr,
         push: true,
-        htpasswd: Some(htpasswd),
+        access: AccessConfig {
+            htpasswd: Some(htpasswd),
+            roles: [(USER.to_owned(), Role::Admin)].into(),
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -147,7 +152,11 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     // The same push with a wrong password, and from a user who does not exist.
     let denied = http(addr, "PUT", &put, Some((USER, WRONG)), &oci, &manifest).await;
     assert_eq!(denied.status, 401);
-    assert!(denied.headers.contains("www-authenticate: basic"));
+    assert!(
+        denied.headers.contains("www-authenticate: bearer realm="),
+        "{}",
+        denied.headers
+    );
     let r = http(
         addr,
         "DELETE",

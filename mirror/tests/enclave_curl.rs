@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, ServerConfig};
 use serde::Deserialize;
 
 use enclave_support::{sha256_hex, Enclave};
@@ -69,6 +69,10 @@ async fn curl_fetches_index_then_chart_then_file() {
         .unwrap();
     let cfg = ServerConfig {
         listen: addr,
+        access: AccessConfig {
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

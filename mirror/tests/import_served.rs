@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ferry_bundler::format::Digest;
 use ferry_mirror::import::import_bundle;
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, ServerConfig};
 use ferry_mirror::store::{gc_with, retire_bundle, GcOptions, Store};
 use import_support::*;
 
@@ -27,6 +27,10 @@ impl Served {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let cfg = ServerConfig {
             listen: addr,
+            access: AccessConfig {
+                anonymous_pull: true,
+                ..AccessConfig::default()
+            },
             ..ServerConfig::default()
         };
         let store = store.clone();

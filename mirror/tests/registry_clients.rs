@@ -10,7 +10,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use ferry_bundler::format::Digest;
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use tokio::process::Command;
 
@@ -28,7 +28,12 @@ struct Mirror {
 }
 
 impl Mirror {
+    /// A mirror with anonymous pull.
     async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(anonymous_pull: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let htpasswd = dir.path().join("htpasswd");
         std::fs::write(
@@ -46,7 +51,12 @@ impl Mirror {
         let cfg = ServerConfig {
             listen: addr,
             push: true,
-            htpasswd: Some(htpasswd),
+            access: AccessConfig {
+                htpasswd: Some(htpasswd),
+                roles: [(USER.to_owned(), Role::Pusher)].into(),
+                anonymous_pull,
+                ..AccessConfig::default()
+            },
             ..ServerConfig::default()
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -256,11 +266,12 @@ async fn skopeo_pushes_in_and_copies_out_identically() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn podman_pulls_from_the_mirror() {
+async fn podman_logs_in_and_pulls_from_the_mirror() {
     if !installed("skopeo") || !installed("podman") {
         return;
     }
-    let mirror = Mirror::start().await;
+    // Anonymous pull off: podman must log in, through the bearer token flow.
+    let mirror = Mirror::start_with(false).await;
     let digest = push_seeded(&mirror).await;
     let storage = mirror.dir.path().join("podman");
     let podman = |args: &[&str]| {
@@ -281,10 +292,45 @@ async fn podman_pulls_from_the_mirror() {
         c
     };
     let image = format!("{}/{REPO}:{TAG}", mirror.host());
+    // An empty auth file of its own, so the user's logins play no part.
+    let authfile = mirror.dir.path().join("auth.json");
+    std::fs::write(&authfile, "{\"auths\": {}}\n").unwrap();
+    let authfile = authfile.to_str().unwrap();
+    let anonymous = podman(&[
+        "pull",
+        "--quiet",
+        "--tls-verify=false",
+        "--authfile",
+        authfile,
+        &image,
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert!(!anonymous.status.success(), "an anonymous client pulled");
+    assert!(
+        String::from_utf8_lossy(&anonymous.stderr).contains("unauthorized"),
+        "{}",
+        String::from_utf8_lossy(&anonymous.stderr)
+    );
+    run(&mut podman(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        authfile,
+        "--username",
+        USER,
+        "--password",
+        PASSWORD,
+        &mirror.host(),
+    ]))
+    .await;
     run(&mut podman(&[
         "pull",
         "--quiet",
         "--tls-verify=false",
+        "--authfile",
+        authfile,
         &image,
     ]))
     .await;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ferry_mirror::server::{serve, ServerConfig, ServerError};
+use ferry_mirror::server::{serve, AccessConfig, ServerConfig, ServerError};
 use ferry_mirror::store::Store;
 use ferry_mirror::tls::{init, InitOptions, TlsFiles};
 use tokio::process::Command;
@@ -64,6 +64,10 @@ async fn serves_https_trusted_through_the_enclave_ca() {
             cert: issued.server_cert.clone(),
             key: issued.server_key.clone(),
         }),
+        access: AccessConfig {
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -118,6 +122,10 @@ async fn bad_key_fails_at_start_naming_the_file() {
             cert: cert.clone(),
             key: dir.path().join("server.key"),
         }),
+        access: AccessConfig {
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     let err = serve(store, &cfg, std::future::pending())

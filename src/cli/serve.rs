@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ferry_mirror::server::{serve, ServerConfig};
+use ferry_mirror::server::{check_access, serve, AccessConfig, Role, ServerConfig};
 
 use super::appliance::ApplianceArgs;
 
@@ -16,12 +16,18 @@ pub struct Args {
     /// Address to listen on (default 127.0.0.1:5000).
     #[arg(long)]
     pub listen: Option<SocketAddr>,
-    /// Allow push and delete for users in --htpasswd.
+    /// Allow push (pushers and admins) and delete (admins).
     #[arg(long)]
     pub push: bool,
-    /// bcrypt htpasswd file of the users who may push and delete.
+    /// bcrypt htpasswd file of the users (`htpasswd -B`).
     #[arg(long)]
     pub htpasswd: Option<PathBuf>,
+    /// Give USER a role: puller, pusher or admin (repeatable; users without one are pullers).
+    #[arg(long = "role", value_name = "USER=ROLE", value_parser = parse_role)]
+    pub roles: Vec<(String, Role)>,
+    /// Let clients without credentials pull (off by default).
+    #[arg(long)]
+    pub anonymous_pull: bool,
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -33,23 +39,40 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.appliance.config()?;
     let store = args.appliance.open_store(&config).await?;
-    super::audit::record_config_change(&store, args.appliance.config.as_deref()).await?;
     let defaults = ServerConfig::default();
     let cfg = ServerConfig {
         listen: args.listen.or(config.listen).unwrap_or(defaults.listen),
         push: args.push || config.push.unwrap_or(false),
-        htpasswd: args.htpasswd.or(config.htpasswd),
+        access: AccessConfig {
+            htpasswd: args.htpasswd.or(config.htpasswd),
+            roles: config.roles.into_iter().chain(args.roles).collect(),
+            anonymous_pull: args.anonymous_pull || config.anonymous_pull.unwrap_or(false),
+            ..defaults.access.clone()
+        },
         tls: match (args.tls_cert, args.tls_key) {
             (Some(cert), Some(key)) => Some(ferry_mirror::tls::TlsFiles { cert, key }),
             _ => config.tls,
         },
         ..defaults
     };
-    tracing::info!(listen = %cfg.listen, push = cfg.push, tls = cfg.tls.is_some(), data = %store.root().display(), "serving");
+    // Refuse a configuration nobody could use before it is recorded as the new one.
+    check_access(&cfg).context("the access configuration is unusable")?;
+    super::audit::record_config_change(&store, args.appliance.config.as_deref()).await?;
+    tracing::info!(listen = %cfg.listen, push = cfg.push, tls = cfg.tls.is_some(), anonymous_pull = cfg.access.anonymous_pull, data = %store.root().display(), "serving");
     serve(store, &cfg, shutdown_signal())
         .await
         .context("the registry stopped")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_role(s: &str) -> Result<(String, Role), String> {
+    let (user, role) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected USER=ROLE, got {s:?}"))?;
+    if user.is_empty() {
+        return Err(format!("no user name in {s:?}"));
+    }
+    Ok((user.to_owned(), role.parse()?))
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight downloads then finish before the process exits.

@@ -1,7 +1,7 @@
-//! The read-only JSON API under `/api/v1`: packs, repositories and imported bundles. Anonymous
-//! like `/v2/` pulls; it only says what the store holds.
+//! The read-only JSON API under `/api/v1`: packs, repositories and imported bundles for anyone
+//! who may pull, and the audit log for admins.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -10,6 +10,35 @@ use super::service_error::ServiceError;
 use super::{charts, files, AppState};
 use crate::store::catalog::{rfc3339, PACKS_PREFIX};
 use crate::store::{list, list_bundles, BundleSummary, PackVersion, RepoSummary};
+
+/// The routes only admins reach.
+pub(super) fn admin_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(audit))
+}
+
+#[derive(serde::Deserialize)]
+struct AuditQuery {
+    since: Option<String>,
+}
+
+/// The audit log, as `ferry audit show --output json` prints it.
+async fn audit(
+    State(state): State<AppState>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ServiceError> {
+    let entries = crate::audit::list(&state.store, q.since.as_deref())
+        .await
+        .map_err(|e| match e {
+            crate::audit::AuditError::BadTime(_) => ServiceError::BadRequest(e.to_string()),
+            other => ServiceError::Audit(other),
+        })?;
+    let head = crate::audit::head(&state.store)
+        .await
+        .map_err(ServiceError::Audit)?;
+    Ok(Json(
+        serde_json::json!({ "entries": entries, "head": head }),
+    ))
+}
 
 /// Every enclave service route: the chart repository, the file server and this API.
 pub(super) fn enclave_routes() -> Router<AppState> {

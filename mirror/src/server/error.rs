@@ -143,13 +143,6 @@ impl IntoResponse for RegistryError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if self.code == ErrorCode::Unauthorized {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_str(&format!("Basic realm=\"{}\"", super::auth::REALM))
-                    .unwrap_or_else(|_| HeaderValue::from_static("Basic")),
-            );
-        }
         resp
     }
 }

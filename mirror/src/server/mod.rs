@@ -1,11 +1,11 @@
 //! The mirror's OCI Distribution Spec v1.1 registry on `/v2/`, plus `/healthz` and `/metrics`.
 //!
-//! Pull and discovery are anonymous. Push and delete are off unless `push` is set, and then need
-//! HTTP basic credentials from an htpasswd file of bcrypt hashes.
+//! Who may do what is decided in [`access`]: users and roles from an htpasswd file, the bearer
+//! token flow, anonymous pull when allowed. Push and delete are also off unless `push` is set.
 
+pub mod access;
 mod api;
 mod audit_hook;
-mod auth;
 mod charts;
 mod discovery;
 pub mod error;
@@ -15,24 +15,24 @@ pub mod path;
 mod pull;
 mod push;
 mod service_error;
+mod v2;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::Semaphore;
 
-pub use auth::{Htpasswd, HtpasswdError};
+use access::Access;
+pub use access::{AccessConfig, Htpasswd, HtpasswdError, Role};
 use error::{ErrorCode, RegistryError};
 use metrics::Metrics;
-use path::{Endpoint, Reference};
+use path::Reference;
 
 use crate::store::Store;
 
@@ -40,10 +40,11 @@ use crate::store::Store;
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Enables push and delete (content management). Off by default: a mirror serves what was imported.
+    /// Enables push and delete (content management). Off by default: a mirror serves what was
+    /// imported. Even then only pushers push and only admins delete.
     pub push: bool,
-    /// htpasswd file (bcrypt) whose users may push and delete. Required when `push` is set.
-    pub htpasswd: Option<PathBuf>,
+    /// Users, roles, anonymous pull and tokens.
+    pub access: AccessConfig,
     /// Requests handled at once (including streaming responses); more wait their turn.
     pub max_concurrent_requests: usize,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
@@ -55,7 +56,7 @@ impl Default for ServerConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             push: false,
-            htpasswd: None,
+            access: AccessConfig::default(),
             max_concurrent_requests: 1024,
             tls: None,
         }
@@ -76,6 +77,8 @@ pub enum ServerError {
     },
     #[error("push is enabled but no htpasswd file is configured")]
     PushWithoutCredentials,
+    #[error("nobody could pull: configure users (htpasswd) or allow anonymous pull")]
+    NobodyCanPull,
     #[error(transparent)]
     Htpasswd(#[from] HtpasswdError),
     #[error(transparent)]
@@ -86,44 +89,42 @@ pub enum ServerError {
 #[derive(Clone)]
 pub(crate) struct AppState {
     store: Store,
-    /// `None`: writes are refused. `Some`: writes need these credentials.
-    writers: Option<Arc<Writers>>,
+    /// Whether push and delete are enabled at all.
+    push: bool,
+    access: Arc<Access>,
     metrics: Arc<Metrics>,
     limit: Arc<Semaphore>,
 }
 
-/// Who may write, or why nobody can.
-enum Writers {
-    Users(Htpasswd),
-    /// Push was asked for but the credentials could not be loaded: fail closed.
-    Broken(String),
-}
-
-/// Builds the registry router. Credentials are loaded here; if they cannot be, writes are
-/// refused (use [`serve`] to get that as an error up front).
+/// Builds the registry router. Users are loaded here; if they cannot be, every login fails
+/// (use [`serve`] to get that as an error up front).
 pub fn router(store: Store, cfg: &ServerConfig) -> Router {
-    let writers = cfg.push.then(|| {
-        Arc::new(match load_writers(cfg) {
-            Ok(users) => Writers::Users(users),
-            Err(e) => {
-                tracing::error!(error = %e, "push disabled: credentials unavailable");
-                Writers::Broken(e.to_string())
-            }
-        })
-    });
     let state = AppState {
         store,
-        writers,
+        push: cfg.push,
+        access: Arc::new(Access::load_or_fail_closed(&cfg.access, cfg.tls.is_some())),
         metrics: Arc::new(Metrics::default()),
         limit: Arc::new(Semaphore::new(cfg.max_concurrent_requests.max(1))),
     };
+    let admin = Router::new()
+        .route("/metrics", get(metrics_text))
+        .merge(api::admin_routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::guard::require_admin,
+        ));
+    let readers = api::enclave_routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        access::guard::require_pull,
+    ));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics_text))
-        .route("/v2", any(dispatch))
-        .route("/v2/", any(dispatch))
-        .route("/v2/{*rest}", any(dispatch))
-        .merge(api::enclave_routes())
+        .route("/v2", any(v2::dispatch))
+        .route("/v2/", any(v2::dispatch))
+        .route("/v2/{*rest}", any(v2::dispatch))
+        .merge(access::token_route::routes())
+        .merge(admin)
+        .merge(readers)
         .fallback(|uri: Uri| async move {
             RegistryError::new(
                 ErrorCode::NameUnknown,
@@ -142,12 +143,16 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .with_state(state)
 }
 
-fn load_writers(cfg: &ServerConfig) -> Result<Htpasswd, ServerError> {
-    let path = cfg
-        .htpasswd
-        .as_ref()
-        .ok_or(ServerError::PushWithoutCredentials)?;
-    Ok(Htpasswd::load(path)?)
+/// The access settings, checked: the users load, and somebody can pull (and push, if enabled).
+pub fn check_access(cfg: &ServerConfig) -> Result<(), ServerError> {
+    Access::load(&cfg.access, cfg.tls.is_some())?;
+    if cfg.push && cfg.access.htpasswd.is_none() {
+        return Err(ServerError::PushWithoutCredentials);
+    }
+    if !cfg.access.anonymous_pull && cfg.access.htpasswd.is_none() {
+        return Err(ServerError::NobodyCanPull);
+    }
+    Ok(())
 }
 
 /// Serves the registry on `cfg.listen` until `shutdown` resolves; then stops accepting and waits
@@ -157,9 +162,7 @@ pub async fn serve(
     cfg: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    if cfg.push {
-        load_writers(cfg)?;
-    }
+    check_access(cfg)?;
     let tls = cfg
         .tls
         .as_ref()
@@ -172,7 +175,7 @@ pub async fn serve(
             source: e,
         })?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
-    tracing::info!(%addr, push = cfg.push, tls = tls.is_some(), "registry listening");
+    tracing::info!(%addr, push = cfg.push, tls = tls.is_some(), anonymous_pull = cfg.access.anonymous_pull, "registry listening");
     if cfg.push {
         tokio::spawn(prune_abandoned_uploads(store.clone()));
     }
@@ -224,106 +227,22 @@ impl Params {
         )
     }
 
+    /// The same parameters without `keys`.
+    fn without(&self, keys: &[&str]) -> Params {
+        Params(
+            self.0
+                .iter()
+                .filter(|(k, _)| !keys.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        )
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Every `/v2` request: parse the path, check access, hand over to the endpoint's handler.
-async fn dispatch(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let params = Params::of(&uri);
-    match route(&state, &method, &uri, &params, &headers, body).await {
-        Ok(resp) => resp,
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn route(
-    state: &AppState,
-    method: &Method,
-    uri: &Uri,
-    params: &Params,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Response, RegistryError> {
-    let endpoint = path::parse(uri.path(), params.get("ns"))?;
-    let head = method == Method::HEAD;
-    let reading = method == Method::GET || head;
-    if !reading {
-        require_writer(state, headers).await?;
-    }
-    match (endpoint, method.as_str()) {
-        (Endpoint::Base, "GET" | "HEAD") => base(state, headers).await,
-        (Endpoint::Catalog, "GET" | "HEAD") => discovery::catalog(state, params).await,
-        (Endpoint::Tags { name }, "GET" | "HEAD") => {
-            discovery::tags(state, uri, &name, params).await
-        }
-        (Endpoint::Referrers { name, digest }, "GET" | "HEAD") => {
-            discovery::referrers(state, &name, &digest, params).await
-        }
-        (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => {
-            pull::manifest(state, &name, &reference, head).await
-        }
-        (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => {
-            pull::blob(state, &digest, headers, head).await
-        }
-        (Endpoint::Manifest { name, reference }, "PUT") => {
-            push::put_manifest(state, &name, &reference, headers, body).await
-        }
-        (Endpoint::Manifest { name, reference }, "DELETE") => {
-            push::delete_manifest(state, &name, &reference).await
-        }
-        (Endpoint::Blob { digest, .. }, "DELETE") => push::delete_blob(state, &digest).await,
-        (Endpoint::UploadStart { name }, "POST") => {
-            push::start_upload(state, &name, params, body).await
-        }
-        (Endpoint::Upload { name, id }, "GET") => {
-            require_writer(state, headers).await?;
-            push::upload_status(state, &name, &id).await
-        }
-        (Endpoint::Upload { name, id }, "PATCH") => {
-            push::patch_upload(state, &name, &id, headers, body).await
-        }
-        (Endpoint::Upload { name, id }, "PUT") => {
-            push::finish_upload(state, &name, &id, params, headers, body).await
-        }
-        (Endpoint::Upload { id, .. }, "DELETE") => push::cancel_upload(state, &id).await,
-        (_, m) => Err(RegistryError::new(
-            ErrorCode::Unsupported,
-            format!("method {m} is not supported here"),
-        )),
-    }
-}
-
-/// `/v2/`: 200 for anonymous readers; when push is on, clients learn the basic challenge here
-/// (401 without credentials) and send credentials with their writes.
-async fn base(state: &AppState, headers: &HeaderMap) -> Result<Response, RegistryError> {
-    if state.writers.is_some() {
-        require_writer(state, headers).await?;
-    }
-    Ok(([("Docker-Distribution-API-Version", "registry/2.0")], "{}").into_response())
-}
-
-async fn require_writer(state: &AppState, headers: &HeaderMap) -> Result<(), RegistryError> {
-    match state.writers.as_deref() {
-        None => Err(RegistryError::new(
-            ErrorCode::Unsupported,
-            "push and delete are disabled on this mirror",
-        )),
-        Some(Writers::Broken(why)) => Err(RegistryError::new(
-            ErrorCode::Denied,
-            format!("push is unavailable: {why}"),
-        )),
-        Some(Writers::Users(users)) => users.check(headers).await,
     }
 }
 

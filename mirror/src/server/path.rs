@@ -131,6 +131,28 @@ pub fn parse(path: &str, ns: Option<&str>) -> Result<Endpoint, RegistryError> {
     Err(not_found(path))
 }
 
+/// The repository name as the client wrote it in the path, before `?ns=` mapped it (what a
+/// client asks the token endpoint for). Empty for endpoints without a name.
+pub fn name_in_path(endpoint: &Endpoint, ns: Option<&str>) -> String {
+    let name = match endpoint {
+        Endpoint::Base | Endpoint::Catalog => return String::new(),
+        Endpoint::Tags { name }
+        | Endpoint::Manifest { name, .. }
+        | Endpoint::Blob { name, .. }
+        | Endpoint::UploadStart { name }
+        | Endpoint::Upload { name, .. }
+        | Endpoint::Referrers { name, .. } => name,
+    };
+    match ns.filter(|h| !h.is_empty()) {
+        Some(host) => name
+            .strip_prefix(host)
+            .and_then(|n| n.strip_prefix('/'))
+            .unwrap_or(name)
+            .to_owned(),
+        None => name.clone(),
+    }
+}
+
 fn not_found(path: &str) -> RegistryError {
     RegistryError::new(
         ErrorCode::NameUnknown,

@@ -20,6 +20,8 @@ pub enum ServiceError {
     /// Streaming a blob failed in the shared registry code (already a rendered error).
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Audit(crate::audit::AuditError),
     #[error("rendering {what}: {message}")]
     Render { what: &'static str, message: String },
 }
@@ -30,7 +32,7 @@ impl IntoResponse for ServiceError {
             ServiceError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ServiceError::Registry(e) => return e.into_response(),
-            e @ (ServiceError::Store(_) | ServiceError::Render { .. }) => {
+            e @ (ServiceError::Store(_) | ServiceError::Audit(_) | ServiceError::Render { .. }) => {
                 tracing::error!(error = %e, "enclave service failure");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,7 +11,7 @@ use ferry_bundler::format::layout::media;
 use ferry_bundler::format::{Artifact, ArtifactKind, Attached, Digest, Provenance};
 use ferry_bundler::writer::Compression;
 use ferry_mirror::import::import_bundle;
-use ferry_mirror::server::{router, ServerConfig};
+use ferry_mirror::server::{router, AccessConfig, ServerConfig};
 use ferry_mirror::store::Store;
 use serde_json::json;
 use tower::ServiceExt;
@@ -103,7 +103,14 @@ impl Enclave {
         import_bundle(&store, &fixture.path, &trusting())
             .await
             .unwrap();
-        let router = router(store.clone(), &ServerConfig::default());
+        let cfg = ServerConfig {
+            access: AccessConfig {
+                anonymous_pull: true,
+                ..AccessConfig::default()
+            },
+            ..ServerConfig::default()
+        };
+        let router = router(store.clone(), &cfg);
         Self {
             store,
             router,

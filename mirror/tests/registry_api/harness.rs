@@ -5,7 +5,7 @@ use axum::http::{header, Method, Request, Response, StatusCode};
 use axum::Router;
 use base64::Engine as _;
 use ferry_bundler::format::Digest;
-use ferry_mirror::server::{router, ServerConfig};
+use ferry_mirror::server::{router, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use tower::ServiceExt;
 
@@ -64,9 +64,15 @@ impl Registry {
         let hash = bcrypt::hash(PASSWORD, 4).unwrap();
         std::fs::write(&htpasswd, format!("# users\n{USER}:{hash}\n")).unwrap();
         let store = Store::open(dir.path().join("data")).await.unwrap();
+        // Without push there are no users: an open, read-only mirror.
         let cfg = ServerConfig {
             push,
-            htpasswd: Some(htpasswd),
+            access: AccessConfig {
+                htpasswd: push.then_some(htpasswd),
+                roles: [(USER.to_owned(), Role::Admin)].into(),
+                anonymous_pull: true,
+                ..AccessConfig::default()
+            },
             ..ServerConfig::default()
         };
         Self {

@@ -88,9 +88,11 @@ async fn writes_need_valid_credentials(#[case] authorization: Option<String>) {
         let r = reg.send(b.body(Body::empty()).unwrap()).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
         assert_eq!(r.error_code(), "UNAUTHORIZED");
-        assert_eq!(
-            r.header("www-authenticate"),
-            Some("Basic realm=\"ferry-mirror\"")
+        let challenge = r.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with("Bearer realm=\"http://")
+                && challenge.contains("/token\",service=\"ferry\""),
+            "{challenge}"
         );
     }
 }

@@ -587,7 +587,7 @@ async fn base_health_and_metrics() {
     let (_, _, layer) = reg.push_image("a", "v1", b"0123456789").await;
     reg.get(Method::GET, &format!("/v2/a/blobs/{layer}")).await;
     reg.get(Method::GET, "/v2/a/manifests/nope").await;
-    let m = reg.get(Method::GET, "/metrics").await;
+    let m = reg.auth(Method::GET, "/metrics", &[], Vec::new()).await;
     assert_eq!(m.status, StatusCode::OK);
     let text = String::from_utf8(m.body).unwrap();
     assert!(

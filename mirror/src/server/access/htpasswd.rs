@@ -1,4 +1,4 @@
-//! HTTP basic authentication for push and delete, against an htpasswd file of bcrypt hashes.
+//! The users: an htpasswd file of bcrypt hashes, and `Authorization: Basic` credentials.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -7,10 +7,6 @@ use std::sync::Mutex;
 use axum::http::{header, HeaderMap};
 use base64::Engine as _;
 use ferry_bundler::format::Digest;
-
-use super::error::{ErrorCode, RegistryError};
-
-pub const REALM: &str = "ferry-mirror";
 
 #[derive(Debug, thiserror::Error)]
 pub enum HtpasswdError {
@@ -72,11 +68,10 @@ impl Htpasswd {
         self.users.contains_key(user)
     }
 
-    /// Checks the request's `Authorization: Basic` credentials.
-    pub async fn check(&self, headers: &HeaderMap) -> Result<(), RegistryError> {
-        let (user, password) = basic_credentials(headers).ok_or_else(unauthorized)?;
-        let Some(hash) = self.users.get(&user).cloned() else {
-            return Err(unauthorized());
+    /// Checks a user's password. Why it failed is for the audit log, never for the client.
+    pub async fn verify(&self, user: &str, password: &str) -> Result<(), LoginFailure> {
+        let Some(hash) = self.users.get(user).cloned() else {
+            return Err(LoginFailure::UnknownUser);
         };
         let key = Digest::of_bytes(format!("{user}\0{password}\0{hash}").as_bytes());
         if self
@@ -87,12 +82,13 @@ impl Htpasswd {
         {
             return Ok(());
         }
+        let password = password.to_owned();
         let ok =
             tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
                 .await
                 .unwrap_or(false);
         if !ok {
-            return Err(unauthorized());
+            return Err(LoginFailure::WrongPassword);
         }
         if let Ok(mut v) = self.verified.lock() {
             // Bounded: a flood of distinct valid passwords cannot happen with few users, but be safe.
@@ -105,11 +101,30 @@ impl Htpasswd {
     }
 }
 
-pub fn unauthorized() -> RegistryError {
-    RegistryError::new(ErrorCode::Unauthorized, "authentication required")
+/// Why presented credentials were refused (recorded in the audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFailure {
+    UnknownUser,
+    WrongPassword,
+    /// Not `Basic` credentials or a token this mirror issued, or they are malformed or expired.
+    BadCredentials,
+    /// Credentials were sent but this mirror has no users.
+    NoUsers,
 }
 
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+impl LoginFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownUser => "unknown user",
+            Self::WrongPassword => "wrong password",
+            Self::BadCredentials => "malformed, invalid or expired credentials",
+            Self::NoUsers => "no users are configured",
+        }
+    }
+}
+
+/// `Authorization: Basic` credentials: `None` if absent or not basic, else user and password.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

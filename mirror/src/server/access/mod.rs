@@ -1,0 +1,419 @@
+//! Who may do what. Users come from an htpasswd file (bcrypt), each with a role; clients prove
+//! who they are with `Basic` credentials or with a bearer token from `/token` (the Docker/OCI
+//! token flow that docker, podman, containerd and helm follow with any registry).
+//!
+//! | role | pull, list, charts, files, API | push | delete | admin API, metrics |
+//! |---|---|---|---|---|
+//! | anonymous (only if `anonymous_pull`) | yes | | | |
+//! | puller (users without a role) | yes | | | |
+//! | pusher | yes | yes | | |
+//! | admin | yes | yes | yes | yes |
+//!
+//! A refusal is a 401 with a challenge when a better credential could succeed (no credentials,
+//! bad ones, or a token without the needed scope), and a 403 when the user's role forbids it.
+
+pub(super) mod guard;
+mod htpasswd;
+pub mod token;
+pub(super) mod token_route;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+pub use htpasswd::{basic_credentials, Htpasswd, HtpasswdError, LoginFailure};
+use token::{Claims, Grant, Tokens, SERVICE};
+
+/// What a user may do, each role including the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Puller,
+    Pusher,
+    Admin,
+}
+
+impl Role {
+    pub fn allows(self, action: Action) -> bool {
+        match action {
+            Action::Pull => true,
+            Action::Push => self >= Role::Pusher,
+            Action::Delete | Action::Admin => self == Role::Admin,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Puller => "puller",
+            Role::Pusher => "pusher",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "puller" => Ok(Role::Puller),
+            "pusher" => Ok(Role::Pusher),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "unknown role {other:?} (expected puller, pusher or admin)"
+            )),
+        }
+    }
+}
+
+/// The actions of token scopes (`pull`, `push`, `delete`), plus `admin` for the management routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pull,
+    Push,
+    Delete,
+    Admin,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Pull => "pull",
+            Action::Push => "push",
+            Action::Delete => "delete",
+            Action::Admin => "admin",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "pull" => Action::Pull,
+            "push" => Action::Push,
+            "delete" => Action::Delete,
+            _ => return None,
+        })
+    }
+}
+
+/// The access settings of [`super::ServerConfig`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessConfig {
+    /// bcrypt htpasswd file of the users.
+    pub htpasswd: Option<PathBuf>,
+    /// Roles by user name; users of the htpasswd file without one are pullers.
+    pub roles: BTreeMap<String, Role>,
+    /// Lets clients without credentials pull. Off by default.
+    pub anonymous_pull: bool,
+    /// How long a bearer token lasts.
+    pub token_ttl: Duration,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            htpasswd: None,
+            roles: BTreeMap::new(),
+            anonymous_pull: false,
+            token_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Who a request is, once its credentials have been checked.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Anonymous,
+    User {
+        name: String,
+        role: Role,
+    },
+    /// A bearer token: its user ("" if anonymous) and what it grants.
+    Token(Claims),
+}
+
+impl Principal {
+    /// The name the audit log records.
+    pub fn actor(&self) -> Option<&str> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::User { name, .. } => Some(name),
+            Principal::Token(c) => (!c.sub.is_empty()).then_some(c.sub.as_str()),
+        }
+    }
+}
+
+/// What a request needs.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// `/v2/`: any identity this mirror accepts.
+    Login,
+    /// An action on a repository, known by the name in the path and the name it maps to.
+    Repository { names: [&'a str; 2], action: Action },
+    /// `_catalog`.
+    Catalog,
+    /// A route outside `/v2` (charts, files, API, metrics).
+    Service(Action),
+}
+
+impl Need<'_> {
+    fn action(&self) -> Action {
+        match self {
+            Need::Login | Need::Catalog => Action::Pull,
+            Need::Repository { action, .. } | Need::Service(action) => *action,
+        }
+    }
+
+    /// The scope a client should ask the token endpoint for.
+    fn scope(&self) -> Option<String> {
+        match self {
+            Need::Repository { names, action } => {
+                let actions = match action {
+                    Action::Push => "pull,push",
+                    other => other.as_str(),
+                };
+                Some(format!("repository:{}:{actions}", names[0]))
+            }
+            Need::Catalog => Some("registry:catalog:*".to_owned()),
+            Need::Login | Need::Service(_) => None,
+        }
+    }
+}
+
+/// Response extension: presented credentials were refused (the audit hook records it).
+#[derive(Debug, Clone)]
+pub struct LoginFailed {
+    pub user: Option<String>,
+    pub reason: LoginFailure,
+}
+
+/// Response extension: the user a request was allowed as (`None`: anonymous).
+#[derive(Debug, Clone)]
+pub struct Actor(pub Option<String>);
+
+/// Why a request was refused.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// 401: credentials are missing, wrong, or a token lacks the scope. `failure` says why
+    /// presented credentials failed (for the audit log); `scope` goes into the challenge.
+    Challenge {
+        failure: Option<(Option<String>, LoginFailure)>,
+        scope: Option<String>,
+        insufficient_scope: bool,
+    },
+    /// 403: the user is known and the role forbids it.
+    Denied { user: String, role: Role },
+}
+
+/// The checked settings: users, roles and the token key.
+#[derive(Debug)]
+pub struct Access {
+    /// `Err`: the htpasswd file was configured but could not be loaded; every login then fails.
+    users: Result<Option<Htpasswd>, String>,
+    roles: BTreeMap<String, Role>,
+    anonymous_pull: bool,
+    pub(super) tokens: Tokens,
+    /// Whether the token realm is `https`.
+    tls: bool,
+}
+
+impl Access {
+    pub fn load(cfg: &AccessConfig, tls: bool) -> Result<Self, HtpasswdError> {
+        let users = cfg.htpasswd.as_deref().map(Htpasswd::load).transpose()?;
+        Ok(Self::new(Ok(users), cfg, tls))
+    }
+
+    /// Like [`Access::load`], but a broken htpasswd file only makes every login fail.
+    pub fn load_or_fail_closed(cfg: &AccessConfig, tls: bool) -> Self {
+        let users = match cfg.htpasswd.as_deref().map(Htpasswd::load).transpose() {
+            Ok(u) => Ok(u),
+            Err(e) => {
+                tracing::error!(error = %e, "logins disabled: users unavailable");
+                Err(e.to_string())
+            }
+        };
+        Self::new(users, cfg, tls)
+    }
+
+    fn new(users: Result<Option<Htpasswd>, String>, cfg: &AccessConfig, tls: bool) -> Self {
+        Self {
+            users,
+            roles: cfg.roles.clone(),
+            anonymous_pull: cfg.anonymous_pull,
+            tokens: Tokens::new(cfg.token_ttl),
+            tls,
+        }
+    }
+
+    /// Whether any user could log in (else `/v2/` need not challenge anonymous clients).
+    fn has_users(&self) -> bool {
+        !matches!(self.users, Ok(None))
+    }
+
+    pub fn has_user(&self, user: &str) -> bool {
+        matches!(&self.users, Ok(Some(u)) if u.has_user(user))
+    }
+
+    fn role_of(&self, user: &str) -> Role {
+        self.roles.get(user).copied().unwrap_or(Role::Puller)
+    }
+
+    /// Checks a user's password and returns the user's role.
+    pub async fn login(&self, user: &str, password: &str) -> Result<Role, LoginFailure> {
+        match &self.users {
+            Ok(Some(users)) => users.verify(user, password).await?,
+            Ok(None) => return Err(LoginFailure::NoUsers),
+            Err(_) => return Err(LoginFailure::NoUsers),
+        }
+        Ok(self.role_of(user))
+    }
+
+    /// Who the request's `Authorization` header says it is, checked.
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Principal, (Option<String>, LoginFailure)> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return Ok(Principal::Anonymous);
+        };
+        if let Some((user, password)) = basic_credentials(headers) {
+            let role = self
+                .login(&user, &password)
+                .await
+                .map_err(|f| (Some(user.clone()), f))?;
+            return Ok(Principal::User { name: user, role });
+        }
+        let bearer = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
+        match bearer.and_then(|t| self.tokens.check(t)) {
+            Some(claims) => Ok(Principal::Token(claims)),
+            None => Err((None, LoginFailure::BadCredentials)),
+        }
+    }
+
+    /// Whether `principal` may do what `need` says.
+    pub fn authorize(&self, principal: &Principal, need: Need<'_>) -> Result<(), Refusal> {
+        let challenge = |insufficient_scope| Refusal::Challenge {
+            failure: None,
+            scope: need.scope(),
+            insufficient_scope,
+        };
+        let action = need.action();
+        let role_allows = |user: &str| {
+            // A user removed from the file keeps no rights, even with a token still valid.
+            if !self.has_user(user) {
+                return Err(challenge(false));
+            }
+            let role = self.role_of(user);
+            if role.allows(action) {
+                Ok(())
+            } else {
+                Err(Refusal::Denied {
+                    user: user.to_owned(),
+                    role,
+                })
+            }
+        };
+        match principal {
+            Principal::Anonymous => {
+                if self.anonymous_pull && action == Action::Pull && !self.login_first(need) {
+                    Ok(())
+                } else {
+                    Err(challenge(false))
+                }
+            }
+            Principal::User { name, .. } => role_allows(name),
+            Principal::Token(claims) => {
+                if claims.sub.is_empty() {
+                    if !(self.anonymous_pull && action == Action::Pull) {
+                        return Err(challenge(true));
+                    }
+                } else {
+                    role_allows(&claims.sub)?;
+                }
+                let granted = |kind: &str, name: &str| {
+                    claims.access.iter().any(|g| g.allows(kind, name, action))
+                };
+                let ok = match need {
+                    Need::Login | Need::Service(_) => true,
+                    Need::Repository { names, .. } => {
+                        names.iter().any(|n| granted("repository", n))
+                    }
+                    Need::Catalog => granted("registry", "catalog"),
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(challenge(true))
+                }
+            }
+        }
+    }
+
+    /// With users configured, `/v2/` challenges anonymous clients (as distribution does) so that
+    /// they learn the token realm before they try anything that needs a login.
+    fn login_first(&self, need: Need<'_>) -> bool {
+        matches!(need, Need::Login) && self.has_users()
+    }
+
+    /// What a token for `principal` may grant of the `requested` scopes.
+    pub fn grant(&self, principal: &Principal, requested: Vec<Grant>) -> Vec<Grant> {
+        let allowed = |action: Action| match principal {
+            Principal::User { name, .. } => self.role_of(name).allows(action),
+            _ => self.anonymous_pull && action == Action::Pull,
+        };
+        requested
+            .into_iter()
+            .filter_map(|mut g| {
+                match g.kind.as_str() {
+                    "repository" => g.actions.retain(|a| {
+                        Action::parse(a).is_some_and(|a| allowed(a) && a != Action::Admin)
+                    }),
+                    "registry" if g.name == "catalog" => {
+                        g.actions.retain(|a| a == "*" && allowed(Action::Pull))
+                    }
+                    _ => g.actions.clear(),
+                }
+                (!g.actions.is_empty()).then_some(g)
+            })
+            .collect()
+    }
+
+    /// `WWW-Authenticate` for a registry refusal: where and what to ask for a token.
+    pub fn bearer_challenge(
+        &self,
+        headers: &HeaderMap,
+        scope: Option<&str>,
+        insufficient_scope: bool,
+    ) -> HeaderValue {
+        let scheme = if self.tls { "https" } else { "http" };
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            })
+            .unwrap_or("localhost");
+        let mut value = format!("Bearer realm=\"{scheme}://{host}/token\",service=\"{SERVICE}\"");
+        if let Some(scope) = scope.filter(|s| !s.contains('"')) {
+            value.push_str(&format!(",scope=\"{scope}\""));
+        }
+        if insufficient_scope {
+            value.push_str(",error=\"insufficient_scope\"");
+        }
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+    }
+}
+
+/// `WWW-Authenticate` for the routes outside `/v2` (helm and curl send basic credentials).
+pub fn basic_challenge() -> HeaderValue {
+    HeaderValue::from_static("Basic realm=\"ferry\"")
+}

@@ -1,0 +1,190 @@
+//! `/v2`: every registry request is parsed, checked against [`super::access`], and handed to
+//! its endpoint's handler; the user it was allowed as rides along on the response for the audit
+//! hook.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::access::{self, Actor, LoginFailed, Need, Refusal};
+use super::error::{ErrorCode, RegistryError};
+use super::path::{self, Endpoint};
+use super::{discovery, pull, push, AppState, Params};
+
+/// Every `/v2` request: parse the path, check access, hand over to the endpoint's handler.
+pub(super) async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let params = Params::of(&uri);
+    match route(&state, &method, &uri, &params, &headers, body).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn route(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, RegistryError> {
+    let endpoint = path::parse(uri.path(), params.get("ns"))?;
+    let head = method == Method::HEAD;
+    let reading = method == Method::GET || head;
+    if !reading && !state.push {
+        return Err(RegistryError::new(
+            ErrorCode::Unsupported,
+            "push and delete are disabled on this mirror",
+        ));
+    }
+    let access = &state.access;
+    let principal = match access.authenticate(headers).await {
+        Ok(p) => p,
+        Err((user, reason)) => {
+            let refusal = Refusal::Challenge {
+                failure: Some((user, reason)),
+                scope: None,
+                insufficient_scope: false,
+            };
+            return Ok(refused(state, headers, refusal));
+        }
+    };
+    let in_path = path::name_in_path(&endpoint, params.get("ns"));
+    if let Err(refusal) = access.authorize(&principal, need_of(&endpoint, method, &in_path)) {
+        return Ok(refused(state, headers, refusal));
+    }
+    let mut params = params;
+    let unmounted;
+    if let (Endpoint::UploadStart { .. }, Some(from)) = (&endpoint, params.get("from")) {
+        // A mount needs pull on the source; without it the upload starts unmounted, as the
+        // spec lets a registry do.
+        let from_needs = Need::Repository {
+            names: [from, from],
+            action: access::Action::Pull,
+        };
+        if access.authorize(&principal, from_needs).is_err() {
+            unmounted = params.without(&["mount", "from"]);
+            params = &unmounted;
+        }
+    }
+    let actor = Actor(principal.actor().map(str::to_owned));
+    let mut resp = handle(state, endpoint, method, uri, params, headers, body, head).await?;
+    resp.extensions_mut().insert(actor);
+    Ok(resp)
+}
+
+/// The access a `/v2` request needs.
+fn need_of<'a>(endpoint: &'a Endpoint, method: &Method, in_path: &'a str) -> Need<'a> {
+    use access::Action;
+    let action = match *method {
+        Method::GET | Method::HEAD => Action::Pull,
+        Method::DELETE if !matches!(endpoint, Endpoint::Upload { .. }) => Action::Delete,
+        _ => Action::Push,
+    };
+    match endpoint {
+        Endpoint::Base => Need::Login,
+        Endpoint::Catalog => Need::Catalog,
+        // Upload status reveals an upload in progress: as private as the upload itself.
+        Endpoint::Upload { name, .. } => Need::Repository {
+            names: [in_path, name.as_str()],
+            action: Action::Push,
+        },
+        Endpoint::Tags { name }
+        | Endpoint::Referrers { name, .. }
+        | Endpoint::Manifest { name, .. }
+        | Endpoint::Blob { name, .. }
+        | Endpoint::UploadStart { name } => Need::Repository {
+            names: [in_path, name.as_str()],
+            action,
+        },
+    }
+}
+
+/// A refusal as the registry renders it: the OCI error body, a bearer challenge on 401.
+fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Challenge {
+            failure,
+            scope,
+            insufficient_scope,
+        } => {
+            let challenge =
+                state
+                    .access
+                    .bearer_challenge(headers, scope.as_deref(), insufficient_scope);
+            let mut resp = RegistryError::new(ErrorCode::Unauthorized, "authentication required")
+                .into_response();
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+            if let Some((user, reason)) = failure {
+                resp.extensions_mut().insert(LoginFailed { user, reason });
+            }
+            resp
+        }
+        Refusal::Denied { user, role } => RegistryError::new(
+            ErrorCode::Denied,
+            format!("user {user:?} with role {} may not do this", role.as_str()),
+        )
+        .into_response(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle(
+    state: &AppState,
+    endpoint: Endpoint,
+    method: &Method,
+    uri: &Uri,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Body,
+    head: bool,
+) -> Result<Response, RegistryError> {
+    match (endpoint, method.as_str()) {
+        (Endpoint::Base, "GET" | "HEAD") => {
+            Ok(([("Docker-Distribution-API-Version", "registry/2.0")], "{}").into_response())
+        }
+        (Endpoint::Catalog, "GET" | "HEAD") => discovery::catalog(state, params).await,
+        (Endpoint::Tags { name }, "GET" | "HEAD") => {
+            discovery::tags(state, uri, &name, params).await
+        }
+        (Endpoint::Referrers { name, digest }, "GET" | "HEAD") => {
+            discovery::referrers(state, &name, &digest, params).await
+        }
+        (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => {
+            pull::manifest(state, &name, &reference, head).await
+        }
+        (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => {
+            pull::blob(state, &digest, headers, head).await
+        }
+        (Endpoint::Manifest { name, reference }, "PUT") => {
+            push::put_manifest(state, &name, &reference, headers, body).await
+        }
+        (Endpoint::Manifest { name, reference }, "DELETE") => {
+            push::delete_manifest(state, &name, &reference).await
+        }
+        (Endpoint::Blob { digest, .. }, "DELETE") => push::delete_blob(state, &digest).await,
+        (Endpoint::UploadStart { name }, "POST") => {
+            push::start_upload(state, &name, params, body).await
+        }
+        (Endpoint::Upload { name, id }, "GET") => push::upload_status(state, &name, &id).await,
+        (Endpoint::Upload { name, id }, "PATCH") => {
+            push::patch_upload(state, &name, &id, headers, body).await
+        }
+        (Endpoint::Upload { name, id }, "PUT") => {
+            push::finish_upload(state, &name, &id, params, headers, body).await
+        }
+        (Endpoint::Upload { id, .. }, "DELETE") => push::cancel_upload(state, &id).await,
+        (_, m) => Err(RegistryError::new(
+            ErrorCode::Unsupported,
+            format!("method {m} is not supported here"),
+        )),
+    }
+}
