@@ -155,7 +155,8 @@ async fn killed_import_leaves_nothing_visible_and_rerun_completes(#[case] kill_a
 
     run_child_until_killed(&store_dir, &fx.path, &spec);
 
-    // What the dead import left: only whole verified blobs (and, mid-blob, one staging file).
+    // What the dead import left: only whole verified blobs, and in staging the blob being written
+    // (plus, mid-blob, the previous one if its sync had not finished).
     let published = blob_files_in(&store_dir);
     match kill_at {
         "head" => assert_eq!(published, 0),
@@ -164,10 +165,10 @@ async fn killed_import_leaves_nothing_visible_and_rerun_completes(#[case] kill_a
         _ => assert!(published < blobs),
     }
     if kill_at == "mid-blob" {
-        assert_eq!(
-            staging_files(&store_dir),
-            1,
-            "the half-written blob is in staging only"
+        let staged = staging_files(&store_dir);
+        assert!(
+            (1..=2).contains(&staged),
+            "the half-written blob is in staging only ({staged} staging files)"
         );
         assert!(!store_dir
             .join("blobs/sha256")

@@ -6,6 +6,7 @@
 //! reuses), and nothing refers to them until the final transaction commits.
 
 mod documents;
+mod pipeline;
 mod record;
 mod space;
 mod stream;

@@ -13,6 +13,7 @@ use ferry_bundler::format::{
     HeadDecision, SignatureError,
 };
 
+use super::pipeline::{self, Pipeline};
 use super::{available_space, ImportError, ImportEvent, ImportOptions};
 use crate::server::path::{is_valid_name, is_valid_tag};
 use crate::store::{Store, StoreError};
@@ -42,64 +43,67 @@ pub(super) fn stream_bundle(
     };
     let mut accepted: Option<Streamed> = None;
     let mut written = (0usize, 0usize, 0u64);
-    read_bundle::<_, ImportError, _, _>(
-        open_bundle(path)?,
-        |head| {
-            let signed_by = check_signature(head, options, path)?;
-            let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
-            let already_imported = active_bundles.contains(&manifest_digest);
-            if !already_imported {
-                check_names(&head.manifest)?;
-                check_external(store, &head.manifest)?;
-                check_space(store, &head.manifest)?;
-                emit(ImportEvent::HeadAccepted {
-                    manifest_digest: manifest_digest.clone(),
-                    blobs: head.manifest.blobs.len(),
-                    total_bytes: head.manifest.total_blob_size(),
+    let bundle = open_bundle(path)?;
+    pipeline::run(store, options, |pipe| {
+        read_bundle::<_, ImportError, _, _>(
+            bundle,
+            |head| {
+                let signed_by = check_signature(head, options, path)?;
+                let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
+                let already_imported = active_bundles.contains(&manifest_digest);
+                if !already_imported {
+                    check_names(&head.manifest)?;
+                    check_external(store, &head.manifest)?;
+                    check_space(store, &head.manifest)?;
+                    emit(ImportEvent::HeadAccepted {
+                        manifest_digest: manifest_digest.clone(),
+                        blobs: head.manifest.blobs.len(),
+                        total_bytes: head.manifest.total_blob_size(),
+                    });
+                }
+                accepted = Some(Streamed {
+                    manifest: head.manifest.clone(),
+                    manifest_bytes: head.manifest_bytes.clone(),
+                    manifest_digest,
+                    signed_by,
+                    already_imported,
+                    blobs_written: 0,
+                    blobs_reused: 0,
+                    bytes_written: 0,
                 });
-            }
-            accepted = Some(Streamed {
-                manifest: head.manifest.clone(),
-                manifest_bytes: head.manifest_bytes.clone(),
-                manifest_digest,
-                signed_by,
-                already_imported,
-                blobs_written: 0,
-                blobs_reused: 0,
-                bytes_written: 0,
-            });
-            Ok(if already_imported {
-                HeadDecision::Stop
-            } else {
-                HeadDecision::Continue
-            })
-        },
-        |_, entry| {
-            // `oci-layout` and `index.json` are verified by the reader and not needed afterwards.
-            let EntryKind::Blob(digest) = entry.kind().clone() else {
-                return Ok(());
-            };
-            // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted.
-            let reused = store.blob_size(&digest)? == Some(entry.size());
-            emit(ImportEvent::BlobStarted {
-                digest: digest.clone(),
-                size: entry.size(),
-                reused,
-            });
-            if reused {
-                // Still read and verified by the reader; refresh the mtime so a concurrent `gc`
-                // (which spares young blobs) does not remove it before this import commits.
-                touch(&store.blob_path(&digest))?;
-                entry.finish()?;
-                written.1 += 1;
-            } else {
-                written.2 += store_blob(store, &digest, entry, &emit)?;
-                written.0 += 1;
-            }
-            emit(ImportEvent::BlobDone { digest });
-            Ok(())
-        },
-    )?;
+                Ok(if already_imported {
+                    HeadDecision::Stop
+                } else {
+                    HeadDecision::Continue
+                })
+            },
+            |_, entry| {
+                // `oci-layout` and `index.json` are verified by the reader and not needed afterwards.
+                let EntryKind::Blob(digest) = entry.kind().clone() else {
+                    return Ok(());
+                };
+                // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted.
+                let reused = store.blob_size(&digest)? == Some(entry.size());
+                emit(ImportEvent::BlobStarted {
+                    digest: digest.clone(),
+                    size: entry.size(),
+                    reused,
+                });
+                if reused {
+                    // Still read and verified by the reader; refresh the mtime so a concurrent `gc`
+                    // (which spares young blobs) does not remove it before this import commits.
+                    touch(&store.blob_path(&digest))?;
+                    entry.finish()?;
+                    pipe.reused(digest)?;
+                    written.1 += 1;
+                } else {
+                    written.2 += store_blob(store, digest, entry, pipe)?;
+                    written.0 += 1;
+                }
+                Ok(())
+            },
+        )
+    })?;
     let Some(mut streamed) = accepted else {
         return Err(ImportError::Aborted {
             path: path.to_path_buf(),
@@ -205,18 +209,19 @@ fn check_space(store: &Store, manifest: &BundleManifest) -> Result<(), ImportErr
     Ok(())
 }
 
-/// Streams one blob into the store; published only after the reader verified every byte of it
-/// against the signed manifest (the writer does not hash the same bytes a second time).
+/// Streams one blob into the store through the pipeline; published only after the reader
+/// verified every byte of it against the signed manifest (the writer does not hash the same
+/// bytes a second time).
 fn store_blob(
     store: &Store,
-    digest: &Digest,
+    digest: Digest,
     mut entry: BundleEntry<'_>,
-    emit: &impl Fn(ImportEvent),
+    pipe: &Pipeline,
 ) -> Result<u64, ImportError> {
     let size = entry.size();
-    let mut writer = store.blob_writer()?.without_hashing();
-    let mut buf = vec![0u8; 256 * 1024];
+    pipe.start(store.blob_writer()?.without_hashing(), digest)?;
     loop {
+        let mut buf = pipe.buffer();
         let n = match entry.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -225,16 +230,10 @@ fn store_blob(
             // should it somehow succeed, the writer's length check refuses the partial copy.
             Err(_) => break,
         };
-        writer
-            .write_all(&buf[..n])
-            .map_err(|e| StoreError::io(store.tmp_dir(), e))?;
-        emit(ImportEvent::BlobProgress {
-            digest: digest.clone(),
-            written: writer.bytes_written(),
-        });
+        pipe.write(buf, n)?;
     }
     let verified = entry.finish()?;
-    writer.commit_verified(&verified, size)?;
+    pipe.finish(verified, size)?;
     Ok(size)
 }
 

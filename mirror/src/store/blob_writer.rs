@@ -111,7 +111,17 @@ impl BlobWriter {
 
     /// Publishes bytes whose digest the caller has just verified itself (`digest` must come from
     /// that check, e.g. the bundle reader's `BundleEntry::finish`); the length is still checked.
-    pub fn commit_verified(mut self, digest: &Digest, size: u64) -> Result<PathBuf, StoreError> {
+    pub fn commit_verified(self, digest: &Digest, size: u64) -> Result<PathBuf, StoreError> {
+        self.finish_verified(digest, size)?.publish()
+    }
+
+    /// Like [`BlobWriter::commit_verified`], but leaves the sync and rename to
+    /// [`UnpublishedBlob::publish`], which another thread may do while this one goes on.
+    pub fn finish_verified(
+        self,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<UnpublishedBlob, StoreError> {
         if self.len != size {
             return Err(StoreError::SizeMismatch {
                 digest: digest.clone(),
@@ -119,7 +129,10 @@ impl BlobWriter {
                 actual: self.len,
             });
         }
-        self.publish(digest)
+        Ok(UnpublishedBlob {
+            writer: self,
+            digest: digest.clone(),
+        })
     }
 
     fn publish(&mut self, expected: &Digest) -> Result<PathBuf, StoreError> {
@@ -143,6 +156,24 @@ impl BlobWriter {
     /// The store this writer belongs to, for error messages.
     pub fn store_root(&self) -> &std::path::Path {
         &self.store_root
+    }
+}
+
+/// A blob written in full and checked, still in staging until [`UnpublishedBlob::publish`]
+/// syncs and renames it; dropped unpublished, its staging file is removed.
+pub struct UnpublishedBlob {
+    writer: BlobWriter,
+    digest: Digest,
+}
+
+impl UnpublishedBlob {
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    pub fn publish(mut self) -> Result<PathBuf, StoreError> {
+        let digest = self.digest.clone();
+        self.writer.publish(&digest)
     }
 }
 

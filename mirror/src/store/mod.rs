@@ -24,7 +24,7 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-pub use blob_writer::BlobWriter;
+pub use blob_writer::{BlobWriter, UnpublishedBlob};
 pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
 pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use db::now_unix;
