@@ -296,17 +296,15 @@ async fn podman_logs_in_and_pulls_from_the_mirror() {
     let authfile = mirror.dir.path().join("auth.json");
     std::fs::write(&authfile, "{\"auths\": {}}\n").unwrap();
     let authfile = authfile.to_str().unwrap();
-    let anonymous = podman(&[
+    let pull = [
         "pull",
         "--quiet",
         "--tls-verify=false",
         "--authfile",
         authfile,
         &image,
-    ])
-    .output()
-    .await
-    .unwrap();
+    ];
+    let anonymous = podman(&pull).output().await.unwrap();
     assert!(!anonymous.status.success(), "an anonymous client pulled");
     assert!(
         String::from_utf8_lossy(&anonymous.stderr).contains("unauthorized"),
@@ -325,15 +323,7 @@ async fn podman_logs_in_and_pulls_from_the_mirror() {
         &mirror.host(),
     ]))
     .await;
-    run(&mut podman(&[
-        "pull",
-        "--quiet",
-        "--tls-verify=false",
-        "--authfile",
-        authfile,
-        &image,
-    ]))
-    .await;
+    run(&mut podman(&pull)).await;
     let inspect = run(&mut podman(&[
         "image",
         "inspect",
