@@ -9,7 +9,6 @@ mod audit_hook;
 mod charts;
 mod discovery;
 pub mod error;
-mod file_body;
 mod files;
 mod metrics;
 pub mod path;
