@@ -224,10 +224,18 @@ impl Access {
         Ok(Self::new(Ok(users), cfg, tls))
     }
 
-    /// Like [`Access::load`], but a broken htpasswd file only makes every login fail.
+    /// Like [`Access::load`], but a broken htpasswd file only makes every login fail. Warns of
+    /// roles given to nobody (likely a typo in a user name).
     pub fn load_or_fail_closed(cfg: &AccessConfig, tls: bool) -> Self {
         let users = match cfg.htpasswd.as_deref().map(Htpasswd::load).transpose() {
-            Ok(u) => Ok(u),
+            Ok(u) => {
+                for user in cfg.roles.keys() {
+                    if !u.as_ref().is_some_and(|u| u.has_user(user)) {
+                        tracing::warn!(%user, "a role is given to a user who is not in the htpasswd file");
+                    }
+                }
+                Ok(u)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "logins disabled: users unavailable");
                 Err(e.to_string())
