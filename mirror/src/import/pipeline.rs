@@ -117,15 +117,19 @@ where
         }
     };
     std::thread::scope(|scope| {
+        // Each stage records its failure before its receiver goes, so that whoever finds the
+        // channel closed also finds the reason.
         scope.spawn(|| {
-            if let Err(e) = write_blobs(store, options, from_reader, to_syncer, recycle) {
+            if let Err(e) = write_blobs(store, options, &from_reader, to_syncer, recycle) {
                 fail(e);
             }
+            drop(from_reader);
         });
         scope.spawn(|| {
-            if let Err(e) = sync_blobs(options, from_writer) {
+            if let Err(e) = sync_blobs(options, &from_writer) {
                 fail(e);
             }
+            drop(from_writer);
         });
         let result = read(&pipeline);
         // Closing the channel lets the writer and syncer drain and stop; the scope joins them.
@@ -143,7 +147,7 @@ where
 fn write_blobs(
     store: &Store,
     options: &ImportOptions,
-    from_reader: Receiver<ToWriter>,
+    from_reader: &Receiver<ToWriter>,
     to_syncer: SyncSender<ToSyncer>,
     recycle: SyncSender<Vec<u8>>,
 ) -> Result<(), StoreError> {
@@ -189,7 +193,7 @@ fn write_blobs(
     Ok(())
 }
 
-fn sync_blobs(options: &ImportOptions, from_writer: Receiver<ToSyncer>) -> Result<(), StoreError> {
+fn sync_blobs(options: &ImportOptions, from_writer: &Receiver<ToSyncer>) -> Result<(), StoreError> {
     for message in from_writer {
         let digest = match message {
             ToSyncer::Publish(blob) => {
