@@ -253,7 +253,9 @@ async fn stream_blob(
     blob: &LockedBlob,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), FetchError> {
-    let mut sized = registry.blob_stream(repo_ref, &blob.digest).await?;
+    let mut sized = registry
+        .blob_stream(repo_ref, &blob.digest, blob.size)
+        .await?;
     let mut tmp = cache.temp()?;
     while let Some(chunk) = sized.stream.next().await {
         match chunk {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use oci_client::client::{ClientConfig, ClientProtocol, SizedStream};
+use oci_client::client::{BlobResponse, ClientConfig, ClientProtocol, SizedStream};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -230,10 +230,15 @@ impl RegistryClient {
     }
 
     /// A blob's byte stream (no retries: the caller retries the whole transfer).
+    /// The blob's bytes, unverified: the caller hashes them as it stores them and refuses a
+    /// mismatch (`BlobCache`'s `commit`). Asking for the exact byte range gets them without
+    /// oci-client's own digest check, which would hash every layer a second time; a registry
+    /// that ignores ranges answers in full and oci-client checks that answer too.
     pub async fn blob_stream(
         &self,
         reference: &Reference,
         digest: &Digest,
+        size: u64,
     ) -> Result<SizedStream, RegistryError> {
         let routed = self.route(reference);
         let reference = &routed;
@@ -243,13 +248,21 @@ impl RegistryClient {
             .store_auth_if_needed(reference.resolve_registry(), &auth)
             .await;
         let d = digest.to_string();
-        client
-            .pull_blob_stream(reference, d.as_str())
-            .await
-            .map_err(|source| RegistryError::Request {
-                reference: format!("{}@{digest}", reference.whole()),
-                source,
-            })
+        let response = if size == 0 {
+            // `bytes=0--1` does not exist; an empty blob is no work to hash anyway.
+            client.pull_blob_stream(reference, d.as_str()).await
+        } else {
+            client
+                .pull_blob_stream_partial(reference, d.as_str(), 0, Some(size))
+                .await
+                .map(|r| match r {
+                    BlobResponse::Full(s) | BlobResponse::Partial(s) => s,
+                })
+        };
+        response.map_err(|source| RegistryError::Request {
+            reference: format!("{}@{digest}", reference.whole()),
+            source,
+        })
     }
 
     /// Tags of the repository `reference` names.
