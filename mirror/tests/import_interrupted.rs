@@ -105,10 +105,21 @@ fn run_child_until_killed(store: &Path, bundle: &Path, kill_at: &str) {
     }
 }
 
+/// Staging files, not counting an empty `creating-` file: a kill can land between a writer
+/// creating its file and locking it (the reader thread creates writers while the syncer thread
+/// reports progress), and such a file is only removed once it is an hour old, because until
+/// then it may belong to a live writer of another process. It never holds a byte.
 fn staging_files(store_dir: &Path) -> usize {
-    std::fs::read_dir(store_dir.join("tmp"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    let Ok(dir) = std::fs::read_dir(store_dir.join("tmp")) else {
+        return 0;
+    };
+    dir.map(|e| e.unwrap())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let empty = e.metadata().map(|m| m.len() == 0).unwrap_or(false);
+            !(name.starts_with("creating-") && empty)
+        })
+        .count()
 }
 
 fn blob_files_in(store_dir: &Path) -> usize {
@@ -155,8 +166,7 @@ async fn killed_import_leaves_nothing_visible_and_rerun_completes(#[case] kill_a
 
     run_child_until_killed(&store_dir, &fx.path, &spec);
 
-    // What the dead import left: only whole verified blobs, and in staging the blob being written
-    // (plus, mid-blob, the previous one if its sync had not finished).
+    // What the dead import left: only whole verified blobs published, the rest in staging.
     let published = blob_files_in(&store_dir);
     match kill_at {
         "head" => assert_eq!(published, 0),
@@ -165,9 +175,11 @@ async fn killed_import_leaves_nothing_visible_and_rerun_completes(#[case] kill_a
         _ => assert!(published < blobs),
     }
     if kill_at == "mid-blob" {
+        // Blobs queued behind it (already in their staging files, or waiting for their sync)
+        // may be there too; none of them is published, and `Store::open` below removes them all.
         let staged = staging_files(&store_dir);
         assert!(
-            (1..=2).contains(&staged),
+            (1..=blobs).contains(&staged),
             "the half-written blob is in staging only ({staged} staging files)"
         );
         assert!(!store_dir
