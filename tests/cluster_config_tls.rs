@@ -253,6 +253,9 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
     // Anonymous pull is off.
     let anonymous = pull(None);
     assert!(!anonymous.status.success(), "an anonymous client pulled");
+    // Refused by the mirror (its challenge to the anonymous token), not failing otherwise.
+    let refusal = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(refusal.contains("insufficient_scope"), "{refusal}");
     let creds = format!("{NODE}:{NODE_PASSWORD}");
     let pulled = pull(Some(&creds));
     assert!(

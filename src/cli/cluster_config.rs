@@ -80,7 +80,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(out) => {
             for f in &files {
                 let path = out.join(&f.path);
-                write_atomically(&path, f.content.as_bytes())?;
+                write_atomically(&path, f.content.as_bytes(), 0o644)?;
                 outln!("{}", path.display());
             }
         }
@@ -94,12 +94,21 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Temp file beside `path`, fsync, rename: a runtime reading the directory never sees half a file.
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes `bytes` to `path` through a temp file and a rename, with file mode `mode` set before
+/// the rename (a temp file starts at 0600, which rootless runtimes could not read).
+pub(super) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let written = tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all());
+    let written = tmp
+        .write_all(bytes)
+        .and_then(|()| {
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+        })
+        .and_then(|()| tmp.as_file().sync_all());
     written.with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -9,13 +9,20 @@ use serde::Serialize;
 /// quietly like any Unix filter instead of panicking. (SIGPIPE stays ignored, as Rust sets it:
 /// restoring its default would kill the server and fetches whenever a peer hangs up.)
 macro_rules! outln {
-    () => { $crate::cli::output::write_line(format_args!("")) };
-    ($($arg:tt)*) => { $crate::cli::output::write_line(format_args!($($arg)*)) };
+    () => { $crate::cli::output::write(format_args!(""), "\n") };
+    ($($arg:tt)*) => { $crate::cli::output::write(format_args!($($arg)*), "\n") };
 }
 
-pub fn write_line(args: std::fmt::Arguments<'_>) {
+/// `print!` with the same quiet exit on a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::output::write(format_args!($($arg)*), "") };
+}
+
+pub fn write(args: std::fmt::Arguments<'_>, end: &str) {
     let mut out = io::stdout().lock();
-    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(end.as_bytes()));
     match written {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),

@@ -35,9 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot stat {}", path.display()))?
                 .permissions()
                 .mode();
-            super::cluster_config::write_atomically(path, rewritten.text.as_bytes())?;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-                .with_context(|| format!("cannot restore the mode of {}", path.display()))?;
+            super::cluster_config::write_atomically(path, rewritten.text.as_bytes(), mode)?;
             eprintln!(
                 "{}: {} reference(s) rewritten",
                 path.display(),
@@ -48,7 +46,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if n > 0 {
                 outln!("---");
             }
-            print!("{}", rewritten.text);
+            // `out!` quits quietly on a closed stdout (`ferry rewrite ... | head`).
+            out!("{}", rewritten.text);
         }
     }
     Ok(ExitCode::SUCCESS)

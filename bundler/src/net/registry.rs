@@ -260,7 +260,7 @@ impl RegistryClient {
                 })
         };
         response.map_err(|source| RegistryError::Request {
-            reference: format!("{}@{digest}", reference.whole()),
+            reference: reference.whole(),
             source,
         })
     }

@@ -102,7 +102,7 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
     let state = AppState {
         store,
         push: cfg.push,
-        access: Arc::new(Access::load_or_fail_closed(&cfg.access, cfg.tls.is_some())),
+        access: Arc::new(Access::load(&cfg.access, cfg.tls.is_some())),
         metrics: Arc::new(Metrics::default()),
         limit: Arc::new(Semaphore::new(cfg.max_concurrent_requests.max(1))),
     };
@@ -145,7 +145,11 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
 
 /// The access settings, checked: the users load, and somebody can pull (and push, if enabled).
 pub fn check_access(cfg: &ServerConfig) -> Result<(), ServerError> {
-    Access::load(&cfg.access, cfg.tls.is_some())?;
+    cfg.access
+        .htpasswd
+        .as_deref()
+        .map(Htpasswd::load)
+        .transpose()?;
     if cfg.push && cfg.access.htpasswd.is_none() {
         return Err(ServerError::PushWithoutCredentials);
     }

@@ -47,14 +47,7 @@ async fn route(
     let access = &state.access;
     let principal = match access.authenticate(headers).await {
         Ok(p) => p,
-        Err((user, reason)) => {
-            let refusal = Refusal::Challenge {
-                failure: Some((user, reason)),
-                scope: None,
-                insufficient_scope: false,
-            };
-            return Ok(refused(state, headers, refusal));
-        }
+        Err(refusal) => return Ok(refused(state, headers, refusal)),
     };
     let in_path = path::name_in_path(&endpoint, params.get("ns"));
     if let Err(refusal) = access.authorize(&principal, need_of(&endpoint, method, &in_path)) {
@@ -85,13 +78,13 @@ fn need_of<'a>(endpoint: &'a Endpoint, method: &Method, in_path: &'a str) -> Nee
     use access::Action;
     let action = match *method {
         Method::GET | Method::HEAD => Action::Pull,
-        Method::DELETE if !matches!(endpoint, Endpoint::Upload { .. }) => Action::Delete,
+        Method::DELETE => Action::Delete,
         _ => Action::Push,
     };
     match endpoint {
         Endpoint::Base => Need::Login,
         Endpoint::Catalog => Need::Catalog,
-        // Upload status reveals an upload in progress: as private as the upload itself.
+        // Upload status and cancelling are as private as the upload itself.
         Endpoint::Upload { name, .. } => Need::Repository {
             names: [in_path, name.as_str()],
             action: Action::Push,

@@ -68,7 +68,7 @@ impl BlobWriter {
 
     /// For a stream that is already being hashed and checked on its way in (the bundle reader
     /// verifies every blob against the signed manifest): hashing the same bytes twice would halve
-    /// import speed. Such a writer is published with [`BlobWriter::commit_verified`].
+    /// import speed. Such a writer is published with [`BlobWriter::finish_verified`].
     pub fn without_hashing(mut self) -> Self {
         self.hasher = None;
         self
@@ -89,7 +89,7 @@ impl BlobWriter {
         let Some(hasher) = self.hasher.take() else {
             return Err(StoreError::Corrupt(
                 self.staging.clone(),
-                "a writer without hashing must be committed with commit_verified".into(),
+                "a writer without hashing must be published with finish_verified".into(),
             ));
         };
         let (actual, len) = hasher.finish();
@@ -109,14 +109,9 @@ impl BlobWriter {
         self.publish(expected)
     }
 
-    /// Publishes bytes whose digest the caller has just verified itself (`digest` must come from
-    /// that check, e.g. the bundle reader's `BundleEntry::finish`); the length is still checked.
-    pub fn commit_verified(self, digest: &Digest, size: u64) -> Result<PathBuf, StoreError> {
-        self.finish_verified(digest, size)?.publish()
-    }
-
-    /// Like [`BlobWriter::commit_verified`], but leaves the sync and rename to
-    /// [`UnpublishedBlob::publish`], which another thread may do while this one goes on.
+    /// Checks the length of bytes whose digest the caller has just verified itself (`digest` must
+    /// come from that check, e.g. the bundle reader's `BundleEntry::finish`), leaving the sync and
+    /// rename to [`UnpublishedBlob::publish`], which another thread may do while this one goes on.
     pub fn finish_verified(
         self,
         digest: &Digest,

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{basic_challenge, Action, Actor, LoginFailed, Need, Refusal};
+use super::{basic_challenge, Action, LoginFailed, Need, Refusal};
 use crate::server::AppState;
 
 pub(in crate::server) async fn require_pull(
@@ -30,21 +30,12 @@ async fn guard(state: AppState, req: Request, next: Next, action: Action) -> Res
     let access = &state.access;
     let principal = match access.authenticate(req.headers()).await {
         Ok(p) => p,
-        Err((user, reason)) => {
-            return refuse(Refusal::Challenge {
-                failure: Some((user, reason)),
-                scope: None,
-                insufficient_scope: false,
-            })
-        }
+        Err(refusal) => return refuse(refusal),
     };
     if let Err(refusal) = access.authorize(&principal, Need::Service(action)) {
         return refuse(refusal);
     }
-    let actor = principal.actor().map(str::to_owned);
-    let mut resp = next.run(req).await;
-    resp.extensions_mut().insert(Actor(actor));
-    resp
+    next.run(req).await
 }
 
 fn refuse(refusal: Refusal) -> Response {

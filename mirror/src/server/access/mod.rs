@@ -219,14 +219,10 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn load(cfg: &AccessConfig, tls: bool) -> Result<Self, HtpasswdError> {
-        let users = cfg.htpasswd.as_deref().map(Htpasswd::load).transpose()?;
-        Ok(Self::new(Ok(users), cfg, tls))
-    }
-
-    /// Like [`Access::load`], but a broken htpasswd file only makes every login fail. Warns of
-    /// roles given to nobody (likely a typo in a user name).
-    pub fn load_or_fail_closed(cfg: &AccessConfig, tls: bool) -> Self {
+    /// Loads the users. A broken htpasswd file only makes every login fail (`serve` refuses one
+    /// up front through [`super::check_access`]). Warns of roles given to nobody (likely a typo
+    /// in a user name).
+    pub fn load(cfg: &AccessConfig, tls: bool) -> Self {
         let users = match cfg.htpasswd.as_deref().map(Htpasswd::load).transpose() {
             Ok(u) => {
                 for user in cfg.roles.keys() {
@@ -241,10 +237,6 @@ impl Access {
                 Err(e.to_string())
             }
         };
-        Self::new(users, cfg, tls)
-    }
-
-    fn new(users: Result<Option<Htpasswd>, String>, cfg: &AccessConfig, tls: bool) -> Self {
         Self {
             users,
             roles: cfg.roles.clone(),
@@ -269,28 +261,29 @@ impl Access {
 
     /// Checks a user's password and returns the user's role.
     pub async fn login(&self, user: &str, password: &str) -> Result<Role, LoginFailure> {
-        match &self.users {
-            Ok(Some(users)) => users.verify(user, password).await?,
-            Ok(None) => return Err(LoginFailure::NoUsers),
-            Err(_) => return Err(LoginFailure::NoUsers),
-        }
+        let Ok(Some(users)) = &self.users else {
+            return Err(LoginFailure::NoUsers);
+        };
+        users.verify(user, password).await?;
         Ok(self.role_of(user))
     }
 
-    /// Who the request's `Authorization` header says it is, checked.
-    pub async fn authenticate(
-        &self,
-        headers: &HeaderMap,
-    ) -> Result<Principal, (Option<String>, LoginFailure)> {
+    /// Who the request's `Authorization` header says it is, checked. Refused credentials are a
+    /// challenge that carries why, for the audit log.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, Refusal> {
+        let failed = |user, reason| Refusal::Challenge {
+            failure: Some((user, reason)),
+            scope: None,
+            insufficient_scope: false,
+        };
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Ok(Principal::Anonymous);
         };
         if let Some((user, password)) = basic_credentials(headers) {
-            let role = self
-                .login(&user, &password)
-                .await
-                .map_err(|f| (Some(user.clone()), f))?;
-            return Ok(Principal::User { name: user, role });
+            return match self.login(&user, &password).await {
+                Ok(role) => Ok(Principal::User { name: user, role }),
+                Err(reason) => Err(failed(Some(user), reason)),
+            };
         }
         let bearer = value
             .to_str()
@@ -300,7 +293,7 @@ impl Access {
             .map(|(_, t)| t.trim());
         match bearer.and_then(|t| self.tokens.check(t)) {
             Some(claims) => Ok(Principal::Token(claims)),
-            None => Err((None, LoginFailure::BadCredentials)),
+            None => Err(failed(None, LoginFailure::BadCredentials)),
         }
     }
 
