@@ -3,52 +3,15 @@
 
 mod harness;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use ferry_testkit::tmpfs::Tmpfs;
 use ferry_testkit::{images, ImageOptions, OciLayout, Registry};
 use harness::Dir;
-
-/// A small tmpfs, unmounted on drop.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// `None` (with the reason printed) where this machine does not let us mount one.
-    fn mount(dir: &Path) -> Option<Self> {
-        std::fs::create_dir_all(dir).expect("mount point");
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
-            .arg(dir)
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(Self(dir.to_path_buf())),
-            Ok(o) => {
-                eprintln!(
-                    "skipped: cannot mount a tmpfs at {}: {}",
-                    dir.display(),
-                    String::from_utf8_lossy(&o.stderr).trim()
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("skipped: cannot run mount: {e}");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
 
 #[test]
 fn build_onto_a_full_disk_fails_naming_the_output_and_leaves_nothing() {
     let dir = Dir::new();
     let full = dir.path("small");
-    let Some(_tmpfs) = Tmpfs::mount(&full) else {
+    let Some(_tmpfs) = Tmpfs::mount(&full, "2m") else {
         return;
     };
     // About 6 MiB of incompressible layers: three times what the tmpfs holds.

@@ -22,15 +22,7 @@ const NODE_PASSWORD: &str = "node-Pa55word";
 const IMAGE: &str = "docker.io/library/ferrytls";
 const TAG: &str = "1.0";
 
-fn installed(binary: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(binary).is_file()))
-        .unwrap_or(false);
-    if !found {
-        eprintln!("SKIP: {binary} is not installed");
-    }
-    found
-}
+use ferry_testkit::tools::installed;
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd

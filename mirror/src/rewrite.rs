@@ -97,10 +97,7 @@ fn prefixed_registry(value: &str, mirror: &str) -> Option<String> {
     if under_mirror(value, mirror) {
         return None;
     }
-    let host = match value {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io",
-        other => other,
-    };
+    let host = ferry_bundler::format::host::canonical_registry(value);
     is_upstream_host(host).then(|| format!("{mirror}/{host}"))
 }
 

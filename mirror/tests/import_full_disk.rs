@@ -1,51 +1,28 @@
 //! A real full disk: the data directory is a small tmpfs, and the space runs out after the
 //! free-space check passed (another writer takes it), in the middle of the blobs. Needs root to
-//! mount tmpfs; where that is not possible the test says so and checks nothing (the free-space
+//! mount tmpfs; where that is not possible the test skips, except under CI (the free-space
 //! refusal itself is covered in import_bundle.rs without root).
 
 mod import_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use ferry_mirror::import::{
     available_space, import_bundle, ImportError, ImportEvent, ImportOptions,
 };
 use ferry_mirror::store::{verify, Store, StoreError};
+use ferry_testkit::tmpfs::Tmpfs;
 use import_support::*;
-
-/// A tmpfs mounted for the test's lifetime; lazily unmounted on drop.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(at: &Path, size: &str) -> Option<Self> {
-        std::fs::create_dir_all(at).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Self(at.to_path_buf()))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
 
 #[tokio::test]
 async fn disk_filling_up_mid_import_fails_cleanly_and_a_rerun_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let fx = bundle_a(dir.path());
     let Some(mount) = Tmpfs::mount(&dir.path().join("data"), "8m") else {
-        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root); the free-space check is tested in import_bundle.rs");
         return;
     };
-    let store = Store::open(mount.0.join("store")).await.unwrap();
-    let filler = mount.0.join("filler");
+    let store = Store::open(mount.path().join("store")).await.unwrap();
+    let filler = mount.path().join("filler");
 
     // After the head passed the free-space check, fill the disk up to the first ~100 KiB.
     let fill = filler.clone();

@@ -98,15 +98,7 @@ impl Mirror {
     }
 }
 
-fn installed(binary: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(binary).is_file()))
-        .unwrap_or(false);
-    if !found {
-        eprintln!("SKIP: {binary} is not installed");
-    }
-    found
-}
+use ferry_testkit::tools::installed;
 
 async fn run(cmd: &mut Command) -> Output {
     let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())

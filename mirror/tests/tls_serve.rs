@@ -43,8 +43,7 @@ async fn curl(args: &[&str]) -> (Option<i32>, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_https_trusted_through_the_enclave_ca() {
-    if which("curl").is_none() {
-        eprintln!("SKIP: curl is not installed");
+    if !ferry_testkit::tools::installed("curl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -136,12 +135,4 @@ async fn bad_key_fails_at_start_naming_the_file() {
         err.to_string().contains(&cert.display().to_string()),
         "{err}"
     );
-}
-
-fn which(binary: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(binary))
-            .find(|p| p.is_file())
-    })
 }

@@ -14,6 +14,8 @@ pub mod layout;
 mod process;
 pub mod registry;
 pub mod seed;
+pub mod tmpfs;
+pub mod tools;
 
 pub use helm::{
     chart_json, pack_chart, push_chart_oci, write_chart, write_index, ChartEntry, HelmRepo,

@@ -1,5 +1,7 @@
 //! Image reference normalisation (Docker's familiar-name rules) without a registry round trip.
 
+use crate::format::host;
+
 /// Why a string is not an image reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
@@ -61,17 +63,12 @@ pub fn normalize_reference(s: &str) -> Result<String, ReferenceError> {
 
 fn qualify(name: &str) -> Option<String> {
     let mut parts: Vec<&str> = name.split('/').collect();
-    let has_registry = parts.len() > 1
-        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost");
-    let registry = if has_registry {
-        let host = parts.remove(0);
-        if !valid_host(host) {
+    let registry = if parts.len() > 1 && host::names_a_registry(parts[0]) {
+        let named = parts.remove(0);
+        if !host::is_host(named) {
             return None;
         }
-        match host {
-            "index.docker.io" | "registry-1.docker.io" => "docker.io".to_owned(),
-            other => other.to_owned(),
-        }
+        host::canonical_registry(named).to_owned()
     } else {
         "docker.io".to_owned()
     };
@@ -82,29 +79,6 @@ fn qualify(name: &str) -> Option<String> {
         parts.insert(0, "library");
     }
     Some(format!("{registry}/{}", parts.join("/")))
-}
-
-/// `label(.label)*(:port)?` with DNS-style labels, or a bracketed IPv6 address.
-fn valid_host(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
-        _ => (host, None),
-    };
-    if port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
-        return false;
-    }
-    if name.starts_with('[') && name.ends_with(']') {
-        return name[1..name.len() - 1]
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || c == ':');
-    }
-    !name.is_empty()
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`

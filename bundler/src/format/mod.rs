@@ -5,6 +5,7 @@
 
 pub mod digest;
 pub mod error;
+pub mod host;
 pub mod layout;
 pub mod manifest;
 pub mod reader;

@@ -1,11 +1,11 @@
 //! The local content-addressed blob cache: `<root>/blobs/sha256/<hex>`.
 //!
 //! A blob enters only through [`TempBlob::commit`], which checks size and sha256 of what was
-//! written, fsyncs, and renames into place; on any failure the temp file is deleted, so the
+//! written and renames it into place; on any failure the temp file is deleted, so the
 //! cache never shows a half-written or wrong blob.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -124,7 +124,8 @@ impl BlobCache {
         Ok(TempBlob {
             cache: self.clone(),
             path,
-            file: Some(file),
+            // Network chunks are a few KiB: one write call per chunk would cost more than the copy.
+            file: Some(BufWriter::with_capacity(256 * 1024, file)),
             hasher: Hasher::new(),
         })
     }
@@ -144,7 +145,7 @@ impl crate::writer::BlobSource for BlobCache {
 pub struct TempBlob {
     cache: BlobCache,
     path: PathBuf,
-    file: Option<File>,
+    file: Option<BufWriter<File>>,
     hasher: Hasher,
 }
 
@@ -199,7 +200,10 @@ impl TempBlob {
         // No fsync: the cache is re-creatable, and every cached blob is re-hashed on its way into
         // a bundle, so a blob damaged by a crash is refused there, never carried. Syncing 2 GB
         // of layers here would cost as much disk time as writing the bundle itself.
-        drop(self.file.take());
+        if let Some(file) = self.file.take() {
+            file.into_inner()
+                .map_err(|e| io_err(&self.path)(e.into_error()))?;
+        }
         let dest = self.cache.path(expected);
         fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
         Ok(())
@@ -208,7 +212,8 @@ impl TempBlob {
 
 impl Drop for TempBlob {
     fn drop(&mut self) {
-        self.file.take();
+        // into_parts, not drop: a dropped BufWriter would flush bytes into a file about to go.
+        let _ = self.file.take().map(BufWriter::into_parts);
         // Committed blobs were renamed away; anything else is removed.
         let _ = fs::remove_file(&self.path);
     }

@@ -62,7 +62,7 @@ impl Mirror {
             return Err(bad());
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if !hosts::is_host(authority) {
+        if !ferry_bundler::format::host::is_host(authority) {
             return Err(bad());
         }
         Ok(Self {

@@ -6,6 +6,7 @@
 pub mod access;
 mod api;
 mod audit_hook;
+mod blob_body;
 mod charts;
 mod discovery;
 pub mod error;

@@ -222,21 +222,13 @@ fn is_valid_component(c: &str) -> bool {
     true
 }
 
-/// A registry host as containerd passes it in `ns`: `[a-z0-9.-]+` with an optional `:port`.
+/// A registry host as containerd passes it in `ns`; lower case and no IPv6 brackets, since it
+/// becomes the first component of a repository name.
 fn is_valid_host(host: &str) -> bool {
-    let (h, port) = match host.split_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (host, None),
-    };
-    let host_ok = !h.is_empty()
-        && h.len() <= 253
-        && h.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-        && !h.starts_with(['.', '-'])
-        && !h.contains("..");
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    host_ok && port_ok
+    ferry_bundler::format::host::is_host(host)
+        && host.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
+        })
 }
 
 /// `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`

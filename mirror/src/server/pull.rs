@@ -1,20 +1,15 @@
 //! Pull: manifests by tag or digest, blobs streamed in place with single-range support.
 
-use std::io::SeekFrom;
-
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferry_bundler::format::Digest;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use super::error::{ErrorCode, RegistryError};
 use super::path::Reference;
 use super::AppState;
 
 pub const DIGEST_HEADER: &str = "Docker-Content-Digest";
-const STREAM_CHUNK: usize = 256 * 1024;
 
 /// GET/HEAD a manifest. The stored media type is returned whatever the client's `Accept` says,
 /// as distribution does: runtimes send long Accept lists and the bytes must stay exact anyway.
@@ -74,7 +69,7 @@ pub async fn blob(
     let path = state.store.blob_path(digest);
     let unknown =
         || RegistryError::new(ErrorCode::BlobUnknown, format!("blob {digest} is unknown"));
-    let mut file = match tokio::fs::File::open(&path).await {
+    let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(unknown()),
         Err(e) => return Err(crate::store::StoreError::io(path, e).into()),
@@ -111,12 +106,7 @@ pub async fn blob(
     let body = if head || count == 0 {
         Body::empty()
     } else {
-        if start > 0 {
-            file.seek(SeekFrom::Start(start))
-                .await
-                .map_err(|e| crate::store::StoreError::io(&path, e))?;
-        }
-        Body::from_stream(ReaderStream::with_capacity(file.take(count), STREAM_CHUNK))
+        super::blob_body::mapped_body(file.into_std().await, start, count)
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
