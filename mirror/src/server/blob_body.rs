@@ -14,6 +14,8 @@ use axum::body::{Body, Bytes};
 use futures_util::stream;
 use memmap2::{Mmap, MmapOptions};
 
+use super::sendfile::MappedChunk;
+
 /// Bytes mapped per chunk: large enough that mapping costs little per byte, small enough that
 /// 64 downloads hold only tens of MB of mapped pages.
 const CHUNK: u64 = 1024 * 1024;
@@ -33,7 +35,11 @@ pub fn mapped_body(file: File, start: u64, count: u64) -> Body {
             tokio::task::spawn_blocking(move || map_chunk(&file, next, len)).await
         };
         let chunk = match mapped {
-            Ok(Ok(map)) => Ok(Bytes::from_owner(map)),
+            Ok(Ok(map)) => Ok(Bytes::from_owner(MappedChunk::new(
+                map,
+                Arc::clone(&file),
+                next,
+            ))),
             Ok(Err(e)) => Err(e),
             Err(join) => Err(io::Error::other(join)),
         };
@@ -52,16 +58,15 @@ fn map_chunk(file: &File, offset: u64, len: u64) -> io::Result<Mmap> {
             format!("bytes {offset}+{len} are past the end of a {size}-byte blob"),
         ));
     }
+    // Start reading a cold chunk from disk here, on the blocking pool: plain HTTP sends it with
+    // sendfile without ever touching the mapping, so nothing else would bring it in early.
+    if let Some(n) = std::num::NonZeroU64::new(len) {
+        rustix::fs::fadvise(file, offset, Some(n), rustix::fs::Advice::WillNeed)?;
+    }
     let len = usize::try_from(len).map_err(io::Error::other)?;
     // SAFETY: the file is a published blob, never modified or truncated while it exists (see
     // `mapped_body`); an unlink leaves the mapping valid.
-    unsafe {
-        MmapOptions::new()
-            .offset(offset)
-            .len(len)
-            .populate()
-            .map(file)
-    }
+    unsafe { MmapOptions::new().offset(offset).len(len).map(file) }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod metrics;
 pub mod path;
 mod pull;
 mod push;
+mod sendfile;
 mod service_error;
 mod v2;
 
@@ -189,7 +190,7 @@ pub async fn serve(
             .await
             .map_err(|e| ServerError::Serve { addr, source: e });
     }
-    axum::serve(listener, router(store, cfg))
+    axum::serve(sendfile::SendfileListener(listener), router(store, cfg))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| ServerError::Serve { addr, source: e })
