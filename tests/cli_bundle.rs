@@ -164,3 +164,44 @@ fn bad_input_names_file_line_and_reference() {
     assert!(err.contains("127.0.0.1:9/nowhere/app:1.0"), "{err}");
     assert!(!dir.path("x.ferry").exists());
 }
+
+/// A blob this build fetched is hashed once, on its way into the cache; a blob found in the
+/// cache from an earlier build is hashed again on its way into the bundle, so a cache damaged
+/// between builds is caught there and no bundle is written.
+#[test]
+fn a_cached_blob_damaged_between_builds_is_refused() {
+    let registry = Registry::start();
+    let (dir, _app, _db) = setup(&registry);
+    dir.ok(&["lock", "-p", "profiles"]);
+    dir.ok(&["build", "-p", "profiles", "--locked", "-o", "first.ferry"]);
+
+    // Flip one byte of the largest cached blob (a layer), keeping its size.
+    let blobs = dir.path(".ferry-cache/blobs/sha256");
+    let victim = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&victim, &bytes).unwrap();
+    let digest = format!("sha256:{}", victim.file_name().unwrap().to_string_lossy());
+
+    let err = dir.fails(
+        1,
+        &["build", "-p", "profiles", "--locked", "-o", "second.ferry"],
+    );
+    assert!(
+        err.contains("blob source returned bytes with digest"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&digest),
+        "names the damaged blob {digest}: {err}"
+    );
+    assert!(
+        !dir.path("second.ferry").exists(),
+        "no bundle from a damaged cache"
+    );
+}

@@ -541,3 +541,72 @@ async fn graceful_shutdown_finishes_inflight_downloads() {
     assert_eq!(Digest::of_bytes(&all[body_at..]), digest);
     stopping.await.unwrap();
 }
+
+/// Plain-HTTP blob bodies go out with sendfile from mapped chunks: ranges that start and end off
+/// page and chunk boundaries, and two downloads on one kept-alive connection, come out exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_and_kept_alive_downloads_over_a_real_socket_are_exact() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mirror = Mirror::start().await;
+    let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
+    let content: Vec<u8> = (0..3 * 1024 * 1024 + 777u32)
+        .map(|i| (i * 13 % 251) as u8)
+        .collect();
+    let id = store.upload_start().unwrap();
+    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
+        content.clone(),
+    ))]);
+    store.upload_append(&id, Some(0), chunk).await.unwrap();
+    let digest = Digest::of_bytes(&content);
+    store.upload_finish(&id, &digest).await.unwrap();
+
+    let len = content.len();
+    for (first, last) in [
+        (0, len - 1),
+        (1, 4096),
+        (4095, 1024 * 1024 + 1),
+        (1024 * 1024 - 3, 2 * 1024 * 1024 + 5),
+        (len - 1, len - 1),
+    ] {
+        let mut conn = tokio::net::TcpStream::connect(mirror.addr).await.unwrap();
+        let req = format!(
+            "GET /v2/any/blobs/{digest} HTTP/1.1\r\nHost: x\r\nRange: bytes={first}-{last}\r\nConnection: close\r\n\r\n"
+        );
+        conn.write_all(req.as_bytes()).await.unwrap();
+        let mut all = Vec::new();
+        conn.read_to_end(&mut all).await.unwrap();
+        let body_at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&all[..body_at]);
+        assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+        assert!(
+            all[body_at..] == content[first..=last],
+            "range {first}-{last}: {} bytes back",
+            all.len() - body_at
+        );
+    }
+
+    // Two whole downloads back to back on one connection: the second response's head must
+    // follow the first body exactly.
+    let mut conn = tokio::net::TcpStream::connect(mirror.addr).await.unwrap();
+    let get = format!("GET /v2/any/blobs/{digest} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let last =
+        format!("GET /v2/any/blobs/{digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    conn.write_all(format!("{get}{last}").as_bytes())
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    conn.read_to_end(&mut all).await.unwrap();
+    let mut rest = &all[..];
+    for n in 1..=2 {
+        let body_at = rest.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&rest[..body_at]);
+        assert!(head.starts_with("HTTP/1.1 200"), "response {n}: {head}");
+        assert_eq!(
+            Digest::of_bytes(&rest[body_at..body_at + len]),
+            digest,
+            "response {n}"
+        );
+        rest = &rest[body_at + len..];
+    }
+    assert!(rest.is_empty());
+}

@@ -4,10 +4,12 @@
 //! written and renames it into place; on any failure the temp file is deleted, so the
 //! cache never shows a half-written or wrong blob.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::format::{Digest, Hasher};
 
@@ -43,13 +45,18 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CacheError + '_ {
 #[derive(Debug, Clone)]
 pub struct BlobCache {
     root: PathBuf,
+    /// Blobs this process committed itself, hashed on the way in (shared by clones).
+    committed_here: Arc<Mutex<HashSet<Digest>>>,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl BlobCache {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, CacheError> {
-        let cache = Self { root: root.into() };
+        let cache = Self {
+            root: root.into(),
+            committed_here: Arc::default(),
+        };
         for dir in [cache.blob_dir(), cache.tmp_dir()] {
             fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         }
@@ -76,6 +83,15 @@ impl BlobCache {
     /// Whether the blob is cached with the expected size (content was checked on the way in).
     pub fn has(&self, digest: &Digest, size: u64) -> bool {
         fs::metadata(self.path(digest)).is_ok_and(|m| m.is_file() && m.len() == size)
+    }
+
+    /// Whether this process put `digest` into the cache itself, through [`TempBlob::commit`]'s
+    /// check, rather than finding it there from an earlier run.
+    pub fn committed_here(&self, digest: &Digest) -> bool {
+        self.committed_here
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(digest)
     }
 
     pub fn open_blob(&self, digest: &Digest) -> io::Result<File> {
@@ -206,6 +222,11 @@ impl TempBlob {
         }
         let dest = self.cache.path(expected);
         fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
+        self.cache
+            .committed_here
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(expected.clone());
         Ok(())
     }
 }

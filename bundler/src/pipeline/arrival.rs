@@ -7,21 +7,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::format::Digest;
+use crate::net::BlobCache;
 use crate::writer::{BlobSource, DirBlobSource};
 
 /// Blobs appear in the cache directory only once complete and verified (the cache renames them
 /// into place), so existence is the signal; no per-blob notification is needed.
 pub struct ArrivingBlobs {
     dir: PathBuf,
+    cache: BlobCache,
     source: DirBlobSource,
     fetch_over: AtomicBool,
 }
 
 impl ArrivingBlobs {
-    pub fn new(dir: PathBuf) -> Self {
+    pub fn new(cache: BlobCache) -> Self {
+        let dir = cache.blob_dir();
         Self {
             source: DirBlobSource::new(&dir),
             dir,
+            cache,
             fetch_over: AtomicBool::new(false),
         }
     }
@@ -43,5 +47,11 @@ impl BlobSource for ArrivingBlobs {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// A blob this build fetched was hashed on its way into the cache; one found there from an
+    /// earlier build is hashed again by the writer.
+    fn verified_in_this_process(&self, digest: &Digest) -> bool {
+        self.cache.committed_here(digest)
     }
 }

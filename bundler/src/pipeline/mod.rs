@@ -249,7 +249,7 @@ pub async fn build(
         manifest_bytes.len() as u64,
         signature.as_ref().map(|s| s.len() as u64),
     );
-    let source = arrival::ArrivingBlobs::new(resolver.cache.blob_dir());
+    let source = arrival::ArrivingBlobs::new(resolver.cache.clone());
     let write = || {
         let report = |done: u64| {
             progress(crate::net::Progress {

@@ -10,6 +10,13 @@ use crate::format::Digest;
 /// be trusted, only readable.
 pub trait BlobSource {
     fn open(&self, digest: &Digest) -> io::Result<Box<dyn Read + '_>>;
+
+    /// Whether this process already hashed the bytes `open` gives for `digest` against it, on
+    /// their way into the source moments ago; the writer then checks their length only, so a
+    /// fetched blob is hashed once per build, as an imported one is once per import.
+    fn verified_in_this_process(&self, _digest: &Digest) -> bool {
+        false
+    }
 }
 
 /// A directory of blobs named by their hex digest (an OCI layout's `blobs/sha256`, or a cache).

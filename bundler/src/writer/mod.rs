@@ -5,6 +5,7 @@
 //! worker count. The archive is written to a temp file next to the target, fsynced and renamed,
 //! so a bundle path either holds a complete archive or nothing.
 
+mod archive_file;
 mod blob_source;
 mod compression;
 mod sink;
@@ -190,10 +191,12 @@ fn write_archive(
         tar.inner
             .prepare_for(sink::is_precompressed(&prefix))
             .map_err(io_err)?;
+        let verify = !blobs.verified_in_this_process(&blob.digest);
         write_blob(
             &mut tar,
             blob,
             io::Cursor::new(prefix).chain(reader),
+            verify,
             mtime,
             io_err,
         )?;
@@ -242,21 +245,46 @@ fn check_documents(
     Ok(())
 }
 
-/// Streams one blob from the source, re-hashing it; a short, long or altered blob is refused.
+/// Streams one blob from the source, re-hashing it unless `verify` is off; a short or long blob
+/// is refused, and so is an altered one when hashed.
 fn write_blob<W: Write>(
     tar: &mut W,
     blob: &BlobRef,
     source: impl Read,
+    verify: bool,
     mtime: u64,
+    io_err: &dyn Fn(io::Error) -> WriteError,
+) -> Result<(), WriteError> {
+    write_header(tar, &blob_entry(&blob.digest), blob.size, mtime).map_err(io_err)?;
+    let actual = if verify {
+        let mut reader = HashingReader::new(source);
+        copy_blob(&mut reader, tar, blob, io_err)?;
+        Some(reader.finish().0)
+    } else {
+        copy_blob(&mut { source }, tar, blob, io_err)?;
+        None
+    };
+    if let Some(actual) = actual.filter(|a| a != &blob.digest) {
+        return Err(WriteError::BlobDigest {
+            digest: blob.digest.clone(),
+            actual,
+        });
+    }
+    write_padding(tar, blob.size).map_err(io_err)
+}
+
+/// Copies exactly the blob's size, refusing a source with fewer or more bytes.
+fn copy_blob<R: Read, W: Write>(
+    reader: &mut R,
+    tar: &mut W,
+    blob: &BlobRef,
     io_err: &dyn Fn(io::Error) -> WriteError,
 ) -> Result<(), WriteError> {
     let read_err = |source| WriteError::ReadBlob {
         digest: blob.digest.clone(),
         source,
     };
-    write_header(tar, &blob_entry(&blob.digest), blob.size, mtime).map_err(io_err)?;
-    let mut reader = HashingReader::new(source);
-    let copied = copy_exact(&mut reader, tar, blob.size, &read_err, io_err)?;
+    let copied = copy_exact(reader, tar, blob.size, &read_err, io_err)?;
     if copied < blob.size {
         return Err(WriteError::BlobSize {
             digest: blob.digest.clone(),
@@ -271,14 +299,7 @@ fn write_blob<W: Write>(
             actual: "more".into(),
         });
     }
-    let (actual, _) = reader.finish();
-    if actual != blob.digest {
-        return Err(WriteError::BlobDigest {
-            digest: blob.digest.clone(),
-            actual,
-        });
-    }
-    write_padding(tar, blob.size).map_err(io_err)
+    Ok(())
 }
 
 /// Copies at most `limit` bytes, keeping read errors and write errors apart.

@@ -1,4 +1,5 @@
-//! The byte pipeline under the tar writer: [zstd] -> sha256 of the archive -> buffered file.
+//! The byte pipeline under the tar writer: [zstd] -> sha256 of the archive and the file, on a
+//! thread of their own (`archive_file`).
 //!
 //! The zstd stream is a sequence of frames. Blobs that are already compressed (gzip, zstd, xz,
 //! bzip2 layers: most of an image bundle) cannot shrink further, so they go into frames at a
@@ -7,31 +8,32 @@
 //! so the output stays byte-identical, and any zstd decoder reads concatenated frames.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
-use crate::format::{Digest, HashingWriter};
+use crate::format::Digest;
 
+use super::archive_file::ArchiveFile;
 use super::compression::{Compression, ZSTD_WORKERS};
 
-type Hashed<'f> = HashingWriter<BufWriter<&'f File>>;
+type Hashed = ArchiveFile;
 
 /// Level for blobs that are already compressed.
 pub const PRECOMPRESSED_LEVEL: i32 = -5;
 
-pub(crate) enum Sink<'f> {
-    Plain(Hashed<'f>),
+pub(crate) enum Sink {
+    Plain(Hashed),
     Zstd {
         /// `None` only while switching frames.
-        encoder: Option<zstd::stream::write::Encoder<'static, Hashed<'f>>>,
+        encoder: Option<zstd::stream::write::Encoder<'static, Hashed>>,
         /// The level asked for, and the level of the current frame.
         level: i32,
         current: i32,
     },
 }
 
-impl<'f> Sink<'f> {
-    pub(crate) fn new(file: &'f File, compression: Compression) -> io::Result<Self> {
-        let hashed = HashingWriter::new(BufWriter::with_capacity(256 * 1024, file));
+impl Sink {
+    pub(crate) fn new(file: &File, compression: Compression) -> io::Result<Self> {
+        let hashed = ArchiveFile::new(file.try_clone()?)?;
         Ok(match compression {
             Compression::None => Self::Plain(hashed),
             Compression::Zstd { level } => Self::Zstd {
@@ -77,13 +79,11 @@ impl<'f> Sink<'f> {
                 encoder.expect("encoder present between frames").finish()?
             }
         };
-        let (mut buffered, digest, len) = hashed.finish();
-        buffered.flush()?;
-        Ok((digest, len))
+        hashed.finish()
     }
 }
 
-impl Write for Sink<'_> {
+impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Self::Plain(w) => w.write(buf),
@@ -100,9 +100,9 @@ impl Write for Sink<'_> {
 }
 
 fn encoder(
-    hashed: Hashed<'_>,
+    hashed: Hashed,
     level: i32,
-) -> io::Result<zstd::stream::write::Encoder<'static, Hashed<'_>>> {
+) -> io::Result<zstd::stream::write::Encoder<'static, Hashed>> {
     let mut encoder = zstd::stream::write::Encoder::new(hashed, level)?;
     encoder.multithread(ZSTD_WORKERS)?;
     // A frame checksum lets the reader notice corruption even before hashing.

@@ -201,10 +201,13 @@ mod tests {
     #[test]
     fn finds_the_file_range_behind_mapped_bytes_only_while_mapped() {
         let bytes: Vec<u8> = (0..20_000u32).map(|i| (i % 253) as u8).collect();
-        let (mapped, _file) = chunk(&bytes, 4096, 10_000);
+        // An offset off a page boundary: the mapping starts earlier, the chunk's bytes do not.
+        let (mapped, _file) = chunk(&bytes, 4099, 10_000);
+        assert_eq!(mapped.as_ref(), &bytes[4099..14_099]);
         let slice = &mapped.as_ref()[100..300];
         let (_, offset) = source_of(slice).expect("registered");
-        assert_eq!(offset, 4096 + 100);
+        assert_eq!(offset, 4099 + 100);
+        assert!(source_of(&mapped.as_ref()[9_999..]).is_some());
         assert!(source_of(&bytes[..10]).is_none(), "ordinary memory");
         let addr = mapped.as_ref().as_ptr() as usize;
         drop(mapped);
@@ -214,7 +217,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_sends_mapped_and_ordinary_bytes_in_order() {
         let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 251) as u8).collect();
-        let (mapped, _file) = chunk(&bytes, 8192, 200_000);
+        let (mapped, _file) = chunk(&bytes, 8191, 200_000);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let reader = tokio::spawn(async move {
@@ -245,7 +248,7 @@ mod tests {
         conn.shutdown().await.unwrap();
         let got = reader.await.unwrap();
         let mut want = head.clone();
-        want.extend_from_slice(&bytes[8192..208_192]);
+        want.extend_from_slice(&bytes[8191..208_191]);
         want.extend_from_slice(b"tail");
         assert_eq!(got, want);
     }
