@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use ferry_testkit::tools::installed;
 use harness::Dir;
 
 const USER: &str = "ci";
@@ -21,8 +22,6 @@ const NODE: &str = "node";
 const NODE_PASSWORD: &str = "node-Pa55word";
 const IMAGE: &str = "docker.io/library/ferrytls";
 const TAG: &str = "1.0";
-
-use ferry_testkit::tools::installed;
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd

@@ -12,6 +12,7 @@ use std::time::Duration;
 use ferry_bundler::format::Digest;
 use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
+use ferry_testkit::tools::installed;
 use tokio::process::Command;
 
 const USER: &str = "ci";
@@ -97,8 +98,6 @@ impl Mirror {
         }
     }
 }
-
-use ferry_testkit::tools::installed;
 
 async fn run(cmd: &mut Command) -> Output {
     let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())
@@ -493,20 +492,32 @@ fn daemon_log(base: &Path) -> String {
         .join("\n")
 }
 
+/// Puts `content` into the mirror's store as a blob (any repository can serve it) and returns
+/// its digest.
+async fn store_blob(mirror: &Mirror, content: &[u8]) -> Digest {
+    let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
+    let id = store.upload_start().unwrap();
+    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        axum::body::Bytes::copy_from_slice(content),
+    )]);
+    store.upload_append(&id, Some(0), chunk).await.unwrap();
+    let digest = Digest::of_bytes(content);
+    store.upload_finish(&id, &digest).await.unwrap();
+    digest
+}
+
+/// Where the body starts in a raw HTTP/1.1 response: after the blank line that ends the head.
+fn body_start(response: &[u8]) -> usize {
+    response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4
+}
+
 /// Shutdown stops accepting but lets a download in flight finish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_inflight_downloads() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mirror = Mirror::start().await;
-    let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
     let content: Vec<u8> = (0..32 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
-    let id = store.upload_start().unwrap();
-    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
-        content.clone(),
-    ))]);
-    store.upload_append(&id, Some(0), chunk).await.unwrap();
-    let digest = Digest::of_bytes(&content);
-    store.upload_finish(&id, &digest).await.unwrap();
+    let digest = store_blob(&mirror, &content).await;
 
     let mut conn = tokio::net::TcpStream::connect(mirror.addr).await.unwrap();
     let req =
@@ -532,7 +543,7 @@ async fn graceful_shutdown_finishes_inflight_downloads() {
     conn.read_to_end(&mut rest).await.unwrap();
     let mut all = first[..n].to_vec();
     all.extend_from_slice(&rest);
-    let body_at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let body_at = body_start(&all);
     assert_eq!(
         all.len() - body_at,
         content.len(),
@@ -548,17 +559,10 @@ async fn graceful_shutdown_finishes_inflight_downloads() {
 async fn ranges_and_kept_alive_downloads_over_a_real_socket_are_exact() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mirror = Mirror::start().await;
-    let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
     let content: Vec<u8> = (0..3 * 1024 * 1024 + 777u32)
         .map(|i| (i * 13 % 251) as u8)
         .collect();
-    let id = store.upload_start().unwrap();
-    let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
-        content.clone(),
-    ))]);
-    store.upload_append(&id, Some(0), chunk).await.unwrap();
-    let digest = Digest::of_bytes(&content);
-    store.upload_finish(&id, &digest).await.unwrap();
+    let digest = store_blob(&mirror, &content).await;
 
     let len = content.len();
     for (first, last) in [
@@ -575,7 +579,7 @@ async fn ranges_and_kept_alive_downloads_over_a_real_socket_are_exact() {
         conn.write_all(req.as_bytes()).await.unwrap();
         let mut all = Vec::new();
         conn.read_to_end(&mut all).await.unwrap();
-        let body_at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let body_at = body_start(&all);
         let head = String::from_utf8_lossy(&all[..body_at]);
         assert!(head.starts_with("HTTP/1.1 206"), "{head}");
         assert!(
@@ -598,7 +602,7 @@ async fn ranges_and_kept_alive_downloads_over_a_real_socket_are_exact() {
     conn.read_to_end(&mut all).await.unwrap();
     let mut rest = &all[..];
     for n in 1..=2 {
-        let body_at = rest.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let body_at = body_start(rest);
         let head = String::from_utf8_lossy(&rest[..body_at]);
         assert!(head.starts_with("HTTP/1.1 200"), "response {n}: {head}");
         assert_eq!(

@@ -94,8 +94,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Temp file beside `path`, fsync, rename: a runtime reading the directory never sees half a file.
-/// Writes `bytes` to `path` through a temp file and a rename, with file mode `mode` set before
-/// the rename (a temp file starts at 0600, which rootless runtimes could not read).
+/// The file gets `mode` before the rename (a temp file starts at 0600, which rootless runtimes
+/// could not read).
 pub(super) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -88,10 +88,14 @@ impl BlobCache {
     /// Whether this process put `digest` into the cache itself, through [`TempBlob::commit`]'s
     /// check, rather than finding it there from an earlier run.
     pub fn committed_here(&self, digest: &Digest) -> bool {
+        self.committed().contains(digest)
+    }
+
+    fn committed(&self) -> std::sync::MutexGuard<'_, HashSet<Digest>> {
+        // A set of digests is whole after every insert: a panic elsewhere cannot leave it torn.
         self.committed_here
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(digest)
     }
 
     pub fn open_blob(&self, digest: &Digest) -> io::Result<File> {
@@ -213,8 +217,8 @@ impl TempBlob {
                 size: len,
             });
         }
-        // No fsync: the cache is re-creatable, and every cached blob is re-hashed on its way into
-        // a bundle, so a blob damaged by a crash is refused there, never carried. Syncing 2 GB
+        // No fsync: the cache is re-creatable, and a blob left by an earlier process (a crashed
+        // one included) is re-hashed on its way into a bundle, so a damaged one is refused there. Syncing 2 GB
         // of layers here would cost as much disk time as writing the bundle itself.
         if let Some(file) = self.file.take() {
             file.into_inner()
@@ -222,11 +226,7 @@ impl TempBlob {
         }
         let dest = self.cache.path(expected);
         fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
-        self.cache
-            .committed_here
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(expected.clone());
+        self.cache.committed().insert(expected.clone());
         Ok(())
     }
 }

@@ -229,8 +229,7 @@ impl RegistryClient {
         }
     }
 
-    /// A blob's byte stream (no retries: the caller retries the whole transfer).
-    /// The blob's bytes, unverified: the caller hashes them as it stores them and refuses a
+    /// A blob's byte stream (no retries: the caller retries the whole transfer), unverified: the caller hashes them as it stores them and refuses a
     /// mismatch (`BlobCache`'s `commit`). Asking for the exact byte range gets them without
     /// oci-client's own digest check, which would hash every layer a second time; a registry
     /// that ignores ranges answers in full and oci-client checks that answer too.

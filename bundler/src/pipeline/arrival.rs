@@ -2,29 +2,23 @@
 //! download runs: total time is close to the slower of the two instead of their sum.
 
 use std::io::{self, Read};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::format::Digest;
 use crate::net::BlobCache;
-use crate::writer::{BlobSource, DirBlobSource};
+use crate::writer::BlobSource;
 
 /// Blobs appear in the cache directory only once complete and verified (the cache renames them
 /// into place), so existence is the signal; no per-blob notification is needed.
 pub struct ArrivingBlobs {
-    dir: PathBuf,
     cache: BlobCache,
-    source: DirBlobSource,
     fetch_over: AtomicBool,
 }
 
 impl ArrivingBlobs {
     pub fn new(cache: BlobCache) -> Self {
-        let dir = cache.blob_dir();
         Self {
-            source: DirBlobSource::new(&dir),
-            dir,
             cache,
             fetch_over: AtomicBool::new(false),
         }
@@ -38,12 +32,12 @@ impl ArrivingBlobs {
 
 impl BlobSource for ArrivingBlobs {
     fn open(&self, digest: &Digest) -> io::Result<Box<dyn Read + '_>> {
-        let path = self.dir.join(digest.hex());
+        let path = self.cache.path(digest);
         loop {
             // Read the flag before looking, so a blob renamed just before the fetch ended is seen.
             let over = self.fetch_over.load(Ordering::Acquire);
             if path.exists() || over {
-                return self.source.open(digest);
+                return BlobSource::open(&self.cache, digest);
             }
             std::thread::sleep(Duration::from_millis(5));
         }

@@ -80,11 +80,19 @@ impl ArchiveFile {
 
     /// The error that stopped the file thread.
     fn stopped(&mut self) -> io::Error {
+        match self.join() {
+            Err(e) => e,
+            Ok(_) => io::Error::other("archive file thread stopped"),
+        }
+    }
+
+    /// Closes the hand-over channel and waits for the file thread's result.
+    fn join(&mut self) -> io::Result<(Digest, u64)> {
         self.full = None;
         match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(Err(e))) => e,
-            Some(Err(_)) => io::Error::other("archive file thread panicked"),
-            _ => io::Error::other("archive file thread stopped"),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("archive file thread panicked")),
+            None => Err(io::Error::other("archive file thread stopped")),
         }
     }
 
@@ -93,12 +101,7 @@ impl ArchiveFile {
         if !self.buf.is_empty() {
             self.hand_over()?;
         }
-        self.full = None;
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(io::Error::other("archive file thread panicked")),
-            None => Err(io::Error::other("archive file thread stopped")),
-        }
+        self.join()
     }
 }
 
@@ -131,10 +134,7 @@ impl Write for ArchiveFile {
 impl Drop for ArchiveFile {
     fn drop(&mut self) {
         // An abandoned archive: let the thread drain and end before the temp file goes.
-        self.full = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let _ = self.join();
     }
 }
 

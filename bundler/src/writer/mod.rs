@@ -261,7 +261,8 @@ fn write_blob<W: Write>(
         copy_blob(&mut reader, tar, blob, io_err)?;
         Some(reader.finish().0)
     } else {
-        copy_blob(&mut { source }, tar, blob, io_err)?;
+        let mut source = source;
+        copy_blob(&mut source, tar, blob, io_err)?;
         None
     };
     if let Some(actual) = actual.filter(|a| a != &blob.digest) {

@@ -15,16 +15,14 @@ use crate::format::Digest;
 use super::archive_file::ArchiveFile;
 use super::compression::{Compression, ZSTD_WORKERS};
 
-type Hashed = ArchiveFile;
-
 /// Level for blobs that are already compressed.
 pub const PRECOMPRESSED_LEVEL: i32 = -5;
 
 pub(crate) enum Sink {
-    Plain(Hashed),
+    Plain(ArchiveFile),
     Zstd {
         /// `None` only while switching frames.
-        encoder: Option<zstd::stream::write::Encoder<'static, Hashed>>,
+        encoder: Option<zstd::stream::write::Encoder<'static, ArchiveFile>>,
         /// The level asked for, and the level of the current frame.
         level: i32,
         current: i32,
@@ -33,11 +31,11 @@ pub(crate) enum Sink {
 
 impl Sink {
     pub(crate) fn new(file: &File, compression: Compression) -> io::Result<Self> {
-        let hashed = ArchiveFile::new(file.try_clone()?)?;
+        let archive = ArchiveFile::new(file.try_clone()?)?;
         Ok(match compression {
-            Compression::None => Self::Plain(hashed),
+            Compression::None => Self::Plain(archive),
             Compression::Zstd { level } => Self::Zstd {
-                encoder: Some(encoder(hashed, level)?),
+                encoder: Some(encoder(archive, level)?),
                 level,
                 current: level,
             },
@@ -100,9 +98,9 @@ impl Write for Sink {
 }
 
 fn encoder(
-    hashed: Hashed,
+    hashed: ArchiveFile,
     level: i32,
-) -> io::Result<zstd::stream::write::Encoder<'static, Hashed>> {
+) -> io::Result<zstd::stream::write::Encoder<'static, ArchiveFile>> {
     let mut encoder = zstd::stream::write::Encoder::new(hashed, level)?;
     encoder.multithread(ZSTD_WORKERS)?;
     // A frame checksum lets the reader notice corruption even before hashing.
