@@ -125,10 +125,31 @@ async fn semver_range_picks_the_highest_match_from_an_http_repo() {
         .resolve(&[chart(repo.url(), "^5")], &no_progress)
         .await
         .unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("demo") && err.contains("^5"), "{err}");
+    // A version problem lists what the repository does offer.
     assert!(
-        err.to_string().contains("demo") && err.to_string().contains("^5"),
+        err.contains("available: 2.0.0, 1.3.0-rc.1, 1.2.0, 1.1.0, 1.0.0"),
         "{err}"
     );
+
+    // A chart the index does not have at all is reported as missing, not as a version problem.
+    let missing = ChartRequest {
+        name: "dmeo".into(),
+        repo: repo.url(),
+        version: "1.0.0".into(),
+        provenance: provenance("charts (listed by hand)"),
+    };
+    let err = r
+        .resolve(&[Request::Chart(missing)], &no_progress)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("chart dmeo is not in") && err.contains("did you mean demo?"),
+        "{err}"
+    );
+    assert!(!err.contains("version"), "{err}");
 }
 
 #[tokio::test]

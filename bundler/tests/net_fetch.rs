@@ -45,7 +45,14 @@ async fn fetches_every_blob_verified_and_skips_cached_ones() {
     let seen = Mutex::new(Vec::<Progress>::new());
     let record = |p: Progress| seen.lock().unwrap().push(p);
     let report = r
-        .fetch(&resolved, &FetchOptions { concurrency: 3 }, &record)
+        .fetch(
+            &resolved,
+            &FetchOptions {
+                concurrency: 3,
+                ..Default::default()
+            },
+            &record,
+        )
         .await
         .unwrap();
     assert!(report.fetched_blobs > 0);

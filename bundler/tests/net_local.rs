@@ -23,13 +23,15 @@ async fn files_and_packs_are_wrapped_checked_and_rebuilt() {
         Request::File(FileRequest {
             name: "talos.iso".into(),
             location: format!("{}/talos.iso", server.url()),
+            read_from: None,
             sha256: Digest::of_bytes(&iso),
             provenance: provenance("files"),
         }),
         Request::Pack(PackRequest {
             name: "cilium".into(),
             version: "1.16.0".into(),
-            path: pack_path.display().to_string(),
+            read_from: pack_path.display().to_string(),
+            location: pack_path.display().to_string(),
             provenance: provenance("packs"),
         }),
     ];
@@ -82,6 +84,7 @@ async fn files_and_packs_are_wrapped_checked_and_rebuilt() {
     let bad = Request::File(FileRequest {
         name: "talos.iso".into(),
         location: format!("{}/talos.iso", server.url()),
+        read_from: None,
         sha256: wrong.clone(),
         provenance: provenance("files"),
     });
@@ -108,8 +111,13 @@ async fn a_local_chart_is_rebuilt_by_fetch_to_the_locked_digest() {
     };
     let cache = tempfile::tempdir().unwrap();
     let r = resolver(cache.path(), true);
-    let resolved =
-        ferry_bundler::net::local_chart::resolve_local_chart(&r.cache, &req, &tgz).unwrap();
+    let resolved = ferry_bundler::net::local_chart::resolve_local_chart(
+        &r.cache,
+        &req,
+        &tgz,
+        &tgz.display().to_string(),
+    )
+    .unwrap();
     assert_eq!(resolved.artifact.repository, "charts/hello");
 
     let cache2 = tempfile::tempdir().unwrap();

@@ -204,7 +204,10 @@ async fn unreachable_registry_and_missing_tag_name_the_reference() {
         .resolve(&[image_request(reference.clone(), &[])], &no_progress)
         .await
         .unwrap_err();
-    assert!(matches!(err, NetError::Image(_)), "{err:?}");
+    let NetError::Unresolved(failures) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(matches!(*failures[0].error, NetError::Image(_)), "{err:?}");
     assert!(err.to_string().contains(&reference), "{err}");
 
     let reg = Registry::start();

@@ -47,11 +47,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (lock, profiles) = if args.locked {
         let locked = Lock::read(&args.lockfile)
             .with_context(|| format!("--locked needs {}", args.lockfile.display()))?;
-        let (fresh, profiles) = super::lock::relock(&args.resolve, &args.lockfile).await?;
+        let (fresh, profiles) = args.resolve.relock(&args.lockfile).await?;
         check_locked(&locked, &fresh.artifacts)?;
         (locked, profiles)
     } else {
-        let (lock, profiles) = super::lock::relock(&args.resolve, &args.lockfile).await?;
+        let (lock, profiles) = args.resolve.relock(&args.lockfile).await?;
         lock.write(&args.lockfile)
             .with_context(|| format!("cannot write {}", args.lockfile.display()))?;
         (lock, profiles)
@@ -65,6 +65,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         key: key.as_ref(),
         fetch: FetchOptions {
             concurrency: args.resolve.concurrency,
+            ..Default::default()
         },
     };
     let report = pipeline::build(&profiles, &lock, &resolver, options, &progress)

@@ -2,13 +2,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::SystemTime;
 
 use anyhow::Context;
-use ferry_bundler::net::Lock;
-use ferry_bundler::pipeline;
 
-use super::progress::Reporter;
 use super::resolve_args::ResolveArgs;
 
 #[derive(Debug, clap::Args)]
@@ -21,7 +17,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (lock, _) = relock(&args.resolve, &args.lockfile).await?;
+    let (lock, _) = args.resolve.relock(&args.lockfile).await?;
     lock.write(&args.lockfile)
         .with_context(|| format!("cannot write {}", args.lockfile.display()))?;
     outln!(
@@ -30,31 +26,4 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         lock.artifacts.len()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Resolves the profiles afresh. The new lock keeps the old one's `created` when nothing
-/// changed, which is what keeps rebuilds byte-identical.
-pub async fn relock(
-    args: &ResolveArgs,
-    lockfile: &std::path::Path,
-) -> anyhow::Result<(Lock, Vec<ferry_bundler::profile::Profile>)> {
-    let profiles = args.load_profiles()?;
-    let resolver = args.resolver()?;
-    let reporter = Reporter::default();
-    let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
-    let resolution = pipeline::resolve(&profiles, &args.platforms, &resolver, &progress)
-        .await
-        .with_context(|| format!("cannot resolve the profiles in {}", args.profiles.display()))?;
-    reporter.finish();
-    for w in &resolution.warnings {
-        tracing::warn!("{w}");
-    }
-    let previous = match lockfile.exists() {
-        true => Some(Lock::read(lockfile)?),
-        false => None,
-    };
-    Ok((
-        Lock::relock(previous.as_ref(), resolution.artifacts, SystemTime::now()),
-        profiles,
-    ))
 }

@@ -1,10 +1,13 @@
 //! Flags shared by the commands that resolve profiles (discover, lock, build).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use ferry_bundler::net::{BlobCache, RegistryOptions, ResolveOptions, Resolver};
+use ferry_bundler::net::{BlobCache, Lock, RegistryOptions, ResolveOptions, Resolver};
+use ferry_bundler::pipeline;
 use ferry_bundler::profile::{load_dir, Profile};
+
+use super::progress::Reporter;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ResolveArgs {
@@ -42,6 +45,33 @@ impl ResolveArgs {
             self.profiles.display()
         );
         Ok(profiles)
+    }
+
+    /// Resolves the profiles afresh (the library's `pipeline::relock`), with the CLI's progress
+    /// and warnings. `lockfile`, when it exists, is the previous lock.
+    pub async fn relock(&self, lockfile: &Path) -> anyhow::Result<(Lock, Vec<Profile>)> {
+        let profiles = self.load_profiles()?;
+        let resolver = self.resolver()?;
+        let previous = match lockfile.exists() {
+            true => Some(Lock::read(lockfile)?),
+            false => None,
+        };
+        let reporter = Reporter::default();
+        let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
+        let (lock, warnings) = pipeline::relock(
+            &profiles,
+            &self.platforms,
+            &resolver,
+            previous.as_ref(),
+            &progress,
+        )
+        .await
+        .with_context(|| format!("cannot resolve the profiles in {}", self.profiles.display()))?;
+        reporter.finish();
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        Ok((lock, profiles))
     }
 
     pub fn resolver(&self) -> anyhow::Result<Resolver> {

@@ -33,11 +33,20 @@ pub enum ChartError {
         want: String,
         source: semver::Error,
     },
-    #[error("chart {name}: no version in {url} matches {want:?}")]
+    #[error("chart {name}: no version in {url} matches {want:?} (available: {})", available.join(", "))]
     NoMatch {
         name: String,
         url: String,
         want: String,
+        /// Every version the repository offers, highest first.
+        available: Vec<String>,
+    },
+    #[error("chart {name} is not in {url}{}", similar_names(similar))]
+    NoChart {
+        name: String,
+        url: String,
+        /// Charts in the index whose names are close (a typo, a renamed chart).
+        similar: Vec<String>,
     },
     #[error("chart {name} {version} in {url}: {message}")]
     Entry {
@@ -91,16 +100,19 @@ pub async fn resolve_chart(
     let index_url = format!("{base}/index.yaml");
     let bytes = http.get_small(&index_url, MAX_INDEX_SIZE).await?;
     let index = parse_index(&index_url, bytes)?;
-    let entries = index
-        .entries
-        .get(&req.name)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let Some(entries) = index.entries.get(&req.name).map(Vec::as_slice) else {
+        return Err(ChartError::NoChart {
+            name: req.name.clone(),
+            url: index_url,
+            similar: close_names(&req.name, index.entries.keys()),
+        });
+    };
     let (version, entry) =
         select_version(&req.name, entries, &req.version)?.ok_or_else(|| ChartError::NoMatch {
             name: req.name.clone(),
             url: index_url.clone(),
             want: req.version.clone(),
+            available: highest_first(entries.iter().map(|e| e.version.as_str())),
         })?;
     let entry_err = |message: String| ChartError::Entry {
         name: req.name.clone(),
@@ -311,8 +323,10 @@ async fn newest_tag(
         })?;
     let repo = parse_reference(&format!("{path}/{}", req.name))?;
     let tags = registry.tags(&repo).await?;
-    tags.iter()
-        .filter_map(|t| semver::Version::parse(&t.replace('_', "+")).ok())
+    let versions: Vec<String> = tags.iter().map(|t| t.replace('_', "+")).collect();
+    versions
+        .iter()
+        .filter_map(|t| semver::Version::parse(t).ok())
         .filter(|v| want.matches(v))
         .max()
         .map(|v| v.to_string())
@@ -320,7 +334,57 @@ async fn newest_tag(
             name: req.name.clone(),
             url: format!("oci://{path}/{}", req.name),
             want: req.version.clone(),
+            available: highest_first(versions.iter().map(String::as_str)),
         })
+}
+
+/// Versions for a message, highest first; those that are not semver go last, as written.
+fn highest_first<'a>(versions: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<(Option<semver::Version>, &str)> = versions
+        .map(|s| (semver::Version::parse(s.trim_start_matches('v')).ok(), s))
+        .collect();
+    v.sort_by(|a, b| b.cmp(a));
+    v.dedup_by(|a, b| a.1 == b.1);
+    v.into_iter().map(|(_, s)| s.to_owned()).collect()
+}
+
+/// Up to three chart names that contain, or are contained in, `name`, or differ from it in at
+/// most two letters: what a user who mistyped a name most likely meant.
+fn close_names<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let mut close: Vec<(usize, &String)> = names
+        .filter_map(|n| {
+            let other = n.to_lowercase();
+            let d = edit_distance(&lower, &other);
+            (d <= 2 || other.contains(&lower) || lower.contains(&other)).then_some((d, n))
+        })
+        .collect();
+    close.sort();
+    close.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+fn similar_names(similar: &[String]) -> String {
+    match similar {
+        [] => String::new(),
+        names => format!(" (did you mean {}?)", names.join(", ")),
+    }
 }
 
 #[cfg(test)]
@@ -352,6 +416,25 @@ mod tests {
             err.to_string().starts_with("http://repo/index.yaml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn versions_are_listed_highest_first() {
+        let listed = highest_first(["1.2.0", "v1.10.0", "0.9.1", "latest", "1.2.0"].into_iter());
+        assert_eq!(listed, ["v1.10.0", "1.2.0", "0.9.1", "latest"]);
+    }
+
+    #[test]
+    fn a_mistyped_chart_name_finds_its_neighbours() {
+        let names: Vec<String> = ["ingress-nginx", "cert-manager", "podinfo", "nginx"]
+            .map(String::from)
+            .into();
+        assert_eq!(
+            close_names("ingres-nginx", names.iter()),
+            ["ingress-nginx", "nginx"]
+        );
+        assert_eq!(close_names("podinf", names.iter()), ["podinfo"]);
+        assert!(close_names("longhorn", names.iter()).is_empty());
     }
 
     #[test]

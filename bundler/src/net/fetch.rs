@@ -2,6 +2,7 @@
 //! retried on transient failures, skipping what is already cached.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
@@ -73,11 +74,16 @@ pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 pub struct FetchOptions {
     /// Blobs transferred at once.
     pub concurrency: usize,
+    /// What the lock's local paths are relative to: the profile directory.
+    pub local_base: PathBuf,
 }
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        Self { concurrency: 8 }
+        Self {
+            concurrency: 8,
+            local_base: PathBuf::new(),
+        }
     }
 }
 
@@ -188,10 +194,12 @@ pub async fn fetch(
                     )
                     .await
                     .map(|()| (1, blob.size)),
-                    Job::Rewrap { artifact } => rewrap(http, cache, artifact).await.map(|n| {
-                        report_progress(n as i64);
-                        (1, n)
-                    }),
+                    Job::Rewrap { artifact } => rewrap(http, cache, &options.local_base, artifact)
+                        .await
+                        .map(|n| {
+                            report_progress(n as i64);
+                            (1, n)
+                        }),
                 }
             }
         })
@@ -293,6 +301,7 @@ async fn stream_blob(
 async fn rewrap(
     http: &HttpClient,
     cache: &BlobCache,
+    local_base: &Path,
     a: &ResolvedArtifact,
 ) -> Result<u64, FetchError> {
     let reference = &a.artifact.reference;
@@ -316,7 +325,9 @@ async fn rewrap(
                 http.download(cache, reference, url, Some(&layer.digest))
                     .await?;
             }
-            Source::Local { path } => copy_local(cache, reference, path, &layer.digest)?,
+            Source::Local { path } => {
+                copy_local(cache, reference, &local_base.join(path), &layer.digest)?
+            }
             Source::Registry { .. } => {}
         }
     }
@@ -363,17 +374,29 @@ async fn rewrap(
     Ok(a.blobs.iter().map(|b| b.size).sum())
 }
 
+/// A local source the cache lost, read again from the profile directory; a directory is packaged
+/// the way the plan packaged it, which gives the same bytes.
 fn copy_local(
     cache: &BlobCache,
     reference: &str,
-    path: &str,
+    path: &Path,
     expected: &Digest,
 ) -> Result<(), FetchError> {
     use std::io::Read;
     let local_err = |source| FetchError::Local {
         reference: reference.to_owned(),
-        path: path.to_owned(),
+        path: path.display().to_string(),
         source,
+    };
+    let packaged;
+    let path = if path.is_dir() {
+        let work = cache.root().join("packaged");
+        std::fs::create_dir_all(&work).map_err(local_err)?;
+        packaged = crate::pipeline::package_source(path, &work)
+            .map_err(|e| local_err(std::io::Error::other(e.to_string())))?;
+        packaged.as_path()
+    } else {
+        path
     };
     let mut file = std::fs::File::open(path).map_err(local_err)?;
     let mut tmp = cache.temp()?;

@@ -28,7 +28,10 @@ pub enum LocalError {
 pub struct PackRequest {
     pub name: String,
     pub version: String,
-    pub path: String,
+    /// The `.tar.gz` to read on this machine (a directory is packaged first).
+    pub read_from: String,
+    /// How the lock names the pack: its path relative to the profile directory.
+    pub location: String,
     pub provenance: Vec<Provenance>,
 }
 
@@ -36,7 +39,10 @@ pub struct PackRequest {
 #[derive(Debug, Clone)]
 pub struct FileRequest {
     pub name: String,
+    /// The URL, or the path relative to the profile directory: what the lock records.
     pub location: String,
+    /// A local file to read on this machine; `None` for a URL.
+    pub read_from: Option<String>,
     pub sha256: Digest,
     pub provenance: Vec<Provenance>,
 }
@@ -70,7 +76,7 @@ pub(super) fn ingest_local(
 pub fn resolve_pack(cache: &BlobCache, req: &PackRequest) -> Result<ResolvedArtifact, LocalError> {
     let repository = format!("spectro-packs/archive/{}", req.name);
     let reference = format!("{repository}:{}", req.version);
-    let (digest, size) = ingest_local(cache, &reference, &req.path, None)?;
+    let (digest, size) = ingest_local(cache, &reference, &req.read_from, None)?;
     let layer = LockedBlob {
         digest,
         size,
@@ -92,7 +98,7 @@ pub fn resolve_pack(cache: &BlobCache, req: &PackRequest) -> Result<ResolvedArti
         repository,
         Some(req.version.clone()),
         w,
-        &req.path,
+        &req.location,
         &req.provenance,
     ))
 }
@@ -104,13 +110,13 @@ pub async fn resolve_file(
 ) -> Result<ResolvedArtifact, LocalError> {
     let repository = format!("files/{}", req.name);
     let reference = repository.clone();
-    let (digest, size) =
-        if req.location.starts_with("http://") || req.location.starts_with("https://") {
+    let (digest, size) = match &req.read_from {
+        Some(path) => ingest_local(cache, &reference, path, Some(&req.sha256))?,
+        None => {
             http.download(cache, &reference, &req.location, Some(&req.sha256))
                 .await?
-        } else {
-            ingest_local(cache, &reference, &req.location, Some(&req.sha256))?
-        };
+        }
+    };
     let layer = LockedBlob {
         digest,
         size,

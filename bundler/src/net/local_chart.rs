@@ -9,15 +9,16 @@ use super::wrap::wrap;
 use super::NetError;
 use crate::format::layout::media;
 
-/// `tgz` is the chart package (a directory is packaged by the pipeline first).
+/// `tgz` is the chart package (a directory is packaged by the pipeline first); `location` is how
+/// the lock names the chart: its path relative to the profile directory.
 pub fn resolve_local_chart(
     cache: &super::BlobCache,
     req: &ChartRequest,
     tgz: &Path,
+    location: &str,
 ) -> Result<ResolvedArtifact, NetError> {
     let reference = format!("charts/{}:{}", req.name, req.version);
-    let location = tgz.display().to_string();
-    let (digest, size) = ingest_local(cache, &reference, &location, None)?;
+    let (digest, size) = ingest_local(cache, &reference, &tgz.display().to_string(), None)?;
     let config = chart_config(cache, &reference, &digest)?;
     let layer = LockedBlob {
         digest,
@@ -39,6 +40,8 @@ pub fn resolve_local_chart(
         reference,
         &req.version,
         wrapped,
-        Source::Local { path: location },
+        Source::Local {
+            path: location.to_owned(),
+        },
     ))
 }

@@ -21,6 +21,7 @@ pub mod oci_pack;
 pub mod registry;
 pub mod resolved;
 pub mod retry;
+pub mod unresolved;
 mod wrap;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ pub use lock::{check_locked, Lock, LockError, LOCK_FILE};
 pub use oci_pack::{OciPackError, OciPackRequest};
 pub use registry::{RegistryClient, RegistryError, RegistryOptions};
 pub use resolved::{LockedBlob, ResolvedArtifact, Source};
+pub use unresolved::Unresolved;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
@@ -58,6 +60,9 @@ pub enum NetError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// Every request that did not resolve in one run, each with where it was asked for.
+    #[error("{}", unresolved::describe(.0))]
+    Unresolved(Vec<Unresolved>),
 }
 
 /// One thing a profile needs.
@@ -120,25 +125,39 @@ impl Resolver {
             done: 0,
             total,
         });
-        let results: Vec<Result<ResolvedArtifact, NetError>> =
+        let results: Vec<(&Request, Result<ResolvedArtifact, NetError>)> =
             futures_util::stream::iter(&requests)
-                .map(|r| async {
-                    let out = self.resolve_one(r).await;
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    progress(Progress {
-                        phase: "resolve",
-                        done: n,
-                        total,
-                    });
-                    out
+                .map(|r| {
+                    let done = &done;
+                    async move {
+                        let out = self.resolve_one(r).await;
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        progress(Progress {
+                            phase: "resolve",
+                            done: n,
+                            total,
+                        });
+                        (r, out)
+                    }
                 })
                 .buffer_unordered(self.options.concurrency.max(1))
                 .collect()
                 .await;
         let mut merged: BTreeMap<(crate::format::ArtifactKind, String), ResolvedArtifact> =
             BTreeMap::new();
-        for r in results {
-            let r = r?;
+        let mut failures = Vec::new();
+        for (request, r) in results {
+            let r = match r {
+                Ok(r) => r,
+                Err(NetError::Unresolved(inner)) => {
+                    failures.extend(inner);
+                    continue;
+                }
+                Err(e) => {
+                    failures.push(Unresolved::new(request, e));
+                    continue;
+                }
+            };
             let key = (r.artifact.kind, r.artifact.reference.clone());
             match merged.get_mut(&key) {
                 Some(existing) => {
@@ -150,6 +169,10 @@ impl Resolver {
                     merged.insert(key, r);
                 }
             }
+        }
+        if !failures.is_empty() {
+            failures.sort_by(|a, b| a.reference.cmp(&b.reference));
+            return Err(NetError::Unresolved(failures));
         }
         Ok(merged.into_values().collect())
     }

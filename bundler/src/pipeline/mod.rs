@@ -9,13 +9,14 @@ mod plan;
 use std::path::{Path, PathBuf};
 
 pub use assemble::{assemble, Assembled};
-pub use package::{package_dir, PackageError};
+pub use package::{package_dir, package_source, PackageError};
 pub use plan::{plan, Plan, PlannedChart};
 
 use crate::discover::{self, Warning};
 use crate::format::{layout::media, ArtifactKind};
 use crate::net::{
     FetchOptions, FetchReport, Lock, NetError, ProgressFn, Request, ResolvedArtifact, Resolver,
+    Unresolved,
 };
 use crate::profile::Profile;
 use crate::sign::{SignError, SigningKey};
@@ -61,6 +62,22 @@ pub async fn discover_images(
     resolver: &Resolver,
     progress: ProgressFn<'_>,
 ) -> Result<(Plan, Vec<ResolvedArtifact>), PipelineError> {
+    let (plan, content, failures) =
+        discover_content(profiles, default_platforms, resolver, progress).await?;
+    match failures.is_empty() {
+        true => Ok((plan, content)),
+        false => Err(NetError::Unresolved(failures).into()),
+    }
+}
+
+/// [`discover_images`], with the charts and packs that did not resolve set aside so a caller
+/// can report them together with everything else that fails.
+async fn discover_content(
+    profiles: &[Profile],
+    default_platforms: &[String],
+    resolver: &Resolver,
+    progress: ProgressFn<'_>,
+) -> Result<(Plan, Vec<ResolvedArtifact>, Vec<Unresolved>), PipelineError> {
     let work = resolver.cache.root().join("packaged");
     std::fs::create_dir_all(&work).map_err(|source| PipelineError::Read {
         path: work.clone(),
@@ -68,25 +85,15 @@ pub async fn discover_images(
     })?;
     let mut plan = plan::plan(profiles, default_platforms, &work)?;
     let mut content = Vec::new();
+    let mut failures = Vec::new();
     for chart in plan.charts.clone() {
-        let resolved = match &chart.local_tgz {
-            Some(tgz) => {
-                crate::net::local_chart::resolve_local_chart(&resolver.cache, &chart.request, tgz)?
+        let resolved = match resolve_chart(&chart, resolver, progress).await {
+            Ok(resolved) => resolved,
+            Err(e) => {
+                failures.extend(unresolved(&Request::Chart(chart.request.clone()), e));
+                continue;
             }
-            None => one(resolver
-                .resolve(&[Request::Chart(chart.request.clone())], progress)
-                .await?),
         };
-        // A chart from a registry was resolved to its manifest only: fetch its package to read it.
-        if chart.local_tgz.is_none() {
-            resolver
-                .fetch(
-                    std::slice::from_ref(&resolved),
-                    &FetchOptions::default(),
-                    progress,
-                )
-                .await?;
-        }
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
         let d = discover::discover_chart(&tgz, &chart.overrides)
@@ -95,21 +102,29 @@ pub async fn discover_images(
         content.push(resolved);
     }
     for (pack, platforms) in plan.packs.clone() {
-        let d = discover::discover_pack(Path::new(&pack.path)).map_err(|source| {
+        let d = discover::discover_pack(Path::new(&pack.read_from)).map_err(|source| {
             PipelineError::Discover {
-                what: format!("pack {}", pack.path),
+                what: format!("pack {}", pack.location),
                 source,
             }
         })?;
         plan.add_discovery(d, &pack.provenance[0], &platforms);
-        content.push(one(resolver
-            .resolve(&[Request::Pack(pack)], progress)
-            .await?));
+        match resolver.resolve(&[Request::Pack(pack)], progress).await {
+            Ok(resolved) => content.push(one(resolved)),
+            Err(e) => failures.extend(unresolved_net(e)),
+        }
     }
     for (pack, platforms) in plan.oci_packs.clone() {
-        let resolved = one(resolver
+        let resolved = match resolver
             .resolve(&[Request::OciPack(pack.clone())], progress)
-            .await?);
+            .await
+        {
+            Ok(resolved) => one(resolved),
+            Err(e) => {
+                failures.extend(unresolved_net(e));
+                continue;
+            }
+        };
         let layer = crate::net::oci_pack::pack_layer(&resolver.cache, &resolved)
             .map_err(|e| PipelineError::Net(e.into()))?;
         let tgz = resolver.cache.path(&layer.digest);
@@ -121,7 +136,78 @@ pub async fn discover_images(
         plan.add_discovery(d, &pack.provenance[0], &platforms);
         content.push(resolved);
     }
-    Ok((plan, content))
+    Ok((plan, content, failures))
+}
+
+/// A chart resolved to its artifact, with its package in the cache (discovery reads it).
+async fn resolve_chart(
+    chart: &PlannedChart,
+    resolver: &Resolver,
+    progress: ProgressFn<'_>,
+) -> Result<ResolvedArtifact, NetError> {
+    if let Some((tgz, location)) = &chart.local_tgz {
+        return crate::net::local_chart::resolve_local_chart(
+            &resolver.cache,
+            &chart.request,
+            tgz,
+            location,
+        );
+    }
+    let resolved = one(resolver
+        .resolve(&[Request::Chart(chart.request.clone())], progress)
+        .await?);
+    // A chart from a registry was resolved to its manifest only: fetch its package to read it.
+    resolver
+        .fetch(
+            std::slice::from_ref(&resolved),
+            &FetchOptions::default(),
+            progress,
+        )
+        .await?;
+    Ok(resolved)
+}
+
+/// A failure as the list of what did not resolve, named by the request when the resolver had
+/// not already named it.
+fn unresolved(request: &Request, e: NetError) -> Vec<Unresolved> {
+    match e {
+        NetError::Unresolved(inner) => inner,
+        e => vec![Unresolved::new(request, e)],
+    }
+}
+
+fn unresolved_net(e: NetError) -> Vec<Unresolved> {
+    match e {
+        NetError::Unresolved(inner) => inner,
+        // The resolver names every failure itself; anything else is not a request's.
+        e => vec![Unresolved {
+            reference: String::new(),
+            provenance: Vec::new(),
+            error: Box::new(e),
+        }],
+    }
+}
+
+/// The directory the profiles were loaded from: what the lock's local paths are relative to.
+fn profiles_dir(profiles: &[Profile]) -> PathBuf {
+    profiles
+        .first()
+        .map(|p| p.dir().to_path_buf())
+        .unwrap_or_default()
+}
+
+/// Resolves the profiles afresh into a lock. The lock keeps `previous.created` when nothing
+/// changed, which is what keeps rebuilds byte-identical.
+pub async fn relock(
+    profiles: &[Profile],
+    default_platforms: &[String],
+    resolver: &Resolver,
+    previous: Option<&Lock>,
+    progress: ProgressFn<'_>,
+) -> Result<(Lock, Vec<Warning>), PipelineError> {
+    let resolution = resolve(profiles, default_platforms, resolver, progress).await?;
+    let lock = Lock::relock(previous, resolution.artifacts, std::time::SystemTime::now());
+    Ok((lock, resolution.warnings))
 }
 
 /// Resolves everything the profiles need and pins it to digests.
@@ -131,10 +217,21 @@ pub async fn resolve(
     resolver: &Resolver,
     progress: ProgressFn<'_>,
 ) -> Result<Resolution, PipelineError> {
-    let (plan, content) = discover_images(profiles, default_platforms, resolver, progress).await?;
+    let (plan, content, mut failures) =
+        discover_content(profiles, default_platforms, resolver, progress).await?;
     let mut requests: Vec<Request> = plan.images.iter().cloned().map(Request::Image).collect();
     requests.extend(plan.files.iter().cloned().map(Request::File));
-    let mut artifacts = resolver.resolve(&requests, progress).await?;
+    let mut artifacts = match resolver.resolve(&requests, progress).await {
+        Ok(artifacts) => artifacts,
+        Err(e) => {
+            failures.extend(unresolved_net(e));
+            Vec::new()
+        }
+    };
+    if !failures.is_empty() {
+        failures.sort_by(|a, b| a.reference.cmp(&b.reference));
+        return Err(NetError::Unresolved(failures).into());
+    }
     artifacts.extend(content);
     Ok(Resolution {
         artifacts: merge(artifacts),
@@ -268,7 +365,11 @@ pub async fn build(
             &report,
         )
     };
-    let fetch = || resolver.fetch(&lock.artifacts, &options.fetch, progress);
+    let fetch_options = FetchOptions {
+        local_base: profiles_dir(profiles),
+        ..options.fetch.clone()
+    };
+    let fetch = || resolver.fetch(&lock.artifacts, &fetch_options, progress);
 
     let handle = tokio::runtime::Handle::current();
     let (fetched, written) =

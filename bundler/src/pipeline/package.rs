@@ -18,6 +18,36 @@ pub enum PackageError {
     NotRegular { path: PathBuf, entry: PathBuf },
 }
 
+/// A chart or pack source ready to read: a directory is packaged into `work` (named by its
+/// canonical path, so every spelling of it shares one package); a `.tgz` is used as it is.
+pub fn package_source(path: &Path, work: &Path) -> Result<PathBuf, PackageError> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let canonical = std::fs::canonicalize(path).map_err(|source| PackageError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let root = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "source".into());
+    let key = crate::format::Digest::of_bytes(canonical.as_os_str().as_encoded_bytes());
+    let out = work.join(format!("{root}-{}.tgz", &key.hex()[..12]));
+    // Another build sharing the cache may be reading `out`: write aside, then rename.
+    let tmp = out.with_extension(format!("tgz.tmp-{}", std::process::id()));
+    let packaged = package_dir(path, &root, &tmp).and_then(|()| {
+        std::fs::rename(&tmp, &out).map_err(|source| PackageError::Io {
+            path: out.clone(),
+            source,
+        })
+    });
+    if packaged.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    packaged.map(|()| out)
+}
+
 /// Packs `dir` as `<root_name>/<relative path>` entries into `out` (a new file).
 /// Only directories and regular files are allowed: a link could reach outside the source.
 pub fn package_dir(dir: &Path, root_name: &str, out: &Path) -> Result<(), PackageError> {

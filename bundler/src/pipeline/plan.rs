@@ -12,15 +12,15 @@ use crate::format::{Digest, Provenance};
 use crate::net::{ChartRequest, FileRequest, ImageRequest, OciPackRequest, PackRequest};
 use crate::profile::{ChartSource, FileSource, Layer, PackSource, Profile, Source};
 
-use super::package::package_dir;
 use super::PipelineError;
 
 /// A chart to resolve, with what discovery needs once its package is in the cache.
 #[derive(Debug, Clone)]
 pub struct PlannedChart {
     pub request: ChartRequest,
-    /// A local chart, already packaged as `.tgz`.
-    pub local_tgz: Option<PathBuf>,
+    /// A local chart, already packaged as `.tgz`, and how the lock names it (its path relative
+    /// to the profile directory).
+    pub local_tgz: Option<(PathBuf, String)>,
     /// Values layers over the chart's defaults, in order (values files, then `set`).
     pub overrides: Vec<serde_json::Value>,
     pub provenance: Provenance,
@@ -117,13 +117,13 @@ fn plan_source(
                     path: path.clone(),
                     source,
                 })?;
-                let d = discover::discover_manifests(&path.display().to_string(), &text);
+                let d = discover::discover_manifests(&profile.location(path), &text);
                 plan.add_discovery(d, &prov(String::new()), platforms);
             }
             for (i, text) in m.inline.iter().enumerate() {
                 let name = format!(
                     "{} layer {} inline manifest #{}",
-                    file.display(),
+                    profile.location(file),
                     layer.name,
                     i + 1
                 );
@@ -136,18 +136,18 @@ fn plan_source(
         }
         Source::Chart(c) => plan
             .charts
-            .push(plan_chart(c, file, platforms, work, prov)?),
+            .push(plan_chart(c, profile, platforms, work, prov)?),
         Source::Pack(p) if p.oci.is_some() => {
             let request = plan_oci_pack(p, file, prov)?;
             plan.oci_packs.push((request, platforms.to_vec()));
         }
         Source::Pack(p) => {
-            let request = plan_pack(p, file, work, prov)?;
+            let request = plan_pack(p, profile, work, prov)?;
             plan.packs.push((request, platforms.to_vec()));
         }
         Source::Files(files) => {
             for f in files {
-                plan.files.push(plan_file(f, file, prov)?);
+                plan.files.push(plan_file(f, profile, prov)?);
             }
         }
     }
@@ -156,11 +156,12 @@ fn plan_source(
 
 fn plan_chart(
     c: &ChartSource,
-    file: &Path,
+    profile: &Profile,
     platforms: &[String],
     work: &Path,
     prov: impl Fn(String) -> Provenance,
 ) -> Result<PlannedChart, PipelineError> {
+    let file = &profile.source_file;
     let bad = |message: String| PipelineError::Profile {
         path: file.to_path_buf(),
         message,
@@ -213,7 +214,7 @@ fn plan_chart(
                 version: meta.1,
                 provenance: vec![],
             },
-            Some(tgz),
+            Some((tgz, profile.location(path))),
         )
     } else {
         return Err(bad("chart source needs one of repo, oci or path".into()));
@@ -225,7 +226,7 @@ fn plan_chart(
             "chart {} {} from {}",
             request.name,
             request.version,
-            path.display()
+            profile.location(path)
         ),
         _ => unreachable!("checked above"),
     };
@@ -244,13 +245,13 @@ fn plan_chart(
 
 fn plan_pack(
     p: &PackSource,
-    file: &Path,
+    profile: &Profile,
     work: &Path,
     prov: impl Fn(String) -> Provenance,
 ) -> Result<PackRequest, PipelineError> {
     let Some(path) = &p.path else {
         return Err(PipelineError::Profile {
-            path: file.to_path_buf(),
+            path: profile.source_file.clone(),
             message: "pack source needs one of path or oci".into(),
         });
     };
@@ -267,14 +268,13 @@ fn plan_pack(
             message: "pack.json needs string fields name and version".into(),
         });
     };
+    let location = profile.location(path);
     Ok(PackRequest {
-        provenance: vec![prov(format!(
-            "pack {name} {version} from {}",
-            path.display()
-        ))],
+        provenance: vec![prov(format!("pack {name} {version} from {location}"))],
         name,
         version,
-        path: tgz.display().to_string(),
+        read_from: tgz.display().to_string(),
+        location,
     })
 }
 
@@ -316,16 +316,16 @@ fn plan_oci_pack(
 
 fn plan_file(
     f: &FileSource,
-    file: &Path,
+    profile: &Profile,
     prov: impl Fn(String) -> Provenance,
 ) -> Result<FileRequest, PipelineError> {
     let bad = |message: String| PipelineError::Profile {
-        path: file.to_path_buf(),
+        path: profile.source_file.clone(),
         message,
     };
-    let location = match (&f.url, &f.path) {
-        (Some(url), _) => url.clone(),
-        (None, Some(path)) => path.display().to_string(),
+    let (location, read_from) = match (&f.url, &f.path) {
+        (Some(url), _) => (url.clone(), None),
+        (None, Some(path)) => (profile.location(path), Some(path.display().to_string())),
         (None, None) => return Err(bad("file source needs url or path".into())),
     };
     let name = f
@@ -341,23 +341,13 @@ fn plan_file(
         provenance: vec![prov(format!("file {name} from {location}"))],
         name,
         location,
+        read_from,
         sha256,
     })
 }
 
-/// A directory is packaged into `work`; a `.tgz` is used as it is.
 fn local_package(path: &Path, work: &Path) -> Result<PathBuf, PipelineError> {
-    if !path.is_dir() {
-        return Ok(path.to_path_buf());
-    }
-    let root = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "source".into());
-    let key = Digest::of_bytes(path.display().to_string().as_bytes());
-    let out = work.join(format!("{root}-{}.tgz", &key.hex()[..12]));
-    package_dir(path, &root, &out)?;
-    Ok(out)
+    Ok(super::package::package_source(path, work)?)
 }
 
 fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {

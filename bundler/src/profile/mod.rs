@@ -7,11 +7,13 @@
 
 mod error;
 mod load;
+mod location;
 mod model;
 mod validate;
 
 pub use error::ProfileError;
 pub use load::load_dir;
+pub use location::normalise;
 pub use model::{
     ChartSource, FileSource, Layer, LayerKind, ManifestsSource, PackSource, Profile, ProfileType,
     Source,
