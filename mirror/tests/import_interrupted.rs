@@ -59,6 +59,7 @@ fn child_import() {
     let options = ImportOptions {
         trusted_keys: vec![TrustedKey::from_file(Path::new(&key)).unwrap()],
         insecure_skip_signature: false,
+        rehash_stored: false,
         progress: Some(Arc::new(move |event: &ImportEvent| {
             if should_die(&spec, event, &mut done.lock().unwrap()) {
                 std::process::abort();

@@ -23,13 +23,17 @@ pub struct Args {
     /// Import unsigned bundles or bundles signed by unknown keys. Logged as a warning.
     #[arg(long)]
     pub insecure_skip_signature: bool,
+    /// For a bundle already imported: re-hash its blobs in the store and replace any that
+    /// `store verify` would report damaged (missing ones are restored by any re-import).
+    #[arg(long)]
+    pub repair: bool,
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.appliance.config()?;
-    let store = args.appliance.open_store(&config).await?;
+    let store = args.appliance.open_or_create_store(&config).await?;
     let mut key_paths = config.trusted_keys.clone();
     key_paths.extend(args.trust_keys.iter().cloned());
     let trusted_keys = super::verify::load_keys(&key_paths)?;
@@ -51,6 +55,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = ImportOptions {
         trusted_keys,
         insecure_skip_signature: args.insecure_skip_signature,
+        rehash_stored: args.repair,
         progress: Some(Arc::new(progress)),
     };
     let result = import_bundle(&store, &args.bundle, &options).await;
@@ -68,6 +73,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     match args.output {
         OutputFormat::Json => print_json(&report)?,
+        OutputFormat::Text if report.already_imported && report.blobs_repaired > 0 => {
+            outln!(
+                "{} is already imported ({}); restored {} blobs the store had lost or damaged",
+                args.bundle.display(),
+                report.manifest_digest,
+                report.blobs_repaired
+            )
+        }
         OutputFormat::Text if report.already_imported => {
             outln!(
                 "{} is already imported ({}); nothing to do",

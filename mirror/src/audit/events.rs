@@ -11,6 +11,7 @@ use crate::store::{GcReport, RetireReport, Store};
 
 pub const IMPORT_OK: &str = "import.ok";
 pub const IMPORT_NOOP: &str = "import.noop";
+pub const IMPORT_REPAIRED: &str = "import.repaired";
 pub const IMPORT_FAILED: &str = "import.failed";
 pub const BUNDLE_RETIRED: &str = "bundle.retired";
 pub const GC: &str = "store.gc";
@@ -29,7 +30,9 @@ pub async fn record_import(store: &Store, path: &Path, result: &Result<ImportRep
     let event = match result {
         Ok(r) => Event::new(
             local_actor(),
-            if r.already_imported {
+            if r.already_imported && r.blobs_repaired > 0 {
+                IMPORT_REPAIRED
+            } else if r.already_imported {
                 IMPORT_NOOP
             } else {
                 IMPORT_OK
@@ -41,6 +44,7 @@ pub async fn record_import(store: &Store, path: &Path, result: &Result<ImportRep
                 "artifacts": r.artifacts,
                 "blobs": r.blobs,
                 "blobsWritten": r.blobs_written,
+                "blobsRepaired": r.blobs_repaired,
                 "bytesWritten": r.bytes_written,
                 "manifestsRecorded": r.manifests_recorded,
                 "tagsSet": r.tags_set,

@@ -91,6 +91,10 @@ pub struct ImportOptions {
     pub trusted_keys: Vec<TrustedKey>,
     /// Accept unsigned bundles and bundles signed by unknown keys (logged as a warning).
     pub insecure_skip_signature: bool,
+    /// Re-importing an imported bundle restores the blobs the store lost (missing or of the
+    /// wrong size); with this set it also re-hashes every stored blob of the bundle and replaces
+    /// the damaged ones (`ferry import --repair`).
+    pub rehash_stored: bool,
     pub progress: Option<ProgressFn>,
 }
 
@@ -106,6 +110,7 @@ impl std::fmt::Debug for ImportOptions {
                     .collect::<Vec<_>>(),
             )
             .field("insecure_skip_signature", &self.insecure_skip_signature)
+            .field("rehash_stored", &self.rehash_stored)
             .finish_non_exhaustive()
     }
 }
@@ -116,8 +121,10 @@ pub struct ImportReport {
     pub bundle_path: PathBuf,
     /// sha256 of the exact `ferry-bundle.json` bytes: the bundle's identity in the store.
     pub manifest_digest: Digest,
-    /// True if the bundle was imported before; nothing was done.
+    /// True if the bundle was imported before: nothing was recorded, and only the blobs the
+    /// store had lost or damaged (`blobs_repaired`) were written again.
     pub already_imported: bool,
+    pub blobs_repaired: usize,
     /// Trusted key the signature verified with; `None` if unsigned or skipped.
     pub signed_by: Option<String>,
     pub artifacts: usize,
@@ -197,6 +204,7 @@ async fn run(
         bundle_path: path.to_path_buf(),
         manifest_digest: streamed.manifest_digest.clone(),
         already_imported: streamed.already_imported,
+        blobs_repaired: streamed.blobs_repaired,
         signed_by: streamed.signed_by.clone(),
         artifacts: streamed.manifest.artifacts.len(),
         blobs: streamed.manifest.blobs.len(),
@@ -207,7 +215,14 @@ async fn run(
         tags_set: 0,
     };
     if streamed.already_imported {
-        tracing::info!(bundle = %streamed.manifest_digest, "bundle already imported; nothing to do");
+        match report.blobs_repaired {
+            0 => {
+                tracing::info!(bundle = %streamed.manifest_digest, "bundle already imported; nothing to do")
+            }
+            n => {
+                tracing::info!(bundle = %streamed.manifest_digest, blobs_repaired = n, "bundle already imported; restored the blobs the store had lost")
+            }
+        }
         return Ok(report);
     }
     if let Some(progress) = &options.progress {

@@ -25,6 +25,8 @@ pub(super) struct Streamed {
     pub manifest_digest: Digest,
     pub signed_by: Option<String>,
     pub already_imported: bool,
+    /// Blobs of an already imported bundle that were missing or damaged and were written again.
+    pub blobs_repaired: usize,
     pub blobs_written: usize,
     pub blobs_reused: usize,
     pub bytes_written: u64,
@@ -43,6 +45,8 @@ pub(super) fn stream_bundle(
     };
     let mut accepted: Option<Streamed> = None;
     let mut written = (0usize, 0usize, 0u64);
+    // For a bundle already imported: the blobs the store lost or holds damaged.
+    let repair: std::cell::RefCell<BTreeSet<Digest>> = Default::default();
     let bundle = open_bundle(path)?;
     pipeline::run(store, options, |pipe| {
         read_bundle::<_, ImportError, _, _>(
@@ -51,7 +55,19 @@ pub(super) fn stream_bundle(
                 let signed_by = check_signature(head, options, path)?;
                 let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
                 let already_imported = active_bundles.contains(&manifest_digest);
-                if !already_imported {
+                if already_imported {
+                    let damaged = damaged_blobs(store, head, options.rehash_stored)?;
+                    *repair.borrow_mut() = damaged;
+                    let repair = repair.borrow();
+                    if !repair.is_empty() {
+                        tracing::warn!(bundle = %manifest_digest, blobs = repair.len(), "the store lost or damaged blobs of this imported bundle; restoring them");
+                        emit(ImportEvent::HeadAccepted {
+                            manifest_digest: manifest_digest.clone(),
+                            blobs: repair.len(),
+                            total_bytes: repair_size(head, &repair),
+                        });
+                    }
+                } else {
                     check_names(&head.manifest)?;
                     check_external(store, &head.manifest)?;
                     check_space(store, &head.manifest)?;
@@ -67,11 +83,12 @@ pub(super) fn stream_bundle(
                     manifest_digest,
                     signed_by,
                     already_imported,
+                    blobs_repaired: 0,
                     blobs_written: 0,
                     blobs_reused: 0,
                     bytes_written: 0,
                 });
-                Ok(if already_imported {
+                Ok(if already_imported && repair.borrow().is_empty() {
                     HeadDecision::Stop
                 } else {
                     HeadDecision::Continue
@@ -82,8 +99,12 @@ pub(super) fn stream_bundle(
                 let EntryKind::Blob(digest) = entry.kind().clone() else {
                     return Ok(());
                 };
-                // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted.
-                let reused = store.blob_size(&digest)? == Some(entry.size());
+                // A stored copy of the wrong size (damaged outside ferry) is replaced, not trusted;
+                // so is one a repair found damaged. A re-import writes nothing else.
+                let reused = match &*repair.borrow() {
+                    r if r.is_empty() => store.blob_size(&digest)? == Some(entry.size()),
+                    r => !r.contains(&digest),
+                };
                 emit(ImportEvent::BlobStarted {
                     digest: digest.clone(),
                     size: entry.size(),
@@ -115,7 +136,11 @@ pub(super) fn stream_bundle(
         streamed.blobs_reused,
         streamed.bytes_written,
     ) = written;
-    if !streamed.already_imported {
+    let manifest_repaired = repair.borrow().contains(&streamed.manifest_digest);
+    if streamed.already_imported {
+        streamed.blobs_repaired = streamed.blobs_written + usize::from(manifest_repaired);
+    }
+    if !streamed.already_imported || manifest_repaired {
         // Kept for audit: the exact signed document, under its own digest.
         let mut w = store.blob_writer()?;
         w.write_all(&streamed.manifest_bytes)
@@ -126,6 +151,48 @@ pub(super) fn stream_bundle(
         )?;
     }
     Ok(streamed)
+}
+
+/// The blobs of an imported bundle (its signed manifest included) that the store no longer holds
+/// whole: missing or of the wrong size, or, with `rehash`, whose bytes no longer hash to their
+/// digest (what `store verify` reports).
+fn damaged_blobs(
+    store: &Store,
+    head: &BundleHead,
+    rehash: bool,
+) -> Result<BTreeSet<Digest>, ImportError> {
+    let manifest_digest = Digest::of_bytes(&head.manifest_bytes);
+    let wanted = head
+        .manifest
+        .blobs
+        .iter()
+        .map(|b| (&b.digest, b.size))
+        .chain([(&manifest_digest, head.manifest_bytes.len() as u64)]);
+    let mut damaged = BTreeSet::new();
+    for (digest, size) in wanted {
+        let whole = store.blob_size(digest)? == Some(size)
+            && (!rehash || rehashes_to(&store.blob_path(digest), digest)?);
+        if !whole {
+            damaged.insert(digest.clone());
+        }
+    }
+    Ok(damaged)
+}
+
+fn rehashes_to(path: &Path, digest: &Digest) -> Result<bool, StoreError> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let mut reader = ferry_bundler::format::HashingReader::new(file);
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| StoreError::io(path, e))?;
+    Ok(&reader.finish().0 == digest)
+}
+
+fn repair_size(head: &BundleHead, repair: &BTreeSet<Digest>) -> u64 {
+    head.manifest
+        .blobs
+        .iter()
+        .filter(|b| repair.contains(&b.digest))
+        .map(|b| b.size)
+        .sum()
 }
 
 /// Signature first: the head is trusted only if it verifies with a trusted key, unless the
