@@ -14,6 +14,10 @@ pub struct ApplianceArgs {
     /// Data directory of the store.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Create an empty store in the data directory if it has none (`import` and `serve --push`
+    /// create one anyway; other commands refuse a directory without a store).
+    #[arg(long)]
+    pub init: bool,
 }
 
 impl ApplianceArgs {
@@ -24,13 +28,26 @@ impl ApplianceArgs {
         }
     }
 
+    /// Opens the store for a command that only reads or manages it: it must exist, unless
+    /// `--init` asks for a new one.
     pub async fn open_store(&self, config: &ApplianceConfig) -> anyhow::Result<Store> {
+        self.open(config, self.init).await
+    }
+
+    /// Opens the store for a command that writes content into it, creating it if needed.
+    pub async fn open_or_create_store(&self, config: &ApplianceConfig) -> anyhow::Result<Store> {
+        self.open(config, true).await
+    }
+
+    async fn open(&self, config: &ApplianceConfig, create: bool) -> anyhow::Result<Store> {
         let data =
             self.data.clone().or_else(|| config.data.clone()).context(
                 "no data directory: pass --data or set `data` in the configuration file",
             )?;
-        Store::open(&data)
-            .await
-            .with_context(|| format!("cannot open the store at {}", data.display()))
+        let store = match create {
+            true => Store::open(&data).await,
+            false => Store::open_existing(&data).await,
+        };
+        store.with_context(|| format!("cannot open the store at {}", data.display()))
     }
 }

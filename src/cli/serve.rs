@@ -38,7 +38,11 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.appliance.config()?;
-    let store = args.appliance.open_store(&config).await?;
+    // Only a registry that takes pushes starts from an empty store.
+    let store = match args.push || config.push.unwrap_or(false) {
+        true => args.appliance.open_or_create_store(&config).await?,
+        false => args.appliance.open_store(&config).await?,
+    };
     let defaults = ServerConfig::default();
     let cfg = ServerConfig {
         listen: args.listen.or(config.listen).unwrap_or(defaults.listen),

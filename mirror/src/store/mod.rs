@@ -61,6 +61,8 @@ pub enum StoreError {
     TooLarge { digest: Digest, size: u64 },
     #[error("no bundle {0} in the store")]
     UnknownBundle(Digest),
+    #[error("no store at {0}: it has no ferry.db (`ferry import` creates one; a read-only command does not)")]
+    NoStore(PathBuf),
     #[error("store at {0} is corrupt: {1}")]
     Corrupt(PathBuf, String),
     #[error(transparent)]
@@ -84,6 +86,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens a store that exists, for commands that only read or manage it: a mistyped path is
+    /// an error, not a new empty store.
+    pub async fn open_existing(root: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let root = root.as_ref();
+        if !root.join("ferry.db").is_file() {
+            return Err(StoreError::NoStore(root.to_path_buf()));
+        }
+        Self::open(root).await
+    }
+
     /// Opens (creating if needed) the store at `root` and brings its schema up to date.
     pub async fn open(root: impl AsRef<Path>) -> Result<Self, StoreError> {
         let root = root.as_ref().to_path_buf();
