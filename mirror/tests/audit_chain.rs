@@ -48,7 +48,7 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
     .unwrap();
     assert!(!gc.blobs_removed.is_empty());
 
-    let entries = list(&store, None).await.unwrap();
+    let entries = list(store.db(), None).await.unwrap();
     let a_digest = a.manifest_digest().to_string();
     let b_digest = b.manifest_digest().to_string();
     let b_path = b.path.display().to_string();
@@ -94,27 +94,27 @@ async fn imports_retirement_and_gc_are_recorded_in_order_and_chained() {
     }
     assert_eq!(entries[0].prev_hash, "0".repeat(64));
 
-    let report = verify(&store, None).await.unwrap();
+    let report = verify(store.db(), None).await.unwrap();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.entries_checked, 8);
-    let h = head(&store).await.unwrap().unwrap();
+    let h = head(store.db()).await.unwrap().unwrap();
     assert_eq!((h.seq, h.hash.as_str()), (8, entries[7].hash.as_str()));
 
     // `since` filters by time; every entry here is from this test run.
-    let since_then = list(&store, Some(&entries[0].at)).await.unwrap();
+    let since_then = list(store.db(), Some(&entries[0].at)).await.unwrap();
     assert_eq!(since_then.len(), 8);
-    assert!(list(&store, Some("2999-01-01T00:00:00Z"))
+    assert!(list(store.db(), Some("2999-01-01T00:00:00Z"))
         .await
         .unwrap()
         .is_empty());
-    assert!(list(&store, Some("last tuesday")).await.is_err());
+    assert!(list(store.db(), Some("last tuesday")).await.is_err());
 
     // A real entry edited behind ferry's back is caught at its seq.
     sqlx::query("UPDATE audit_log SET detail = REPLACE(detail, '\"alreadyRetired\":false', '\"alreadyRetired\":true') WHERE seq = 6")
         .execute(store.db())
         .await
         .unwrap();
-    let t = verify(&store, None).await.unwrap().tamper.unwrap();
+    let t = verify(store.db(), None).await.unwrap().tamper.unwrap();
     assert_eq!(t.seq, 6, "{}", t.reason);
 }
 
@@ -133,7 +133,7 @@ async fn concurrent_appends_never_fork_the_chain() {
         };
         tasks.push(tokio::spawn(async move {
             append(
-                &s,
+                s.db(),
                 &Event::new("cli:0", "test.event", format!("n{n}"), json!({ "n": n })),
             )
             .await
@@ -147,7 +147,7 @@ async fn concurrent_appends_never_fork_the_chain() {
     }
     seqs.sort();
     assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
-    let report = verify(&store, None).await.unwrap();
+    let report = verify(store.db(), None).await.unwrap();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.entries_checked, 40);
 }
@@ -164,30 +164,30 @@ async fn configuration_changes_are_recorded_once_each() {
             .to_owned()
     };
 
-    let first = record_config(&store, &config, "cli:0")
+    let first = record_config(store.db(), &config, "cli:0")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(first.old, None);
     assert_eq!(first.new, sha("listen: 127.0.0.1:5000\n"));
-    assert!(record_config(&store, &config, "cli:0")
+    assert!(record_config(store.db(), &config, "cli:0")
         .await
         .unwrap()
         .is_none());
 
     std::fs::write(&config, "listen: 0.0.0.0:5000\npush: true\n").unwrap();
-    let second = record_config(&store, &config, "cli:0")
+    let second = record_config(store.db(), &config, "cli:0")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(second.old.as_deref(), Some(first.new.as_str()));
     assert_eq!(second.new, sha("listen: 0.0.0.0:5000\npush: true\n"));
-    assert!(record_config(&store, &config, "cli:0")
+    assert!(record_config(store.db(), &config, "cli:0")
         .await
         .unwrap()
         .is_none());
 
-    let entries = list(&store, None).await.unwrap();
+    let entries = list(store.db(), None).await.unwrap();
     assert_eq!(entries.len(), 2);
     assert!(entries
         .iter()
@@ -197,7 +197,7 @@ async fn configuration_changes_are_recorded_once_each() {
         entries[1].detail,
         json!({ "old": first.new, "new": second.new })
     );
-    let missing = record_config(&store, &dir.path().join("gone.yaml"), "cli:0")
+    let missing = record_config(store.db(), &dir.path().join("gone.yaml"), "cli:0")
         .await
         .unwrap_err()
         .to_string();

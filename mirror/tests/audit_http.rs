@@ -186,7 +186,7 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     assert_eq!(del(format!("/v2/{repo}/blobs/{layer_digest}")).await, 202);
     let _ = stop.send(());
 
-    let entries = list(&store, None).await.unwrap();
+    let entries = list(store.db(), None).await.unwrap();
     assert_eq!(
         actions(&entries),
         vec![
@@ -215,7 +215,7 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
         json!({"user": USER, "reason": "wrong password", "method": "PUT", "path": put})
     );
     assert_eq!(entries[2].detail["reason"], json!("unknown user"));
-    assert!(verify(&store, None).await.unwrap().is_ok());
+    assert!(verify(store.db(), None).await.unwrap().is_ok());
 
     // No password, nor the credentials as sent, anywhere in the stored rows.
     let rows: Vec<(String,)> = sqlx::query_as(
@@ -281,7 +281,7 @@ async fn malformed_credentials_are_failed_logins_without_their_value(
     assert_eq!(r.status, 401);
     let _ = stop.send(());
 
-    let entries = list(&store, None).await.unwrap();
+    let entries = list(store.db(), None).await.unwrap();
     assert_eq!(entries.len(), 1, "{entries:#?}");
     let e = &entries[0];
     assert_eq!(

@@ -17,11 +17,11 @@ async fn five_entries(dir: &std::path::Path) -> (Store, Head) {
             format!("thing-{n}"),
             json!({ "n": n }),
         );
-        append(&store, &event).await.unwrap();
+        append(store.db(), &event).await.unwrap();
     }
-    let h = head(&store).await.unwrap().unwrap();
+    let h = head(store.db()).await.unwrap().unwrap();
     assert_eq!(h.seq, 5);
-    assert!(verify(&store, None).await.unwrap().is_ok());
+    assert!(verify(store.db(), None).await.unwrap().is_ok());
     (store, h)
 }
 
@@ -179,7 +179,7 @@ async fn every_edit_is_found_at_its_entry(
         "seq-zero" => exec(&store, "UPDATE audit_log SET seq = 0 WHERE seq = 1").await,
         other => panic!("unknown case {other}"),
     }
-    let report = verify(&store, None).await.unwrap();
+    let report = verify(store.db(), None).await.unwrap();
     let t = report
         .tamper
         .unwrap_or_else(|| panic!("{tamper} went unnoticed"));
@@ -199,24 +199,28 @@ async fn truncation_is_found_only_against_a_written_down_head() {
     let with_seq: Anchor = h.to_string().parse().unwrap();
     let hash_only: Anchor = h.hash.parse().unwrap();
     for anchor in [&with_seq, &hash_only] {
-        assert!(verify(&store, Some(anchor)).await.unwrap().is_ok());
+        assert!(verify(store.db(), Some(anchor)).await.unwrap().is_ok());
     }
     // Later entries do not invalidate an older anchor.
     append(
-        &store,
+        store.db(),
         &Event::new("cli:1000", "test.event", "six", json!({})),
     )
     .await
     .unwrap();
-    assert!(verify(&store, Some(&with_seq)).await.unwrap().is_ok());
+    assert!(verify(store.db(), Some(&with_seq)).await.unwrap().is_ok());
 
     exec(&store, "DELETE FROM audit_log WHERE seq >= 4").await;
     // What is left is a valid chain: on its own it cannot tell it was cut short.
-    let alone = verify(&store, None).await.unwrap();
+    let alone = verify(store.db(), None).await.unwrap();
     assert!(alone.is_ok());
     assert_eq!(alone.head.unwrap().seq, 3);
     for anchor in [&with_seq, &hash_only] {
-        let t = verify(&store, Some(anchor)).await.unwrap().tamper.unwrap();
+        let t = verify(store.db(), Some(anchor))
+            .await
+            .unwrap()
+            .tamper
+            .unwrap();
         assert_eq!(t.seq, 4, "{}", t.reason);
         assert!(t.reason.contains("removed from the end"), "{}", t.reason);
     }
@@ -234,9 +238,13 @@ async fn a_recomputed_chain_is_found_against_a_written_down_head() {
         insert_well_formed(&store, seq, &prev, json!({ "n": n })).await;
         prev = hash_of(&store, seq).await;
     }
-    assert!(verify(&store, None).await.unwrap().is_ok());
+    assert!(verify(store.db(), None).await.unwrap().is_ok());
     let anchor: Anchor = h.to_string().parse().unwrap();
-    let t = verify(&store, Some(&anchor)).await.unwrap().tamper.unwrap();
+    let t = verify(store.db(), Some(&anchor))
+        .await
+        .unwrap()
+        .tamper
+        .unwrap();
     assert_eq!(t.seq, 5, "{}", t.reason);
     assert!(t.reason.contains("rewritten"), "{}", t.reason);
 }
@@ -245,11 +253,11 @@ async fn a_recomputed_chain_is_found_against_a_written_down_head() {
 async fn an_empty_log_verifies_but_not_against_an_anchor() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("data")).await.unwrap();
-    let report = verify(&store, None).await.unwrap();
+    let report = verify(store.db(), None).await.unwrap();
     assert!(report.is_ok() && report.head.is_none() && report.entries_checked == 0);
     let anchor: Anchor = "a".repeat(64).parse().unwrap();
     assert_eq!(
-        verify(&store, Some(&anchor))
+        verify(store.db(), Some(&anchor))
             .await
             .unwrap()
             .tamper

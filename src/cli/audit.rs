@@ -51,7 +51,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => {
             let config = args.appliance.config()?;
             let store = args.appliance.open_store(&config).await?;
-            let report = audit::verify(&store, args.expect_head.as_ref()).await?;
+            let report = audit::verify(store.db(), args.expect_head.as_ref()).await?;
             if args.output == OutputFormat::Json {
                 print_json(&report)?;
             }
@@ -74,8 +74,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Show(args) => {
             let config = args.appliance.config()?;
             let store = args.appliance.open_store(&config).await?;
-            let entries = audit::list(&store, args.since.as_deref()).await?;
-            let head = audit::head(&store).await?;
+            let entries = audit::list(store.db(), args.since.as_deref()).await?;
+            let head = audit::head(store.db()).await?;
             if args.output == OutputFormat::Json {
                 print_json(&Shown { entries, head })?;
             } else {
@@ -109,7 +109,7 @@ pub async fn record_config_change(
     config: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     if let Some(path) = config {
-        if let Some(change) = audit::record_config(store, path, &audit::local_actor()).await? {
+        if let Some(change) = audit::record_config(store.db(), path, &audit::local_actor()).await? {
             tracing::info!(config = %path.display(), old = ?change.old, new = %change.new, "configuration changed; recorded in the audit log");
         }
     }

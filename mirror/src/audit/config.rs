@@ -9,7 +9,6 @@ use sha2::{Digest as _, Sha256};
 
 use super::events::CONFIG_CHANGED;
 use super::{append_in, AuditEntry, AuditError, Event};
-use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +22,7 @@ pub struct ConfigChange {
 /// Hashes the configuration file at `path` and appends `config.changed` (by `actor`) unless the
 /// last recorded hash is the same. Returns the change, or `None` if there was none.
 pub async fn record_config(
-    store: &Store,
+    db: &sqlx::SqlitePool,
     path: &Path,
     actor: &str,
 ) -> Result<Option<ConfigChange>, AuditError> {
@@ -33,7 +32,7 @@ pub async fn record_config(
     })?;
     let new = hex::encode(Sha256::digest(&bytes));
     // One transaction, so two appliances starting at once cannot both record the same change.
-    let mut tx = store.db().begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let last: Option<(i64, String)> = sqlx::query_as(
         "SELECT seq, detail FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1",
     )

@@ -6,6 +6,9 @@
 //! edited, removed, inserted or reordered entry. Cutting entries off the end leaves a valid
 //! shorter chain; an operator's written-down head ([`head`], `ferry audit show`) catches that.
 //! Entries never carry passwords or tokens: callers pass names, digests and paths only.
+//!
+//! A lower layer: it knows the `audit_log` table and nothing of the store, imports or server that
+//! record into it. They hand it a pool or their own transaction.
 
 pub mod chain;
 mod config;
@@ -16,9 +19,8 @@ mod verify;
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::store::Store;
 use chain::{canonical_json, entry_hash, Content, GENESIS};
 
 pub use config::{record_config, ConfigChange};
@@ -102,8 +104,8 @@ pub fn local_actor() -> String {
 /// Appends `event` in its own transaction. `BEGIN IMMEDIATE` takes SQLite's write lock before
 /// reading the head, so concurrent appenders (other requests, other processes) queue up instead
 /// of forking the chain.
-pub async fn append(store: &Store, event: &Event) -> Result<AuditEntry, AuditError> {
-    let mut tx = store.db().begin_with("BEGIN IMMEDIATE").await?;
+pub async fn append(db: &SqlitePool, event: &Event) -> Result<AuditEntry, AuditError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let entry = append_in(&mut tx, event).await?;
     tx.commit().await?;
     Ok(entry)
@@ -162,8 +164,8 @@ pub async fn append_in(
 
 /// [`append`] for hooks whose own operation already happened: a failure to record is logged
 /// loudly rather than turned into a failure of the operation.
-pub async fn record(store: &Store, event: Event) {
-    if let Err(e) = append(store, &event).await {
+pub async fn record(db: &SqlitePool, event: Event) {
+    if let Err(e) = append(db, &event).await {
         tracing::error!(action = %event.action, subject = %event.subject, error = %e, "could not append to the audit log");
     }
 }
@@ -176,35 +178,30 @@ const ROWS_SINCE: &str = "SELECT seq, at, actor, action, subject, detail, prev_h
      FROM audit_log WHERE at >= ? ORDER BY seq";
 
 /// Entries at or after `since` (RFC 3339 UTC), oldest first; all of them without `since`.
-pub async fn list(store: &Store, since: Option<&str>) -> Result<Vec<AuditEntry>, AuditError> {
+pub async fn list(db: &SqlitePool, since: Option<&str>) -> Result<Vec<AuditEntry>, AuditError> {
     let since = since.map(time::normalize).transpose()?;
     let rows: Vec<Row> = match &since {
-        Some(at) => {
-            sqlx::query_as(ROWS_SINCE)
-                .bind(at)
-                .fetch_all(store.db())
-                .await?
-        }
-        None => sqlx::query_as(ALL_ROWS).fetch_all(store.db()).await?,
+        Some(at) => sqlx::query_as(ROWS_SINCE).bind(at).fetch_all(db).await?,
+        None => sqlx::query_as(ALL_ROWS).fetch_all(db).await?,
     };
     rows.into_iter().map(entry_from_row).collect()
 }
 
 /// The newest entry's seq and hash; `None` for an empty log.
-pub async fn head(store: &Store) -> Result<Option<Head>, AuditError> {
+pub async fn head(db: &SqlitePool) -> Result<Option<Head>, AuditError> {
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(store.db())
+            .fetch_optional(db)
             .await?;
     Ok(last.map(|(seq, hash)| Head { seq, hash }))
 }
 
 /// Every row in seq order, one at a time (memory stays flat however long the log is).
 pub(crate) fn stream_rows(
-    store: &Store,
+    db: &SqlitePool,
 ) -> impl futures_util::Stream<Item = Result<Row, AuditError>> + '_ {
     sqlx::query_as::<_, Row>(ALL_ROWS)
-        .fetch(store.db())
+        .fetch(db)
         .map_err(AuditError::from)
 }
 
@@ -224,4 +221,29 @@ fn entry_from_row(row: Row) -> Result<AuditEntry, AuditError> {
         prev_hash,
         hash,
     })
+}
+
+#[cfg(test)]
+mod layering {
+    /// The audit log is a lower layer: the store, imports and server record into it, never the
+    /// other way round (they used to import each other).
+    #[test]
+    fn audit_depends_on_nothing_above_it() {
+        for (file, text) in [
+            ("mod.rs", include_str!("mod.rs")),
+            ("chain.rs", include_str!("chain.rs")),
+            ("config.rs", include_str!("config.rs")),
+            ("events.rs", include_str!("events.rs")),
+            ("time.rs", include_str!("time.rs")),
+            ("verify.rs", include_str!("verify.rs")),
+        ] {
+            for above in ["crate::store", "crate::import", "crate::server"] {
+                let code: String = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//") && !l.contains("\"crate::"))
+                    .collect();
+                assert!(!code.contains(above), "audit/{file} uses {above}");
+            }
+        }
+    }
 }

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::chain::{canonical_json, entry_hash, Content, GENESIS};
 use super::{stream_rows, AuditError, Head};
-use crate::store::Store;
 
 /// A head an operator recorded earlier: a hash, optionally with its seq (`SEQ:HASH`, as
 /// `ferry audit show` prints it), which pins down where it must be found.
@@ -64,8 +63,11 @@ impl ChainReport {
 
 /// Walks the whole log in seq order, re-deriving every hash. With `anchor`, also requires that
 /// entry to still be in the chain unchanged.
-pub async fn verify(store: &Store, anchor: Option<&Anchor>) -> Result<ChainReport, AuditError> {
-    let mut rows = std::pin::pin!(stream_rows(store));
+pub async fn verify(
+    db: &sqlx::SqlitePool,
+    anchor: Option<&Anchor>,
+) -> Result<ChainReport, AuditError> {
+    let mut rows = std::pin::pin!(stream_rows(db));
     let mut expected_seq = 1i64;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0u64;

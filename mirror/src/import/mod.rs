@@ -5,6 +5,7 @@
 //! checked out (so a killed import leaves whole, verified, unreferenced blobs that a rerun
 //! reuses), and nothing refers to them until the final transaction commits.
 
+mod audit_event;
 mod documents;
 mod pipeline;
 mod record;
@@ -168,7 +169,11 @@ pub async fn import_bundle(
     if let Err(e) = recorded {
         tracing::warn!(bundle = %path.display(), error = %e, "could not record the import outcome");
     }
-    crate::audit::events::record_import(store, path, &result).await;
+    // A successful import's entry was appended in its own transaction.
+    let imported = matches!(&result, Ok(r) if !r.already_imported);
+    if !imported {
+        crate::audit::record(store.db(), audit_event::import_event(path, &result)).await;
+    }
     result
 }
 
@@ -228,7 +233,15 @@ async fn run(
     if let Some(progress) = &options.progress {
         progress(&ImportEvent::ArchiveVerified);
     }
-    let recorded = record::record_bundle(store, &streamed).await?;
+    let recorded = record::record_bundle(store, &streamed, |recorded| {
+        let report = ImportReport {
+            manifests_recorded: recorded.manifests,
+            tags_set: recorded.tags,
+            ..report.clone()
+        };
+        audit_event::import_event(path, &Ok(report))
+    })
+    .await?;
     report.manifests_recorded = recorded.manifests;
     report.tags_set = recorded.tags;
     tracing::info!(bundle = %report.manifest_digest, blobs_written = report.blobs_written, "bundle imported");

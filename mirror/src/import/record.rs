@@ -155,7 +155,13 @@ fn kind_name(kind: ArtifactKind) -> &'static str {
     }
 }
 
-pub(super) async fn record_bundle(store: &Store, s: &Streamed) -> Result<Recorded, ImportError> {
+/// Makes the bundle visible in one transaction, with the audit entry `audit` builds from what was
+/// recorded appended inside it: both commit, or neither.
+pub(super) async fn record_bundle(
+    store: &Store,
+    s: &Streamed,
+    audit: impl FnOnce(&Recorded) -> crate::audit::Event,
+) -> Result<Recorded, ImportError> {
     let mut plan = Plan::default();
     for artifact in &s.manifest.artifacts {
         plan.add_artifact(store, artifact)?;
@@ -226,9 +232,13 @@ pub(super) async fn record_bundle(store: &Store, s: &Streamed) -> Result<Recorde
         .await
         .map_err(StoreError::from)?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(Recorded {
+    let recorded = Recorded {
         manifests: plan.manifests.len(),
         tags: plan.tags.len(),
-    })
+    };
+    crate::audit::append_in(&mut tx, &audit(&recorded))
+        .await
+        .map_err(StoreError::from)?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(recorded)
 }

@@ -26,13 +26,13 @@ async fn audit(
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<serde_json::Value>, ServiceError> {
-    let entries = crate::audit::list(&state.store, q.since.as_deref())
+    let entries = crate::audit::list(state.store.db(), q.since.as_deref())
         .await
         .map_err(|e| match e {
             crate::audit::AuditError::BadTime(_) => ServiceError::BadRequest(e.to_string()),
             other => ServiceError::Audit(other),
         })?;
-    let head = crate::audit::head(&state.store)
+    let head = crate::audit::head(state.store.db())
         .await
         .map_err(ServiceError::Audit)?;
     Ok(Json(

@@ -45,7 +45,7 @@ pub(super) async fn audit_writes(
         None
     };
     if let Some(event) = event {
-        record(&state.store, event).await;
+        record(state.store.db(), event).await;
     }
     resp
 }

@@ -90,7 +90,7 @@ pub async fn retire_bundle(store: &Store, bundle: &Digest) -> Result<RetireRepor
         None => return Err(StoreError::UnknownBundle(bundle.clone())),
         Some(Some(_)) => {
             report.already_retired = true;
-            crate::audit::record(store, crate::audit::events::bundle_retired(&report)).await;
+            crate::audit::record(store.db(), retired_event(&report)).await;
             return Ok(report);
         }
         Some(None) => {}
@@ -140,9 +140,24 @@ pub async fn retire_bundle(store: &Store, bundle: &Digest) -> Result<RetireRepor
             }
         }
     }
-    crate::audit::append_in(&mut tx, &crate::audit::events::bundle_retired(&report)).await?;
+    crate::audit::append_in(&mut tx, &retired_event(&report)).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// A retirement's audit entry (appended in the retirement's own transaction, so both commit or
+/// neither).
+fn retired_event(report: &RetireReport) -> crate::audit::Event {
+    crate::audit::Event::new(
+        crate::audit::local_actor(),
+        crate::audit::events::BUNDLE_RETIRED,
+        report.bundle.to_string(),
+        serde_json::json!({
+            "alreadyRetired": report.already_retired,
+            "tagsRemoved": report.tags_removed,
+            "tagsRestored": report.tags_restored,
+        }),
+    )
 }
 
 /// Digests in the database were validated on the way in; a bad one means the database was edited.

@@ -113,8 +113,24 @@ pub async fn gc_with(store: &Store, options: &GcOptions) -> Result<GcReport, Sto
         bytes = report.bytes_freed,
         "gc done"
     );
-    crate::audit::events::record_gc(store, &report).await;
+    crate::audit::record(store.db(), gc_event(store, &report)).await;
     Ok(report)
+}
+
+fn gc_event(store: &Store, report: &GcReport) -> crate::audit::Event {
+    crate::audit::Event::new(
+        crate::audit::local_actor(),
+        crate::audit::events::GC,
+        crate::audit::events::absolute(store.root()),
+        serde_json::json!({
+            "dryRun": report.dry_run,
+            "manifestsRemoved": report.manifests_removed,
+            "blobsRemoved": report.blobs_removed.len(),
+            "bytesFreed": report.bytes_freed,
+            "blobsKept": report.blobs_kept,
+            "blobsSparedYoung": report.blobs_spared_young,
+        }),
+    )
 }
 
 /// What is reachable from the roots: manifests as (repository, digest), blobs as digest strings.
