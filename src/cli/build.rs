@@ -57,7 +57,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let resolver = args.resolve.resolver()?;
     let reporter = Reporter::default();
-    let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
+    let progress = |p: ferry_bundler::net::Progress<'_>| reporter.report(p);
     let options = BuildOptions {
         out: &args.out,
         compression: args.compression,

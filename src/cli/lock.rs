@@ -41,7 +41,7 @@ pub async fn relock(
     let profiles = args.load_profiles()?;
     let resolver = args.resolver()?;
     let reporter = Reporter::default();
-    let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
+    let progress = |p: ferry_bundler::net::Progress<'_>| reporter.report(p);
     let resolution = pipeline::resolve(&profiles, &args.platforms, &resolver, &progress)
         .await
         .with_context(|| format!("cannot resolve the profiles in {}", args.profiles.display()))?;
