@@ -166,7 +166,7 @@ impl Terminal {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        write!(self.master, "{line}\n").unwrap();
+        writeln!(self.master, "{line}").unwrap();
     }
 
     fn exit_code(mut self) -> (Option<i32>, String) {
