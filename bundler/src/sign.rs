@@ -38,7 +38,12 @@ pub enum SignError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot decrypt private key {path}: wrong password, or not a cosign/sigstore encrypted ECDSA key ({reason})")]
+    /// The key file is well-formed but the password does not open it.
+    #[error("cannot decrypt {path}: wrong or missing password")]
+    WrongPassword { path: String },
+    #[error(
+        "cannot read private key {path}: not a cosign/sigstore encrypted ECDSA key ({reason})"
+    )]
     Decrypt { path: String, reason: String },
     #[error("private key {path} is {curve}; ferry signs with ECDSA P-256 only")]
     Curve { path: String, curve: String },
@@ -52,13 +57,22 @@ pub enum SignError {
 /// an existing cosign setup works unchanged).
 pub const PASSWORD_ENV: [&str; 2] = ["FERRY_PASSWORD", "COSIGN_PASSWORD"];
 
-/// The key password from `lookup` (normally `std::env::var`), empty if none is set.
-pub fn password_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<u8> {
-    PASSWORD_ENV
-        .iter()
-        .find_map(|name| lookup(name))
-        .unwrap_or_default()
-        .into_bytes()
+/// A key password and the environment variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvPassword {
+    pub var: &'static str,
+    pub value: Vec<u8>,
+}
+
+/// The key password from `lookup` (normally `std::env::var`); `None` if no variable is set.
+/// A variable set to the empty string is an empty password, as with cosign.
+pub fn password_from(lookup: impl Fn(&str) -> Option<String>) -> Option<EnvPassword> {
+    PASSWORD_ENV.iter().find_map(|&var| {
+        lookup(var).map(|v| EnvPassword {
+            var,
+            value: v.into_bytes(),
+        })
+    })
 }
 
 /// Paths written by [`keygen`].
@@ -146,7 +160,14 @@ impl SigningKey {
             path: name.clone(),
             reason: e.to_string(),
         };
-        let keys = ECDSAKeys::from_encrypted_pem(&pem, password).map_err(decrypt)?;
+        // sigstore reports a failed secretbox open (the password's scrypt key does not fit) as
+        // an "encrypt" error; everything else means the file is not such a key.
+        let keys = ECDSAKeys::from_encrypted_pem(&pem, password).map_err(|e| match e {
+            sigstore::errors::SigstoreError::PrivateKeyEncryptError(_) => {
+                SignError::WrongPassword { path: name.clone() }
+            }
+            e => decrypt(e),
+        })?;
         if !matches!(keys, ECDSAKeys::P256(_)) {
             return Err(SignError::Curve {
                 path: name,
@@ -216,11 +237,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn password_prefers_ferry_then_cosign_then_empty() {
+    fn password_prefers_ferry_then_cosign_and_says_which() {
         let both = |n: &str| Some(format!("{n}-value"));
-        assert_eq!(password_from(both), b"FERRY_PASSWORD-value");
-        let cosign = |n: &str| (n == "COSIGN_PASSWORD").then(|| "c".to_owned());
-        assert_eq!(password_from(cosign), b"c");
-        assert_eq!(password_from(|_| None), b"");
+        let both = password_from(both).unwrap();
+        assert_eq!(
+            (both.var, &both.value[..]),
+            ("FERRY_PASSWORD", &b"FERRY_PASSWORD-value"[..])
+        );
+        let cosign = |n: &str| (n == "COSIGN_PASSWORD").then(String::new);
+        let cosign = password_from(cosign).unwrap();
+        assert_eq!(
+            (cosign.var, &cosign.value[..]),
+            ("COSIGN_PASSWORD", &b""[..])
+        );
+        assert_eq!(password_from(|_| None), None);
     }
 }

@@ -92,12 +92,15 @@ fn a_wrong_password_is_refused_naming_the_file() {
     let err = SigningKey::load(&files.private_key, b"wrong")
         .err()
         .expect("wrong password accepted");
-    assert!(matches!(err, SignError::Decrypt { .. }));
+    assert!(matches!(err, SignError::WrongPassword { .. }), "{err}");
+    let text = err.to_string();
     assert!(
-        err.to_string()
-            .contains(&files.private_key.display().to_string()),
-        "{err}"
+        text.contains(&files.private_key.display().to_string()),
+        "{text}"
     );
+    // sigstore calls a failed decryption an "encrypt" error; ours says what went wrong.
+    assert!(text.contains("wrong or missing password"), "{text}");
+    assert!(!text.contains("encrypt"), "{text}");
 }
 
 #[test]

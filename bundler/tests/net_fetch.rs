@@ -6,7 +6,7 @@ mod net_common;
 use std::sync::Mutex;
 
 use ferry_bundler::format::Digest;
-use ferry_bundler::net::{FetchOptions, ImageRequest, NetError, Progress, Request};
+use ferry_bundler::net::{FetchOptions, ImageRequest, NetError, Progress, Request, Unit};
 use ferry_testkit::images::{self, ImageOptions};
 use ferry_testkit::{OciLayout, Registry};
 use net_common::{no_progress, provenance, resolver};
@@ -17,6 +17,36 @@ fn request(reference: String) -> Request {
         platforms: vec![],
         provenance: provenance("images"),
     })
+}
+
+type Step = ((&'static str, Unit, u64, u64), Option<String>);
+
+/// Owned copies of the progress reports (which borrow their names).
+#[derive(Default)]
+struct Recorder {
+    steps: Mutex<Vec<Step>>,
+    fetched: Mutex<Vec<(String, u64)>>,
+}
+
+impl Recorder {
+    fn record(&self, p: Progress<'_>) {
+        match p {
+            Progress::Advance {
+                phase,
+                unit,
+                done,
+                total,
+                current,
+            } => self
+                .steps
+                .lock()
+                .unwrap()
+                .push(((phase, unit, done, total), current.map(str::to_owned))),
+            Progress::Fetched { name, size } => {
+                self.fetched.lock().unwrap().push((name.to_owned(), size))
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -40,10 +70,17 @@ async fn fetches_every_blob_verified_and_skips_cached_ones() {
         request(format!("{}/apps/a:1", reg.host())),
         request(format!("{}/apps/b:2", reg.host())),
     ];
-    let resolved = r.resolve(&reqs, &no_progress).await.unwrap();
+    let resolving = Recorder::default();
+    let resolved = r.resolve(&reqs, &|p| resolving.record(p)).await.unwrap();
+    // Resolve counts artifacts, as items, and names each one it finished.
+    let steps = resolving.steps.into_inner().unwrap();
+    assert_eq!(steps.last().unwrap().0, ("resolve", Unit::Items, 2, 2));
+    let mut named: Vec<String> = steps.iter().filter_map(|s| s.1.clone()).collect();
+    named.sort();
+    let references: Vec<&str> = resolved.iter().map(|a| &a.artifact.reference[..]).collect();
+    assert_eq!(named, references, "sorted like the resolution");
 
-    let seen = Mutex::new(Vec::<Progress>::new());
-    let record = |p: Progress| seen.lock().unwrap().push(p);
+    let fetching = Recorder::default();
     let report = r
         .fetch(
             &resolved,
@@ -51,13 +88,30 @@ async fn fetches_every_blob_verified_and_skips_cached_ones() {
                 concurrency: 3,
                 ..Default::default()
             },
-            &record,
+            &|p| fetching.record(p),
         )
         .await
         .unwrap();
     assert!(report.fetched_blobs > 0);
-    let last = *seen.lock().unwrap().last().unwrap();
-    assert_eq!((last.phase, last.done), ("fetch", last.total));
+    let steps = fetching.steps.into_inner().unwrap();
+    let (last, _) = steps.last().unwrap().clone();
+    assert_eq!((last.0, last.1, last.2), ("fetch", Unit::Bytes, last.3));
+    assert!(
+        steps[1..].iter().all(|s| s.1.is_some()),
+        "every step names its artifact"
+    );
+    // One "fetched" event per artifact, with its name and the size of all its blobs.
+    let mut fetched = fetching.fetched.into_inner().unwrap();
+    fetched.sort();
+    let mut expected: Vec<(String, u64)> = resolved
+        .iter()
+        .map(|a| {
+            let size = a.blobs.iter().map(|b| b.size).sum();
+            (a.artifact.reference.clone(), size)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(fetched, expected);
 
     // Every blob is in the cache under its digest, with content matching it.
     for art in &resolved {
@@ -75,10 +129,16 @@ async fn fetches_every_blob_verified_and_skips_cached_ones() {
         "shared base carried once"
     );
 
-    let again = r
-        .fetch(&resolved, &FetchOptions::default(), &no_progress)
+    let again = Recorder::default();
+    let report = r
+        .fetch(&resolved, &FetchOptions::default(), &|p| again.record(p))
         .await
         .unwrap();
+    assert!(
+        again.fetched.into_inner().unwrap().is_empty(),
+        "nothing fetched twice"
+    );
+    let again = report;
     assert_eq!(again.fetched_blobs, 0);
     assert_eq!(again.fetched_bytes, 0);
 }

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ferry_bundler::net::{check_locked, FetchOptions, Lock};
 use ferry_bundler::pipeline::{self, BuildOptions};
-use ferry_bundler::sign::SigningKey;
 use ferry_bundler::writer::Compression;
 
 use super::output::human_bytes;
@@ -38,7 +37,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Load the key first: a wrong password should fail before minutes of downloading.
     let key = match &args.key {
-        Some(path) => Some(SigningKey::load(path, super::password().as_bytes())?),
+        Some(path) => Some(super::password::load_key(path)?),
         None => {
             tracing::warn!("no --key given: writing an unsigned bundle");
             None
@@ -58,7 +57,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let resolver = args.resolve.resolver()?;
     let reporter = Reporter::default();
-    let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
+    let progress = |p: ferry_bundler::net::Progress<'_>| reporter.report(p);
     let options = BuildOptions {
         out: &args.out,
         compression: args.compression,

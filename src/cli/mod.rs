@@ -13,6 +13,7 @@ mod inspect;
 mod keygen;
 mod lock;
 pub mod logging;
+mod password;
 mod progress;
 mod resolve_args;
 mod rewrite;
@@ -113,11 +114,4 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-/// The key password: FERRY_PASSWORD, else COSIGN_PASSWORD (cosign's own variable), else empty.
-pub fn password() -> String {
-    std::env::var("FERRY_PASSWORD")
-        .or_else(|_| std::env::var("COSIGN_PASSWORD"))
-        .unwrap_or_default()
 }

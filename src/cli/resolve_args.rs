@@ -57,7 +57,7 @@ impl ResolveArgs {
             false => None,
         };
         let reporter = Reporter::default();
-        let progress = |p: ferry_bundler::net::Progress| reporter.update(p.phase, p.done, p.total);
+        let progress = |p: ferry_bundler::net::Progress<'_>| reporter.report(p);
         let (lock, warnings) = pipeline::relock(
             &profiles,
             &self.platforms,

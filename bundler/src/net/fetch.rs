@@ -1,9 +1,9 @@
 //! Fetching every blob a resolution needs into the cache: streamed, verified, concurrent,
 //! retried on transient failures, skipping what is already cached.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 use oci_client::Reference;
@@ -11,6 +11,7 @@ use oci_client::Reference;
 use super::cache::{BlobCache, CacheError};
 use super::chart::{chart_config, ChartError};
 use super::http::{HttpClient, HttpError};
+use super::progress::{Progress, ProgressFn};
 use super::registry::{parse_reference, RegistryClient, RegistryError};
 use super::resolved::{LockedBlob, ResolvedArtifact, Source};
 use super::retry::{with_retries, Transient};
@@ -59,16 +60,6 @@ impl Transient for FetchError {
         }
     }
 }
-
-/// Progress of one phase, for the CLI's bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub phase: &'static str,
-    pub done: u64,
-    pub total: u64,
-}
-
-pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -124,15 +115,24 @@ pub async fn fetch(
     let mut jobs = Vec::new();
     let mut seen = BTreeMap::new();
     let mut total = 0u64;
-    for a in artifacts {
+    // Per artifact, how many distinct blobs it still waits for; per blob, who waits for it. A
+    // blob shared by two artifacts is fetched once and completes both.
+    let mut remaining = Vec::with_capacity(artifacts.len());
+    let mut waiting: BTreeMap<&Digest, Vec<usize>> = BTreeMap::new();
+    for (i, a) in artifacts.iter().enumerate() {
         let missing: Vec<&LockedBlob> = a
             .blobs
             .iter()
             .filter(|b| !cache.has(&b.digest, b.size))
             .collect();
         report.cached_blobs += a.blobs.len() - missing.len();
+        let distinct: BTreeSet<&Digest> = missing.iter().map(|b| &b.digest).collect();
+        remaining.push(AtomicUsize::new(distinct.len()));
         match &a.source {
             Source::Registry { repository } => {
+                for d in distinct {
+                    waiting.entry(d).or_default().push(i);
+                }
                 for blob in missing {
                     if seen.insert(blob.digest.clone(), ()).is_none() {
                         total += blob.size;
@@ -156,7 +156,7 @@ pub async fn fetch(
     jobs.sort_by(|a, b| job_order(a).cmp(&job_order(b)));
     let done = AtomicU64::new(0);
     // Signed so a failed attempt can take back what it had reported.
-    let report_progress = |delta: i64| {
+    let report_progress = |current: &str, delta: i64| {
         let now = if delta >= 0 {
             done.fetch_add(delta as u64, Ordering::Relaxed)
                 .saturating_add(delta as u64)
@@ -164,42 +164,47 @@ pub async fn fetch(
             let back = delta.unsigned_abs();
             done.fetch_sub(back, Ordering::Relaxed).saturating_sub(back)
         };
-        progress(Progress {
-            phase: "fetch",
-            done: now,
-            total,
-        });
+        progress(Progress::bytes("fetch", now, total, Some(current)));
     };
-    progress(Progress {
-        phase: "fetch",
-        done: 0,
-        total,
-    });
+    let artifact_fetched = |a: &ResolvedArtifact| {
+        progress(Progress::Fetched {
+            name: &a.artifact.reference,
+            size: a.blobs.iter().map(|b| b.size).sum(),
+        })
+    };
+    let blob_fetched = |digest: &Digest| {
+        for &i in waiting.get(digest).into_iter().flatten() {
+            if remaining[i].fetch_sub(1, Ordering::Relaxed) == 1 {
+                artifact_fetched(&artifacts[i]);
+            }
+        }
+    };
+    progress(Progress::bytes("fetch", 0, total, None));
     let results: Vec<Result<(usize, u64), FetchError>> = futures_util::stream::iter(jobs)
         .map(|job| {
-            let report_progress = &report_progress;
+            let (report_progress, artifact_fetched, blob_fetched) =
+                (&report_progress, &artifact_fetched, &blob_fetched);
             async move {
                 match job {
                     Job::Blob {
                         artifact,
                         repository,
                         blob,
-                    } => fetch_blob(
-                        registry,
-                        cache,
-                        &artifact.artifact.reference,
-                        repository,
-                        blob,
-                        report_progress,
-                    )
-                    .await
-                    .map(|()| (1, blob.size)),
-                    Job::Rewrap { artifact } => rewrap(http, cache, &options.local_base, artifact)
-                        .await
-                        .map(|n| {
-                            report_progress(n as i64);
-                            (1, n)
-                        }),
+                    } => {
+                        let reference = &artifact.artifact.reference;
+                        fetch_blob(registry, cache, reference, repository, blob, &|n| {
+                            report_progress(reference, n)
+                        })
+                        .await?;
+                        blob_fetched(&blob.digest);
+                        Ok((1, blob.size))
+                    }
+                    Job::Rewrap { artifact } => {
+                        let n = rewrap(http, cache, &options.local_base, artifact).await?;
+                        report_progress(&artifact.artifact.reference, n as i64);
+                        artifact_fetched(artifact);
+                        Ok((1, n))
+                    }
                 }
             }
         })

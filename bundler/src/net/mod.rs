@@ -18,6 +18,7 @@ pub mod local_chart;
 pub mod lock;
 pub mod oci;
 pub mod oci_pack;
+mod progress;
 pub mod registry;
 pub mod resolved;
 pub mod retry;
@@ -32,12 +33,13 @@ use futures_util::StreamExt;
 pub use build_set::{build_set, BuildSet};
 pub use cache::{BlobCache, CacheError};
 pub use chart::{ChartError, ChartRequest};
-pub use fetch::{fetch, FetchError, FetchOptions, FetchReport, Progress, ProgressFn};
+pub use fetch::{fetch, FetchError, FetchOptions, FetchReport};
 pub use http::HttpClient;
 pub use image::{AttachedOptions, ImageError, ImageRequest};
 pub use local::{FileRequest, LocalError, PackRequest};
 pub use lock::{check_locked, Lock, LockError, LOCK_FILE};
 pub use oci_pack::{OciPackError, OciPackRequest};
+pub use progress::{Progress, ProgressFn, Unit};
 pub use registry::{RegistryClient, RegistryError, RegistryOptions};
 pub use resolved::{LockedBlob, ResolvedArtifact, Source};
 pub use unresolved::Unresolved;
@@ -120,11 +122,7 @@ impl Resolver {
         let requests = merge_images(requests)?;
         let total = requests.len() as u64;
         let done = AtomicU64::new(0);
-        progress(Progress {
-            phase: "resolve",
-            done: 0,
-            total,
-        });
+        progress(Progress::items("resolve", 0, total, None));
         let results: Vec<(&Request, Result<ResolvedArtifact, NetError>)> =
             futures_util::stream::iter(&requests)
                 .map(|r| {
@@ -132,11 +130,8 @@ impl Resolver {
                     async move {
                         let out = self.resolve_one(r).await;
                         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        progress(Progress {
-                            phase: "resolve",
-                            done: n,
-                            total,
-                        });
+                        let current = out.as_ref().ok().map(|a| a.artifact.reference.as_str());
+                        progress(Progress::items("resolve", n, total, current));
                         (r, out)
                     }
                 })

@@ -348,13 +348,7 @@ pub async fn build(
     );
     let source = arrival::ArrivingBlobs::new(resolver.cache.clone());
     let write = || {
-        let report = |done: u64| {
-            progress(crate::net::Progress {
-                phase: "write",
-                done,
-                total,
-            })
-        };
+        let report = |done: u64| progress(crate::net::Progress::bytes("write", done, total, None));
         write_bundle(
             options.out,
             &manifest,
