@@ -25,6 +25,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use output::error_chain;
+
 /// Exit code for a failed signature or digest check, so scripts can tell tampering from other failures.
 pub const EXIT_VERIFY_FAILED: u8 = 3;
 
@@ -108,11 +110,7 @@ impl std::fmt::Display for VerifyFailed {
 }
 
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
-    if err.downcast_ref::<VerifyFailed>().is_some() {
-        ExitCode::from(EXIT_VERIFY_FAILED)
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(output::exit_status(err))
 }
 
 /// The key password: FERRY_PASSWORD, else COSIGN_PASSWORD (cosign's own variable), else empty.
