@@ -125,17 +125,17 @@ async fn a_missing_file_is_refused_before_anything_is_recorded() {
         "{err}"
     );
     assert!(err.to_string().contains("nope.ferry"), "{err}");
-    let count = |table: &'static str| {
+    let count = |sql: &'static str| {
         let store = store.clone();
         async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            sqlx::query_scalar::<_, i64>(sql)
                 .fetch_one(store.db())
                 .await
                 .unwrap()
         }
     };
-    assert_eq!(count("imports").await, 0);
-    assert_eq!(count("audit_log").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM imports").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM audit_log").await, 0);
 }
 
 #[tokio::test]
