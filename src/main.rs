@@ -26,26 +26,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args.command)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", error_chain(&err));
+            eprintln!("error: {}", cli::error_chain(&err));
             cli::exit_code_for(&err)
         }
     }
-}
-
-/// The error and its causes, joined by ": ". Library errors often show their source in their own
-/// message as well (`cannot write bundle X: No space left on device`); a cause the text already
-/// ends with is not repeated.
-fn error_chain(err: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if out.ends_with(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
 }

@@ -41,7 +41,7 @@ fn imported() -> (Dir, String) {
     ];
     let report: serde_json::Value = serde_json::from_str(&dir.ok(&import)).unwrap();
     dir.ok(&import);
-    let digest = report["manifestDigest"].as_str().unwrap().to_owned();
+    let digest = report["digest"].as_str().unwrap().to_owned();
     (dir, digest)
 }
 

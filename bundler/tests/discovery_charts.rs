@@ -298,7 +298,10 @@ fn corpus_origins_are_human_readable() {
     let summary: Vec<String> = kps
         .images
         .iter()
-        .map(|i| format!("{} <- {}", i.reference, i.origins.join(" | ")))
+        .map(|i| {
+            let origins: Vec<String> = i.origins.iter().map(ToString::to_string).collect();
+            format!("{} <- {}", i.reference, origins.join(" | "))
+        })
         .collect();
     insta::assert_yaml_snapshot!("kube-prometheus-stack", summary);
 }

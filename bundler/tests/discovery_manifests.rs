@@ -76,7 +76,7 @@ fn pack_directory_lists_content_images_chart_with_pack_values_and_manifests() {
         nginx
             .origins
             .iter()
-            .any(|o| o.contains("pack.content.images")),
+            .any(|o| o.to_string().contains("pack.content.images")),
         "{:?}",
         nginx.origins
     );
@@ -84,7 +84,7 @@ fn pack_directory_lists_content_images_chart_with_pack_values_and_manifests() {
         nginx
             .origins
             .iter()
-            .any(|o| o.contains("chart hello 0.1.0")),
+            .any(|o| o.to_string().contains("chart hello 0.1.0")),
         "{:?}",
         nginx.origins
     );

@@ -73,7 +73,7 @@ fn recall_and_precision_over_the_chart_corpus() {
                 .images
                 .iter()
                 .find(|i| i.reference == **x)
-                .map(|i| i.origin.as_str())
+                .map(|i| i.origin.to_string())
                 .unwrap_or_default();
             println!("    extra    {x}  <- {origin}");
         }

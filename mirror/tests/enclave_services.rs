@@ -235,7 +235,7 @@ async fn files_are_listed_as_json_and_html() {
         assert_eq!(entry["digest"], format!("sha256:{}", sha256_hex(&f.bytes)));
         assert_eq!(entry["manifest"], f.manifest.to_string());
         assert_eq!(entry["title"], f.name.as_str());
-        assert!(unix_seconds(entry["created"].as_str().unwrap()).is_ok());
+        assert!(unix_seconds(entry["createdAt"].as_str().unwrap()).is_ok());
         let got = e
             .get(&format!("/files/{}", entry["url"].as_str().unwrap()))
             .await;
@@ -398,11 +398,12 @@ async fn repositories_and_bundles_are_listed() {
     let b = &list[0];
     let digest = e.fixture.manifest_digest();
     assert_eq!(b["digest"], digest.to_string());
-    assert_eq!(b["created"], import_support::CREATED);
+    assert_eq!(b["createdAt"], import_support::CREATED);
     assert_eq!(b["signer"], keys().trusted.name());
     assert_eq!(b["artifacts"], e.fixture.manifest.artifacts.len() as u64);
     assert_eq!(b["retired"], false);
-    assert!(unix_seconds(b["imported"].as_str().unwrap()).is_ok());
+    assert!(unix_seconds(b["importedAt"].as_str().unwrap()).is_ok());
+    assert_eq!(b["retiredAt"], serde_json::Value::Null);
 
     retire_bundle(&e.store, &digest).await.unwrap();
     let b = &e.get("/api/v1/bundles").await.json()["bundles"][0];

@@ -3,6 +3,7 @@
 mod import_support;
 
 use ferry_bundler::format::layout::media;
+use ferry_bundler::format::FormatError;
 use ferry_bundler::writer::Compression;
 use ferry_mirror::import::{import_bundle, ImportError, ImportOptions};
 use ferry_mirror::store::{verify, Store};
@@ -108,6 +109,33 @@ async fn second_import_of_the_same_bundle_is_a_no_op() {
         .await
         .unwrap();
     assert_eq!(outcomes, ["imported", "already-imported"]);
+}
+
+/// A file that cannot be opened is not an import attempt: no `imports` row, no audit entry.
+#[tokio::test]
+async fn a_missing_file_is_refused_before_anything_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    let missing = dir.path().join("nope.ferry");
+    let err = import_bundle(&store, &missing, &trusting())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ImportError::Format(FormatError::Open { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("nope.ferry"), "{err}");
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(store.db())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM imports").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM audit_log").await, 0);
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use ferry_mirror::audit::{self, Anchor};
-use serde::Serialize;
 
 use super::appliance::ApplianceArgs;
 use super::output::{print_json, OutputFormat};
@@ -40,12 +39,6 @@ pub struct ShowArgs {
     pub output: OutputFormat,
 }
 
-#[derive(Serialize)]
-struct Shown {
-    entries: Vec<audit::AuditEntry>,
-    head: Option<audit::Head>,
-}
-
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Verify(args) => {
@@ -77,7 +70,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let entries = audit::list(store.db(), args.since.as_deref()).await?;
             let head = audit::head(store.db()).await?;
             if args.output == OutputFormat::Json {
-                print_json(&Shown { entries, head })?;
+                print_json(&audit::AuditLog { entries, head })?;
             } else {
                 for e in &entries {
                     // Actor and subject can come from a client (a user name tried at login):

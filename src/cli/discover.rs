@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ferry_bundler::discover::{Origin, Warning};
 use ferry_bundler::pipeline;
 use serde::Serialize;
 
@@ -19,15 +20,26 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Found {
-    reference: String,
-    origins: Vec<String>,
+struct Report<'a> {
+    images: Vec<Found<'a>>,
+    warnings: &'a [Warning],
 }
 
 #[derive(Serialize)]
-struct Report {
-    images: Vec<Found>,
-    warnings: Vec<String>,
+struct Found<'a> {
+    reference: &'a str,
+    origins: Vec<FoundAt<'a>>,
+}
+
+/// One place an image was found: the profile and layer that led there, then the origin's own
+/// fields (source, file, line, rule, detail) and its one-line text.
+#[derive(Serialize)]
+struct FoundAt<'a> {
+    profile: &'a str,
+    layer: &'a str,
+    #[serde(flatten)]
+    origin: &'a Origin,
+    text: String,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -43,25 +55,28 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     args.resolve.profiles.display()
                 )
             })?;
-    let mut images: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for i in &plan.images {
-        let origins = images.entry(i.reference.clone()).or_default();
-        origins.extend(
-            i.provenance
-                .iter()
-                .map(|p| format!("{}/{}: {}", p.profile, p.layer, p.origin)),
-        );
+    let mut images: BTreeMap<&str, Vec<FoundAt<'_>>> = BTreeMap::new();
+    for o in &plan.origins {
+        images
+            .entry(o.reference.as_str())
+            .or_default()
+            .push(FoundAt {
+                profile: &o.profile,
+                layer: &o.layer,
+                origin: &o.origin,
+                text: format!("{}/{}: {}", o.profile, o.layer, o.origin),
+            });
     }
     let report = Report {
         images: images
             .into_iter()
             .map(|(reference, mut origins)| {
-                origins.sort();
-                origins.dedup();
+                origins.sort_by(|a, b| a.text.cmp(&b.text));
+                origins.dedup_by(|a, b| a.text == b.text);
                 Found { reference, origins }
             })
             .collect(),
-        warnings: plan.warnings.iter().map(ToString::to_string).collect(),
+        warnings: &plan.warnings,
     };
     match args.output {
         OutputFormat::Json => print_json(&report)?,
@@ -69,10 +84,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             for f in &report.images {
                 outln!("{}", f.reference);
                 for o in &f.origins {
-                    outln!("    {o}");
+                    outln!("    {}", o.text);
                 }
             }
-            for w in &report.warnings {
+            for w in report.warnings {
                 outln!("warning: {w}");
             }
         }

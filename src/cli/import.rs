@@ -4,10 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
+use ferry_bundler::format::{open_bundle, FormatError};
 use ferry_mirror::import::{import_bundle, ImportError, ImportEvent, ImportOptions};
 
 use super::appliance::ApplianceArgs;
-use super::output::{human_bytes, print_json, OutputFormat};
+use super::output::{human_bytes, json_on_error, print_json, OutputFormat};
 use super::progress::Reporter;
 use super::VerifyFailed;
 
@@ -32,11 +34,20 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let output = args.output;
+    json_on_error(output, import(args).await)
+}
+
+async fn import(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.appliance.config()?;
-    let store = args.appliance.open_or_create_store(&config).await?;
     let mut key_paths = config.trusted_keys.clone();
     key_paths.extend(args.trust_keys.iter().cloned());
     let trusted_keys = super::verify::load_keys(&key_paths)?;
+    // A bundle that cannot even be opened is a plain failure that touches nothing: checked
+    // before the store (and its directory) is created.
+    open_bundle(&args.bundle)
+        .with_context(|| format!("cannot import {}", args.bundle.display()))?;
+    let store = args.appliance.open_or_create_store(&config).await?;
     let reporter = Arc::new(Reporter::default());
     let progress_reporter = reporter.clone();
     let written = std::sync::atomic::AtomicU64::new(0);
@@ -63,7 +74,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         r.finish();
     }
     let report = result.map_err(|e| {
-        let tampered = matches!(e, ImportError::Signature(_) | ImportError::Format(_));
+        let tampered = match &e {
+            ImportError::Format(FormatError::Open { .. } | FormatError::NotABundle { .. }) => false,
+            ImportError::Signature(_) | ImportError::Format(_) => true,
+            _ => false,
+        };
         let err = anyhow::Error::new(e).context(format!("cannot import {}", args.bundle.display()));
         if tampered {
             err.context(VerifyFailed)

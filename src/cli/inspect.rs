@@ -1,5 +1,5 @@
-//! `ferry inspect`: what a bundle carries, read from its manifest; the text view also reads the
-//! artifacts' manifests from the archive to show what each artifact weighs.
+//! `ferry inspect`: what a bundle carries, read from its manifest; it also reads the artifacts'
+//! manifests from the archive to show what each artifact weighs.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,13 +25,46 @@ pub struct Args {
     pub output: OutputFormat,
 }
 
+/// `inspect --output json`: the bundle's identity, its signed manifest as is, and every artifact
+/// with what it weighs.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Inspection<'a> {
-    manifest_digest: String,
+    digest: String,
     signed: bool,
     signature_key_hint: Option<String>,
     manifest: &'a BundleManifest,
+    artifacts: Vec<ArtifactJson<'a>>,
+}
+
+/// `inspect --why --output json`.
+#[derive(Serialize)]
+struct Why<'a> {
+    artifacts: Vec<ArtifactJson<'a>>,
+}
+
+/// An artifact of the manifest plus `totalSize`: the bytes it carries in the bundle (its
+/// manifests, configs, layers and attachments; `null` if the archive could not be read whole).
+/// Its `size` stays the manifest's: the size of the top-level manifest or index.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactJson<'a> {
+    #[serde(flatten)]
+    artifact: &'a Artifact,
+    total_size: Option<u64>,
+}
+
+fn with_sizes<'a>(
+    artifacts: impl IntoIterator<Item = &'a Artifact>,
+    sizes: &BTreeMap<String, u64>,
+) -> Vec<ArtifactJson<'a>> {
+    artifacts
+        .into_iter()
+        .map(|artifact| ArtifactJson {
+            artifact,
+            total_size: sizes.get(&artifact.reference).copied(),
+        })
+        .collect()
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -41,10 +74,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.output {
         OutputFormat::Json => print_json(&Inspection {
-            manifest_digest: digest,
+            digest,
             signed,
             signature_key_hint: hint,
             manifest: &manifest,
+            artifacts: with_sizes(&manifest.artifacts, &sizes(&args.bundle, &manifest)),
         })?,
         OutputFormat::Text => print_text(&args.bundle, &manifest, &digest, hint.as_deref(), signed),
     }
@@ -161,7 +195,9 @@ fn why(
         "no artifact in the bundle matches {needle:?}"
     );
     match output {
-        OutputFormat::Json => print_json(&hits)?,
+        OutputFormat::Json => print_json(&Why {
+            artifacts: with_sizes(hits, &sizes(path, m)),
+        })?,
         OutputFormat::Text => {
             let sizes = sizes(path, m);
             for a in hits {

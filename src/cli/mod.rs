@@ -26,6 +26,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use output::error_chain;
+
 /// Exit code for a failed signature or digest check, so scripts can tell tampering from other failures.
 pub const EXIT_VERIFY_FAILED: u8 = 3;
 
@@ -109,9 +111,5 @@ impl std::fmt::Display for VerifyFailed {
 }
 
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
-    if err.downcast_ref::<VerifyFailed>().is_some() {
-        ExitCode::from(EXIT_VERIFY_FAILED)
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(output::exit_status(err))
 }

@@ -45,6 +45,56 @@ pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `--output json` prints on stdout when a command fails (docs/json.md), so a program
+/// reading stdout always gets one document; `error` is a string, as in the API's error bodies.
+/// The same text still goes to stderr.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorDocument {
+    /// The error and its causes, as stderr shows them after `error: `.
+    error: String,
+    /// The process's exit code: 1 failure, 3 verification failed.
+    exit_code: u8,
+}
+
+/// Passes `result` through; with `--output json`, a failure is also printed as an error document.
+pub fn json_on_error<T>(output: OutputFormat, result: anyhow::Result<T>) -> anyhow::Result<T> {
+    if let (OutputFormat::Json, Err(err)) = (output, &result) {
+        print_json(&ErrorDocument {
+            error: error_chain(err),
+            exit_code: exit_status(err),
+        })?;
+    }
+    result
+}
+
+/// The exit code for a failure: 3 if it is a verification failure, 1 otherwise.
+pub fn exit_status(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<super::VerifyFailed>().is_some() {
+        super::EXIT_VERIFY_FAILED
+    } else {
+        1
+    }
+}
+
+/// The error and its causes, joined by ": ". Library errors often show their source in their own
+/// message as well (`cannot write bundle X: No space left on device`); a cause the text already
+/// ends with is not repeated.
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// `1.5 GiB`-style sizes for text output.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

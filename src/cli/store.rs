@@ -53,11 +53,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::List(c) => {
             let s = open(&c).await?;
-            let repos = store::list(&s).await?;
+            let repositories = store::list(&s).await?;
             if c.output == OutputFormat::Json {
-                print_json(&repos)?;
+                print_json(&store::RepositoryList { repositories })?;
             } else {
-                for r in &repos {
+                for r in &repositories {
                     outln!("{} ({})", r.name, human_bytes(r.stored_bytes));
                     for t in &r.tags {
                         outln!("  {:<40} {}", t.tag, t.digest);
@@ -132,14 +132,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let s = open(&c).await?;
             let bundles = store::list_bundles(&s).await?;
             if c.output == OutputFormat::Json {
-                print_json(&bundles)?;
+                print_json(&store::BundleList { bundles })?;
             } else {
                 for b in &bundles {
-                    let state = if b.retired_at.is_some() {
-                        "retired"
-                    } else {
-                        "active"
-                    };
+                    let state = if b.retired { "retired" } else { "active" };
                     outln!(
                         "{} {} {} artifacts {} {}",
                         b.manifest_digest,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ferry_bundler::format::{verify_bundle, FormatError, TrustedKey, VerifyError};
 
-use super::output::{human_bytes, print_json, OutputFormat};
+use super::output::{human_bytes, json_on_error, print_json, OutputFormat};
 use super::VerifyFailed;
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +24,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let output = args.output;
+    json_on_error(output, verify(args))
+}
+
+fn verify(args: Args) -> anyhow::Result<ExitCode> {
     let keys = load_keys(&args.keys)?;
     let report = verify_bundle(&args.bundle, &keys, !args.insecure_skip_signature)
         .map_err(|e| classify(e, &args.bundle))?;
@@ -61,9 +66,13 @@ pub fn load_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<TrustedKey>> {
         .collect()
 }
 
-/// Tampering and bad signatures exit with 3; a bundle that cannot be opened is an ordinary failure.
+/// Tampering and bad signatures exit with 3; a file that cannot be opened, or is not a bundle at
+/// all, is an ordinary failure.
 fn classify(e: VerifyError, bundle: &std::path::Path) -> anyhow::Error {
-    let is_io = matches!(&e, VerifyError::Format(FormatError::Open { .. }));
+    let is_io = matches!(
+        &e,
+        VerifyError::Format(FormatError::Open { .. } | FormatError::NotABundle { .. })
+    );
     let err = anyhow::Error::new(e).context(format!("{} does not verify", bundle.display()));
     if is_io {
         err

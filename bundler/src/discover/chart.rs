@@ -10,6 +10,7 @@ use super::chart_templates::{
 };
 use super::collect::Collector;
 use super::error::DiscoverError;
+use super::origin::Origin;
 use super::reference::normalize_reference;
 use super::template::ACTION_MARK;
 use super::values::{lookup, merge, parse_yaml, scalar_string};
@@ -57,10 +58,7 @@ fn discover_instance(
         let tag = default_tag(meta, block, &facts.refs);
         let global = lookup(values, "global.imageRegistry").and_then(Value::as_str);
         match render(values, block, global, &tag) {
-            Ok(reference) => out.image(
-                reference,
-                format!("{}: values {}", meta.label(), block.path()),
-            ),
+            Ok(reference) => out.image(reference, Origin::values(&meta.label(), block.path())),
             Err(reason) => out.warn(
                 format!("{}: values {}", meta.label(), block.path()),
                 format!("image not resolvable: {reason}"),
@@ -155,8 +153,11 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
     for line in &facts.image_lines {
         if let Some(literal) = literal_image(&line.text) {
             match normalize_reference(&literal) {
-                Ok(reference) => out.image(reference, format!("template {}", line.location)),
-                Err(e) => out.warn(&line.location, format!("literal image not usable: {e}")),
+                Ok(reference) => out.image(reference, line.origin.clone()),
+                Err(e) => out.warn(
+                    line.origin.template_location(),
+                    format!("literal image not usable: {e}"),
+                ),
             }
             continue;
         }
@@ -166,7 +167,7 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
         }
         // Every action on the line evaluated (helpers included): the line is its own evidence.
         if let Some(reference) = fully_rendered_image(&line.rendered) {
-            out.image(reference, format!("template {}", line.location));
+            out.image(reference, line.origin.clone());
             continue;
         }
         let explained = line.refs.iter().any(|r| {
@@ -176,7 +177,7 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
         if !explained {
             let shown = line.text.replace(ACTION_MARK, "{{…}}");
             out.warn(
-                &line.location,
+                line.origin.template_location(),
                 format!("templated image not resolved from values: {shown}"),
             );
         }
@@ -206,7 +207,7 @@ fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
                 other => scalar_string(other),
             };
             match raw.map(|r| normalize_reference(&r)) {
-                Some(Ok(reference)) => out.image(reference, location.clone()),
+                Some(Ok(reference)) => out.image(reference, Origin::annotation(&meta.label(), key)),
                 Some(Err(e)) => out.warn(&location, e.to_string()),
                 None => out.warn(&location, "entry without an image"),
             }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::archive::FileSet;
 use super::chart_meta::ChartMeta;
+use super::origin::Origin;
 use super::template::{collect_defines, lex, walk, Context, Piece, WalkOutput, ACTION_MARK};
 
 /// A values path referenced by live template text.
@@ -22,7 +23,7 @@ pub(crate) struct RefSite {
 /// A live line that prints an image.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageLine {
-    pub location: String,
+    pub origin: Origin,
     /// Line text with [`ACTION_MARK`] where actions print.
     pub text: String,
     /// Line text with known action results filled in; [`ACTION_MARK`] where unknown.
@@ -89,7 +90,8 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         ctx.defines = Some(&define_bodies);
         ctx
     };
-    let mut outputs: Vec<(String, String, WalkOutput, bool)> = Vec::new();
+    // (file, the define it is in, what walking it found, prefixes `v`)
+    let mut outputs: Vec<(String, Option<String>, WalkOutput, bool)> = Vec::new();
     let mut queue: VecDeque<String> = VecDeque::new();
     for unit in &renderable {
         let out = walk(&unit.pieces, &mut new_ctx());
@@ -99,7 +101,7 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         }
         queue.extend(out.includes.iter().cloned());
         let v = prefixes_v(&unit.pieces);
-        outputs.push((unit.file.clone(), unit.file.clone(), out, v));
+        outputs.push((unit.file.clone(), None, out, v));
     }
     // Helpers count only when something live includes them.
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -116,15 +118,10 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         let refs = out.refs.iter().map(|(p, _)| p.clone()).collect();
         define_refs.insert(name.clone(), (refs, out.includes.iter().cloned().collect()));
         let v = prefixes_v(&unit.pieces);
-        outputs.push((
-            unit.file.clone(),
-            format!("{} define {name:?}", unit.file),
-            out,
-            v,
-        ));
+        outputs.push((unit.file.clone(), Some(name.clone()), out, v));
     }
 
-    for (file, label, out, v) in &outputs {
+    for (file, define, out, v) in &outputs {
         let lines = sources.get(file);
         for (path, line) in &out.refs {
             let source_line = lines
@@ -144,11 +141,7 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
             let mut refs = info.refs.clone();
             expand_includes(&info.includes, &define_refs, &mut refs);
             facts.image_lines.push(ImageLine {
-                location: if label == file {
-                    format!("{} {file}:{line}", meta.label())
-                } else {
-                    format!("{} {label} line {line}", meta.label())
-                },
+                origin: Origin::template(&meta.label(), file, define.as_deref(), *line),
                 text: info.text.trim().to_owned(),
                 rendered: info.rendered.trim().to_owned(),
                 refs,

@@ -2,16 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::{DiscoveredImage, Discovery, Warning};
+use super::{DiscoveredImage, Discovery, Origin, Warning};
 
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
-    images: BTreeMap<String, Vec<String>>,
+    images: BTreeMap<String, Vec<Origin>>,
     warnings: Vec<Warning>,
 }
 
 impl Collector {
-    pub fn image(&mut self, reference: String, origin: String) {
+    pub fn image(&mut self, reference: String, origin: Origin) {
         let origins = self.images.entry(reference).or_default();
         if !origins.contains(&origin) {
             origins.push(origin);
@@ -44,10 +44,13 @@ impl Collector {
             images: self
                 .images
                 .into_iter()
-                .map(|(reference, origins)| DiscoveredImage {
-                    origin: origins.first().cloned().unwrap_or_default(),
-                    reference,
-                    origins,
+                // Every entry was made by `image`, with its first origin.
+                .filter_map(|(reference, origins)| {
+                    Some(DiscoveredImage {
+                        origin: origins.first()?.clone(),
+                        reference,
+                        origins,
+                    })
                 })
                 .collect(),
             warnings: self.warnings,

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::chart_templates::image_argument;
 use super::collect::Collector;
+use super::origin::Origin;
 use super::reference::{looks_like_image, normalize_reference};
 use super::values::parse_yaml;
 
@@ -37,7 +38,12 @@ fn split_documents(yaml: &str) -> Vec<Document<'_>> {
     docs
 }
 
-pub(crate) fn discover(name: &str, yaml: &str, out: &mut Collector) {
+/// `source` is the pack the manifests are in, if any; `file` their path (or another label).
+pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut Collector) {
+    let name = match source {
+        Some(source) => format!("{source} {file}"),
+        None => file.to_owned(),
+    };
     for doc in split_documents(yaml) {
         if doc.text.trim().is_empty() {
             continue;
@@ -63,13 +69,14 @@ pub(crate) fn discover(name: &str, yaml: &str, out: &mut Collector) {
         collect(&value, None, &mut found);
         for hit in found {
             let line = finder.line_of(&hit.raw);
-            let mut origin = format!("manifests {name}:{line} {kind}/{object}");
+            let mut object = format!("{kind}/{object}");
             if let Some(container) = &hit.container {
-                origin.push_str(&format!(" container {container}"));
+                object.push_str(&format!(" container {container}"));
             }
+            let origin = Origin::manifest(source, file, line, object);
             match normalize_reference(&hit.raw) {
                 Ok(reference) => out.image(reference, origin),
-                Err(e) => out.warn(origin, format!("image not usable: {e}")),
+                Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
             }
         }
     }

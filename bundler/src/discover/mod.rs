@@ -11,6 +11,7 @@ mod chart_templates;
 mod collect;
 mod error;
 mod manifests;
+mod origin;
 mod pack;
 mod reference;
 mod template;
@@ -19,6 +20,7 @@ mod values;
 use std::path::Path;
 
 pub use error::DiscoverError;
+pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
 
 pub(crate) use values::yaml_error_message;
@@ -26,15 +28,18 @@ pub(crate) use values::yaml_error_message;
 use archive::FileSet;
 use collect::Collector;
 
-/// One image a source needs.
+/// One image a source needs. It serialises its origins as their text, the form bundle
+/// manifests record (the snapshot tests hold that text still); the fields are on [`Origin`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DiscoveredImage {
     /// Normalised reference, e.g. `docker.io/library/nginx:1.27`.
     pub reference: String,
-    /// The first place the image was found, human-readable.
-    pub origin: String,
+    /// The first place the image was found.
+    #[serde(serialize_with = "origin::as_text")]
+    pub origin: Origin,
     /// Every place the image was found (first equals `origin`).
-    pub origins: Vec<String>,
+    #[serde(serialize_with = "origin::all_as_text")]
+    pub origins: Vec<Origin>,
 }
 
 /// Something discovery could not resolve, and where.
@@ -84,10 +89,10 @@ pub fn discover_chart(
     Ok(out.finish())
 }
 
-/// Discovers the images of a multi-document YAML stream; `name` labels origins.
+/// Discovers the images of a multi-document YAML stream; `name` (its file) labels origins.
 pub fn discover_manifests(name: &str, yaml: &str) -> Discovery {
     let mut out = Collector::default();
-    manifests::discover(name, yaml, &mut out);
+    manifests::discover(None, name, yaml, &mut out);
     out.finish()
 }
 

@@ -9,6 +9,7 @@ use super::chart_meta::ChartMeta;
 use super::collect::Collector;
 use super::error::DiscoverError;
 use super::manifests;
+use super::origin::Origin;
 use super::reference::normalize_reference;
 use super::values::{lookup, parse_yaml, scalar_string};
 
@@ -70,7 +71,9 @@ fn listed_images(pack_label: &str, values: &Value, out: &mut Collector) {
             other => scalar_string(other),
         };
         match raw.map(|r| normalize_reference(&r)) {
-            Some(Ok(reference)) => out.image(reference, location.clone()),
+            Some(Ok(reference)) => {
+                out.image(reference, Origin::values(pack_label, "pack.content.images"))
+            }
             Some(Err(e)) => out.warn(&location, e.to_string()),
             None => out.warn(&location, "entry without an image"),
         }
@@ -178,7 +181,7 @@ fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Col
     }
     for path in paths {
         match files.get_str(&path) {
-            Some(text) => manifests::discover(&format!("{pack_label} {path}"), &text, out),
+            Some(text) => manifests::discover(Some(pack_label), &path, &text, out),
             None => out.warn(
                 format!("{pack_label}: {path}"),
                 "listed manifest is missing from the pack",

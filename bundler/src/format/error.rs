@@ -18,6 +18,8 @@ pub enum FormatError {
         #[source]
         source: std::io::Error,
     },
+    #[error("not a ferry bundle: {reason}")]
+    NotABundle { reason: String },
     #[error("bundle is truncated: it ends inside {entry}")]
     Truncated { entry: String },
     #[error("tar header at offset {offset} has a bad checksum")]

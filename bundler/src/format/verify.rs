@@ -24,14 +24,20 @@ pub enum VerifyError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
+    /// The bundle file, as given.
+    #[serde(rename = "path")]
     pub bundle: String,
     pub compressed: bool,
     /// Name (path) of the trusted key the signature verified with; `None` if unsigned or unchecked.
     pub signed_by: Option<String>,
     /// True if the bundle carries a signature, whether or not it was checked.
     pub signature_present: bool,
+    /// sha256 of `ferry-bundle.json`: the bundle's identity (`digest` in every JSON document).
+    #[serde(rename = "digest")]
     pub manifest_digest: Digest,
     pub kind: BundleKind,
+    /// When the bundle was built (RFC 3339 UTC, from its manifest).
+    #[serde(rename = "createdAt")]
     pub created: String,
     pub generator: String,
     pub profiles: usize,

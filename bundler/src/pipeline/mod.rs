@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 pub use assemble::{assemble, Assembled};
 pub use package::{package_dir, package_source, PackageError};
-pub use plan::{plan, Plan, PlannedChart};
+pub use plan::{plan, ImageOrigin, Plan, PlannedChart};
 
 use crate::discover::{self, Warning};
 use crate::format::{layout::media, ArtifactKind};

@@ -37,6 +37,17 @@ pub struct Plan {
     pub oci_packs: Vec<(OciPackRequest, Vec<String>)>,
     pub files: Vec<FileRequest>,
     pub warnings: Vec<Warning>,
+    /// Where each image came from, as fields; the requests' provenance has the same as text.
+    pub origins: Vec<ImageOrigin>,
+}
+
+/// One place an image was found or listed, for `ferry discover --output json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOrigin {
+    pub reference: String,
+    pub profile: String,
+    pub layer: String,
+    pub origin: discover::Origin,
 }
 
 impl Plan {
@@ -47,10 +58,17 @@ impl Plan {
                 .origins
                 .iter()
                 .map(|origin| Provenance {
-                    origin: origin.clone(),
+                    origin: origin.to_string(),
                     ..prov.clone()
                 })
                 .collect();
+            self.origins
+                .extend(image.origins.into_iter().map(|origin| ImageOrigin {
+                    reference: image.reference.clone(),
+                    profile: prov.profile.clone(),
+                    layer: prov.layer.clone(),
+                    origin,
+                }));
             self.images.push(ImageRequest {
                 reference: image.reference,
                 platforms: platforms.to_vec(),
@@ -104,10 +122,17 @@ fn plan_source(
                         path: file.clone(),
                         message: format!("layer {}: image {r:?}: {e}", layer.name),
                     })?;
+                let origin = discover::Origin::listed(&file.display().to_string());
                 plan.images.push(ImageRequest {
-                    reference,
+                    reference: reference.clone(),
                     platforms: platforms.to_vec(),
-                    provenance: vec![prov("images (listed by hand)".into())],
+                    provenance: vec![prov(origin.to_string())],
+                });
+                plan.origins.push(ImageOrigin {
+                    reference,
+                    profile: profile.name.clone(),
+                    layer: layer.name.clone(),
+                    origin,
                 });
             }
         }

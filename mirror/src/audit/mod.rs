@@ -82,6 +82,14 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// The document `ferry audit show --output json` and `GET /api/v1/audit` both print.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+    /// The newest entry; `None` for an empty log.
+    pub head: Option<Head>,
+}
+
 /// The newest entry: what an operator writes down to detect later truncation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Head {

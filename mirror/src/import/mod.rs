@@ -29,7 +29,7 @@ pub enum ImportError {
     Format(#[from] FormatError),
     #[error("bundle signature: {0}")]
     Signature(#[from] SignatureError),
-    #[error("bundle is signed but no trusted public key was given; pass one, or --insecure-skip-signature")]
+    #[error("bundle is signed but no trusted public key was given; pass one with --trust-key (or `trustedKeys` in the configuration file), or --insecure-skip-signature")]
     NoTrustedKeys,
     #[error("not enough free space in {path}: the import needs {needed} bytes, {available} are available")]
     InsufficientSpace {
@@ -119,8 +119,11 @@ impl std::fmt::Debug for ImportOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
+    #[serde(rename = "path")]
     pub bundle_path: PathBuf,
-    /// sha256 of the exact `ferry-bundle.json` bytes: the bundle's identity in the store.
+    /// sha256 of the exact `ferry-bundle.json` bytes: the bundle's identity in the store
+    /// (`digest` in every JSON document).
+    #[serde(rename = "digest")]
     pub manifest_digest: Digest,
     /// True if the bundle was imported before: nothing was recorded, and only the blobs the
     /// store had lost or damaged (`blobs_repaired`) were written again.
@@ -144,6 +147,8 @@ pub async fn import_bundle(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    // A file that cannot be opened is not an import attempt: nothing is recorded for it.
+    ferry_bundler::format::open_bundle(path)?;
     let attempt = begin_attempt(store, path).await?;
     let result = run(store, path, options).await;
     let (outcome, digest, message) = match &result {

@@ -1,5 +1,7 @@
 //! The read-only JSON API under `/api/v1`: packs, repositories and imported bundles for anyone
-//! who may pull, and the audit log for admins.
+//! who may pull, and the audit log for admins. Repositories, bundles and the audit log are the
+//! same types `ferry store list`, `ferry store bundles` and `ferry audit show` print with
+//! `--output json`, so the two cannot drift (docs/json.md).
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -9,7 +11,7 @@ use serde::Serialize;
 use super::service_error::ServiceError;
 use super::{charts, files, AppState};
 use crate::store::catalog::{rfc3339, PACKS_PREFIX};
-use crate::store::{list, list_bundles, BundleSummary, PackVersion, RepoSummary};
+use crate::store::{list, list_bundles, BundleList, PackVersion, RepositoryList};
 
 /// The routes only admins reach.
 pub(super) fn admin_routes() -> Router<AppState> {
@@ -25,7 +27,7 @@ struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<serde_json::Value>, ServiceError> {
+) -> Result<Json<crate::audit::AuditLog>, ServiceError> {
     let entries = crate::audit::list(state.store.db(), q.since.as_deref())
         .await
         .map_err(|e| match e {
@@ -35,9 +37,7 @@ async fn audit(
     let head = crate::audit::head(state.store.db())
         .await
         .map_err(ServiceError::Audit)?;
-    Ok(Json(
-        serde_json::json!({ "entries": entries, "head": head }),
-    ))
+    Ok(Json(crate::audit::AuditLog { entries, head }))
 }
 
 /// Every enclave service route: the chart repository, the file server and this API.
@@ -62,7 +62,7 @@ struct PackEntry {
     /// The pack archive layer (`application/vnd.ferry.pack.layer.v1.tar+gzip`).
     layer: String,
     size: u64,
-    created: String,
+    created_at: String,
     /// The pack's own `pack.json`, when it could be read from the layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pack_json: Option<serde_json::Map<String, serde_json::Value>>,
@@ -77,7 +77,7 @@ impl From<PackVersion> for PackEntry {
             digest: p.manifest.to_string(),
             layer: p.layer.digest.to_string(),
             size: p.layer.size,
-            created: rfc3339(p.created_at),
+            created_at: rfc3339(p.created_at),
             pack_json: p.pack_json,
         }
     }
@@ -94,50 +94,12 @@ async fn packs(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
     Ok(Json(serde_json::json!({ "packs": packs })))
 }
 
-async fn repositories(
-    State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, ServiceError> {
-    let repos: Vec<RepoSummary> = list(&state.store).await?;
-    Ok(Json(serde_json::json!({ "repositories": repos })))
+async fn repositories(State(state): State<AppState>) -> Result<Json<RepositoryList>, ServiceError> {
+    let repositories = list(&state.store).await?;
+    Ok(Json(RepositoryList { repositories }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BundleEntry {
-    digest: String,
-    /// When the bundle was built (from its manifest).
-    created: String,
-    imported: String,
-    generator: String,
-    signer: Option<String>,
-    total_size: u64,
-    artifacts: u64,
-    retired: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retired_at: Option<String>,
-}
-
-impl From<BundleSummary> for BundleEntry {
-    fn from(b: BundleSummary) -> Self {
-        Self {
-            digest: b.manifest_digest.to_string(),
-            created: b.created,
-            imported: rfc3339(b.imported_at),
-            generator: b.generator,
-            signer: b.signer,
-            total_size: b.total_size,
-            artifacts: b.artifacts,
-            retired: b.retired_at.is_some(),
-            retired_at: b.retired_at.map(rfc3339),
-        }
-    }
-}
-
-async fn bundles(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ServiceError> {
-    let bundles: Vec<BundleEntry> = list_bundles(&state.store)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(Json(serde_json::json!({ "bundles": bundles })))
+async fn bundles(State(state): State<AppState>) -> Result<Json<BundleList>, ServiceError> {
+    let bundles = list_bundles(&state.store).await?;
+    Ok(Json(BundleList { bundles }))
 }

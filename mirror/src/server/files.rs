@@ -35,7 +35,7 @@ struct FileEntry {
     manifest: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<String>,
-    created: String,
+    created_at: String,
 }
 
 impl From<StoredFile> for FileEntry {
@@ -47,7 +47,7 @@ impl From<StoredFile> for FileEntry {
             digest: f.content.digest.to_string(),
             manifest: f.manifest.to_string(),
             title: f.title,
-            created: rfc3339(f.created_at),
+            created_at: rfc3339(f.created_at),
         }
     }
 }
@@ -88,7 +88,7 @@ fn html_listing(files: &[FileEntry]) -> String {
             escape_html(&f.name),
             f.size,
             escape_html(f.digest.trim_start_matches("sha256:")),
-            escape_html(&f.created),
+            escape_html(&f.created_at),
         ));
     }
     out.push_str("</table>\n</body></html>\n");

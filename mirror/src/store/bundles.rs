@@ -6,17 +6,32 @@ use serde::Serialize;
 
 use super::{now_unix, set_tag_in, Store, StoreError};
 
+/// An imported bundle, as `ferry store bundles` and `GET /api/v1/bundles` both print it
+/// (docs/json.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BundleSummary {
+    /// sha256 of the bundle's `ferry-bundle.json`: its identity in the store.
+    #[serde(rename = "digest")]
     pub manifest_digest: Digest,
+    /// When the bundle was built (RFC 3339, from its manifest).
+    #[serde(rename = "createdAt")]
     pub created: String,
     pub generator: String,
     pub signer: Option<String>,
     pub total_size: u64,
-    pub imported_at: i64,
-    pub retired_at: Option<i64>,
     pub artifacts: u64,
+    #[serde(serialize_with = "super::json_time::rfc3339")]
+    pub imported_at: i64,
+    pub retired: bool,
+    #[serde(serialize_with = "super::json_time::rfc3339_opt")]
+    pub retired_at: Option<i64>,
+}
+
+/// The document `ferry store bundles --output json` and `GET /api/v1/bundles` both print.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleList {
+    pub bundles: Vec<BundleSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +76,7 @@ pub async fn list_bundles(store: &Store) -> Result<Vec<BundleSummary>, StoreErro
                     signer,
                     total_size: u64::try_from(size).unwrap_or(0),
                     imported_at,
+                    retired: retired_at.is_some(),
                     retired_at,
                     artifacts: u64::try_from(artifacts).unwrap_or(0),
                 })

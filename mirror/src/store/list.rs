@@ -37,6 +37,12 @@ pub struct RepoSummary {
     pub bundles: Vec<Digest>,
 }
 
+/// The document `ferry store list --output json` and `GET /api/v1/repositories` both print.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepositoryList {
+    pub repositories: Vec<RepoSummary>,
+}
+
 /// Every repository, sorted by name, with its tags, manifests, size and bundles.
 pub async fn list(store: &Store) -> Result<Vec<RepoSummary>, StoreError> {
     let db = store.db();

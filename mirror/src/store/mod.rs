@@ -14,6 +14,7 @@ pub mod bundles;
 pub mod catalog;
 mod db;
 pub mod gc;
+pub mod json_time;
 pub mod list;
 pub mod manifests;
 mod pack_meta;
@@ -25,11 +26,11 @@ mod walk;
 use std::path::{Path, PathBuf};
 
 pub use blob_writer::{BlobWriter, UnpublishedBlob};
-pub use bundles::{list_bundles, retire_bundle, BundleSummary, RetireReport};
+pub use bundles::{list_bundles, retire_bundle, BundleList, BundleSummary, RetireReport};
 pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
-pub use list::{list, ManifestSummary, RepoSummary, TagSummary};
+pub use list::{list, ManifestSummary, RepoSummary, RepositoryList, TagSummary};
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
 pub use registry::{
     ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE,

@@ -173,7 +173,7 @@ where
 fn read_head<R: Read>(
     tar: &mut TarStream<R>,
 ) -> Result<(BundleHead, u64, Option<RawHeader>), FormatError> {
-    let raw = expect_named(RawHeader::read(tar, MANIFEST_ENTRY)?, MANIFEST_ENTRY)?;
+    let raw = first_header(tar)?;
     let manifest_bytes = read_document(tar, &raw)?;
     let manifest = BundleManifest::from_slice(&manifest_bytes)?;
     let mtime = unix_seconds(&manifest.created)?;
@@ -198,6 +198,56 @@ fn read_head<R: Read>(
         compressed,
     };
     Ok((head, mtime, next))
+}
+
+/// The archive's first header, which must be `ferry-bundle.json`. A file that does not even
+/// start like a bundle (not tar, an empty tar, some other tar) is named as what it is, rather
+/// than described as a damaged bundle.
+fn first_header<R: Read>(tar: &mut TarStream<R>) -> Result<RawHeader, FormatError> {
+    let not_a_bundle = |reason: String| FormatError::NotABundle { reason };
+    let what = if tar.is_compressed() {
+        "its zstd stream does not hold a tar archive"
+    } else {
+        "it is neither a zstd stream nor a tar archive"
+    };
+    let raw = match RawHeader::read(tar, MANIFEST_ENTRY) {
+        Ok(Some(raw)) => raw,
+        Ok(None) => return Err(not_a_bundle("it is an empty tar archive".into())),
+        Err(FormatError::Truncated { .. }) if tar.offset() == 0 && !tar.is_compressed() => {
+            return Err(not_a_bundle("the file is empty".into()))
+        }
+        Err(FormatError::Truncated { .. }) => {
+            return Err(not_a_bundle(format!(
+                "{what} (it ends after {} bytes, before the first tar header)",
+                tar.offset()
+            )))
+        }
+        Err(FormatError::HeaderChecksum { .. }) => return Err(not_a_bundle(what.into())),
+        // Not a single tar byte came out of the zstd stream.
+        Err(FormatError::Io { source, .. }) if tar.offset() == 0 && tar.is_compressed() => {
+            return Err(not_a_bundle(format!(
+                "its zstd stream cannot be read: {source}"
+            )))
+        }
+        // A tar, but not one ferry wrote (GNU or v7 headers), unless it starts like a bundle.
+        Err(FormatError::NotUstar { path, .. }) if path != MANIFEST_ENTRY => {
+            return Err(not_a_bundle(first_entry(&path)))
+        }
+        Err(
+            FormatError::ExtensionHeader { path, .. } | FormatError::NotRegularFile { path, .. },
+        ) => return Err(not_a_bundle(first_entry(&path))),
+        Err(other) => return Err(other),
+    };
+    match raw.name() {
+        Ok(_) => {}
+        Err(FormatError::UnknownPath { path }) => return Err(not_a_bundle(first_entry(&path))),
+        Err(other) => return Err(other),
+    }
+    expect_named(Some(raw), MANIFEST_ENTRY)
+}
+
+fn first_entry(path: &str) -> String {
+    format!("its first entry is {path:?}, not {MANIFEST_ENTRY}")
 }
 
 /// Reads a small JSON entry whole, after bounding its size.
