@@ -72,11 +72,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot build {}", args.out.display()))?;
     reporter.finish();
     outln!(
-        "{}: {} artifacts, {} blobs, {} ({} downloaded, {} blobs from cache)",
+        "{}: {} artifacts, {} blobs, {} ({} blobs fetched, {}; {} from cache)",
         args.out.display(),
         report.artifacts,
         report.blobs,
         human_bytes(report.written.size),
+        report.fetch.fetched_blobs,
         human_bytes(report.fetch.fetched_bytes),
         report.fetch.cached_blobs,
     );

@@ -23,6 +23,7 @@ pub struct Args {
     /// Import unsigned bundles or bundles signed by unknown keys. Logged as a warning.
     #[arg(long)]
     pub insecure_skip_signature: bool,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -81,10 +81,15 @@ impl Default for FetchOptions {
     }
 }
 
+/// The artifacts' distinct blobs, split by where they came from: `fetched_blobs + cached_blobs`
+/// is how many distinct blobs the artifacts have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchReport {
+    /// Put into the cache by this process: downloaded (while resolving or now) or read from a
+    /// local file.
     pub fetched_blobs: usize,
     pub fetched_bytes: u64,
+    /// Found in the cache from an earlier run.
     pub cached_blobs: usize,
 }
 
@@ -114,7 +119,6 @@ pub async fn fetch(
     options: &FetchOptions,
     progress: ProgressFn<'_>,
 ) -> Result<FetchReport, FetchError> {
-    let mut report = FetchReport::default();
     let mut jobs = Vec::new();
     let mut seen = BTreeMap::new();
     let mut total = 0u64;
@@ -124,7 +128,6 @@ pub async fn fetch(
             .iter()
             .filter(|b| !cache.has(&b.digest, b.size))
             .collect();
-        report.cached_blobs += a.blobs.len() - missing.len();
         match &a.source {
             Source::Registry { repository } => {
                 for blob in missing {
@@ -199,9 +202,21 @@ pub async fn fetch(
         .collect()
         .await;
     for r in results {
-        let (n, bytes) = r?;
-        report.fetched_blobs += n;
-        report.fetched_bytes += bytes;
+        r?;
+    }
+    let mut report = FetchReport::default();
+    let distinct: BTreeMap<&Digest, u64> = artifacts
+        .iter()
+        .flat_map(|a| &a.blobs)
+        .map(|b| (&b.digest, b.size))
+        .collect();
+    for (digest, size) in distinct {
+        if cache.committed_here(digest) {
+            report.fetched_blobs += 1;
+            report.fetched_bytes += size;
+        } else {
+            report.cached_blobs += 1;
+        }
     }
     for a in artifacts {
         if let Some(b) = a.blobs.iter().find(|b| !cache.has(&b.digest, b.size)) {

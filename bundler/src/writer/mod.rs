@@ -9,10 +9,13 @@ mod archive_file;
 mod blob_source;
 mod compression;
 mod sink;
+pub mod temp_files;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -121,14 +124,14 @@ pub fn write_bundle(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let stale = temp_files::remove_stale(dir, partial_owner);
+    if !stale.is_empty() {
+        tracing::info!(dir = %dir.display(), files = ?stale, "removed partial bundles of interrupted builds");
+    }
     // Dropping the temp file on any error below deletes it: nothing half-written stays behind.
-    let temp = tempfile::Builder::new()
-        .prefix(".ferry-bundle-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
+    let temp = Partial::create(dir).map_err(io_err)?;
     let (sha256, size, tar_bytes) = write_archive(
-        temp.as_file(),
+        &temp.file,
         manifest,
         &manifest_bytes,
         index_json,
@@ -138,7 +141,7 @@ pub fn write_bundle(
         progress,
         &io_err,
     )?;
-    temp.persist(out_path).map_err(|e| io_err(e.error))?;
+    temp.persist(out_path).map_err(io_err)?;
     sync_dir(dir).map_err(io_err)?;
     Ok(WriteSummary {
         path: out_path.to_owned(),
@@ -337,6 +340,59 @@ fn write_header<W: Write>(tar: &mut W, path: &str, size: u64, mtime: u64) -> io:
 
 fn write_padding<W: Write>(tar: &mut W, size: u64) -> io::Result<()> {
     tar.write_all(&[0u8; BLOCK_SIZE as usize][..padding_len(size) as usize])
+}
+
+/// Mode of a written bundle: readable by the user `ferry import` runs as (the systemd unit's).
+pub const BUNDLE_MODE: u32 = 0o644;
+
+/// `.ferry-bundle-<pid>-<n>.partial`: the archive until it is complete.
+struct Partial {
+    path: PathBuf,
+    file: File,
+    persisted: bool,
+}
+
+static PARTIAL_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Partial {
+    fn create(dir: &Path) -> io::Result<Self> {
+        let n = PARTIAL_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".ferry-bundle-{}-{n}.partial", std::process::id()));
+        let file = temp_files::create(&path, BUNDLE_MODE)?;
+        // 0644 whatever the umask: the bundle is meant to be read by another user.
+        let partial = Self {
+            path,
+            file,
+            persisted: false,
+        };
+        partial
+            .file
+            .set_permissions(std::fs::Permissions::from_mode(BUNDLE_MODE))?;
+        Ok(partial)
+    }
+
+    fn persist(mut self, dest: &Path) -> io::Result<()> {
+        std::fs::rename(&self.path, dest)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        temp_files::forget(&self.path);
+    }
+}
+
+/// The pid in a partial bundle's name (none in the random names older versions used).
+fn partial_owner(name: &str) -> Option<Option<u32>> {
+    let middle = name
+        .strip_prefix(".ferry-bundle-")?
+        .strip_suffix(".partial")?;
+    Some(middle.split('-').next().and_then(|p| p.parse().ok()))
 }
 
 /// Makes the rename durable.
