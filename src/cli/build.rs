@@ -77,8 +77,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         report.artifacts,
         report.blobs,
         human_bytes(report.written.size),
-        report.fetch.fetched_blobs,
-        human_bytes(report.fetch.fetched_bytes),
+        report.fetch.new_blobs,
+        human_bytes(report.fetch.new_bytes),
         report.fetch.cached_blobs,
     );
     outln!("bundle sha256:{}", report.written.sha256.hex());

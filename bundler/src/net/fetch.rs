@@ -81,15 +81,16 @@ impl Default for FetchOptions {
     }
 }
 
-/// The artifacts' distinct blobs, split by where they came from: `fetched_blobs + cached_blobs`
-/// is how many distinct blobs the artifacts have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchReport {
-    /// Put into the cache by this process: downloaded (while resolving or now) or read from a
-    /// local file.
+    /// Transfers this call made (a local or http artifact rewrapped counts once).
     pub fetched_blobs: usize,
     pub fetched_bytes: u64,
-    /// Found in the cache from an earlier run.
+    /// The artifacts' distinct blobs put into the cache by this process, while resolving or in
+    /// this call (downloaded, or read from a local file): with `cached_blobs`, every distinct blob.
+    pub new_blobs: usize,
+    pub new_bytes: u64,
+    /// The artifacts' distinct blobs found in the cache from an earlier run.
     pub cached_blobs: usize,
 }
 
@@ -201,10 +202,12 @@ pub async fn fetch(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    for r in results {
-        r?;
-    }
     let mut report = FetchReport::default();
+    for r in results {
+        let (n, bytes) = r?;
+        report.fetched_blobs += n;
+        report.fetched_bytes += bytes;
+    }
     let distinct: BTreeMap<&Digest, u64> = artifacts
         .iter()
         .flat_map(|a| &a.blobs)
@@ -212,8 +215,8 @@ pub async fn fetch(
         .collect();
     for (digest, size) in distinct {
         if cache.committed_here(digest) {
-            report.fetched_blobs += 1;
-            report.fetched_bytes += size;
+            report.new_blobs += 1;
+            report.new_bytes += size;
         } else {
             report.cached_blobs += 1;
         }
