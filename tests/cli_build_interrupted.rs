@@ -65,14 +65,27 @@ fn an_interrupted_build_leaves_no_partial_files_and_the_next_removes_stale_ones(
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mine = format!(".ferry-bundle-{}-", build.id());
+        // Interrupt once both its partial bundle and one of its partial downloads exist.
+        let bundle = format!(".ferry-bundle-{}-", build.id());
+        let download = format!("{}-", build.id());
+        let writing = || {
+            names(&dir.path("out"))
+                .iter()
+                .any(|n| n.starts_with(&bundle))
+                && names(&dir.path(&format!("{cache}/tmp")))
+                    .iter()
+                    .any(|n| n.starts_with(&download) && n.ends_with(".part"))
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !names(&dir.path("out")).iter().any(|n| n.starts_with(&mine)) {
+        while !writing() {
             assert!(
                 build.try_wait().unwrap().is_none(),
                 "the build ended before it was interrupted"
             );
-            assert!(Instant::now() < deadline, "no partial bundle appeared");
+            assert!(
+                Instant::now() < deadline,
+                "no partial bundle and download appeared"
+            );
             std::thread::sleep(Duration::from_millis(2));
         }
         let downloading = names(&dir.path(&format!("{cache}/tmp")));

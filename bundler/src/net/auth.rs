@@ -285,6 +285,23 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cret"));
     }
 
+    #[test]
+    fn a_helper_that_is_not_installed_means_no_credentials_and_static_ones_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode("bob:pw");
+        let p = write(
+            dir.path(),
+            &format!(
+                r#"{{"credHelpers":{{"helped.local":"ferry-test-not-installed"}},"credsStore":"ferry-test-not-installed-either","auths":{{"static.local":{{"auth":"{b64}"}}}}}}"#
+            ),
+        );
+        let files = std::slice::from_ref(&p);
+        assert!(lookup(files, "helped.local").unwrap().is_none());
+        assert!(lookup(files, "other.local").unwrap().is_none());
+        let c = lookup(files, "static.local").unwrap().unwrap();
+        assert_eq!(c.username, "bob");
+    }
+
     #[rstest]
     #[case::not_json("{")]
     #[case::not_base64(r#"{"auths":{"h":{"auth":"!!!"}}}"#)]
