@@ -8,14 +8,13 @@
 mod archive_file;
 mod blob_source;
 mod compression;
+mod partial;
 mod sink;
 pub mod temp_files;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -31,6 +30,8 @@ use crate::format::{
 
 pub use blob_source::{BlobSource, DirBlobSource};
 pub use compression::{Compression, CompressionParseError, DEFAULT_ZSTD_LEVEL, ZSTD_WORKERS};
+pub use partial::BUNDLE_MODE;
+use partial::{partial_owner, Partial};
 use sink::{Progress, Sink};
 
 #[derive(Debug, thiserror::Error)]
@@ -340,59 +341,6 @@ fn write_header<W: Write>(tar: &mut W, path: &str, size: u64, mtime: u64) -> io:
 
 fn write_padding<W: Write>(tar: &mut W, size: u64) -> io::Result<()> {
     tar.write_all(&[0u8; BLOCK_SIZE as usize][..padding_len(size) as usize])
-}
-
-/// Mode of a written bundle: readable by the user `ferry import` runs as (the systemd unit's).
-pub const BUNDLE_MODE: u32 = 0o644;
-
-/// `.ferry-bundle-<pid>-<n>.partial`: the archive until it is complete.
-struct Partial {
-    path: PathBuf,
-    file: File,
-    persisted: bool,
-}
-
-static PARTIAL_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-impl Partial {
-    fn create(dir: &Path) -> io::Result<Self> {
-        let n = PARTIAL_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".ferry-bundle-{}-{n}.partial", std::process::id()));
-        let file = temp_files::create(&path, BUNDLE_MODE)?;
-        // 0644 whatever the umask: the bundle is meant to be read by another user.
-        let partial = Self {
-            path,
-            file,
-            persisted: false,
-        };
-        partial
-            .file
-            .set_permissions(std::fs::Permissions::from_mode(BUNDLE_MODE))?;
-        Ok(partial)
-    }
-
-    fn persist(mut self, dest: &Path) -> io::Result<()> {
-        std::fs::rename(&self.path, dest)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = std::fs::remove_file(&self.path);
-        }
-        temp_files::forget(&self.path);
-    }
-}
-
-/// The pid in a partial bundle's name (none in the random names older versions used).
-fn partial_owner(name: &str) -> Option<Option<u32>> {
-    let middle = name
-        .strip_prefix(".ferry-bundle-")?
-        .strip_suffix(".partial")?;
-    Some(middle.split('-').next().and_then(|p| p.parse().ok()))
 }
 
 /// Makes the rename durable.
