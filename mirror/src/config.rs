@@ -21,7 +21,8 @@ use serde::Deserialize;
 pub struct ApplianceConfig {
     /// Data directory of the store.
     pub data: Option<PathBuf>,
-    /// Address the registry listens on.
+    /// Address the registry listens on: `HOST:PORT`, `IP:PORT` or `:PORT` (see [`parse_listen`]).
+    #[serde(default, deserialize_with = "deserialize_listen")]
     pub listen: Option<SocketAddr>,
     /// Public keys whose signatures `import` accepts.
     #[serde(default)]
@@ -55,6 +56,55 @@ pub enum ConfigError {
     },
 }
 
+/// A listen address as people write it: `127.0.0.1:5000`, `[::1]:5000`, `localhost:5000` (the
+/// name's first address) or `:5000` (every IPv4 interface, as Go servers and docker read it).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::{Ipv4Addr, ToSocketAddrs};
+    if let Some(port) = text.strip_prefix(':') {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("listen address {text:?}: {port:?} is not a port number"))?;
+        return Ok(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)));
+    }
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    if text
+        .rsplit_once(':')
+        .is_none_or(|(host, _)| host.is_empty())
+    {
+        return Err(format!("listen address {text:?} is not HOST:PORT or :PORT"));
+    }
+    text.to_socket_addrs()
+        .map_err(|e| format!("listen address {text:?}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("listen address {text:?}: the name has no address"))
+}
+
+/// The first line of a serde-saphyr error without its own `line N column M:` prefix: its full
+/// rendering repeats the message under a source snippet, and `file:line:col` goes in front
+/// anyway. (The bundler's profile loader does the same for profiles.)
+fn yaml_error_message(err: &serde_saphyr::Error) -> String {
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, message)) if position.contains("column") => message.to_owned(),
+        _ => first.to_owned(),
+    }
+}
+
+fn deserialize_listen<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    text.map(|t| parse_listen(&t).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 impl ApplianceConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -70,7 +120,7 @@ impl ApplianceConfig {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.to_string(),
+                message: yaml_error_message(&e),
             }
         })?;
         // Relative paths in the file mean relative to the file, not to wherever ferry runs.
@@ -103,6 +153,34 @@ mod tests {
         let err = ApplianceConfig::load(&path).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{}:3:", path.display())), "{err}");
         assert!(err.contains("psuh"), "{err}");
+        assert_eq!(err.matches("unknown field").count(), 1, "said once: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn listen_addresses_as_people_write_them() {
+        let at = |s: &str| parse_listen(s).unwrap().to_string();
+        assert_eq!(at(":5000"), "0.0.0.0:5000");
+        assert_eq!(at("127.0.0.1:5000"), "127.0.0.1:5000");
+        assert_eq!(at("[::1]:5000"), "[::1]:5000");
+        assert!(parse_listen("localhost:5000").unwrap().ip().is_loopback());
+        for bad in [":", ":http", "5000", "localhost", ":70000"] {
+            let err = parse_listen(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_file_takes_the_same_listen_addresses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.yaml");
+        std::fs::write(&path, "listen: \":5000\"\n").unwrap();
+        let c = ApplianceConfig::load(&path).unwrap();
+        assert_eq!(c.listen, Some("0.0.0.0:5000".parse().unwrap()));
+        std::fs::write(&path, "listen: nowhere\n").unwrap();
+        let err = ApplianceConfig::load(&path).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}:1:", path.display())), "{err}");
+        assert!(err.contains("nowhere"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub struct VerifyArgs {
     /// still be in the log, which catches entries cut off the end.
     #[arg(long)]
     pub expect_head: Option<Anchor>,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }
@@ -35,6 +36,7 @@ pub struct ShowArgs {
     /// Only entries at or after this time (RFC 3339 UTC, e.g. 2026-01-31T00:00:00Z).
     #[arg(long)]
     pub since: Option<String>,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -72,12 +72,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot build {}", args.out.display()))?;
     reporter.finish();
     outln!(
-        "{}: {} artifacts, {} blobs, {} ({} downloaded, {} blobs from cache)",
+        "{}: {} artifacts, {} blobs, {} ({} blobs fetched, {}; {} from cache)",
         args.out.display(),
         report.artifacts,
         report.blobs,
         human_bytes(report.written.size),
-        human_bytes(report.fetch.fetched_bytes),
+        report.fetch.new_blobs,
+        human_bytes(report.fetch.new_bytes),
         report.fetch.cached_blobs,
     );
     outln!("bundle sha256:{}", report.written.sha256.hex());

@@ -15,6 +15,7 @@ use super::resolve_args::ResolveArgs;
 pub struct Args {
     #[command(flatten)]
     pub resolve: ResolveArgs,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

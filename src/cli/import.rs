@@ -29,6 +29,7 @@ pub struct Args {
     /// `store verify` would report damaged (missing ones are restored by any re-import).
     #[arg(long)]
     pub repair: bool,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -21,6 +21,7 @@ pub struct Args {
     /// Matches any artifact whose reference contains IMAGE.
     #[arg(long, value_name = "IMAGE")]
     pub why: Option<String>,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -8,6 +8,7 @@ mod audit;
 mod build;
 mod cluster_config;
 mod discover;
+mod docs;
 mod import;
 mod inspect;
 mod keygen;
@@ -34,7 +35,7 @@ pub const EXIT_VERIFY_FAILED: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(
     name = "ferry",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FERRY_COMMIT"), ")"),
     about = "Carry a Kubernetes platform across an air gap"
 )]
 pub struct Cli {
@@ -79,14 +80,18 @@ pub enum Command {
     /// Certificates for the mirror's HTTPS.
     #[command(subcommand)]
     Tls(tls::Command),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completion(docs::CompletionArgs),
+    /// Write the man pages (ferry.1, one ferry-COMMAND.1 per command).
+    Man(docs::ManArgs),
 }
 
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Keygen(args) => keygen::run(args),
         Command::Discover(args) => discover::run(args).await,
-        Command::Lock(args) => lock::run(args).await,
-        Command::Build(args) => build::run(args).await,
+        Command::Lock(args) => interruptible(lock::run(args)).await,
+        Command::Build(args) => interruptible(build::run(args)).await,
         Command::Inspect(args) => inspect::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args).await,
@@ -96,7 +101,33 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::ClusterConfig(args) => cluster_config::run(args).await,
         Command::Rewrite(args) => rewrite::run(args),
         Command::Tls(cmd) => tls::run(cmd),
+        Command::Completion(args) => docs::completion(args),
+        Command::Man(args) => docs::man(args),
     }
+}
+
+/// Runs a command that writes temp files (the partial bundle, the cache's downloads). On SIGINT
+/// or SIGTERM it removes them and exits 130 or 143, as a shell reports those signals. The build
+/// blocks its thread while it writes, so the signals are awaited by a task of their own.
+async fn interruptible(
+    command: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Registered before the command starts, so no signal in between kills the process outright.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let watcher = tokio::spawn(async move {
+        let (name, code) = tokio::select! {
+            _ = interrupt.recv() => ("SIGINT", 130),
+            _ = terminate.recv() => ("SIGTERM", 143),
+        };
+        let removed = ferry_bundler::writer::temp_files::remove_all_for_exit();
+        eprintln!("error: interrupted by {name}; removed {removed} temp files");
+        std::process::exit(code);
+    });
+    let result = command.await;
+    watcher.abort();
+    result
 }
 
 /// Context marker for a verification failure (tampering, wrong key, corrupt blob):
@@ -112,4 +143,31 @@ impl std::fmt::Display for VerifyFailed {
 
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(output::exit_status(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command explains itself in `--help` (and so in the man page).
+    #[test]
+    fn every_flag_has_help_text() {
+        let mut missing = Vec::new();
+        let mut todo = vec![(String::from("ferry"), super::Cli::command())];
+        while let Some((path, cmd)) = todo.pop() {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                todo.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

@@ -13,8 +13,8 @@ use super::appliance::ApplianceArgs;
 pub struct Args {
     #[command(flatten)]
     pub appliance: ApplianceArgs,
-    /// Address to listen on (default 127.0.0.1:5000).
-    #[arg(long)]
+    /// Address to listen on: IP:PORT, HOST:PORT or :PORT for every interface (default 127.0.0.1:5000).
+    #[arg(long, value_parser = ferry_mirror::config::parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Allow push (pushers and admins) and delete (admins).
     #[arg(long)]

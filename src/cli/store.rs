@@ -28,6 +28,7 @@ pub enum Command {
 pub struct Common {
     #[command(flatten)]
     pub appliance: ApplianceArgs,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -19,6 +19,7 @@ pub struct Args {
     /// Check every digest but not the signature.
     #[arg(long)]
     pub insecure_skip_signature: bool,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

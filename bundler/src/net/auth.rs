@@ -1,10 +1,16 @@
 //! Registry credentials from the files docker, podman and skopeo write.
 //!
-//! Only the static `auths.<host>.auth` (base64 `user:password`) form is read; credential
-//! helpers are left out on purpose: the connected side runs unattended in CI.
+//! As docker does: `credHelpers.<host>` names a helper for that host, else a static
+//! `auths.<host>.auth` (base64 `user:password`) is used, else `credsStore` names the helper for
+//! every host. A helper is run as `docker-credential-<name> get` with the server on stdin and
+//! answers `{"Username": .., "Secret": ..}`; its answers are kept for the rest of the run.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -23,6 +29,15 @@ pub enum AuthError {
     },
     #[error("credentials for {host} in {path} are not base64 user:password")]
     Malformed { host: String, path: PathBuf },
+    #[error(
+        "credential helper docker-credential-{helper} (from {path}) failed for {host}: {message}"
+    )]
+    Helper {
+        helper: String,
+        host: String,
+        path: PathBuf,
+        message: String,
+    },
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -38,10 +53,27 @@ impl fmt::Debug for Credentials {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ConfigFile {
     #[serde(default)]
-    auths: std::collections::BTreeMap<String, AuthEntry>,
+    auths: BTreeMap<String, AuthEntry>,
+    #[serde(default)]
+    cred_helpers: BTreeMap<String, String>,
+    #[serde(default)]
+    creds_store: Option<String>,
 }
+
+/// What a helper's `get` prints.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct HelperAnswer {
+    username: String,
+    secret: String,
+}
+
+/// Helper answers by (helper, server): one run per registry and build, not one per request.
+static HELPER_ANSWERS: Mutex<BTreeMap<(String, String), Option<Credentials>>> =
+    Mutex::new(BTreeMap::new());
 
 #[derive(Deserialize)]
 struct AuthEntry {
@@ -97,11 +129,22 @@ fn lookup_in(path: &Path, host: &str) -> Result<Option<Credentials>, AuthError> 
         source,
     })?;
     let wanted = canonical_host(host);
+    if let Some((server, helper)) = cfg
+        .cred_helpers
+        .iter()
+        .find(|(key, _)| canonical_host(key) == wanted)
+    {
+        if let Some(c) = run_helper(helper, server, host, path)? {
+            return Ok(Some(c));
+        }
+    }
     for (key, entry) in &cfg.auths {
         if canonical_host(key) != wanted {
             continue;
         }
-        let Some(auth) = &entry.auth else { continue };
+        let Some(auth) = entry.auth.as_deref().filter(|a| !a.is_empty()) else {
+            continue;
+        };
         let malformed = || AuthError::Malformed {
             host: host.to_owned(),
             path: path.into(),
@@ -116,7 +159,82 @@ fn lookup_in(path: &Path, host: &str) -> Result<Option<Credentials>, AuthError> 
             password: pass.to_owned(),
         }));
     }
-    Ok(None)
+    match &cfg.creds_store {
+        Some(helper) if !helper.is_empty() => {
+            let server = match wanted.as_str() {
+                "docker.io" => "https://index.docker.io/v1/",
+                _ => host,
+            };
+            run_helper(helper, server, host, path)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `docker-credential-<helper> get` with `server` on stdin, as docker runs it. A helper that is
+/// not installed is a warning (the pull goes on without credentials); one that has nothing for
+/// the server says so and means none; any other failure is an error naming helper and host.
+fn run_helper(
+    helper: &str,
+    server: &str,
+    host: &str,
+    path: &Path,
+) -> Result<Option<Credentials>, AuthError> {
+    let key = (helper.to_owned(), server.to_owned());
+    let mut answers = HELPER_ANSWERS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(answer) = answers.get(&key) {
+        return Ok(answer.clone());
+    }
+    let program = format!("docker-credential-{helper}");
+    let failed = |message: String| AuthError::Helper {
+        helper: helper.to_owned(),
+        host: host.to_owned(),
+        path: path.to_owned(),
+        message,
+    };
+    let child = Command::new(&program)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(
+                "{}: {host} names the credential helper {program}, which is not installed; pulling from {host} without credentials",
+                path.display()
+            );
+            answers.insert(key, None);
+            return Ok(None);
+        }
+        Err(e) => return Err(failed(e.to_string())),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(server.as_bytes())
+            .map_err(|e| failed(e.to_string()))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| failed(e.to_string()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let answer = if out.status.success() {
+        let answer: HelperAnswer = serde_json::from_str(&stdout)
+            .map_err(|e| failed(format!("its answer is not credentials JSON: {e}")))?;
+        Some(Credentials {
+            username: answer.username,
+            password: answer.secret,
+        })
+    } else if stdout.contains("credentials not found") {
+        None
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = format!("{} {}", stdout.trim(), stderr.trim());
+        return Err(failed(format!("{}: {}", out.status, said.trim())));
+    };
+    answers.insert(key, answer.clone());
+    Ok(answer)
 }
 
 /// `https://index.docker.io/v1/` and `docker.io` name the same registry.
@@ -165,6 +283,23 @@ mod tests {
             .is_some());
         assert!(lookup(&[p], "other.local").unwrap().is_none());
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_helper_that_is_not_installed_means_no_credentials_and_static_ones_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode("bob:pw");
+        let p = write(
+            dir.path(),
+            &format!(
+                r#"{{"credHelpers":{{"helped.local":"ferry-test-not-installed"}},"credsStore":"ferry-test-not-installed-either","auths":{{"static.local":{{"auth":"{b64}"}}}}}}"#
+            ),
+        );
+        let files = std::slice::from_ref(&p);
+        assert!(lookup(files, "helped.local").unwrap().is_none());
+        assert!(lookup(files, "other.local").unwrap().is_none());
+        let c = lookup(files, "static.local").unwrap().unwrap();
+        assert_eq!(c.username, "bob");
     }
 
     #[rstest]

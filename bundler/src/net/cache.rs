@@ -2,9 +2,11 @@
 //!
 //! A blob enters only through [`TempBlob::commit`], which checks size and sha256 of what was
 //! written and renames it into place; on any failure the temp file is deleted, so the
-//! cache never shows a half-written or wrong blob.
+//! cache never shows a half-written or wrong blob. Temp files are `tmp/<pid>-<n>.part`, locked
+//! by their writer; opening the cache removes those of runs that were killed (see
+//! `writer::temp_files`), and a signal handler removes this process's own.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::format::{Digest, Hasher};
+use crate::writer::temp_files::{self, remove_stale};
+
+/// The pid in a temp file's name, `<pid>-<n>.part`.
+fn temp_owner(name: &str) -> Option<Option<u32>> {
+    let stem = name.strip_suffix(".part")?;
+    Some(stem.split('-').next().and_then(|p| p.parse().ok()))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -45,20 +54,39 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CacheError + '_ {
 #[derive(Debug, Clone)]
 pub struct BlobCache {
     root: PathBuf,
-    /// Blobs this process committed itself, hashed on the way in (shared by clones).
+    /// Blobs this process committed itself, hashed on the way in (shared by every instance
+    /// this process opened on the same root).
     committed_here: Arc<Mutex<HashSet<Digest>>>,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The committed set of the cache at `root`, shared by every `BlobCache` this process opens there
+/// (`lock` and `build` each open the cache; what one committed the other did not find there).
+fn committed_set(root: &Path) -> Arc<Mutex<HashSet<Digest>>> {
+    static SETS: Mutex<BTreeMap<PathBuf, Arc<Mutex<HashSet<Digest>>>>> =
+        Mutex::new(BTreeMap::new());
+    let key = fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    SETS.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key)
+        .or_default()
+        .clone()
+}
+
 impl BlobCache {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, CacheError> {
-        let cache = Self {
-            root: root.into(),
-            committed_here: Arc::default(),
-        };
-        for dir in [cache.blob_dir(), cache.tmp_dir()] {
+        let root = root.into();
+        for dir in [root.join("blobs/sha256"), root.join("tmp")] {
             fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        let cache = Self {
+            committed_here: committed_set(&root),
+            root,
+        };
+        let stale = remove_stale(&cache.tmp_dir(), temp_owner);
+        if !stale.is_empty() {
+            tracing::info!(cache = %cache.root.display(), files = stale.len(), "removed partial downloads of interrupted runs");
         }
         Ok(cache)
     }
@@ -140,7 +168,7 @@ impl BlobCache {
         let path = self
             .tmp_dir()
             .join(format!("{}-{n}.part", std::process::id()));
-        let file = File::create(&path).map_err(io_err(&path))?;
+        let file = temp_files::create(&path, 0o644).map_err(io_err(&path))?;
         Ok(TempBlob {
             cache: self.clone(),
             path,
@@ -220,10 +248,14 @@ impl TempBlob {
         // No fsync: the cache is re-creatable, and a blob left by an earlier process (a crashed
         // one included) is re-hashed on its way into a bundle, so a damaged one is refused there. Syncing 2 GB
         // of layers here would cost as much disk time as writing the bundle itself.
-        if let Some(file) = self.file.take() {
-            file.into_inner()
-                .map_err(|e| io_err(&self.path)(e.into_error()))?;
-        }
+        // The file stays open (and locked) until it is renamed: an unlocked temp file is stale.
+        let _file = match self.file.take() {
+            Some(file) => Some(
+                file.into_inner()
+                    .map_err(|e| io_err(&self.path)(e.into_error()))?,
+            ),
+            None => None,
+        };
         let dest = self.cache.path(expected);
         fs::rename(&self.path, &dest).map_err(io_err(&dest))?;
         self.cache.committed().insert(expected.clone());
@@ -237,6 +269,7 @@ impl Drop for TempBlob {
         let _ = self.file.take().map(BufWriter::into_parts);
         // Committed blobs were renamed away; anything else is removed.
         let _ = fs::remove_file(&self.path);
+        temp_files::forget(&self.path);
     }
 }
 
@@ -256,5 +289,20 @@ mod tests {
         cache.put_bytes("reg/x:1", &good, b"good").unwrap();
         assert!(cache.has(&good, 4));
         assert!(!cache.has(&good, 5));
+    }
+
+    #[test]
+    fn opening_removes_temp_files_of_dead_runs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::open(dir.path()).unwrap();
+        let writing = cache.temp().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = dir.path().join(format!("tmp/{dead}-7.part"));
+        fs::write(&stale, b"half a layer").unwrap();
+        BlobCache::open(dir.path()).unwrap();
+        assert!(!stale.exists(), "a dead run's temp file is removed");
+        assert!(writing.path.exists(), "a live one is kept");
     }
 }

@@ -80,8 +80,14 @@ impl Default for FetchOptions {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchReport {
+    /// Transfers this call made (a local or http artifact rewrapped counts once).
     pub fetched_blobs: usize,
     pub fetched_bytes: u64,
+    /// The artifacts' distinct blobs put into the cache by this process, while resolving or in
+    /// this call (downloaded, or read from a local file): with `cached_blobs`, every distinct blob.
+    pub new_blobs: usize,
+    pub new_bytes: u64,
+    /// The artifacts' distinct blobs found in the cache from an earlier run.
     pub cached_blobs: usize,
 }
 
@@ -111,7 +117,6 @@ pub async fn fetch(
     options: &FetchOptions,
     progress: ProgressFn<'_>,
 ) -> Result<FetchReport, FetchError> {
-    let mut report = FetchReport::default();
     let mut jobs = Vec::new();
     let mut seen = BTreeMap::new();
     let mut total = 0u64;
@@ -125,7 +130,6 @@ pub async fn fetch(
             .iter()
             .filter(|b| !cache.has(&b.digest, b.size))
             .collect();
-        report.cached_blobs += a.blobs.len() - missing.len();
         let distinct: BTreeSet<&Digest> = missing.iter().map(|b| &b.digest).collect();
         remaining.push(AtomicUsize::new(distinct.len()));
         match &a.source {
@@ -211,10 +215,24 @@ pub async fn fetch(
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
+    let mut report = FetchReport::default();
     for r in results {
         let (n, bytes) = r?;
         report.fetched_blobs += n;
         report.fetched_bytes += bytes;
+    }
+    let distinct: BTreeMap<&Digest, u64> = artifacts
+        .iter()
+        .flat_map(|a| &a.blobs)
+        .map(|b| (&b.digest, b.size))
+        .collect();
+    for (digest, size) in distinct {
+        if cache.committed_here(digest) {
+            report.new_blobs += 1;
+            report.new_bytes += size;
+        } else {
+            report.cached_blobs += 1;
+        }
     }
     for a in artifacts {
         if let Some(b) = a.blobs.iter().find(|b| !cache.has(&b.digest, b.size)) {

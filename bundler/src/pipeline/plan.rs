@@ -339,29 +339,43 @@ fn plan_oci_pack(
     })
 }
 
+/// A file to fetch: a URL must say its sha256; a local file may, and is hashed here when it does
+/// not, so the lock pins what was read (and `--locked` notices when the file changes).
 fn plan_file(
     f: &FileSource,
     profile: &Profile,
     prov: impl Fn(String) -> Provenance,
 ) -> Result<FileRequest, PipelineError> {
-    let bad = |message: String| PipelineError::Profile {
-        path: profile.source_file.clone(),
-        message,
-    };
+    let layer = prov(String::new()).layer;
     let (location, read_from) = match (&f.url, &f.path) {
         (Some(url), _) => (url.clone(), None),
         (None, Some(path)) => (profile.location(path), Some(path.display().to_string())),
-        (None, None) => return Err(bad("file source needs url or path".into())),
+        (None, None) => (String::new(), None),
     };
+    let bad = |message: String| PipelineError::Profile {
+        path: profile.source_file.clone(),
+        message: format!("layer {layer:?}: files: {location:?}: {message}"),
+    };
+    if location.is_empty() {
+        return Err(bad("a file source needs url or path".into()));
+    }
     let name = f
         .effective_name()
-        .ok_or_else(|| bad(format!("file {location:?} needs a name")))?;
-    let hex = f
-        .sha256
-        .as_deref()
-        .ok_or_else(|| bad(format!("file {location:?} needs its sha256")))?;
-    let sha256 = Digest::from_hex(hex.trim_start_matches("sha256:"))
-        .map_err(|e| bad(format!("file {location:?}: {e}")))?;
+        .ok_or_else(|| bad("needs a name".into()))?;
+    let sha256 = match (f.sha256.as_deref(), &f.path) {
+        (Some(hex), _) => {
+            Digest::from_hex(hex.trim_start_matches("sha256:")).map_err(|e| bad(e.to_string()))?
+        }
+        (None, Some(path)) if f.url.is_none() => {
+            let read = std::fs::File::open(path).and_then(|r| {
+                let mut hashing = crate::format::HashingReader::new(r);
+                std::io::copy(&mut hashing, &mut std::io::sink())?;
+                Ok(hashing.finish().0)
+            });
+            read.map_err(|e| bad(format!("cannot read it: {e}")))?
+        }
+        (None, _) => return Err(bad("a url file needs its sha256".into())),
+    };
     Ok(FileRequest {
         provenance: vec![prov(format!("file {name} from {location}"))],
         name,

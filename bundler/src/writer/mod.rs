@@ -8,7 +8,9 @@
 mod archive_file;
 mod blob_source;
 mod compression;
+mod partial;
 mod sink;
+pub mod temp_files;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -28,6 +30,8 @@ use crate::format::{
 
 pub use blob_source::{BlobSource, DirBlobSource};
 pub use compression::{Compression, CompressionParseError, DEFAULT_ZSTD_LEVEL, ZSTD_WORKERS};
+pub use partial::BUNDLE_MODE;
+use partial::{partial_owner, Partial};
 use sink::{Progress, Sink};
 
 #[derive(Debug, thiserror::Error)]
@@ -121,14 +125,14 @@ pub fn write_bundle(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let stale = temp_files::remove_stale(dir, partial_owner);
+    if !stale.is_empty() {
+        tracing::info!(dir = %dir.display(), files = ?stale, "removed partial bundles of interrupted builds");
+    }
     // Dropping the temp file on any error below deletes it: nothing half-written stays behind.
-    let temp = tempfile::Builder::new()
-        .prefix(".ferry-bundle-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
+    let temp = Partial::create(dir).map_err(io_err)?;
     let (sha256, size, tar_bytes) = write_archive(
-        temp.as_file(),
+        &temp.file,
         manifest,
         &manifest_bytes,
         index_json,
@@ -138,7 +142,7 @@ pub fn write_bundle(
         progress,
         &io_err,
     )?;
-    temp.persist(out_path).map_err(|e| io_err(e.error))?;
+    temp.persist(out_path).map_err(io_err)?;
     sync_dir(dir).map_err(io_err)?;
     Ok(WriteSummary {
         path: out_path.to_owned(),
