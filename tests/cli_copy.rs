@@ -143,6 +143,21 @@ fn copy_keeps_digests_and_signatures_and_a_second_copy_sends_nothing() {
         "keys/ferry.pub",
     ]);
     assert!(text.contains("0 blobs pushed"), "{text}");
+
+    // A prefix from the URL, then --prefix, goes in front of every repository.
+    dir.ok(&[
+        "copy",
+        "site.ferry",
+        &format!("docker://{}/site-a", target.host()),
+        "--prefix",
+        "edge",
+        "--key",
+        "keys/ferry.pub",
+    ]);
+    assert_eq!(
+        target.skopeo_digest(&format!("site-a/edge/{}", repo("demo/app")), "1.0"),
+        app
+    );
 }
 
 #[test]
