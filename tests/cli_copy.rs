@@ -384,3 +384,77 @@ fn a_sparse_index_refused_by_the_registry_is_explained() {
     assert!(err.contains("linux/arm64"), "{err}");
     assert!(err.contains("demo/app@sha256:"), "{err}");
 }
+
+#[test]
+fn credentials_come_from_a_docker_config_file() {
+    let upstream = Registry::start();
+    let (dir, app, _) = bundle(&upstream);
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    let htpasswd = dir.write("htpasswd", &format!("alice:{hash}\n"));
+    let target = Registry::start_with_htpasswd(&htpasswd);
+    let to = format!("docker://{}", target.host());
+
+    // Without credentials the registry refuses, and the error names where.
+    let err = dir.fails(
+        1,
+        &[
+            "copy",
+            "site.ferry",
+            &to,
+            "--key",
+            "keys/ferry.pub",
+            "--authfile",
+            "none.json",
+        ],
+    );
+    assert!(err.contains(&target.host()), "{err}");
+
+    // base64("alice:s3cret"), as `docker login` writes it.
+    dir.write(
+        "auth.json",
+        &format!(
+            r#"{{"auths":{{"{}":{{"auth":"YWxpY2U6czNjcmV0"}}}}}}"#,
+            target.host()
+        ),
+    );
+    let out = dir.ok(&[
+        "copy",
+        "site.ferry",
+        &to,
+        "--key",
+        "keys/ferry.pub",
+        "--authfile",
+        "auth.json",
+        "--output",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(report["blobsPushed"].as_u64().unwrap() > 0, "{report}");
+    let digest = std::process::Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            "--raw",
+            "--creds",
+            "alice:s3cret",
+        ])
+        .arg(format!(
+            "docker://{to_host}/{r}:1.0",
+            to_host = target.host(),
+            r = repo("demo/app")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        digest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&digest.stderr)
+    );
+    assert_eq!(format!("sha256:{}", sha256_bytes(&digest.stdout)), app);
+}
+
+fn sha256_bytes(bytes: &[u8]) -> String {
+    ferry_bundler::format::Digest::of_bytes(bytes)
+        .hex()
+        .to_owned()
+}
