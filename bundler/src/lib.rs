@@ -4,6 +4,7 @@
 //! Everything that talks to a registry or a Helm repository lives under `net` behind the
 //! default `net` feature, so the mirror can depend on this crate without pulling a client in.
 
+pub mod copy;
 pub mod discover;
 pub mod format;
 pub mod profile;

@@ -7,6 +7,7 @@ mod artifact_sizes;
 mod audit;
 mod build;
 mod cluster_config;
+mod copy;
 mod discover;
 mod docs;
 mod import;
@@ -67,6 +68,8 @@ pub enum Command {
     Import(import::Args),
     /// Serve the store as an OCI registry.
     Serve(serve::Args),
+    /// Push a bundle's or the store's content into an existing registry, digests kept.
+    Copy(copy::Args),
     /// Inspect and maintain the mirror's store.
     #[command(subcommand)]
     Store(store::Command),
@@ -96,6 +99,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Copy(args) => copy::run(args).await,
         Command::Store(cmd) => store::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
         Command::ClusterConfig(args) => cluster_config::run(args).await,

@@ -19,12 +19,28 @@ impl Registry {
     /// Starts a registry on 127.0.0.1 with filesystem storage in a temp dir, deletes enabled,
     /// no auth and no blob descriptor cache (so tests may tamper with storage underneath it).
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// [`Registry::start`], but every request needs HTTP basic auth by a user of `htpasswd`
+    /// (bcrypt entries, `user:$2b$...`).
+    pub fn start_with_htpasswd(htpasswd: &Path) -> Self {
+        Self::start_with(Some(htpasswd))
+    }
+
+    fn start_with(htpasswd: Option<&Path>) -> Self {
         let dir = tempfile::tempdir().expect("registry tempdir");
+        let auth = htpasswd.map_or(String::new(), |p| {
+            format!(
+                "auth:\n  htpasswd:\n    realm: testkit\n    path: {}\n",
+                p.display()
+            )
+        });
         // A port can be taken between probing and binding; try a few.
         for _ in 0..5 {
             let port = free_port();
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\n{auth}http:\n  addr: 127.0.0.1:{port}\n",
                 dir.path().join("storage").display()
             );
             let config_path = dir.path().join("config.yml");
@@ -42,7 +58,8 @@ impl Registry {
             if matches!(child.try_wait(), Ok(Some(_))) {
                 continue;
             }
-            wait_for(&mut child, port, "/v2/", 200, "docker-registry");
+            let up = if htpasswd.is_some() { 401 } else { 200 };
+            wait_for(&mut child, port, "/v2/", up, "docker-registry");
             return Self { child, port, dir };
         }
         panic!("docker-registry did not start on a free port after 5 tries");

@@ -12,6 +12,7 @@
 mod blob_writer;
 pub mod bundles;
 pub mod catalog;
+mod copy_plan;
 mod db;
 pub mod gc;
 pub mod json_time;
