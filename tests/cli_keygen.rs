@@ -62,6 +62,21 @@ fn keygen_with_empty_password_writes_a_key_that_opens_without_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("FERRY_PASSWORD"), "{}", stderr(&out));
     assert!(!dir.path("k2").exists());
+
+    // A variable set to nothing (an unset secret in a script) is no request for an empty one.
+    let out = ferry(&dir, Some(""), &["keygen", "--out", "k3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("FERRY_PASSWORD is set but empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--empty-password"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path("k3").exists());
 }
 
 #[test]
