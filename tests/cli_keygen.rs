@@ -3,18 +3,13 @@
 //! to set.
 
 mod harness;
+mod pty;
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use ferry_bundler::sign::{SignError, SigningKey};
 use harness::Dir;
-use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-use rustix::termios::{tcgetattr, LocalModes};
+use pty::Terminal;
 
 /// `ferry ARGS` in `dir` with stdin closed and `password` (if any) in FERRY_PASSWORD only.
 fn ferry(dir: &Dir, password: Option<&str>, args: &[&str]) -> Output {
@@ -62,6 +57,21 @@ fn keygen_with_empty_password_writes_a_key_that_opens_without_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("FERRY_PASSWORD"), "{}", stderr(&out));
     assert!(!dir.path("k2").exists());
+
+    // A variable set to nothing (an unset secret in a script) is no request for an empty one.
+    let out = ferry(&dir, Some(""), &["keygen", "--out", "k3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("FERRY_PASSWORD is set but empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--empty-password"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path("k3").exists());
 }
 
 #[test]
@@ -93,87 +103,6 @@ fn a_wrong_or_missing_password_says_so_and_names_the_variables() {
         "the key opened; the build fails later, on the missing profiles: {}",
         stderr(&out)
     );
-}
-
-/// `ferry` with stdin, stdout and stderr on a fresh pseudo-terminal, as in a shell.
-struct Terminal {
-    master: File,
-    screen: Arc<Mutex<Vec<u8>>>,
-    child: Child,
-}
-
-impl Terminal {
-    fn spawn(dir: &Path, args: &[&str]) -> Self {
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
-        grantpt(&master).unwrap();
-        unlockpt(&master).unwrap();
-        let name = ptsname(&master, Vec::new()).unwrap();
-        let slave = rustix::fs::open(
-            name.to_str().unwrap(),
-            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY,
-            rustix::fs::Mode::empty(),
-        )
-        .expect("open pty slave");
-        let slave = File::from(slave);
-        let child = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-            .current_dir(dir)
-            .env_remove("FERRY_PASSWORD")
-            .env_remove("COSIGN_PASSWORD")
-            .env("NO_COLOR", "1")
-            .stdin(slave.try_clone().unwrap())
-            .stdout(slave.try_clone().unwrap())
-            .stderr(slave)
-            .args(args)
-            .spawn()
-            .expect("spawn ferry");
-        let master = File::from(master);
-        let screen = Arc::new(Mutex::new(Vec::new()));
-        let (mut reader, seen) = (master.try_clone().unwrap(), screen.clone());
-        // Reads until the child's side closes (EIO), so its writes never block.
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n @ 1..) = reader.read(&mut buf) {
-                seen.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Self {
-            master,
-            screen,
-            child,
-        }
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
-    }
-
-    /// Waits for `prompt` and for echo to be off (so the line is neither shown nor flushed
-    /// away by the switch), then types `line`.
-    fn answer(&mut self, prompt: &str, line: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let echo = tcgetattr(&self.master)
-                .unwrap()
-                .local_modes
-                .contains(LocalModes::ECHO);
-            if self.screen().contains(prompt) && !echo {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no prompt {prompt:?}: {}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        writeln!(self.master, "{line}").unwrap();
-    }
-
-    fn exit_code(mut self) -> (Option<i32>, String) {
-        let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        (status.code(), self.screen())
-    }
 }
 
 const FIRST: &str = "Enter password for private key: ";

@@ -30,8 +30,15 @@ fn ask(prompt: &str) -> anyhow::Result<String> {
 /// (`--empty-password`): a key anyone holding the file can use should never happen by accident.
 pub fn for_new_key(empty: bool) -> anyhow::Result<Vec<u8>> {
     match (from_env(), empty) {
-        (Some(p), true) => bail!("--empty-password conflicts with {} being set", p.var),
-        (Some(p), false) => Ok(p.value),
+        // `FERRY_PASSWORD=$UNSET_SECRET` in a script must not make a key anyone can open.
+        (Some(p), false) if p.value.is_empty() => bail!(
+            "{} is set but empty; pass --empty-password for a key without a password",
+            p.var
+        ),
+        (Some(p), true) if !p.value.is_empty() => {
+            bail!("--empty-password conflicts with {} being set", p.var)
+        }
+        (Some(p), _) => Ok(p.value),
         (None, true) => Ok(Vec::new()),
         (None, false) if interactive() => {
             let first = ask("Enter password for private key: ")?;
