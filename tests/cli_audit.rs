@@ -8,17 +8,12 @@ use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use harness::{sha256_file, Dir};
+use harness::{file_profile, sha256_file, Dir};
 
 /// A signed bundle carrying one file (no registry needed), imported into `data/`.
 fn imported() -> (Dir, String) {
     let dir = Dir::new();
-    dir.write("profiles/files/readme.txt", "hello enclave\n");
-    let sum = sha256_file(&dir.path("profiles/files/readme.txt"));
-    dir.write(
-        "profiles/site.yaml",
-        &format!("name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: files\n    kind: addon\n    sources:\n      - files: [{{path: files/readme.txt, sha256: {sum}}}]\n"),
-    );
+    file_profile(&dir, "readme.txt", b"hello enclave\n");
     dir.ok(&["keygen", "--out", "keys"]);
     dir.ok(&[
         "build",

@@ -4,7 +4,7 @@
 mod harness;
 
 use ferry_testkit::Registry;
-use harness::{push_image, sha256_file, Dir};
+use harness::{build_uncompressed, file_profile, push_image, sha256_file, Dir};
 use serde_json::Value;
 
 /// Two multi-platform images (each with a cosign signature tag) and a file, in a signed,
@@ -200,22 +200,9 @@ fn a_copy_killed_in_the_middle_of_a_blob_completes_on_rerun() {
     let data: Vec<u8> = (0..48u32 << 20)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    std::fs::create_dir_all(dir.path("profiles/files")).unwrap();
-    std::fs::write(dir.path("profiles/files/big.bin"), &data).unwrap();
+    file_profile(&dir, "big.bin", &data);
     let sum = sha256_file(&dir.path("profiles/files/big.bin"));
-    dir.write(
-        "profiles/p.yaml",
-        &format!("name: p\nversion: 1.0.0\ntype: full\nlayers:\n  - name: f\n    kind: os\n    sources:\n      - files: [{{path: files/big.bin, sha256: {sum}}}]\n"),
-    );
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--compression",
-        "none",
-        "-o",
-        "b.ferry",
-    ]);
+    build_uncompressed(&dir, "b.ferry", false);
     let target = Registry::start();
     let to = format!("docker://{}", target.host());
 

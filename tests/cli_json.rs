@@ -7,30 +7,14 @@ mod harness;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::{sha256_file, Dir};
+use harness::{build_uncompressed, file_profile, Dir};
 use serde_json::Value;
 
 /// A signed bundle carrying one file (no registry needed): `site.ferry`, keys in `keys/`.
 fn built() -> Dir {
     let dir = Dir::new();
-    dir.write("profiles/files/readme.txt", "hello enclave\n");
-    let sum = sha256_file(&dir.path("profiles/files/readme.txt"));
-    dir.write(
-        "profiles/site.yaml",
-        &format!("name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: files\n    kind: addon\n    sources:\n      - files: [{{path: files/readme.txt, sha256: {sum}}}]\n"),
-    );
-    dir.ok(&["keygen", "--out", "keys"]);
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--key",
-        "keys/ferry.key",
-        "--compression",
-        "none",
-        "-o",
-        "site.ferry",
-    ]);
+    file_profile(&dir, "readme.txt", b"hello enclave\n");
+    build_uncompressed(&dir, "site.ferry", true);
     dir
 }
 

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::{sha256_file, Dir};
+use harness::{build_uncompressed, file_profile, sha256_file, Dir};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -37,22 +37,9 @@ fn clients_hanging_up_mid_download_do_not_stop_the_server() {
     let data: Vec<u8> = (0..32u32 << 20)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    std::fs::create_dir_all(dir.path("profiles/files")).unwrap();
-    std::fs::write(dir.path("profiles/files/big.bin"), &data).unwrap();
+    file_profile(&dir, "big.bin", &data);
     let sum = sha256_file(&dir.path("profiles/files/big.bin"));
-    dir.write(
-        "profiles/p.yaml",
-        &format!("name: p\nversion: 1.0.0\ntype: full\nlayers:\n  - name: f\n    kind: os\n    sources:\n      - files: [{{path: files/big.bin, sha256: {sum}}}]\n"),
-    );
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--compression",
-        "none",
-        "-o",
-        "b.ferry",
-    ]);
+    build_uncompressed(&dir, "b.ferry", false);
     dir.ok(&[
         "import",
         "b.ferry",

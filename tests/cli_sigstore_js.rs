@@ -8,7 +8,7 @@ mod harness;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use harness::{sha256_file, Dir};
+use harness::{build_uncompressed, file_profile, Dir};
 
 const MANIFEST: &str = "ferry-bundle.json";
 const SIGNATURE: &str = "ferry-bundle.sigstore.json";
@@ -49,27 +49,9 @@ fn text(out: &Output) -> String {
 /// signature extracted into `x/`; and a second key pair in `other/`.
 fn signed_bundle() -> Dir {
     let dir = Dir::new();
-    dir.write("profiles/files/readme.txt", "hello enclave\n");
-    let sum = sha256_file(&dir.path("profiles/files/readme.txt"));
-    dir.write(
-        "profiles/site.yaml",
-        &format!(
-            "name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: files\n    kind: addon\n    sources:\n      - files: [{{path: files/readme.txt, sha256: {sum}}}]\n"
-        ),
-    );
-    dir.ok(&["keygen", "--out", "keys"]);
+    file_profile(&dir, "readme.txt", b"hello enclave\n");
     dir.ok(&["keygen", "--out", "other"]);
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--key",
-        "keys/ferry.key",
-        "--compression",
-        "none",
-        "-o",
-        "site.ferry",
-    ]);
+    build_uncompressed(&dir, "site.ferry", true);
     std::fs::create_dir(dir.path("x")).expect("mkdir x");
     let out = Command::new("tar")
         .args(["-xf", "site.ferry", "-C", "x", MANIFEST, SIGNATURE])

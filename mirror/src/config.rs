@@ -14,6 +14,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use ferry_bundler::discover::yaml_error_message;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -79,22 +80,6 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .map_err(|e| format!("listen address {text:?}: {e}"))?
         .next()
         .ok_or_else(|| format!("listen address {text:?}: the name has no address"))
-}
-
-/// The first line of a serde-saphyr error without its own `line N column M:` prefix: its full
-/// rendering repeats the message under a source snippet, and `file:line:col` goes in front
-/// anyway. (The bundler's profile loader does the same for profiles.)
-fn yaml_error_message(err: &serde_saphyr::Error) -> String {
-    let rendered = err.to_string();
-    let first = rendered.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    match first
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-    {
-        Some((position, message)) if position.contains("column") => message.to_owned(),
-        _ => first.to_owned(),
-    }
 }
 
 fn deserialize_listen<'de, D: serde::Deserializer<'de>>(

@@ -37,6 +37,7 @@ pub struct Args {
     /// Registry credentials file (docker config.json); default: the usual docker/podman files.
     #[arg(long = "authfile")]
     pub auth_files: Vec<PathBuf>,
+    /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -101,3 +101,35 @@ pub fn sha256_file(path: &Path) -> String {
     std::io::copy(&mut r, &mut std::io::sink()).expect("hash");
     r.finish().0.hex().to_owned()
 }
+
+/// `profiles/site.yaml` carrying one local file, `profiles/files/NAME` with `bytes`, in layer
+/// `files`: a bundle that needs no registry.
+pub fn file_profile(dir: &Dir, name: &str, bytes: &[u8]) {
+    let path = dir.path(&format!("profiles/files/{name}"));
+    std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+    std::fs::write(&path, bytes).expect("write");
+    let sum = sha256_file(&path);
+    dir.write(
+        "profiles/site.yaml",
+        &format!("name: site\nversion: 1.0.0\ntype: full\nplatforms: [linux/amd64]\nlayers:\n  - name: files\n    kind: addon\n    sources:\n      - files: [{{path: files/{name}, sha256: {sum}}}]\n"),
+    );
+}
+
+/// `ferry build` of `profiles/` into `out`, uncompressed, signed with `keys/ferry.key` when
+/// `signed` (the key pair is made first).
+pub fn build_uncompressed(dir: &Dir, out: &str, signed: bool) {
+    let mut args = vec![
+        "build",
+        "-p",
+        "profiles",
+        "--compression",
+        "none",
+        "-o",
+        out,
+    ];
+    if signed {
+        dir.ok(&["keygen", "--out", "keys"]);
+        args.extend(["--key", "keys/ferry.key"]);
+    }
+    dir.ok(&args);
+}

@@ -22,8 +22,7 @@ use std::path::Path;
 pub use error::DiscoverError;
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
-
-pub(crate) use values::yaml_error_message;
+pub use values::yaml_error_message;
 
 use archive::FileSet;
 use collect::Collector;

@@ -24,8 +24,9 @@ pub(crate) fn parse_yaml(label: &str, text: &str) -> Result<Value, DiscoverError
 }
 
 /// The first line of a serde-saphyr error without its own location prefix (callers print
-/// `file:line:col` in front).
-pub(crate) fn yaml_error_message(err: &serde_saphyr::Error) -> String {
+/// `file:line:col` in front): its full rendering repeats the message under a source snippet.
+/// Profiles, chart values and the appliance configuration all report YAML errors through it.
+pub fn yaml_error_message(err: &serde_saphyr::Error) -> String {
     let rendered = err.to_string();
     let first = rendered.lines().next().unwrap_or_default();
     let first = first.strip_prefix("error: ").unwrap_or(first);

@@ -107,13 +107,16 @@ impl Lock {
             source,
         };
         let tmp = path.with_extension(format!("lock.tmp-{}", std::process::id()));
+        // Registered, so an interrupted `lock` or `build` removes it with its other temp files.
+        let _ = std::fs::remove_file(&tmp);
         let result = (|| {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = crate::writer::temp_files::create(&tmp, 0o644)?;
             f.write_all(&self.to_vec())?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)
         })();
+        crate::writer::temp_files::forget(&tmp);
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
