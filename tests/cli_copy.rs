@@ -224,6 +224,7 @@ fn a_copy_killed_in_the_middle_of_a_blob_completes_on_rerun() {
             break true;
         }
         if child.try_wait().unwrap().is_some() || started.elapsed().as_secs() > 60 {
+            let _ = child.kill(); // leave no copy running behind a failed test
             break false;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
@@ -381,7 +382,7 @@ fn credentials_come_from_a_docker_config_file() {
     let target = Registry::start_with_htpasswd(&htpasswd);
     let to = format!("docker://{}", target.host());
 
-    // Without credentials the registry refuses, and the error names where.
+    // A credentials file the user names must exist: a typo is not an anonymous push.
     let err = dir.fails(
         1,
         &[
@@ -394,7 +395,31 @@ fn credentials_come_from_a_docker_config_file() {
             "none.json",
         ],
     );
+    assert!(
+        err.contains("credentials file none.json does not exist"),
+        "{err}"
+    );
+
+    // Without credentials the registry refuses, and the error names where and why.
+    dir.write("empty/config.json", r#"{"auths": {}}"#);
+    let err = dir.fails(
+        1,
+        &[
+            "copy",
+            "site.ferry",
+            &to,
+            "--key",
+            "keys/ferry.pub",
+            "--authfile",
+            "empty/config.json",
+        ],
+    );
     assert!(err.contains(&target.host()), "{err}");
+    let lower = err.to_lowercase();
+    assert!(
+        lower.contains("401") || lower.contains("unauthorized") || lower.contains("authentication"),
+        "the refusal is the registry's: {err}"
+    );
 
     // base64("alice:s3cret"), as `docker login` writes it.
     dir.write(

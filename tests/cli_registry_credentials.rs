@@ -84,12 +84,14 @@ fn a_credential_helper_logs_lock_in() {
             .spawn()
             .expect("ferry serve starts"),
     );
-    for _ in 0..200 {
-        if TcpStream::connect(addr).is_ok() {
-            break;
+    let up = (0..200).any(|_| {
+        let connected = TcpStream::connect(addr).is_ok();
+        if !connected {
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        connected
+    });
+    assert!(up, "ferry serve did not come up on {addr}");
     let mut layout = ferry_testkit::OciLayout::new();
     let image =
         ferry_testkit::images::image(&mut layout, "cred", "linux/amd64", &Default::default());
@@ -128,6 +130,20 @@ fn a_credential_helper_logs_lock_in() {
     dir.write("anonymous/config.json", "{}");
     let out = lock(&dir, "anonymous");
     assert!(!out.status.success(), "an anonymous lock succeeded");
+    let refused = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(
+        refused.contains(&addr.to_string())
+            && [
+                "401",
+                "unauthori",
+                "not authorized",
+                "authenticat",
+                "denied"
+            ]
+            .iter()
+            .any(|w| refused.contains(w)),
+        "refused for want of credentials, naming the registry: {refused}"
+    );
 
     dir.write(
         "docker/config.json",

@@ -67,12 +67,12 @@ fn builds(args: &[&str], bin: &str, package: &str) -> bool {
 fn each_script_builds_every_binary_it_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bins = workspace_binaries(root);
-    for script in ["demo", "bench-build"] {
+    for script in ["demo", "bench-build", "bench-serve"] {
         let text = std::fs::read_to_string(root.join("scripts").join(script)).unwrap();
         let build_lines: Vec<Vec<&str>> = text
             .lines()
-            .filter_map(|l| l.trim_start().strip_prefix("cargo build"))
-            .map(|rest| rest.split_whitespace().collect())
+            .filter_map(|l| l.split_once("cargo build").map(|(_, rest)| rest))
+            .map(|rest| rest.trim_end_matches(')').split_whitespace().collect())
             .collect();
         for (bin, package) in &bins {
             let used = [
@@ -80,6 +80,7 @@ fn each_script_builds_every_binary_it_runs() {
                 format!("target/release/{bin}\n"),
                 format!("target/debug/{bin} "),
                 format!("target/release/{bin} "),
+                format!("/release/{bin}\""),
             ]
             .iter()
             .any(|p| text.contains(p.as_str()));

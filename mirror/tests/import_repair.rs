@@ -41,6 +41,15 @@ async fn a_reimport_restores_a_deleted_blob_and_keeps_every_tag() {
     let noop = import_bundle(&store, &fx.path, &trusting()).await.unwrap();
     assert_eq!(noop.blobs_repaired, 0);
     assert_eq!(noop.blobs_written, 0);
+
+    // The log says what happened, once each: imported, repaired, nothing to do.
+    let actions: Vec<String> = ferry_mirror::audit::list(store.db(), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["import.ok", "import.repaired", "import.noop"]);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ferry_bundler::net::{check_locked, FetchOptions, Lock};
 use ferry_bundler::pipeline::{self, BuildOptions};
+use ferry_bundler::sign::SigningKey;
 use ferry_bundler::writer::Compression;
 
 use super::output::human_bytes;
@@ -34,15 +35,20 @@ pub struct Args {
     pub compression: Compression,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // Load the key first: a wrong password should fail before minutes of downloading.
-    let key = match &args.key {
+/// The signing key, loaded first: a wrong password should fail before minutes of downloading.
+/// Called before the build's signal handling starts, so Ctrl-C at the password prompt ends
+/// the process the ordinary way, with the terminal's echo restored.
+pub fn load_key(args: &Args) -> anyhow::Result<Option<SigningKey>> {
+    Ok(match &args.key {
         Some(path) => Some(super::password::load_key(path)?),
         None => {
             tracing::warn!("no --key given: writing an unsigned bundle");
             None
         }
-    };
+    })
+}
+
+pub async fn run(args: Args, key: Option<SigningKey>) -> anyhow::Result<ExitCode> {
     let (lock, profiles) = if args.locked {
         let locked = Lock::read(&args.lockfile)
             .with_context(|| format!("--locked needs {}", args.lockfile.display()))?;

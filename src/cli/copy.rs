@@ -12,7 +12,7 @@ use ferry_bundler::copy::target::Target;
 use ferry_bundler::copy::{CopyError, CopyReport};
 use ferry_mirror::store::{Store, StoreError};
 
-use super::output::{human_bytes, print_json, OutputFormat};
+use super::output::{human_bytes, json_on_error, print_json, OutputFormat};
 use super::VerifyFailed;
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +43,11 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let output = args.output;
+    json_on_error(output, copy(args).await)
+}
+
+async fn copy(args: Args) -> anyhow::Result<ExitCode> {
     let target = Target::parse(&args.target, args.prefix.as_deref())?;
     let options = PushOptions {
         plain_http: args.plain_http,
@@ -51,11 +56,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let pusher = Arc::new(Pusher::new(target, &options)?);
     let source = args.source.display().to_string();
     let result = if args.source.is_dir() {
-        anyhow::ensure!(
-            args.source.join("ferry.db").is_file(),
-            "{source} is a directory but not a ferry store (no ferry.db)"
-        );
-        let store = Store::open(&args.source)
+        let store = Store::open_existing(&args.source)
             .await
             .with_context(|| format!("cannot open the store at {source}"))?;
         let plan = store.copy_plan().await.map_err(|e| {

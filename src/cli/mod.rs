@@ -94,7 +94,10 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Keygen(args) => keygen::run(args),
         Command::Discover(args) => discover::run(args).await,
         Command::Lock(args) => interruptible(lock::run(args)).await,
-        Command::Build(args) => interruptible(build::run(args)).await,
+        Command::Build(args) => {
+            let key = build::load_key(&args)?;
+            interruptible(build::run(args, key)).await
+        }
         Command::Inspect(args) => inspect::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Import(args) => import::run(args).await,

@@ -40,6 +40,9 @@ impl Dir {
             .env("FERRY_PASSWORD", PASSWORD)
             .env_remove("COSIGN_PASSWORD")
             .env("NO_COLOR", "1")
+            // A command that should have ended (a refused `serve`, say) fails the test instead
+            // of hanging the suite.
+            .timeout(std::time::Duration::from_secs(300))
             .args(args);
         cmd.output().expect("run ferry")
     }

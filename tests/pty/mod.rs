@@ -19,6 +19,7 @@ pub struct Terminal {
     master: File,
     screen: Arc<Mutex<Vec<u8>>>,
     child: Child,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Terminal {
@@ -56,7 +57,7 @@ impl Terminal {
         let screen = Arc::new(Mutex::new(Vec::new()));
         let (mut reader, seen) = (master.try_clone().unwrap(), screen.clone());
         // Reads until the child's side closes (EIO), so its writes never block.
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n @ 1..) = reader.read(&mut buf) {
                 seen.lock().unwrap().extend_from_slice(&buf[..n]);
@@ -66,6 +67,7 @@ impl Terminal {
             master,
             screen,
             child,
+            reader: Some(reader),
         }
     }
 
@@ -100,9 +102,21 @@ impl Terminal {
         writeln!(self.master, "{line}").unwrap();
     }
 
+    /// Waits for the child, then for the reader to drain everything it wrote (the reader ends
+    /// when the last holder of the terminal's other side is gone).
     pub fn exit_code(mut self) -> (Option<i32>, String) {
         let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
         (status.code(), self.screen())
+    }
+}
+
+impl Drop for Terminal {
+    /// A test that fails half-way leaves no `ferry` behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

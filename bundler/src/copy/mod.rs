@@ -77,7 +77,9 @@ mod error {
         /// as opposed to a source that cannot be opened or a registry that refuses.
         pub fn is_verification_failure(&self) -> bool {
             match self {
-                CopyError::Format(FormatError::Open { .. }) => false,
+                CopyError::Format(FormatError::Open { .. } | FormatError::NotABundle { .. }) => {
+                    false
+                }
                 CopyError::Format(_)
                 | CopyError::Signature(_)
                 | CopyError::NoTrustedKeys

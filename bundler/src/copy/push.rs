@@ -51,6 +51,8 @@ pub enum PushError {
     },
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error("credentials file {0} does not exist")]
+    NoCredentialsFile(std::path::PathBuf),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -74,6 +76,10 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new(target: Target, options: &PushOptions) -> Result<Self, PushError> {
+        // Files named by the user must exist: a typo would otherwise push anonymously.
+        if let Some(missing) = options.credential_files.iter().find(|f| !f.is_file()) {
+            return Err(PushError::NoCredentialsFile(missing.clone()));
+        }
         let files = if options.credential_files.is_empty() {
             auth::default_credential_files()
         } else {

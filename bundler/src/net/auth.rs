@@ -171,6 +171,8 @@ fn lookup_in(path: &Path, host: &str) -> Result<Option<Credentials>, AuthError> 
     }
 }
 
+const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// `docker-credential-<helper> get` with `server` on stdin, as docker runs it. A helper that is
 /// not installed is a warning (the pull goes on without credentials); one that has nothing for
 /// the server says so and means none; any other failure is an error naming helper and host.
@@ -215,9 +217,25 @@ fn run_helper(
             .write_all(server.as_bytes())
             .map_err(|e| failed(e.to_string()))?;
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| failed(e.to_string()))?;
+    // A helper waiting for a keychain to unlock or a pinentry nobody sees must not hang the
+    // build: it gets a minute, as a person at a prompt would.
+    let pid = child.id();
+    let (done, answered) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let out = match answered.recv_timeout(HELPER_TIMEOUT) {
+        Ok(out) => out.map_err(|e| failed(e.to_string()))?,
+        Err(_) => {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+            return Err(failed(format!(
+                "it gave no answer within {} s",
+                HELPER_TIMEOUT.as_secs()
+            )));
+        }
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let answer = if out.status.success() {
         let answer: HelperAnswer = serde_json::from_str(&stdout)

@@ -33,7 +33,10 @@ pub enum ChartError {
         want: String,
         source: semver::Error,
     },
-    #[error("chart {name}: no version in {url} matches {want:?} (available: {})", available.join(", "))]
+    #[error(
+        "chart {name}: no version in {url} matches {want:?} (available: {})",
+        some_versions(available)
+    )]
     NoMatch {
         name: String,
         url: String,
@@ -380,6 +383,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The ten highest versions, and how many more there are: an index may list hundreds.
+fn some_versions(available: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = available
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if available.len() > SHOWN {
+        text.push_str(&format!(" and {} more", available.len() - SHOWN));
+    }
+    text
+}
+
 fn similar_names(similar: &[String]) -> String {
     match similar {
         [] => String::new(),
@@ -416,6 +434,14 @@ mod tests {
             err.to_string().starts_with("http://repo/index.yaml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_long_version_list_is_cut_to_the_highest_ten() {
+        let many: Vec<String> = (0..25).rev().map(|i| format!("1.{i}.0")).collect();
+        let text = some_versions(&many);
+        assert!(text.starts_with("1.24.0, 1.23.0"), "{text}");
+        assert!(text.ends_with("1.15.0 and 15 more"), "{text}");
     }
 
     #[test]

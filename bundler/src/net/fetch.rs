@@ -415,7 +415,7 @@ fn copy_local(
     let path = if path.is_dir() {
         let work = cache.root().join("packaged");
         std::fs::create_dir_all(&work).map_err(local_err)?;
-        packaged = crate::pipeline::package_source(path, &work)
+        packaged = super::package::package_source(path, &work)
             .map_err(|e| local_err(std::io::Error::other(e.to_string())))?;
         packaged.as_path()
     } else {

@@ -66,6 +66,18 @@ impl Lock {
         }
     }
 
+    /// The distinct blobs the bundle will carry (artifacts share layers) and their total size:
+    /// a fair estimate of the bundle, since layers are compressed already.
+    pub fn distinct_blobs(&self) -> (usize, u64) {
+        let blobs: BTreeMap<&Digest, u64> = self
+            .artifacts
+            .iter()
+            .flat_map(|a| &a.blobs)
+            .map(|b| (&b.digest, b.size))
+            .collect();
+        (blobs.len(), blobs.values().sum())
+    }
+
     /// Canonical bytes: pretty JSON in struct order, artifacts sorted, trailing newline.
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = serde_json::to_vec_pretty(self).expect("lock serialises");
@@ -195,6 +207,46 @@ mod tests {
             rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00Z"
         );
+    }
+
+    #[test]
+    fn shared_blobs_are_counted_once_in_the_estimate() {
+        let lock: Lock = serde_json::from_value(serde_json::json!({
+            "version": 1, "created": "2026-01-01T00:00:00Z", "artifacts": [],
+        }))
+        .unwrap();
+        assert_eq!(lock.distinct_blobs(), (0, 0));
+        let blob = |hex: char, size: u64| super::super::LockedBlob {
+            digest: Digest::from_hex(&hex.to_string().repeat(64)).unwrap(),
+            size,
+            media_type: "application/octet-stream".into(),
+            manifest: false,
+        };
+        let artifact = |blobs: Vec<super::super::LockedBlob>| ResolvedArtifact {
+            artifact: crate::format::Artifact {
+                kind: crate::format::ArtifactKind::File,
+                reference: "files/x".into(),
+                repository: "files/x".into(),
+                tag: None,
+                digest: Digest::of_bytes(b"m"),
+                media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+                size: 1,
+                platforms: vec![],
+                omitted_children: vec![],
+                attached: vec![],
+                provenance: vec![],
+            },
+            source: super::super::Source::Local { path: "x".into() },
+            blobs,
+        };
+        let lock = Lock {
+            artifacts: vec![
+                artifact(vec![blob('a', 100), blob('b', 10)]),
+                artifact(vec![blob('a', 100), blob('c', 1)]),
+            ],
+            ..lock
+        };
+        assert_eq!(lock.distinct_blobs(), (3, 111));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod local_chart;
 pub mod lock;
 pub mod oci;
 pub mod oci_pack;
+pub mod package;
 mod progress;
 pub mod registry;
 pub mod resolved;

@@ -3,13 +3,12 @@
 
 mod arrival;
 mod assemble;
-mod package;
 mod plan;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::net::package::{package_dir, package_source, PackageError};
 pub use assemble::{assemble, Assembled};
-pub use package::{package_dir, package_source, PackageError};
 pub use plan::{plan, ImageOrigin, Plan, PlannedChart};
 
 use crate::discover::{self, Warning};

@@ -386,7 +386,7 @@ fn plan_file(
 }
 
 fn local_package(path: &Path, work: &Path) -> Result<PathBuf, PipelineError> {
-    Ok(super::package::package_source(path, work)?)
+    Ok(crate::net::package::package_source(path, work)?)
 }
 
 fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {

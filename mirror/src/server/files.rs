@@ -33,7 +33,7 @@ struct FileEntry {
     /// sha256 of the file's bytes, `sha256:<hex>`.
     digest: String,
     manifest: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` when the file artifact carries no title (absent is null, docs/json.md).
     title: Option<String>,
     created_at: String,
 }

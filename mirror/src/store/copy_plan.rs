@@ -12,29 +12,32 @@ use super::{Store, StoreError, MAX_MANIFEST_SIZE};
 impl Store {
     /// Every repository with its manifests (exact bytes, re-hashed here), plain blobs and tags.
     pub async fn copy_plan(&self) -> Result<CopyPlan, StoreError> {
-        let db = self.db();
+        // One read transaction: a gc, retirement or push in between cannot tear the plan.
+        let mut tx = self.db().begin().await?;
+        let db = &mut *tx;
         let manifests: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
             "SELECT repository, digest, media_type, size, subject FROM manifests \
              ORDER BY repository, digest",
         )
-        .fetch_all(db)
+        .fetch_all(&mut *db)
         .await?;
         let refs: Vec<(String, String, String, i64)> = sqlx::query_as(
             "SELECT repository, manifest, child, present FROM manifest_refs \
              ORDER BY repository, manifest, child",
         )
-        .fetch_all(db)
+        .fetch_all(&mut *db)
         .await?;
         let tags: Vec<(String, String, String)> =
             sqlx::query_as("SELECT repository, tag, digest FROM tags ORDER BY repository, tag")
-                .fetch_all(db)
+                .fetch_all(&mut *db)
                 .await?;
         let artifacts: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT DISTINCT a.reference FROM bundle_artifacts a \
              JOIN bundles b ON b.manifest_digest = a.bundle WHERE b.retired_at IS NULL) AS t",
         )
-        .fetch_one(db)
+        .fetch_one(&mut *db)
         .await?;
+        tx.commit().await?;
 
         let mut repos: BTreeMap<String, RepositoryPlan> = BTreeMap::new();
         let mut is_manifest: HashSet<(String, Digest)> = HashSet::new();
@@ -104,7 +107,14 @@ impl Store {
                 size,
             });
         }
-        let bytes = std::fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        // Read no more than the recorded size and one byte: a file grown behind ferry's back is
+        // not loaded whole, and hashes to something else.
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, size + 1), &mut bytes)
+            })
+            .map_err(|e| StoreError::io(&path, e))?;
         let actual = Digest::of_bytes(&bytes);
         if &actual != digest {
             return Err(StoreError::DigestMismatch {

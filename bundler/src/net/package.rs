@@ -35,13 +35,22 @@ pub fn package_source(path: &Path, work: &Path) -> Result<PathBuf, PackageError>
     let key = crate::format::Digest::of_bytes(canonical.as_os_str().as_encoded_bytes());
     let out = work.join(format!("{root}-{}.tgz", &key.hex()[..12]));
     // Another build sharing the cache may be reading `out`: write aside, then rename.
+    // Registered, so an interrupted build removes it with its other temp files.
     let tmp = out.with_extension(format!("tgz.tmp-{}", std::process::id()));
-    let packaged = package_dir(path, &root, &tmp).and_then(|()| {
-        std::fs::rename(&tmp, &out).map_err(|source| PackageError::Io {
-            path: out.clone(),
+    let _ = std::fs::remove_file(&tmp);
+    let packaged = crate::writer::temp_files::create(&tmp, 0o644)
+        .map_err(|source| PackageError::Io {
+            path: tmp.clone(),
             source,
         })
-    });
+        .and_then(|file| package_into(path, &root, file, &tmp))
+        .and_then(|()| {
+            std::fs::rename(&tmp, &out).map_err(|source| PackageError::Io {
+                path: out.clone(),
+                source,
+            })
+        });
+    crate::writer::temp_files::forget(&tmp);
     if packaged.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -51,11 +60,19 @@ pub fn package_source(path: &Path, work: &Path) -> Result<PathBuf, PackageError>
 /// Packs `dir` as `<root_name>/<relative path>` entries into `out` (a new file).
 /// Only directories and regular files are allowed: a link could reach outside the source.
 pub fn package_dir(dir: &Path, root_name: &str, out: &Path) -> Result<(), PackageError> {
+    let file = File::create(out).map_err(|source| PackageError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    package_into(dir, root_name, file, out)
+}
+
+/// [`package_dir`] into an open `file` (named `out` in errors).
+fn package_into(dir: &Path, root_name: &str, file: File, out: &Path) -> Result<(), PackageError> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| PackageError::Io { path, source }
     };
-    let file = File::create(out).map_err(io_err(out))?;
     // mtime 0 and no file name in the gzip header: same input, same bytes.
     let gz = GzEncoder::new(file, flate2::Compression::new(6));
     let mut tar = tar::Builder::new(gz);
