@@ -382,19 +382,24 @@ fn credentials_come_from_a_docker_config_file() {
     let target = Registry::start_with_htpasswd(&htpasswd);
     let to = format!("docker://{}", target.host());
 
-    // A credentials file the user names must exist: a typo is not an anonymous push.
-    let err = dir.fails(
-        1,
-        &[
+    let copy_with = |authfile: &str| {
+        let args = [
             "copy",
             "site.ferry",
             &to,
             "--key",
             "keys/ferry.pub",
             "--authfile",
-            "none.json",
-        ],
-    );
+            authfile,
+        ];
+        dir.ferry(&args)
+    };
+    let failed = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // A credentials file the user names must exist: a typo is not an anonymous push.
+    let err = failed(copy_with("none.json"));
     assert!(
         err.contains("credentials file none.json does not exist"),
         "{err}"
@@ -402,18 +407,7 @@ fn credentials_come_from_a_docker_config_file() {
 
     // Without credentials the registry refuses, and the error names where and why.
     dir.write("empty/config.json", r#"{"auths": {}}"#);
-    let err = dir.fails(
-        1,
-        &[
-            "copy",
-            "site.ferry",
-            &to,
-            "--key",
-            "keys/ferry.pub",
-            "--authfile",
-            "empty/config.json",
-        ],
-    );
+    let err = failed(copy_with("empty/config.json"));
     assert!(err.contains(&target.host()), "{err}");
     let lower = err.to_lowercase();
     assert!(

@@ -20,8 +20,8 @@ use super::plan::{CopyPlan, CopyReport, PlannedManifest, RepositoryPlan};
 use super::push::{Chunk, Pusher};
 use super::CopyError;
 use crate::format::{
-    open_bundle, read_bundle, verify_signature, BlobRef, BundleEntry, BundleHead, BundleManifest,
-    Digest, EntryKind, HeadDecision, SignatureError, TrustedKey,
+    check_head_signature, open_bundle, read_bundle, BlobRef, BundleEntry, BundleHead,
+    BundleManifest, Digest, EntryKind, HeadDecision, TrustedKey,
 };
 use crate::net::oci::{self, Parsed, MAX_MANIFEST_SIZE};
 
@@ -78,17 +78,13 @@ async fn spawn_blocking<T: Send + 'static>(
     }
 }
 
-/// The signature check `ferry verify` and `import` make, before any blob is read.
+/// The signature check `ferry verify` makes, before any blob is read.
 fn check_head(head: &BundleHead, source: &BundleSource) -> Result<Option<String>, CopyError> {
-    match &head.signature {
-        Some(sig) if !source.trusted_keys.is_empty() => Ok(Some(
-            verify_signature(&head.manifest_bytes, sig, &source.trusted_keys)?
-                .name()
-                .to_owned(),
-        )),
-        None if source.require_signature => Err(SignatureError::Unsigned.into()),
-        _ => Ok(None),
-    }
+    Ok(check_head_signature(
+        head,
+        &source.trusted_keys,
+        source.require_signature,
+    )?)
 }
 
 /// Pass one: the plan, the manifest's digest and who signed it.

@@ -24,4 +24,4 @@ pub use reader::{
     open_bundle, read_bundle, BundleEntry, BundleHead, EntryKind, HeadDecision, ReadSummary,
 };
 pub use signature::{verify_signature, SignatureError, SigstoreBundle, TrustedKey};
-pub use verify::{verify_bundle, VerifyError, VerifyReport};
+pub use verify::{check_head_signature, verify_bundle, VerifyError, VerifyReport};

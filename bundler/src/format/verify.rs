@@ -20,6 +20,25 @@ pub enum VerifyError {
     NoTrustedKeys,
 }
 
+/// The signature check every reader of a bundle makes (`verify`, `copy`) before any blob is
+/// read: a present signature must verify with one of `trusted_keys` when any are given, and an
+/// unsigned bundle is refused when a signature is required. The key's name, if one verified.
+pub fn check_head_signature(
+    head: &super::reader::BundleHead,
+    trusted_keys: &[TrustedKey],
+    require_signature: bool,
+) -> Result<Option<String>, SignatureError> {
+    match &head.signature {
+        Some(sig) if !trusted_keys.is_empty() => Ok(Some(
+            verify_signature(&head.manifest_bytes, sig, trusted_keys)?
+                .name()
+                .to_owned(),
+        )),
+        None if require_signature => Err(SignatureError::Unsigned),
+        _ => Ok(None),
+    }
+}
+
 /// What `verify` checked, for people and for `--output json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,15 +81,7 @@ pub fn verify_bundle(
     let summary = read_bundle::<_, VerifyError, _, _>(
         open_bundle(path)?,
         |head| {
-            let signed_by = match &head.signature {
-                Some(sig) if !trusted_keys.is_empty() => Some(
-                    verify_signature(&head.manifest_bytes, sig, trusted_keys)?
-                        .name()
-                        .to_owned(),
-                ),
-                None if require_signature => return Err(SignatureError::Unsigned.into()),
-                _ => None,
-            };
+            let signed_by = check_head_signature(head, trusted_keys, require_signature)?;
             let m = &head.manifest;
             report = Some(VerifyReport {
                 bundle: path.display().to_string(),
