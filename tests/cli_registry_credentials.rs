@@ -5,32 +5,15 @@
 
 mod harness;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use harness::Dir;
+use harness::{free_addr, Daemon, Dir};
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-Pa55word";
-
-/// A child process killed (by its own pid) when the test ends, pass or fail.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// `ferry lock` with only `config_dir` for credentials and `bin` first on PATH.
 fn lock(dir: &Dir, config_dir: &str) -> std::process::Output {

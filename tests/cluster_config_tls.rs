@@ -7,13 +7,13 @@
 
 mod harness;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use ferry_testkit::tools::installed;
-use harness::Dir;
+use harness::{free_addr, Daemon, Dir};
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-password";
@@ -37,16 +37,6 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// A child process killed (by its own pid) when the test ends, pass or fail.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn wait_for(what: &str, mut ready: impl FnMut() -> bool, log: &Path) {
     for _ in 0..200 {
         if ready() {
@@ -58,13 +48,6 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool, log: &Path) {
         "{what} did not come up:\n{}",
         std::fs::read_to_string(log).unwrap_or_default()
     );
-}
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 #[test]

@@ -24,7 +24,7 @@ async fn files_and_packs_are_wrapped_checked_and_rebuilt() {
             name: "talos.iso".into(),
             location: format!("{}/talos.iso", server.url()),
             read_from: None,
-            sha256: Digest::of_bytes(&iso),
+            sha256: Some(Digest::of_bytes(&iso)),
             provenance: provenance("files"),
         }),
         Request::Pack(PackRequest {
@@ -85,7 +85,7 @@ async fn files_and_packs_are_wrapped_checked_and_rebuilt() {
         name: "talos.iso".into(),
         location: format!("{}/talos.iso", server.url()),
         read_from: None,
-        sha256: wrong.clone(),
+        sha256: Some(wrong.clone()),
         provenance: provenance("files"),
     });
     let cache3 = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@ fn file_request(server: &HelmRepo, bytes: &[u8]) -> Request {
         name: "payload.bin".into(),
         location: format!("{}/payload.bin", server.url()),
         read_from: None,
-        sha256: Digest::of_bytes(bytes),
+        sha256: Some(Digest::of_bytes(bytes)),
         provenance: provenance("files"),
     })
 }

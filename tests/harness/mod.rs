@@ -99,10 +99,8 @@ pub fn push_image(registry: &Registry, repo: &str, tag: &str, seed: &str) -> Str
 }
 
 pub fn sha256_file(path: &Path) -> String {
-    let f = std::fs::File::open(path).expect("open");
-    let mut r = ferry_bundler::format::HashingReader::new(f);
-    std::io::copy(&mut r, &mut std::io::sink()).expect("hash");
-    r.finish().0.hex().to_owned()
+    let (digest, _) = ferry_bundler::format::Digest::of_file(path).expect("hash");
+    digest.hex().to_owned()
 }
 
 /// `profiles/site.yaml` carrying one local file, `profiles/files/NAME` with `bytes`, in layer
@@ -135,4 +133,22 @@ pub fn build_uncompressed(dir: &Dir, out: &str, signed: bool) {
         args.extend(["--key", "keys/ferry.key"]);
     }
     dir.ok(&args);
+}
+
+/// A server a test started (`ferry serve`), stopped when the test ends, pass or fail.
+pub struct Daemon(pub std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback address nothing listens on right now.
+pub fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }

@@ -50,6 +50,13 @@ impl Digest {
     }
 
     /// Digest of an in-memory byte string (small documents only: manifests, configs).
+    /// The digest and length of a file's bytes, read in a stream (never held in memory).
+    pub fn of_file(path: &std::path::Path) -> std::io::Result<(Self, u64)> {
+        let mut reader = HashingReader::new(std::fs::File::open(path)?);
+        std::io::copy(&mut reader, &mut std::io::sink())?;
+        Ok(reader.finish())
+    }
+
     pub fn of_bytes(bytes: &[u8]) -> Self {
         Self::from_hasher(Sha256::new_with_prefix(bytes))
     }

@@ -35,7 +35,8 @@ pub struct PackRequest {
     pub provenance: Vec<Provenance>,
 }
 
-/// A file by local path or http(s) URL, with the sha256 the profile declares.
+/// A file by local path or http(s) URL, with the sha256 the profile declares (a URL must;
+/// a local file without one is hashed as it is read into the cache, and the lock pins that).
 #[derive(Debug, Clone)]
 pub struct FileRequest {
     pub name: String,
@@ -43,7 +44,7 @@ pub struct FileRequest {
     pub location: String,
     /// A local file to read on this machine; `None` for a URL.
     pub read_from: Option<String>,
-    pub sha256: Digest,
+    pub sha256: Option<Digest>,
     pub provenance: Vec<Provenance>,
 }
 
@@ -111,9 +112,9 @@ pub async fn resolve_file(
     let repository = format!("files/{}", req.name);
     let reference = repository.clone();
     let (digest, size) = match &req.read_from {
-        Some(path) => ingest_local(cache, &reference, path, Some(&req.sha256))?,
+        Some(path) => ingest_local(cache, &reference, path, req.sha256.as_ref())?,
         None => {
-            http.download(cache, &reference, &req.location, Some(&req.sha256))
+            http.download(cache, &reference, &req.location, req.sha256.as_ref())
                 .await?
         }
     };

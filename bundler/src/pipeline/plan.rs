@@ -339,8 +339,8 @@ fn plan_oci_pack(
     })
 }
 
-/// A file to fetch: a URL must say its sha256; a local file may, and is hashed here when it does
-/// not, so the lock pins what was read (and `--locked` notices when the file changes).
+/// A file to fetch: a URL must say its sha256; a local file may, and is otherwise pinned by the
+/// lock as it was read (so `--locked` notices when the file changes).
 fn plan_file(
     f: &FileSource,
     profile: &Profile,
@@ -362,19 +362,13 @@ fn plan_file(
     let name = f
         .effective_name()
         .ok_or_else(|| bad("needs a name".into()))?;
-    let sha256 = match (f.sha256.as_deref(), &f.path) {
-        (Some(hex), _) => {
-            Digest::from_hex(hex.trim_start_matches("sha256:")).map_err(|e| bad(e.to_string()))?
-        }
-        (None, Some(path)) if f.url.is_none() => {
-            let read = std::fs::File::open(path).and_then(|r| {
-                let mut hashing = crate::format::HashingReader::new(r);
-                std::io::copy(&mut hashing, &mut std::io::sink())?;
-                Ok(hashing.finish().0)
-            });
-            read.map_err(|e| bad(format!("cannot read it: {e}")))?
-        }
-        (None, _) => return Err(bad("a url file needs its sha256".into())),
+    // A local file without a sha256 is hashed once, as resolution reads it into the cache.
+    let sha256 = match f.sha256.as_deref() {
+        Some(hex) => Some(
+            Digest::from_hex(hex.trim_start_matches("sha256:")).map_err(|e| bad(e.to_string()))?,
+        ),
+        None if read_from.is_some() => None,
+        None => return Err(bad("a url file needs its sha256".into())),
     };
     Ok(FileRequest {
         provenance: vec![prov(format!("file {name} from {location}"))],

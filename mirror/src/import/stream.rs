@@ -180,10 +180,8 @@ fn damaged_blobs(
 }
 
 fn rehashes_to(path: &Path, digest: &Digest) -> Result<bool, StoreError> {
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let mut reader = ferry_bundler::format::HashingReader::new(file);
-    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| StoreError::io(path, e))?;
-    Ok(&reader.finish().0 == digest)
+    let (actual, _) = Digest::of_file(path).map_err(|e| StoreError::io(path, e))?;
+    Ok(&actual == digest)
 }
 
 fn repair_size(head: &BundleHead, repair: &BTreeSet<Digest>) -> u64 {

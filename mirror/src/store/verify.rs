@@ -1,10 +1,8 @@
 //! `store verify`: re-hash every blob file and check that everything the database refers to exists.
 
-use std::fs::File;
-use std::io;
 use std::path::PathBuf;
 
-use ferry_bundler::format::{Digest, HashingReader};
+use ferry_bundler::format::Digest;
 use serde::Serialize;
 
 use super::bundles::parse_digest;
@@ -91,10 +89,7 @@ fn rehash_all(store: &Store) -> Result<VerifyReport, StoreError> {
                 return Ok(());
             }
         };
-        let mut reader =
-            HashingReader::new(File::open(&path).map_err(|e| StoreError::io(&path, e))?);
-        io::copy(&mut reader, &mut io::sink()).map_err(|e| StoreError::io(&path, e))?;
-        let (actual, len) = reader.finish();
+        let (actual, len) = Digest::of_file(&path).map_err(|e| StoreError::io(&path, e))?;
         report.blobs_checked += 1;
         report.bytes_checked += len;
         if actual != digest {
