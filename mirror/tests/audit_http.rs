@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use ferry_bundler::format::Digest;
 use ferry_mirror::audit::{list, verify, AuditEntry};
-use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
+use ferry_mirror::server::{router, AccessConfig, LoginLimit, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,6 +31,19 @@ async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
+    http_from([127, 0, 0, 1], addr, method, path, creds, headers, body).await
+}
+
+/// [`http`] from the client address `from` (any 127.x address reaches the loopback listener).
+async fn http_from(
+    from: [u8; 4],
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    creds: Option<(&str, &str)>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -43,7 +56,9 @@ async fn http(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
     stream.write_all(req.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut raw = Vec::new();
@@ -62,6 +77,15 @@ async fn http(
 }
 
 async fn start(dir: &std::path::Path) -> (Store, SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    start_with(dir, LoginLimit::default()).await
+}
+
+/// The registry on a real socket, with each request's client address (`ConnectInfo`) as the
+/// server's accept loop provides it.
+async fn start_with(
+    dir: &std::path::Path,
+    login_limit: LoginLimit,
+) -> (Store, SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let htpasswd = dir.join("htpasswd");
     std::fs::write(
         &htpasswd,
@@ -82,18 +106,21 @@ async fn start(dir: &std::path::Path) -> (Store, SocketAddr, tokio::sync::onesho
             htpasswd: Some(htpasswd),
             roles: [(USER.to_owned(), Role::Admin)].into(),
             anonymous_pull: true,
+            login_limit,
             ..AccessConfig::default()
         },
         ..ServerConfig::default()
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let served = store.clone();
+    let app = router(store.clone(), &cfg).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     tokio::spawn(async move {
-        serve(served, &cfg, async {
-            let _ = rx.await;
-        })
-        .await
-        .expect("registry serves");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("registry serves");
     });
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
@@ -212,7 +239,7 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     );
     assert_eq!(
         entries[1].detail,
-        json!({"user": USER, "reason": "wrong password", "method": "PUT", "path": put})
+        json!({"user": USER, "reason": "wrong password", "method": "PUT", "path": put, "address": "127.0.0.1"})
     );
     assert_eq!(entries[2].detail["reason"], json!("unknown user"));
     assert!(verify(store.db(), None).await.unwrap().is_ok());
@@ -296,4 +323,127 @@ async fn malformed_credentials_are_failed_logins_without_their_value(
     );
     let encoded = value.split(' ').next_back().unwrap();
     assert!(!stored.contains(encoded), "{stored}");
+}
+
+/// 200 failed logins from one client: after a burst they are answered 429 with `Retry-After`
+/// (at `/token` too), the audit log gains one entry and one counted summary instead of 200
+/// entries, and a correct login from another address still works.
+#[tokio::test]
+async fn a_login_flood_is_limited_and_summarized() {
+    let dir = tempfile::tempdir().unwrap();
+    let window = Duration::from_secs(4);
+    let limit = LoginLimit {
+        audit_window: window,
+        ..LoginLimit::default()
+    };
+    let burst = limit.per_address.burst as usize;
+    let (store, addr, stop) = start_with(dir.path(), limit).await;
+    let started = std::time::Instant::now();
+    let mut statuses = Vec::new();
+    let mut retry_after = Vec::new();
+    for round in 0..20 {
+        let tries = (0..10).map(|i| async move {
+            let wrong = format!("guess-{round}-{i}");
+            let r = http(addr, "GET", "/v2/", Some(("mallory", &wrong)), &[], b"").await;
+            let retry = r
+                .headers
+                .lines()
+                .find_map(|l| l.strip_prefix("retry-after: ").map(str::to_owned));
+            (r.status, retry)
+        });
+        for (status, retry) in futures_util::future::join_all(tries).await {
+            statuses.push(status);
+            retry_after.extend(retry);
+        }
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(statuses.len(), 200);
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429));
+    assert!(limited >= 200 - burst, "{statuses:?}");
+    assert_eq!(retry_after.len(), limited);
+    assert!(retry_after
+        .iter()
+        .all(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
+
+    // The flooding address is refused at the token endpoint too, even with a good password.
+    let r = http(
+        addr,
+        "GET",
+        "/token?scope=repository:a:pull",
+        Some((USER, PASSWORD)),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 429);
+    assert!(r.headers.contains("retry-after: "), "{}", r.headers);
+    // Another address logs in.
+    let r = http_from(
+        [127, 0, 0, 2],
+        addr,
+        "GET",
+        "/v2/",
+        Some((USER, PASSWORD)),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = http_from(
+        [127, 0, 0, 2],
+        addr,
+        "GET",
+        "/token?scope=repository:a:pull",
+        Some((USER, PASSWORD)),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let flood_took = started.elapsed();
+
+    // Within the window: one entry for the first failure, not 200.
+    let failed = |entries: &[AuditEntry]| {
+        entries
+            .iter()
+            .filter(|e| e.action.starts_with("login.failed"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let during = failed(&list(store.db(), None).await.unwrap());
+    assert!(!during.is_empty() && during.len() <= 4, "{during:#?}");
+    // When the window closes its summary counts them all.
+    let mut entries = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        entries = failed(&list(store.db(), None).await.unwrap());
+        if entries.iter().any(|e| e.action == "login.failed.summary")
+            && started.elapsed() > window * 2
+        {
+            break;
+        }
+    }
+    let _ = stop.send(());
+    let summaries: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "login.failed.summary")
+        .collect();
+    assert!(!summaries.is_empty(), "{entries:#?}");
+    // However the windows fell, a few entries at most, and together they count every failure.
+    assert!(entries.len() <= 6, "{entries:#?}");
+    let counted: u64 = summaries
+        .iter()
+        .flat_map(|e| e.detail["logins"].as_array().unwrap().clone())
+        .filter(|l| l["address"] == "127.0.0.1" && l["user"] == "mallory")
+        .map(|l| l["failed"].as_u64().unwrap())
+        .sum();
+    if flood_took < window {
+        assert_eq!(summaries.len(), 1, "{entries:#?}");
+        assert_eq!(counted, 200, "{entries:#?}");
+        let login = &summaries[0].detail["logins"][0];
+        assert_eq!(login["limited"].as_u64().unwrap() as usize, limited);
+    } else {
+        assert!(counted >= 190, "{entries:#?}");
+    }
+    assert!(verify(store.db(), None).await.unwrap().is_ok());
 }

@@ -16,6 +16,8 @@ pub const MANIFEST_DELETED: &str = "manifest.deleted";
 pub const TAG_DELETED: &str = "tag.deleted";
 pub const BLOB_DELETED: &str = "blob.deleted";
 pub const LOGIN_FAILED: &str = "login.failed";
+/// Failed logins of one window, counted (see [`super::failed_logins`]).
+pub const LOGIN_FAILED_SUMMARY: &str = "login.failed.summary";
 pub const CONFIG_CHANGED: &str = "config.changed";
 pub const ANONYMOUS: &str = "anonymous";
 

@@ -13,6 +13,7 @@
 pub mod chain;
 mod config;
 pub mod events;
+pub mod failed_logins;
 mod time;
 mod verify;
 
@@ -242,6 +243,7 @@ mod layering {
             ("chain.rs", include_str!("chain.rs")),
             ("config.rs", include_str!("config.rs")),
             ("events.rs", include_str!("events.rs")),
+            ("failed_logins.rs", include_str!("failed_logins.rs")),
             ("time.rs", include_str!("time.rs")),
             ("verify.rs", include_str!("verify.rs")),
         ] {

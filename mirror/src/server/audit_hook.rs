@@ -1,8 +1,8 @@
 //! Records the registry's writes and failed logins in the audit log, as a middleware so the
 //! handlers stay unaware of it: a successful PUT or DELETE of a manifest, tag or blob is recorded
 //! with the user the access check let through ([`Actor`]); refused credentials ([`LoginFailed`],
-//! from any route, the token endpoint included) are a failed login. Passwords and tokens are
-//! never recorded.
+//! from any route, the token endpoint included) are a failed login, counted per window by
+//! [`crate::audit::failed_logins`] so that a flood cannot fill the log. Passwords and tokens are never recorded.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method};
@@ -10,13 +10,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::json;
 
-use super::access::{Actor, LoginFailed};
+use super::access::{Actor, ClientAddr, LoginFailed, LoginFailure};
 use super::path::{self, Endpoint, Reference};
 use super::pull::DIGEST_HEADER;
 use super::{AppState, Params};
 use crate::audit::events::{
-    ANONYMOUS, BLOB_DELETED, LOGIN_FAILED, MANIFEST_DELETED, MANIFEST_PUSHED, TAG_DELETED,
+    ANONYMOUS, BLOB_DELETED, MANIFEST_DELETED, MANIFEST_PUSHED, TAG_DELETED,
 };
+use crate::audit::failed_logins::FailedLogin;
 use crate::audit::{record, Event};
 
 pub(super) async fn audit_writes(
@@ -26,10 +27,14 @@ pub(super) async fn audit_writes(
 ) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
+    let client = ClientAddr::of(req.extensions());
     let resp = next.run(req).await;
-    let event = if let Some(failed) = resp.extensions().get::<LoginFailed>() {
-        Some(login_failed(failed, &method, uri.path()))
-    } else if resp.status().is_success() && method != Method::GET && method != Method::HEAD {
+    if let Some(failed) = resp.extensions().get::<LoginFailed>() {
+        let login = login_failed(failed, client, &method, uri.path());
+        state.access.failures.note(state.store.db(), login).await;
+        return resp;
+    }
+    let event = if resp.status().is_success() && method != Method::GET && method != Method::HEAD {
         let actor = resp
             .extensions()
             .get::<Actor>()
@@ -50,17 +55,23 @@ pub(super) async fn audit_writes(
     resp
 }
 
-fn login_failed(failed: &LoginFailed, method: &Method, path: &str) -> Event {
-    let user: Option<String> = failed
-        .user
-        .as_ref()
-        .map(|u| u.chars().take(MAX_USER_CHARS).collect());
-    Event::new(
-        ANONYMOUS,
-        LOGIN_FAILED,
-        user.clone().unwrap_or_default(),
-        json!({ "user": user, "reason": failed.reason.as_str(), "method": method.as_str(), "path": path }),
-    )
+fn login_failed(
+    failed: &LoginFailed,
+    client: ClientAddr,
+    method: &Method,
+    path: &str,
+) -> FailedLogin {
+    FailedLogin {
+        address: client.0.map(|a| a.ip().to_string()),
+        user: failed
+            .user
+            .as_ref()
+            .map(|u| u.chars().take(MAX_USER_CHARS).collect()),
+        reason: failed.reason.as_str(),
+        limited: matches!(failed.reason, LoginFailure::Limited { .. }),
+        method: method.as_str().to_owned(),
+        path: path.chars().take(MAX_PATH_CHARS).collect(),
+    }
 }
 
 /// What a successful write changed: (action, subject, detail).
@@ -119,3 +130,5 @@ fn write_event(
 
 /// Longest user name recorded; longer ones (only ever hostile) are cut.
 const MAX_USER_CHARS: usize = 128;
+/// Longest request path recorded.
+const MAX_PATH_CHARS: usize = 512;

@@ -31,7 +31,7 @@ use axum::Router;
 use tokio::sync::Semaphore;
 
 use access::Access;
-pub use access::{AccessConfig, Htpasswd, HtpasswdError, Role};
+pub use access::{AccessConfig, Htpasswd, HtpasswdError, LoginLimit, Rate, Role};
 use error::{ErrorCode, RegistryError};
 use metrics::Metrics;
 use path::Reference;
@@ -230,17 +230,6 @@ impl Params {
             Query::<Vec<(String, String)>>::try_from_uri(uri)
                 .map(|q| q.0)
                 .unwrap_or_default(),
-        )
-    }
-
-    /// The same parameters without `keys`.
-    fn without(&self, keys: &[&str]) -> Params {
-        Params(
-            self.0
-                .iter()
-                .filter(|(k, _)| !keys.contains(&k.as_str()))
-                .cloned()
-                .collect(),
         )
     }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::access::{self, Actor, LoginFailed, Need, Refusal};
+use super::access::{self, Actor, ClientAddr, Need, Refusal};
 use super::error::{ErrorCode, RegistryError};
 use super::path::{self, Endpoint};
 use super::{discovery, pull, push, AppState, Params};
@@ -15,27 +15,30 @@ use super::{discovery, pull, push, AppState, Params};
 /// Every `/v2` request: parse the path, check access, hand over to the endpoint's handler.
 pub(super) async fn dispatch(
     State(state): State<AppState>,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let params = Params::of(&uri);
-    match route(&state, &method, &uri, &params, &headers, body).await {
+    match route(&state, client, &method, &uri, &params, &headers, body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
 }
 
+/// Credentials are checked before the path is parsed: a client that may not use this mirror
+/// learns nothing from it, not even whether a name is well-formed.
 async fn route(
     state: &AppState,
+    client: ClientAddr,
     method: &Method,
     uri: &Uri,
     params: &Params,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RegistryError> {
-    let endpoint = path::parse(uri.path(), params.get("ns"))?;
     let head = method == Method::HEAD;
     let reading = method == Method::GET || head;
     if !reading && !state.push {
@@ -45,27 +48,35 @@ async fn route(
         ));
     }
     let access = &state.access;
-    let principal = match access.authenticate(headers).await {
+    let principal = match access.authenticate(headers, client).await {
         Ok(p) => p,
         Err(refusal) => return Ok(refused(state, headers, refusal)),
     };
-    let in_path = path::name_in_path(&endpoint, params.get("ns"));
-    if let Err(refusal) = access.authorize(&principal, need_of(&endpoint, method, &in_path)) {
-        return Ok(refused(state, headers, refusal));
-    }
-    let mut params = params;
-    let unmounted;
-    if let (Endpoint::UploadStart { .. }, Some(from)) = (&endpoint, params.get("from")) {
-        // A mount needs pull on the source; without it the upload starts unmounted, as the
-        // spec lets a registry do.
-        let from_needs = Need::Repository {
-            names: [from, from],
-            action: access::Action::Pull,
-        };
-        if access.authorize(&principal, from_needs).is_err() {
-            unmounted = params.without(&["mount", "from"]);
-            params = &unmounted;
+    let endpoint = match path::parse(uri.path(), params.get("ns")) {
+        Ok(endpoint) => endpoint,
+        // Without credentials, the same challenge as any request that needs them; with
+        // anonymous pull a read may learn that its name is malformed.
+        Err(_) if principal.actor().is_none() && !(reading && access.anonymous_reads()) => {
+            let refusal = Refusal::Challenge {
+                failure: None,
+                scope: None,
+                insufficient_scope: false,
+            };
+            return Ok(refused(state, headers, refusal));
         }
+        // A reference that is no valid tag names no manifest there is to read.
+        Err(e) if reading && e.code == ErrorCode::ManifestInvalid => {
+            return Err(RegistryError::new(
+                ErrorCode::ManifestUnknown,
+                "manifest unknown: the reference is not a valid tag or digest",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    let in_path = path::name_in_path(&endpoint, params.get("ns"));
+    let need = need_of(&endpoint, method, &in_path, params);
+    if let Err(refusal) = access.authorize(&principal, need) {
+        return Ok(refused(state, headers, refusal));
     }
     let actor = Actor(principal.actor().map(str::to_owned));
     let mut resp = handle(state, endpoint, method, uri, params, headers, body, head).await?;
@@ -73,8 +84,14 @@ async fn route(
     Ok(resp)
 }
 
-/// The access a `/v2` request needs.
-fn need_of<'a>(endpoint: &'a Endpoint, method: &Method, in_path: &'a str) -> Need<'a> {
+/// The access a `/v2` request needs. A mount also needs pull on `from` (a well-formed one; the
+/// upload refuses the rest).
+fn need_of<'a>(
+    endpoint: &'a Endpoint,
+    method: &Method,
+    in_path: &'a str,
+    params: &'a Params,
+) -> Need<'a> {
     use access::Action;
     let action = match *method {
         Method::GET | Method::HEAD => Action::Pull,
@@ -89,6 +106,18 @@ fn need_of<'a>(endpoint: &'a Endpoint, method: &Method, in_path: &'a str) -> Nee
             names: [in_path, name.as_str()],
             action: Action::Push,
         },
+        Endpoint::UploadStart { name } if params.get("mount").is_some() => {
+            match params.get("from").filter(|f| path::is_valid_name(f)) {
+                Some(from) => Need::Mount {
+                    names: [in_path, name.as_str()],
+                    from,
+                },
+                None => Need::Repository {
+                    names: [in_path, name.as_str()],
+                    action,
+                },
+            }
+        }
         Endpoint::Tags { name }
         | Endpoint::Referrers { name, .. }
         | Endpoint::Manifest { name, .. }
@@ -102,11 +131,12 @@ fn need_of<'a>(endpoint: &'a Endpoint, method: &Method, in_path: &'a str) -> Nee
 
 /// A refusal as the registry renders it: the OCI error body, a bearer challenge on 401.
 fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response {
-    match refusal {
+    let failed = refusal.login_failed();
+    let mut resp = match refusal {
         Refusal::Challenge {
-            failure,
             scope,
             insufficient_scope,
+            ..
         } => {
             let challenge =
                 state
@@ -116,9 +146,6 @@ fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response 
                 .into_response();
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
-            if let Some((user, reason)) = failure {
-                resp.extensions_mut().insert(LoginFailed { user, reason });
-            }
             resp
         }
         Refusal::Denied { user, role } => RegistryError::new(
@@ -126,7 +153,21 @@ fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response 
             format!("user {user:?} with role {} may not do this", role.as_str()),
         )
         .into_response(),
+        Refusal::Limited { retry_after, .. } => {
+            let mut resp = RegistryError::new(
+                ErrorCode::TooManyRequests,
+                "too many failed logins; try again later",
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, access::retry_after(retry_after));
+            resp
+        }
+    };
+    if let Some(failed) = failed {
+        resp.extensions_mut().insert(failed);
     }
+    resp
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -19,8 +19,10 @@ const ZERO: &str = "sha256:00000000000000000000000000000000000000000000000000000
 #[case::dotdot_short("/v2/../x", 404, "NAME_UNKNOWN")]
 #[case::bad_ns("/v2/library/nginx/manifests/latest?ns=../../etc", 400, "NAME_INVALID")]
 #[case::ns_with_slash("/v2/library/nginx/manifests/latest?ns=a/b", 400, "NAME_INVALID")]
-#[case::bad_tag("/v2/a/manifests/-latest", 400, "MANIFEST_INVALID")]
-#[case::long_tag(&format!("/v2/a/manifests/{}", "t".repeat(129)), 400, "MANIFEST_INVALID")]
+// A reference that is no valid tag names no manifest: 404, as distribution answers.
+#[case::bad_tag("/v2/a/manifests/-latest", 404, "MANIFEST_UNKNOWN")]
+#[case::conformance_bad_tag("/v2/a/manifests/.INVALID_MANIFEST_NAME", 404, "MANIFEST_UNKNOWN")]
+#[case::long_tag(&format!("/v2/a/manifests/{}", "t".repeat(129)), 404, "MANIFEST_UNKNOWN")]
 #[case::bad_digest("/v2/a/manifests/sha256:xyz", 400, "DIGEST_INVALID")]
 #[case::upper_digest(&format!("/v2/a/manifests/sha256:{}", "A".repeat(64)), 400, "DIGEST_INVALID")]
 #[case::other_algorithm(&format!("/v2/a/manifests/sha512:{}", "0".repeat(128)), 400, "DIGEST_INVALID")]
@@ -64,6 +66,31 @@ async fn writes_are_refused_when_push_is_off(#[case] method: Method, #[case] uri
     let r = reg.auth(method, uri, &[], Vec::new()).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.error_code(), "UNSUPPORTED");
+}
+
+/// Without credentials a malformed name gets the same challenge as any other write, never a 400
+/// that echoes the input back.
+#[rstest]
+#[case::dotdot(Method::PUT, "/v2/../x/manifests/latest")]
+#[case::upper_case(Method::POST, "/v2/Secret-Name/blobs/uploads/")]
+#[case::encoded(Method::DELETE, "/v2/%2e%2e/blobs/sha256:00")]
+#[case::bad_ns(Method::PUT, "/v2/a/manifests/x?ns=../../etc")]
+#[case::bad_upload_id(Method::PATCH, "/v2/a/blobs/uploads/..%2fetc")]
+#[case::bad_tag(Method::PUT, "/v2/a/manifests/.Secret")]
+#[tokio::test]
+async fn malformed_writes_without_credentials_get_the_challenge(
+    #[case] method: Method,
+    #[case] uri: &str,
+) {
+    let reg = Registry::with_push().await;
+    let r = reg.get(method.clone(), uri).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+    assert_eq!(r.error_code(), "UNAUTHORIZED");
+    assert!(r
+        .header("www-authenticate")
+        .is_some_and(|c| c.starts_with("Bearer realm=")));
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(!body.contains("Secret") && !body.contains("etc"), "{body}");
 }
 
 #[rstest]
@@ -208,6 +235,12 @@ async fn huge_manifests_are_refused_without_reading_them_whole() {
 #[case::delete_unknown_manifest(Method::DELETE, &format!("/v2/a/manifests/{ZERO}"), 404, "MANIFEST_UNKNOWN")]
 #[case::delete_unknown_tag(Method::DELETE, "/v2/a/manifests/nope", 404, "MANIFEST_UNKNOWN")]
 #[case::unsupported_method(Method::OPTIONS, "/v2/a/manifests/x", 405, "UNSUPPORTED")]
+#[case::put_bad_tag(
+    Method::PUT,
+    "/v2/a/manifests/.INVALID_MANIFEST_NAME",
+    400,
+    "MANIFEST_INVALID"
+)]
 #[tokio::test]
 async fn bad_writes_get_spec_errors(
     #[case] method: Method,

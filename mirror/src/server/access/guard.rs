@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{basic_challenge, Action, LoginFailed, Need, Refusal};
+use super::{basic_challenge, retry_after, Action, ClientAddr, Need, Refusal};
 use crate::server::AppState;
 
 pub(in crate::server) async fn require_pull(
@@ -28,7 +28,8 @@ pub(in crate::server) async fn require_admin(
 
 async fn guard(state: AppState, req: Request, next: Next, action: Action) -> Response {
     let access = &state.access;
-    let principal = match access.authenticate(req.headers()).await {
+    let client = ClientAddr::of(req.extensions());
+    let principal = match access.authenticate(req.headers(), client).await {
         Ok(p) => p,
         Err(refusal) => return refuse(refusal),
     };
@@ -39,26 +40,36 @@ async fn guard(state: AppState, req: Request, next: Next, action: Action) -> Res
 }
 
 fn refuse(refusal: Refusal) -> Response {
-    let (status, message, failure) = match refusal {
-        Refusal::Challenge { failure, .. } => (
+    let failed = refusal.login_failed();
+    let (status, message) = match &refusal {
+        Refusal::Challenge { .. } => (
             StatusCode::UNAUTHORIZED,
             "authentication required".to_owned(),
-            failure,
         ),
         Refusal::Denied { user, role } => (
             StatusCode::FORBIDDEN,
             format!("user {user:?} with role {} may not do this", role.as_str()),
-            None,
+        ),
+        Refusal::Limited { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed logins; try again later".to_owned(),
         ),
     };
     let body = serde_json::json!({ "error": message }).to_string();
     let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, basic_challenge());
+    match refusal {
+        Refusal::Challenge { .. } => {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, basic_challenge());
+        }
+        Refusal::Limited { retry_after: s, .. } => {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, retry_after(s));
+        }
+        Refusal::Denied { .. } => {}
     }
-    if let Some((user, reason)) = failure {
-        resp.extensions_mut().insert(LoginFailed { user, reason });
+    if let Some(failed) = failed {
+        resp.extensions_mut().insert(failed);
     }
     resp
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::http::{header, HeaderMap};
 use base64::Engine as _;
@@ -30,6 +30,9 @@ pub enum HtpasswdError {
 pub struct Htpasswd {
     users: HashMap<String, String>,
     verified: Mutex<HashSet<Digest>>,
+    /// A hash of nothing at the file's cost, checked for unknown users so that they take as long
+    /// as a wrong password: timing must not tell which names exist. Made on first use.
+    dummy: Arc<OnceLock<String>>,
 }
 
 impl Htpasswd {
@@ -60,7 +63,18 @@ impl Htpasswd {
         Ok(Self {
             users,
             verified: Mutex::new(HashSet::new()),
+            dummy: Arc::default(),
         })
+    }
+
+    /// The highest bcrypt cost of the file (`$2b$12$…` is 12): an unknown user costs at least
+    /// what the slowest known one does.
+    fn cost(&self) -> u32 {
+        self.users
+            .values()
+            .filter_map(|h| h.get(4..6)?.parse().ok())
+            .max()
+            .unwrap_or(bcrypt::DEFAULT_COST)
     }
 
     /// Whether `user` is in the file (the audit log tells unknown users from wrong passwords).
@@ -71,6 +85,14 @@ impl Htpasswd {
     /// Checks a user's password. Why it failed is for the audit log, never for the client.
     pub async fn verify(&self, user: &str, password: &str) -> Result<(), LoginFailure> {
         let Some(hash) = self.users.get(user).cloned() else {
+            let (dummy, cost, password) = (self.dummy.clone(), self.cost(), password.to_owned());
+            let _ = tokio::task::spawn_blocking(move || {
+                let hash = dummy.get_or_init(|| {
+                    bcrypt::hash("", cost).unwrap_or_else(|_| String::from("$2b$04$invalid"))
+                });
+                bcrypt::verify(password, hash)
+            })
+            .await;
             return Err(LoginFailure::UnknownUser);
         };
         let key = Digest::of_bytes(format!("{user}\0{password}\0{hash}").as_bytes());
@@ -110,6 +132,10 @@ pub enum LoginFailure {
     BadCredentials,
     /// Credentials were sent but this mirror has no users.
     NoUsers,
+    /// The client or the user failed too often: refused unchecked, for `retry_after` seconds.
+    Limited {
+        retry_after: u64,
+    },
 }
 
 impl LoginFailure {
@@ -119,6 +145,7 @@ impl LoginFailure {
             Self::WrongPassword => "wrong password",
             Self::BadCredentials => "malformed, invalid or expired credentials",
             Self::NoUsers => "no users are configured",
+            Self::Limited { .. } => "too many failed logins",
         }
     }
 }

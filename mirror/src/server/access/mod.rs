@@ -14,18 +14,26 @@
 
 pub(super) mod guard;
 mod htpasswd;
+mod limit;
+mod request;
 pub mod token;
 pub(super) mod token_route;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::failed_logins::FailedLogins;
+
 pub use htpasswd::{basic_credentials, Htpasswd, HtpasswdError, LoginFailure};
-use token::{Claims, Grant, Tokens, SERVICE};
+use limit::LoginLimiter;
+pub use limit::{LoginLimit, Rate};
+pub use request::{retry_after, Actor, ClientAddr, LoginFailed, Need, Principal, Refusal};
+use token::{Grant, Tokens, SERVICE};
 
 /// What a user may do, each role including the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -108,6 +116,8 @@ pub struct AccessConfig {
     pub anonymous_pull: bool,
     /// How long a bearer token lasts.
     pub token_ttl: Duration,
+    /// Failed logins allowed per client address and per user name.
+    pub login_limit: LoginLimit,
 }
 
 impl Default for AccessConfig {
@@ -117,93 +127,9 @@ impl Default for AccessConfig {
             roles: BTreeMap::new(),
             anonymous_pull: false,
             token_ttl: Duration::from_secs(300),
+            login_limit: LoginLimit::default(),
         }
     }
-}
-
-/// Who a request is, once its credentials have been checked.
-#[derive(Debug, Clone)]
-pub enum Principal {
-    Anonymous,
-    User {
-        name: String,
-        role: Role,
-    },
-    /// A bearer token: its user ("" if anonymous) and what it grants.
-    Token(Claims),
-}
-
-impl Principal {
-    /// The name the audit log records.
-    pub fn actor(&self) -> Option<&str> {
-        match self {
-            Principal::Anonymous => None,
-            Principal::User { name, .. } => Some(name),
-            Principal::Token(c) => (!c.sub.is_empty()).then_some(c.sub.as_str()),
-        }
-    }
-}
-
-/// What a request needs.
-#[derive(Debug, Clone, Copy)]
-pub enum Need<'a> {
-    /// `/v2/`: any identity this mirror accepts.
-    Login,
-    /// An action on a repository, known by the name in the path and the name it maps to.
-    Repository { names: [&'a str; 2], action: Action },
-    /// `_catalog`.
-    Catalog,
-    /// A route outside `/v2` (charts, files, API, metrics).
-    Service(Action),
-}
-
-impl Need<'_> {
-    fn action(&self) -> Action {
-        match self {
-            Need::Login | Need::Catalog => Action::Pull,
-            Need::Repository { action, .. } | Need::Service(action) => *action,
-        }
-    }
-
-    /// The scope a client should ask the token endpoint for.
-    fn scope(&self) -> Option<String> {
-        match self {
-            Need::Repository { names, action } => {
-                let actions = match action {
-                    Action::Push => "pull,push",
-                    other => other.as_str(),
-                };
-                Some(format!("repository:{}:{actions}", names[0]))
-            }
-            Need::Catalog => Some("registry:catalog:*".to_owned()),
-            Need::Login | Need::Service(_) => None,
-        }
-    }
-}
-
-/// Response extension: presented credentials were refused (the audit hook records it).
-#[derive(Debug, Clone)]
-pub struct LoginFailed {
-    pub user: Option<String>,
-    pub reason: LoginFailure,
-}
-
-/// Response extension: the user a request was allowed as (`None`: anonymous).
-#[derive(Debug, Clone)]
-pub struct Actor(pub Option<String>);
-
-/// Why a request was refused.
-#[derive(Debug, Clone)]
-pub enum Refusal {
-    /// 401: credentials are missing, wrong, or a token lacks the scope. `failure` says why
-    /// presented credentials failed (for the audit log); `scope` goes into the challenge.
-    Challenge {
-        failure: Option<(Option<String>, LoginFailure)>,
-        scope: Option<String>,
-        insufficient_scope: bool,
-    },
-    /// 403: the user is known and the role forbids it.
-    Denied { user: String, role: Role },
 }
 
 /// The checked settings: users, roles and the token key.
@@ -216,6 +142,9 @@ pub struct Access {
     pub(super) tokens: Tokens,
     /// Whether the token realm is `https`.
     tls: bool,
+    limiter: LoginLimiter,
+    /// Failed logins counted for the audit log.
+    pub(in crate::server) failures: Arc<FailedLogins>,
 }
 
 impl Access {
@@ -243,7 +172,14 @@ impl Access {
             anonymous_pull: cfg.anonymous_pull,
             tokens: Tokens::new(cfg.token_ttl),
             tls,
+            limiter: LoginLimiter::new(&cfg.login_limit),
+            failures: FailedLogins::new(cfg.login_limit.audit_window),
         }
+    }
+
+    /// Whether clients without credentials may read.
+    pub fn anonymous_reads(&self) -> bool {
+        self.anonymous_pull
     }
 
     /// Whether any user could log in (else `/v2/` need not challenge anonymous clients).
@@ -259,18 +195,36 @@ impl Access {
         self.roles.get(user).copied().unwrap_or(Role::Puller)
     }
 
-    /// Checks a user's password and returns the user's role.
-    pub async fn login(&self, user: &str, password: &str) -> Result<Role, LoginFailure> {
+    /// Checks a user's password and returns the user's role. A client or user that failed too
+    /// often is refused unchecked; unknown users and wrong passwords count alike, so that the
+    /// limit does not tell which names exist either.
+    pub async fn login(
+        &self,
+        user: &str,
+        password: &str,
+        client: ClientAddr,
+    ) -> Result<Role, LoginFailure> {
         let Ok(Some(users)) = &self.users else {
             return Err(LoginFailure::NoUsers);
         };
-        users.verify(user, password).await?;
+        if let Some(wait) = self.limiter.wait(client.0, Some(user)) {
+            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(LoginFailure::Limited { retry_after });
+        }
+        if let Err(e) = users.verify(user, password).await {
+            self.limiter.failed(client.0, Some(user));
+            return Err(e);
+        }
         Ok(self.role_of(user))
     }
 
     /// Who the request's `Authorization` header says it is, checked. Refused credentials are a
     /// challenge that carries why, for the audit log.
-    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, Refusal> {
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        client: ClientAddr,
+    ) -> Result<Principal, Refusal> {
         let failed = |user, reason| Refusal::Challenge {
             failure: Some((user, reason)),
             scope: None,
@@ -280,8 +234,12 @@ impl Access {
             return Ok(Principal::Anonymous);
         };
         if let Some((user, password)) = basic_credentials(headers) {
-            return match self.login(&user, &password).await {
+            return match self.login(&user, &password, client).await {
                 Ok(role) => Ok(Principal::User { name: user, role }),
+                Err(LoginFailure::Limited { retry_after }) => Err(Refusal::Limited {
+                    user: Some(user),
+                    retry_after,
+                }),
                 Err(reason) => Err(failed(Some(user), reason)),
             };
         }
@@ -345,6 +303,13 @@ impl Access {
                     Need::Repository { names, .. } => {
                         names.iter().any(|n| granted("repository", n))
                     }
+                    Need::Mount { names, from } => {
+                        names.iter().any(|n| granted("repository", n))
+                            && claims
+                                .access
+                                .iter()
+                                .any(|g| g.allows("repository", from, Action::Pull))
+                    }
                     Need::Catalog => granted("registry", "catalog"),
                 };
                 if ok {
@@ -372,6 +337,8 @@ impl Access {
             .into_iter()
             .filter_map(|mut g| {
                 match g.kind.as_str() {
+                    // Nothing is granted on a name no request could address.
+                    "repository" if !super::path::is_valid_name(&g.name) => g.actions.clear(),
                     "repository" => g.actions.retain(|a| {
                         Action::parse(a).is_some_and(|a| allowed(a) && a != Action::Admin)
                     }),

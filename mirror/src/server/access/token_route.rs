@@ -12,7 +12,8 @@ use axum::Router;
 use serde_json::json;
 
 use super::token::Grant;
-use super::{LoginFailed, Principal};
+use super::{retry_after, ClientAddr, LoginFailed, LoginFailure, Principal};
+use crate::server::error::{ErrorCode, RegistryError};
 use crate::server::AppState;
 
 /// Largest form a client may post: scopes and credentials, nothing more.
@@ -25,6 +26,7 @@ pub(in crate::server) fn routes() -> Router<AppState> {
 }
 
 async fn token(State(state): State<AppState>, req: Request) -> Response {
+    let client = ClientAddr::of(req.extensions());
     let (parts, body) = req.into_parts();
     let form = if parts.method == Method::POST {
         match axum::body::to_bytes(body, MAX_FORM).await {
@@ -41,15 +43,30 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
     let access = &state.access;
     let principal = match &request.credentials {
         None => Principal::Anonymous,
-        Some((user, password)) => match access.login(user, password).await {
+        Some((user, password)) => match access.login(user, password, client).await {
             Ok(role) => Principal::User {
                 name: user.clone(),
                 role,
             },
             Err(reason) => {
-                let mut resp = oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant");
-                resp.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, super::basic_challenge());
+                let mut resp = match reason {
+                    // The registry's error body, as distribution's clients read it.
+                    LoginFailure::Limited { retry_after: s } => {
+                        let mut r = RegistryError::new(
+                            ErrorCode::TooManyRequests,
+                            "too many failed logins; try again later",
+                        )
+                        .into_response();
+                        r.headers_mut().insert(header::RETRY_AFTER, retry_after(s));
+                        r
+                    }
+                    _ => {
+                        let mut r = oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant");
+                        r.headers_mut()
+                            .insert(header::WWW_AUTHENTICATE, super::basic_challenge());
+                        r
+                    }
+                };
                 resp.extensions_mut().insert(LoginFailed {
                     user: Some(user.clone()),
                     reason,
@@ -103,17 +120,15 @@ impl TokenRequest {
                 Some(_) => return Err("unsupported_grant_type"),
                 None => {}
             }
-            // The form's scope is space-separated; the query's is repeated.
-            for (k, v) in fields {
-                if k == "scope" {
-                    pairs.extend(v.split(' ').map(|s| ("scope".to_owned(), s.to_owned())));
-                }
-            }
+            pairs.extend(fields.into_iter().filter(|(k, _)| k == "scope"));
         }
+        // Scopes come repeated, space-separated, or both (Docker's token spec allows either).
         let scopes: Vec<Grant> = pairs
             .iter()
-            .filter(|(k, v)| k == "scope" && !v.is_empty())
-            .filter_map(|(_, v)| Grant::parse_scope(v))
+            .filter(|(k, _)| k == "scope")
+            .flat_map(|(_, v)| v.split(' '))
+            .filter(|v| !v.is_empty())
+            .filter_map(Grant::parse_scope)
             .collect();
         if scopes.len() > MAX_SCOPES {
             return Err("invalid_scope");
