@@ -359,47 +359,24 @@ async fn a_login_flood_is_limited_and_summarized() {
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(statuses.len(), 200);
     assert!(statuses.iter().all(|s| *s == 401 || *s == 429));
-    assert!(limited >= 200 - burst, "{statuses:?}");
+    // All but the burst (and a token or two refilled meanwhile).
+    assert!(limited >= 200 - burst - 2, "{statuses:?}");
     assert_eq!(retry_after.len(), limited);
     assert!(retry_after
         .iter()
         .all(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)));
 
     // The flooding address is refused at the token endpoint too, even with a good password.
-    let r = http(
-        addr,
-        "GET",
-        "/token?scope=repository:a:pull",
-        Some((USER, PASSWORD)),
-        &[],
-        b"",
-    )
-    .await;
+    let login = |from: [u8; 4], path: &'static str| async move {
+        http_from(from, addr, "GET", path, Some((USER, PASSWORD)), &[], b"").await
+    };
+    let r = login([127, 0, 0, 1], "/token?scope=repository:a:pull").await;
     assert_eq!(r.status, 429);
     assert!(r.headers.contains("retry-after: "), "{}", r.headers);
     // Another address logs in.
-    let r = http_from(
-        [127, 0, 0, 2],
-        addr,
-        "GET",
-        "/v2/",
-        Some((USER, PASSWORD)),
-        &[],
-        b"",
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    let r = http_from(
-        [127, 0, 0, 2],
-        addr,
-        "GET",
-        "/token?scope=repository:a:pull",
-        Some((USER, PASSWORD)),
-        &[],
-        b"",
-    )
-    .await;
-    assert_eq!(r.status, 200);
+    for path in ["/v2/", "/token?scope=repository:a:pull"] {
+        assert_eq!(login([127, 0, 0, 2], path).await.status, 200, "{path}");
+    }
     let flood_took = started.elapsed();
 
     // Within the window: one entry for the first failure, not 200.

@@ -82,6 +82,18 @@ impl Htpasswd {
         self.users.contains_key(user)
     }
 
+    fn remembered_key(user: &str, password: &str, hash: &str) -> Digest {
+        Digest::of_bytes(format!("{user}\0{password}\0{hash}").as_bytes())
+    }
+
+    /// Whether these credentials verified before (then [`Self::verify`] needs no bcrypt check).
+    pub fn remembered(&self, user: &str, password: &str) -> bool {
+        self.users.get(user).is_some_and(|hash| {
+            let key = Self::remembered_key(user, password, hash);
+            self.verified.lock().is_ok_and(|v| v.contains(&key))
+        })
+    }
+
     /// Checks a user's password. Why it failed is for the audit log, never for the client.
     pub async fn verify(&self, user: &str, password: &str) -> Result<(), LoginFailure> {
         let Some(hash) = self.users.get(user).cloned() else {
@@ -95,7 +107,7 @@ impl Htpasswd {
             .await;
             return Err(LoginFailure::UnknownUser);
         };
-        let key = Digest::of_bytes(format!("{user}\0{password}\0{hash}").as_bytes());
+        let key = Self::remembered_key(user, password, &hash);
         if self
             .verified
             .lock()

@@ -1,6 +1,7 @@
-//! Failed-login rate limits: a token bucket per client address and per user name. Every failed
-//! login takes a token; a client whose bucket is empty is answered 429 before its credentials
-//! are checked, so a flood costs neither bcrypt time nor guesses. Successful logins take nothing.
+//! Failed-login rate limits: a token bucket per client address and per user name. Every login
+//! that needs a password check takes a token, and gets it back if it succeeds; a client whose
+//! bucket is empty is answered 429 before its credentials are checked, so a flood costs neither
+//! bcrypt time nor guesses.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -80,15 +81,8 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         }
     }
 
-    /// `Some(wait)` when `key`'s bucket is empty: how long until it holds a token again.
-    fn wait(&self, key: &K, now: Instant) -> Option<Duration> {
-        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let b = self.refilled(*buckets.get(key)?, now);
-        (b.tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - b.tokens) / self.per_second()))
-    }
-
-    /// Takes a token from `key`'s bucket (a failure happened).
-    fn take(&self, key: K, now: Instant) {
+    /// Takes a token from `key`'s bucket, or says how long until it holds one again.
+    fn try_take(&self, key: K, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if !buckets.contains_key(&key) && buckets.len() >= MAX_KEYS {
             self.evict(&mut buckets, now);
@@ -99,7 +93,22 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         };
         let b = buckets.entry(key).or_insert(full);
         *b = self.refilled(*b, now);
-        b.tokens = (b.tokens - 1.0).max(0.0);
+        if b.tokens < 1.0 {
+            return Err(Duration::from_secs_f64(
+                (1.0 - b.tokens) / self.per_second(),
+            ));
+        }
+        b.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// Returns the token an attempt took (it succeeded).
+    fn give_back(&self, key: &K, now: Instant) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = buckets.get_mut(key) {
+            b.tokens += 1.0;
+            *b = self.refilled(*b, now);
+        }
     }
 
     /// Makes room: a full bucket is as good as none; if none is full, the oldest half goes.
@@ -151,24 +160,32 @@ impl LoginLimiter {
         }
     }
 
-    /// `Some(wait)` when the client or the user has failed too often: refuse without checking.
-    /// A client whose address is unknown is limited by user name only.
-    pub fn wait(&self, client: Option<SocketAddr>, user: Option<&str>) -> Option<Duration> {
+    /// Takes a token for a login attempt from the client's and the user's buckets, before the
+    /// (slow) check: concurrent attempts cannot all slip past an almost empty bucket. `Err(wait)`
+    /// when either is empty: refuse without checking. A client whose address is unknown is
+    /// limited by user name only.
+    pub fn begin(&self, client: Option<SocketAddr>, user: &str) -> Result<(), Duration> {
         let now = Instant::now();
-        let by_address = client.and_then(|c| self.addresses.wait(&address_key(c), now));
-        let by_user = user.and_then(|u| self.users.wait(&user_key(u), now));
-        by_address.max(by_user)
+        let address = client.map(address_key);
+        if let Some(a) = address {
+            self.addresses.try_take(a, now)?;
+        }
+        if let Err(wait) = self.users.try_take(user_key(user), now) {
+            if let Some(a) = address {
+                self.addresses.give_back(&a, now);
+            }
+            return Err(wait);
+        }
+        Ok(())
     }
 
-    /// Counts a failed login against the client and the user.
-    pub fn failed(&self, client: Option<SocketAddr>, user: Option<&str>) {
+    /// The attempt [`Self::begin`] counted succeeded: it costs nothing.
+    pub fn succeeded(&self, client: Option<SocketAddr>, user: &str) {
         let now = Instant::now();
         if let Some(c) = client {
-            self.addresses.take(address_key(c), now);
+            self.addresses.give_back(&address_key(c), now);
         }
-        if let Some(u) = user {
-            self.users.take(user_key(u), now);
-        }
+        self.users.give_back(&user_key(user), now);
     }
 }
 
@@ -184,13 +201,40 @@ mod tests {
         });
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert_eq!(b.wait(&"k", t0), None);
-            b.take("k", t0);
+            assert_eq!(b.try_take("k", t0), Ok(()));
         }
-        let wait = b.wait(&"k", t0).expect("empty after the burst");
+        let wait = b.try_take("k", t0).expect_err("empty after the burst");
         assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO);
-        assert_eq!(b.wait(&"k", t0 + Duration::from_secs(1)), None);
-        assert_eq!(b.wait(&"other", t0), None);
+        assert_eq!(b.try_take("other", t0), Ok(()));
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(b.try_take("k", t1), Ok(()));
+        assert!(b.try_take("k", t1).is_err());
+        // A success gives its token back.
+        b.give_back(&"k", t1);
+        assert_eq!(b.try_take("k", t1), Ok(()));
+    }
+
+    #[test]
+    fn a_login_refused_by_the_user_bucket_costs_the_address_nothing() {
+        let limiter = LoginLimiter::new(&LoginLimit {
+            per_address: Rate {
+                burst: 2,
+                per_minute: 1,
+            },
+            per_user: Rate {
+                burst: 1,
+                per_minute: 1,
+            },
+            ..LoginLimit::default()
+        });
+        let client = Some("192.0.2.1:1".parse().unwrap());
+        assert!(limiter.begin(client, "alice").is_ok());
+        assert!(limiter.begin(client, "alice").is_err());
+        // The address kept its second token for another name; then it is empty.
+        assert!(limiter.begin(client, "bob").is_ok());
+        assert!(limiter.begin(client, "carol").is_err());
+        limiter.succeeded(client, "bob");
+        assert!(limiter.begin(client, "bob").is_ok());
     }
 
     #[test]
@@ -201,15 +245,15 @@ mod tests {
         });
         let t0 = Instant::now();
         for i in 0..(MAX_KEYS * 3) {
-            b.take(i, t0 + Duration::from_micros(i as u64));
+            let _ = b.try_take(i, t0 + Duration::from_micros(i as u64));
         }
         let n = b.buckets.lock().unwrap().len();
         assert!(n <= MAX_KEYS, "{n}");
-        // The newest stay tracked.
-        b.take(MAX_KEYS * 3 - 1, t0 + Duration::from_secs(1));
-        assert!(b
-            .wait(&(MAX_KEYS * 3 - 1), t0 + Duration::from_secs(1))
-            .is_some());
+        // The newest stay tracked: its bucket still lacks the token it gave.
+        let newest = MAX_KEYS * 3 - 1;
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(b.try_take(newest, t1).is_ok());
+        assert!(b.try_take(newest, t1).is_err());
     }
 
     #[test]

@@ -207,13 +207,14 @@ impl Access {
         let Ok(Some(users)) = &self.users else {
             return Err(LoginFailure::NoUsers);
         };
-        if let Some(wait) = self.limiter.wait(client.0, Some(user)) {
-            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err(LoginFailure::Limited { retry_after });
-        }
-        if let Err(e) = users.verify(user, password).await {
-            self.limiter.failed(client.0, Some(user));
-            return Err(e);
+        // Credentials that verified before cost no check, so they are not limited either.
+        if !users.remembered(user, password) {
+            if let Err(wait) = self.limiter.begin(client.0, user) {
+                let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                return Err(LoginFailure::Limited { retry_after });
+            }
+            users.verify(user, password).await?;
+            self.limiter.succeeded(client.0, user);
         }
         Ok(self.role_of(user))
     }
