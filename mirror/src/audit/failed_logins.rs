@@ -54,6 +54,34 @@ struct Window {
     others: Counts,
 }
 
+impl Window {
+    fn new(since: String) -> Self {
+        Self {
+            since,
+            keys: Vec::new(),
+            index: HashMap::new(),
+            others: Counts::default(),
+        }
+    }
+
+    /// Counts one failure; `true` if it is the first of a tracked pair (to be recorded now).
+    fn count(&mut self, key: Key, limited: bool) -> bool {
+        if let Some(&i) = self.index.get(&key) {
+            self.keys[i].1.add(limited);
+            return false;
+        }
+        if self.keys.len() >= MAX_KEYS {
+            self.others.add(limited);
+            return false;
+        }
+        let mut counts = Counts::default();
+        counts.add(limited);
+        self.index.insert(key.clone(), self.keys.len());
+        self.keys.push((key, counts));
+        true
+    }
+}
+
 /// The failed-login counter of a server: one window open at a time.
 #[derive(Debug)]
 pub struct FailedLogins {
@@ -78,31 +106,9 @@ impl FailedLogins {
                 let me = Arc::clone(self);
                 let db = db.clone();
                 tokio::spawn(async move { me.close_after_window(&db).await });
-                Window {
-                    since: time::now(),
-                    keys: Vec::new(),
-                    index: HashMap::new(),
-                    others: Counts::default(),
-                }
+                Window::new(time::now())
             });
-            let key = (login.address.clone(), login.user.clone());
-            match window.index.get(&key) {
-                Some(&i) => {
-                    window.keys[i].1.add(login.limited);
-                    false
-                }
-                None if window.keys.len() < MAX_KEYS => {
-                    let mut counts = Counts::default();
-                    counts.add(login.limited);
-                    window.index.insert(key.clone(), window.keys.len());
-                    window.keys.push((key, counts));
-                    true
-                }
-                None => {
-                    window.others.add(login.limited);
-                    false
-                }
-            }
+            window.count((login.address.clone(), login.user.clone()), login.limited)
         };
         if first {
             record(db, one(&login)).await;
@@ -159,4 +165,50 @@ fn summary(w: &Window, window: Duration) -> Option<Event> {
             "others": { "failed": w.others.failed, "limited": w.others.limited },
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(address: &str, user: &str) -> Key {
+        (Some(address.to_owned()), Some(user.to_owned()))
+    }
+
+    #[test]
+    fn a_window_records_each_pair_once_and_folds_the_rest_into_others() {
+        let mut w = Window::new("2026-01-01T00:00:00Z".to_owned());
+        let mut recorded = 0;
+        // One pair failing 100 times, then 100 pairs failing once each.
+        for i in 0..100 {
+            recorded += usize::from(w.count(key("192.0.2.1", "mallory"), i >= 10));
+        }
+        for i in 0..100 {
+            recorded += usize::from(w.count(key(&format!("192.0.2.{i}"), "root"), false));
+        }
+        assert_eq!(recorded, MAX_KEYS);
+        let event = summary(&w, Duration::from_secs(60)).expect("some went unrecorded");
+        assert_eq!(event.action, LOGIN_FAILED_SUMMARY);
+        assert_eq!(event.detail["total"], 200);
+        assert_eq!(
+            event.detail["others"]["failed"],
+            200 - 100 - (MAX_KEYS as u64 - 1)
+        );
+        let logins = event.detail["logins"].as_array().unwrap();
+        assert_eq!(logins.len(), MAX_KEYS);
+        assert_eq!(
+            logins[0],
+            json!({"address": "192.0.2.1", "user": "mallory", "failed": 100, "limited": 90})
+        );
+    }
+
+    #[test]
+    fn a_window_whose_failures_were_all_recorded_needs_no_summary() {
+        let mut w = Window::new("2026-01-01T00:00:00Z".to_owned());
+        assert!(w.count(key("192.0.2.1", "a"), false));
+        assert!(w.count(key("192.0.2.1", "b"), false));
+        assert!(summary(&w, Duration::from_secs(60)).is_none());
+        assert!(!w.count(key("192.0.2.1", "a"), false));
+        assert!(summary(&w, Duration::from_secs(60)).is_some());
+    }
 }
