@@ -22,20 +22,12 @@ struct Response {
     headers: String,
 }
 
-/// One HTTP/1.1 request on a fresh connection; the server closes it after answering.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    creds: Option<(&str, &str)>,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Response {
-    http_from([127, 0, 0, 1], addr, method, path, creds, headers, body).await
-}
+/// The client address of most requests.
+const LOCAL: [u8; 4] = [127, 0, 0, 1];
 
-/// [`http`] from the client address `from` (any 127.x address reaches the loopback listener).
-async fn http_from(
+/// One HTTP/1.1 request on a fresh connection from the client address `from` (any 127.x address
+/// reaches the loopback listener); the server closes it after answering.
+async fn http(
     from: [u8; 4],
     addr: SocketAddr,
     method: &str,
@@ -151,6 +143,7 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     for blob in [&config[..], &layer[..]] {
         let d = Digest::of_bytes(blob);
         let r = http(
+            LOCAL,
             addr,
             "POST",
             &format!("/v2/{repo}/blobs/uploads/?digest={d}"),
@@ -172,12 +165,23 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     let oci = [("Content-Type", "application/vnd.oci.image.manifest.v1+json")];
     let put = format!("/v2/{repo}/manifests/1.0");
     assert_eq!(
-        http(addr, "PUT", &put, me, &oci, &manifest).await.status,
+        http(LOCAL, addr, "PUT", &put, me, &oci, &manifest)
+            .await
+            .status,
         201
     );
 
     // The same push with a wrong password, and from a user who does not exist.
-    let denied = http(addr, "PUT", &put, Some((USER, WRONG)), &oci, &manifest).await;
+    let denied = http(
+        LOCAL,
+        addr,
+        "PUT",
+        &put,
+        Some((USER, WRONG)),
+        &oci,
+        &manifest,
+    )
+    .await;
     assert_eq!(denied.status, 401);
     assert!(
         denied.headers.contains("www-authenticate: bearer realm="),
@@ -185,6 +189,7 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
         denied.headers
     );
     let r = http(
+        LOCAL,
         addr,
         "DELETE",
         &format!("/v2/{repo}/manifests/1.0"),
@@ -196,14 +201,19 @@ async fn pushes_deletes_and_failed_logins_are_recorded_without_passwords() {
     assert_eq!(r.status, 401);
     // No credentials at all is a client discovering the challenge, not a failed login.
     assert_eq!(
-        http(addr, "PUT", &put, None, &oci, &manifest).await.status,
+        http(LOCAL, addr, "PUT", &put, None, &oci, &manifest)
+            .await
+            .status,
         401
     );
     // Reads are not audited.
-    assert_eq!(http(addr, "GET", &put, None, &[], b"").await.status, 200);
+    assert_eq!(
+        http(LOCAL, addr, "GET", &put, None, &[], b"").await.status,
+        200
+    );
 
     // Deletes: the tag, the manifest, a blob.
-    let del = |p: String| async move { http(addr, "DELETE", &p, me, &[], b"").await.status };
+    let del = |p: String| async move { http(LOCAL, addr, "DELETE", &p, me, &[], b"").await.status };
     assert_eq!(del(format!("/v2/{repo}/manifests/1.0")).await, 202);
     assert_eq!(
         del(format!("/v2/{repo}/manifests/{manifest_digest}")).await,
@@ -297,6 +307,7 @@ async fn malformed_credentials_are_failed_logins_without_their_value(
         header.to_owned()
     };
     let r = http(
+        LOCAL,
         addr,
         "PUT",
         "/v2/team/app/manifests/1.0",
@@ -344,7 +355,16 @@ async fn a_login_flood_is_limited_and_summarized() {
     for round in 0..20 {
         let tries = (0..10).map(|i| async move {
             let wrong = format!("guess-{round}-{i}");
-            let r = http(addr, "GET", "/v2/", Some(("mallory", &wrong)), &[], b"").await;
+            let r = http(
+                LOCAL,
+                addr,
+                "GET",
+                "/v2/",
+                Some(("mallory", &wrong)),
+                &[],
+                b"",
+            )
+            .await;
             let retry = r
                 .headers
                 .lines()
@@ -368,7 +388,7 @@ async fn a_login_flood_is_limited_and_summarized() {
 
     // The flooding address is refused at the token endpoint too, even with a good password.
     let login = |from: [u8; 4], path: &'static str| async move {
-        http_from(from, addr, "GET", path, Some((USER, PASSWORD)), &[], b"").await
+        http(from, addr, "GET", path, Some((USER, PASSWORD)), &[], b"").await
     };
     let r = login([127, 0, 0, 1], "/token?scope=repository:a:pull").await;
     assert_eq!(r.status, 429);
