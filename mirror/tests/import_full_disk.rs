@@ -60,7 +60,12 @@ async fn disk_filling_up_mid_import_fails_cleanly_and_a_rerun_resumes() {
     );
     let seen = visible(&store).await;
     assert_eq!(
-        (seen.manifests, seen.tags, seen.bundles, seen.repository_blobs),
+        (
+            seen.manifests,
+            seen.tags,
+            seen.bundles,
+            seen.repository_blobs
+        ),
         (0, 0, 0, 0)
     );
     let partial = blob_files(&store);

@@ -234,7 +234,10 @@ async fn imported_layers_are_served_under_their_repository_only() {
     let image = image_blob_digests(&a);
     let (shared, own): (Vec<&Digest>, Vec<&Digest>) =
         image.iter().partition(|d| b.content.blobs.contains_key(*d));
-    assert!(!own.is_empty() && !shared.is_empty(), "the bundles share a base layer");
+    assert!(
+        !own.is_empty() && !shared.is_empty(),
+        "the bundles share a base layer"
+    );
     for d in own {
         assert_eq!(status(app, d).await, 200, "{d} in its repository");
         for other in [web, "files/talos.iso", "docker.io/library/nginx"] {

@@ -176,9 +176,7 @@ async fn handle(
         (Endpoint::Upload { name, id }, "PUT") => {
             push::finish_upload(state, &name, &id, params, headers, body).await
         }
-        (Endpoint::Upload { name, id }, "DELETE") => {
-            push::cancel_upload(state, &name, &id).await
-        }
+        (Endpoint::Upload { name, id }, "DELETE") => push::cancel_upload(state, &name, &id).await,
         (_, m) => Err(RegistryError::new(
             ErrorCode::Unsupported,
             format!("method {m} is not supported here"),

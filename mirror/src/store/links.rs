@@ -33,7 +33,12 @@ impl Store {
 
     /// Cross-repository mount: links `digest` to `to` if, and only if, `from` has it, in one
     /// statement. Returns whether it was mounted.
-    pub async fn mount_blob(&self, from: &str, to: &str, digest: &Digest) -> Result<bool, StoreError> {
+    pub async fn mount_blob(
+        &self,
+        from: &str,
+        to: &str,
+        digest: &Digest,
+    ) -> Result<bool, StoreError> {
         if !self.has_blob(digest)? {
             return Ok(false);
         }
@@ -93,7 +98,10 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"blob").unwrap();
 
-        assert!(!store.mount_blob("a", "b", &d).await.unwrap(), "a has no link");
+        assert!(
+            !store.mount_blob("a", "b", &d).await.unwrap(),
+            "a has no link"
+        );
         store.link_blob("a", &d).await.unwrap();
         assert!(store.mount_blob("a", "b", &d).await.unwrap());
         assert!(store.blob_linked("b", &d).await.unwrap());
@@ -116,7 +124,15 @@ mod tests {
             "application/vnd.oci.image.manifest.v1+json",
         );
         store
-            .put_manifest("r", &child, oci_manifest, 5, None, None, &[(layer.clone(), true)])
+            .put_manifest(
+                "r",
+                &child,
+                oci_manifest,
+                5,
+                None,
+                None,
+                &[(layer.clone(), true)],
+            )
             .await
             .unwrap();
         let refs = [(child.clone(), true), (absent.clone(), false)];
@@ -137,7 +153,10 @@ mod tests {
         for linked in [&index, &child, &layer] {
             assert!(store.blob_linked("r", linked).await.unwrap(), "{linked}");
         }
-        assert!(!store.blob_linked("r", &absent).await.unwrap(), "left out of the sparse index");
+        assert!(
+            !store.blob_linked("r", &absent).await.unwrap(),
+            "left out of the sparse index"
+        );
         assert!(!store.blob_linked("other", &layer).await.unwrap());
     }
 
@@ -156,9 +175,8 @@ mod tests {
         .unwrap();
         let detail: Vec<_> = plan.iter().map(|p| p.3.as_str()).collect();
         assert!(
-            detail
-                .iter()
-                .any(|d| d.contains("USING PRIMARY KEY") || d.contains("sqlite_autoindex_repository_blobs_1")),
+            detail.iter().any(|d| d.contains("USING PRIMARY KEY")
+                || d.contains("sqlite_autoindex_repository_blobs_1")),
             "{detail:?}"
         );
     }

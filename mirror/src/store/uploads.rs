@@ -153,21 +153,22 @@ impl Store {
         let store = self.clone();
         let path = self.upload_path(repo, id);
         let (id_owned, digest) = (id.to_owned(), expected.clone());
-        let len = tokio::task::spawn_blocking(move || store.publish_upload(&path, &id_owned, &digest))
-            .await
-            .map_err(|e| {
-                StoreError::Corrupt(
-                    self.root().to_path_buf(),
-                    format!("upload task failed: {e}"),
-                )
-            })??;
+        let len =
+            tokio::task::spawn_blocking(move || store.publish_upload(&path, &id_owned, &digest))
+                .await
+                .map_err(|e| {
+                    StoreError::Corrupt(
+                        self.root().to_path_buf(),
+                        format!("upload task failed: {e}"),
+                    )
+                })??;
         // The file is complete and published; from this commit on, `repo` serves it.
         self.link_blob(repo, expected).await?;
         Ok(len)
     }
 
     fn publish_upload(&self, path: &Path, id: &str, expected: &Digest) -> Result<u64, UploadError> {
-        let mut file = match File::open(&path) {
+        let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(UploadError::Unknown(id.to_owned()))
@@ -178,7 +179,7 @@ impl Store {
         let mut hasher = Hasher::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            let n = file.read(&mut buf).map_err(|e| StoreError::io(&path, e))?;
+            let n = file.read(&mut buf).map_err(|e| StoreError::io(path, e))?;
             if n == 0 {
                 break;
             }

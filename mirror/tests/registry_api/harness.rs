@@ -100,7 +100,12 @@ impl Registry {
                 Vec::new(),
             )
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
         r.json()["token"].as_str().unwrap().to_owned()
     }
 

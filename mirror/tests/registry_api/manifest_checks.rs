@@ -40,7 +40,9 @@ async fn seed(reg: &Registry) -> Pushed {
 fn index(children: &[(&Digest, serde_json::Value)]) -> serde_json::Value {
     let manifests: Vec<_> = children
         .iter()
-        .map(|(d, size)| serde_json::json!({ "mediaType": OCI_MANIFEST, "digest": d, "size": size }))
+        .map(
+            |(d, size)| serde_json::json!({ "mediaType": OCI_MANIFEST, "digest": d, "size": size }),
+        )
         .collect();
     serde_json::json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests })
 }

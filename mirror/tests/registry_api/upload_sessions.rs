@@ -53,7 +53,11 @@ async fn a_session_is_unknown_through_another_repository_also_after_a_restart() 
     for (method, uri, body) in [
         (Method::GET, other.clone(), Vec::new()),
         (Method::PATCH, other.clone(), b" world".to_vec()),
-        (Method::PUT, format!("{other}?digest={digest}"), b" world".to_vec()),
+        (
+            Method::PUT,
+            format!("{other}?digest={digest}"),
+            b" world".to_vec(),
+        ),
         (Method::DELETE, other.clone(), Vec::new()),
     ] {
         let r = reg.auth(method.clone(), &uri, &[], body).await;

@@ -179,8 +179,16 @@ async fn a_token_for_one_repository_does_not_read_another_repositorys_layer() {
     let r = reg.send(get(blob_uri("a", &own))).await;
     assert_eq!(r.status, StatusCode::OK);
     let r = reg.send(get(blob_uri("a", &other))).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "b's layer through a's path");
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "b's layer through a's path"
+    );
     assert_eq!(r.error_code(), "BLOB_UNKNOWN");
     let r = reg.send(get(blob_uri("b", &other))).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the token has no scope on b");
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "the token has no scope on b"
+    );
 }
