@@ -161,8 +161,9 @@ impl Store {
         Ok(doc.get("annotations").filter(|a| a.is_object()).cloned())
     }
 
-    /// Forgets manifest `digest` of `repo` and every tag pointing at it. Its blob stays for `gc`
-    /// (other repositories may share it). Returns false if it was not there.
+    /// Forgets manifest `digest` of `repo`, every tag pointing at it and its link to `repo`. Its
+    /// blob file stays for `gc` (other repositories may share it). Returns false if it was not
+    /// there.
     pub async fn delete_manifest(&self, repo: &str, digest: &Digest) -> Result<bool, StoreError> {
         let d = digest.to_string();
         let mut tx = self.db().begin().await?;
@@ -178,6 +179,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM tags WHERE repository = ? AND digest = ?")
+            .bind(repo)
+            .bind(&d)
+            .execute(&mut *tx)
+            .await?;
+        // Nor is it served as a blob of `repo` any more; its config and layers stay linked.
+        sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
             .bind(repo)
             .bind(&d)
             .execute(&mut *tx)

@@ -122,6 +122,7 @@ async fn delete_unlinks_from_one_repository_and_gc_removes_the_file_when_nothing
             )
             .await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
+        assert_blob_unknown(&reg, repo, manifest).await;
     }
     let report = gc_with(&reg.store, &no_grace()).await.unwrap();
     assert!(report.blobs_removed.contains(&layer), "{report:?}");
