@@ -423,44 +423,96 @@ fn credentials_come_from_a_docker_config_file() {
             target.host()
         ),
     );
+    let report = copy_with_authfile(&dir, &to, "auth.json");
+    assert!(report["blobsPushed"].as_u64().unwrap() > 0, "{report}");
+    let app_tag = format!("{}/{}:1.0", target.host(), repo("demo/app"));
+    assert_eq!(digest_as(&app_tag, "alice:s3cret"), app);
+}
+
+/// `ferry copy site.ferry` into `to` with the credentials file `authfile`: its JSON report.
+fn copy_with_authfile(dir: &Dir, to: &str, authfile: &str) -> Value {
     let out = dir.ok(&[
         "copy",
         "site.ferry",
-        &to,
+        to,
         "--key",
         "keys/ferry.pub",
         "--authfile",
-        "auth.json",
+        authfile,
         "--output",
         "json",
     ]);
-    let report: Value = serde_json::from_str(&out).unwrap();
-    assert!(report["blobsPushed"].as_u64().unwrap() > 0, "{report}");
-    let digest = std::process::Command::new("skopeo")
-        .args([
-            "inspect",
-            "--tls-verify=false",
-            "--raw",
-            "--creds",
-            "alice:s3cret",
-        ])
-        .arg(format!(
-            "docker://{to_host}/{r}:1.0",
-            to_host = target.host(),
-            r = repo("demo/app")
-        ))
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// The digest of `host/repo:tag` as skopeo reads it with `creds`.
+fn digest_as(reference: &str, creds: &str) -> String {
+    let out = std::process::Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--raw", "--creds", creds])
+        .arg(format!("docker://{reference}"))
         .output()
         .unwrap();
     assert!(
-        digest.status.success(),
+        out.status.success(),
         "{}",
-        String::from_utf8_lossy(&digest.stderr)
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(format!("sha256:{}", sha256_bytes(&digest.stdout)), app);
+    format!("sha256:{}", sha256_bytes(&out.stdout))
 }
 
 fn sha256_bytes(bytes: &[u8]) -> String {
     ferry_bundler::format::Digest::of_bytes(bytes)
         .hex()
         .to_owned()
+}
+
+/// `ferry serve` as the target: it checks every pushed manifest against its repository and binds
+/// uploads to theirs, and a copy (uploads, mounts, indexes after their children) passes both.
+#[test]
+fn a_ferry_serve_target_takes_a_copy_and_a_second_copy_sends_nothing() {
+    let upstream = Registry::start();
+    let (dir, app, _) = bundle(&upstream);
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    dir.write("htpasswd", &format!("alice:{hash}\n"));
+    let addr = harness::free_addr();
+    let log = std::fs::File::create(dir.path("serve.log")).unwrap();
+    let _mirror = harness::Daemon(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("ferry"))
+            .current_dir(dir.tmp.path())
+            .args([
+                "serve",
+                "--data",
+                "target",
+                "--push",
+                "--htpasswd",
+                "htpasswd",
+            ])
+            .args(["--role", "alice=pusher", "--listen", &addr.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("ferry serve starts"),
+    );
+    let up = (0..200).any(|_| {
+        let connected = std::net::TcpStream::connect(addr).is_ok();
+        if !connected {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        connected
+    });
+    assert!(up, "ferry serve did not come up on {addr}");
+    // base64("alice:s3cret"), as `docker login` writes it.
+    dir.write(
+        "auth.json",
+        &format!(r#"{{"auths":{{"{addr}":{{"auth":"YWxpY2U6czNjcmV0"}}}}}}"#),
+    );
+    let to = format!("docker://{addr}");
+    let copy = || copy_with_authfile(&dir, &to, "auth.json");
+    let first = copy();
+    assert!(first["blobsPushed"].as_u64().unwrap() > 0, "{first}");
+    let app_tag = format!("{addr}/{}:1.0", repo("demo/app"));
+    assert_eq!(digest_as(&app_tag, "alice:s3cret"), app);
+    let second = copy();
+    assert_eq!(second["blobsPushed"], 0, "{second}");
+    assert_eq!(second["manifestsPushed"], 0, "{second}");
 }

@@ -59,7 +59,15 @@ async fn disk_filling_up_mid_import_fails_cleanly_and_a_rerun_resumes() {
         "staging file left on a full disk"
     );
     let seen = visible(&store).await;
-    assert_eq!((seen.manifests, seen.tags, seen.bundles), (0, 0, 0));
+    assert_eq!(
+        (
+            seen.manifests,
+            seen.tags,
+            seen.bundles,
+            seen.repository_blobs
+        ),
+        (0, 0, 0, 0)
+    );
     let partial = blob_files(&store);
     assert!(
         partial < fx.manifest.blobs.len(),

@@ -169,6 +169,7 @@ async fn assert_refused_and_invisible(dir: &Path, bytes: &[u8], expected: &str) 
         bundles: 0,
         bundle_artifacts: 0,
         bundle_tags: 0,
+        repository_blobs: 0,
     };
     assert_eq!(visible(&store).await, nothing);
     assert_eq!(

@@ -201,6 +201,10 @@ async fn killed_import_leaves_nothing_visible_and_rerun_completes(#[case] kill_a
         (seen.repositories, seen.manifests, seen.tags, seen.bundles),
         (0, 0, 0, 0)
     );
+    assert_eq!(
+        seen.repository_blobs, 0,
+        "a killed import's blobs are served nowhere"
+    );
     assert!(
         verify(&store).await.unwrap().is_ok(),
         "every published blob is whole"

@@ -204,3 +204,49 @@ fn image_blob_digests(a: &Fixture) -> Vec<Digest> {
     }
     out
 }
+
+/// An import's blobs are served under the repository its artifacts name, and nowhere else; a
+/// layer two bundles share is served under both repositories.
+#[tokio::test]
+async fn imported_layers_are_served_under_their_repository_only() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (bundle_a(dir.path()), bundle_b(dir.path()));
+    let store = Store::open(dir.path().join("store")).await.unwrap();
+    import_bundle(&store, &a.path, &trusting()).await.unwrap();
+    import_bundle(&store, &b.path, &trusting()).await.unwrap();
+    let cfg = ServerConfig {
+        access: AccessConfig {
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    let router = ferry_mirror::server::router(store.clone(), &cfg);
+    let status = |repo: &str, digest: &Digest| {
+        let req = axum::http::Request::get(format!("/v2/{repo}/blobs/{digest}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let router = router.clone();
+        async move { router.oneshot(req).await.unwrap().status().as_u16() }
+    };
+    let (app, web) = ("docker.io/library/app", "docker.io/library/web");
+    let image = image_blob_digests(&a);
+    let (shared, own): (Vec<&Digest>, Vec<&Digest>) =
+        image.iter().partition(|d| b.content.blobs.contains_key(*d));
+    assert!(
+        !own.is_empty() && !shared.is_empty(),
+        "the bundles share a base layer"
+    );
+    for d in own {
+        assert_eq!(status(app, d).await, 200, "{d} in its repository");
+        for other in [web, "files/talos.iso", "docker.io/library/nginx"] {
+            assert_eq!(status(other, d).await, 404, "{d} through {other}");
+        }
+    }
+    for d in shared {
+        assert_eq!((status(app, d).await, status(web, d).await), (200, 200));
+    }
+    // The bundle manifest is kept as a blob, for audits, not served by any repository.
+    assert_eq!(status(app, &a.manifest_digest()).await, 404);
+}

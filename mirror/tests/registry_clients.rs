@@ -492,17 +492,17 @@ fn daemon_log(base: &Path) -> String {
         .join("\n")
 }
 
-/// Puts `content` into the mirror's store as a blob (any repository can serve it) and returns
-/// its digest.
+/// Puts `content` into the mirror's store as a blob of repository `any` and returns its digest.
 async fn store_blob(mirror: &Mirror, content: &[u8]) -> Digest {
     let store = Store::open(mirror.dir.path().join("data")).await.unwrap();
-    let id = store.upload_start().unwrap();
+    let id = store.upload_start("any").unwrap();
     let chunk = futures_util::stream::iter([Ok::<_, std::io::Error>(
         axum::body::Bytes::copy_from_slice(content),
     )]);
-    store.upload_append(&id, Some(0), chunk).await.unwrap();
+    let range = Some((0, content.len() as u64 - 1));
+    store.upload_append("any", &id, range, chunk).await.unwrap();
     let digest = Digest::of_bytes(content);
-    store.upload_finish(&id, &digest).await.unwrap();
+    store.upload_finish("any", &id, &digest).await.unwrap();
     digest
 }
 

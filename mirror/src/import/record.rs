@@ -189,6 +189,8 @@ pub(super) async fn record_bundle(
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;
+    // Each manifest and the blobs it holds are linked to its repository here: served from this
+    // commit on, and never before.
     for m in &plan.manifests {
         let artifact_type = m.artifact_type.as_deref();
         put_manifest_in(

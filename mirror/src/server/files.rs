@@ -158,7 +158,8 @@ pub(super) async fn stream_blob(
     content_type: &'static str,
     attachment: Option<&str>,
 ) -> Result<Response, ServiceError> {
-    let mut resp = pull::blob(state, &blob.digest, headers, head).await?;
+    // A file or chart the catalog lists is served under its own route, not a repository's.
+    let mut resp = pull::blob_file(state, &blob.digest, headers, head).await?;
     if !matches!(resp.status(), StatusCode::OK | StatusCode::PARTIAL_CONTENT) {
         return Ok(resp);
     }

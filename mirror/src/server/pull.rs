@@ -58,9 +58,28 @@ pub async fn manifest(
     Ok(resp)
 }
 
-/// GET/HEAD a blob, streamed from its file. Only a file at its digest path can be served, and
-/// files only get there after their digest was checked.
+/// GET/HEAD a blob of `name`. Only a blob linked to `name` in the database is served: one
+/// primary-key lookup before the file is opened.
 pub async fn blob(
+    state: &AppState,
+    name: &str,
+    digest: &Digest,
+    headers: &HeaderMap,
+    head: bool,
+) -> Result<Response, RegistryError> {
+    if !state.store.blob_linked(name, digest).await? {
+        return Err(RegistryError::new(
+            ErrorCode::BlobUnknown,
+            format!("blob {digest} is unknown in {name}"),
+        ));
+    }
+    blob_file(state, digest, headers, head).await
+}
+
+/// A stored blob streamed from its file, for a caller that checked the database says it may be
+/// served. Only a file at its digest path can be served, and files only get there after their
+/// digest was checked.
+pub async fn blob_file(
     state: &AppState,
     digest: &Digest,
     headers: &HeaderMap,

@@ -25,7 +25,7 @@ impl From<UploadError> for RegistryError {
                 RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
                     .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
             }
-            e @ UploadError::Busy(_) => {
+            e @ (UploadError::Busy(_) | UploadError::RangeMismatch { .. }) => {
                 RegistryError::new(ErrorCode::BlobUploadInvalid, e.to_string())
                     .with_status(StatusCode::RANGE_NOT_SATISFIABLE)
             }
@@ -50,6 +50,9 @@ impl From<ManifestPushError> for RegistryError {
             .with_detail(serde_json::json!({ "digest": d })),
             e @ ManifestPushError::DigestMismatch { .. } => {
                 RegistryError::new(ErrorCode::DigestInvalid, e.to_string())
+            }
+            e @ ManifestPushError::SizeMismatch { .. } => {
+                RegistryError::new(ErrorCode::SizeInvalid, e.to_string())
             }
             ManifestPushError::Store(e) => e.into(),
         }
@@ -98,35 +101,37 @@ pub async fn start_upload(
 ) -> Result<Response, RegistryError> {
     if let Some(mount) = params.get("mount") {
         let digest = path::digest(mount)?;
+        // Only from a repository that has the blob; without `from`, or when it lacks it, the
+        // client gets a plain upload session, as the spec lets a registry answer.
         if let Some(from) = params.get("from") {
-            path::repository_name(from, None)?;
-        }
-        // One content-addressed store: a blob present anywhere can be linked into any repository.
-        if state.store.has_blob(&digest)? {
-            return Ok(blob_created(name, &digest));
+            let from = path::repository_name(from, None)?;
+            if state.store.mount_blob(&from, name, &digest).await? {
+                return Ok(blob_created(name, &digest));
+            }
         }
     } else if let Some(digest) = query_digest(params)? {
-        let id = state.store.upload_start()?;
+        let id = state.store.upload_start(name)?;
         let stored = async {
             state
                 .store
-                .upload_append(&id, None, body.into_data_stream())
+                .upload_append(name, &id, None, body.into_data_stream())
                 .await?;
-            state.store.upload_finish(&id, &digest).await
+            state.store.upload_finish(name, &id, &digest).await
         }
         .await;
         if let Err(e) = stored {
-            let _ = state.store.upload_cancel(&id);
+            let _ = state.store.upload_cancel(name, &id);
             return Err(e.into());
         }
         return Ok(blob_created(name, &digest));
     }
-    let id = state.store.upload_start()?;
+    let id = state.store.upload_start(name)?;
     Ok(session_response(StatusCode::ACCEPTED, name, &id, 0))
 }
 
-/// `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix tolerated). Returns the start.
-fn chunk_start(headers: &HeaderMap) -> Result<Option<u64>, RegistryError> {
+/// `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix tolerated): the chunk's first
+/// and last byte.
+fn chunk_range(headers: &HeaderMap) -> Result<Option<(u64, u64)>, RegistryError> {
     let Some(v) = headers.get(header::CONTENT_RANGE) else {
         return Ok(None);
     };
@@ -146,7 +151,7 @@ fn chunk_start(headers: &HeaderMap) -> Result<Option<u64>, RegistryError> {
     if b < a {
         return Err(invalid());
     }
-    Ok(Some(a))
+    Ok(Some((a, b)))
 }
 
 pub async fn patch_upload(
@@ -156,10 +161,10 @@ pub async fn patch_upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RegistryError> {
-    let start = chunk_start(headers)?;
+    let range = chunk_range(headers)?;
     let size = state
         .store
-        .upload_append(id, start, body.into_data_stream())
+        .upload_append(name, id, range, body.into_data_stream())
         .await?;
     Ok(session_response(StatusCode::ACCEPTED, name, id, size))
 }
@@ -169,7 +174,7 @@ pub async fn upload_status(
     name: &str,
     id: &str,
 ) -> Result<Response, RegistryError> {
-    let size = state.store.upload_size(id)?.ok_or_else(|| {
+    let size = state.store.upload_size(name, id)?.ok_or_else(|| {
         RegistryError::new(
             ErrorCode::BlobUploadUnknown,
             format!("upload {id} is unknown"),
@@ -190,17 +195,21 @@ pub async fn finish_upload(
     let digest = query_digest(params)?.ok_or_else(|| {
         RegistryError::new(ErrorCode::DigestInvalid, "closing an upload needs ?digest=")
     })?;
-    let start = chunk_start(headers)?;
+    let range = chunk_range(headers)?;
     state
         .store
-        .upload_append(id, start, body.into_data_stream())
+        .upload_append(name, id, range, body.into_data_stream())
         .await?;
-    state.store.upload_finish(id, &digest).await?;
+    state.store.upload_finish(name, id, &digest).await?;
     Ok(blob_created(name, &digest))
 }
 
-pub async fn cancel_upload(state: &AppState, id: &str) -> Result<Response, RegistryError> {
-    if state.store.upload_cancel(id)? {
+pub async fn cancel_upload(
+    state: &AppState,
+    name: &str,
+    id: &str,
+) -> Result<Response, RegistryError> {
+    if state.store.upload_cancel(name, id)? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(RegistryError::new(
@@ -280,13 +289,19 @@ pub async fn delete_manifest(
     }
 }
 
-pub async fn delete_blob(state: &AppState, digest: &Digest) -> Result<Response, RegistryError> {
-    if state.store.delete_blob(digest)? {
+/// Unlinks the blob from `name` only: other repositories keep serving it, and `gc` removes the
+/// file once nothing refers to it.
+pub async fn delete_blob(
+    state: &AppState,
+    name: &str,
+    digest: &Digest,
+) -> Result<Response, RegistryError> {
+    if state.store.unlink_blob(name, digest).await? {
         Ok(StatusCode::ACCEPTED.into_response())
     } else {
         Err(RegistryError::new(
             ErrorCode::BlobUnknown,
-            format!("blob {digest} is unknown"),
+            format!("blob {digest} is unknown in {name}"),
         ))
     }
 }

@@ -195,8 +195,8 @@ async fn handle(
         (Endpoint::Manifest { name, reference }, "GET" | "HEAD") => {
             pull::manifest(state, &name, &reference, head).await
         }
-        (Endpoint::Blob { digest, .. }, "GET" | "HEAD") => {
-            pull::blob(state, &digest, headers, head).await
+        (Endpoint::Blob { name, digest }, "GET" | "HEAD") => {
+            pull::blob(state, &name, &digest, headers, head).await
         }
         (Endpoint::Manifest { name, reference }, "PUT") => {
             push::put_manifest(state, &name, &reference, headers, body).await
@@ -204,7 +204,9 @@ async fn handle(
         (Endpoint::Manifest { name, reference }, "DELETE") => {
             push::delete_manifest(state, &name, &reference).await
         }
-        (Endpoint::Blob { digest, .. }, "DELETE") => push::delete_blob(state, &digest).await,
+        (Endpoint::Blob { name, digest }, "DELETE") => {
+            push::delete_blob(state, &name, &digest).await
+        }
         (Endpoint::UploadStart { name }, "POST") => {
             push::start_upload(state, &name, params, body).await
         }
@@ -215,7 +217,7 @@ async fn handle(
         (Endpoint::Upload { name, id }, "PUT") => {
             push::finish_upload(state, &name, &id, params, headers, body).await
         }
-        (Endpoint::Upload { id, .. }, "DELETE") => push::cancel_upload(state, &id).await,
+        (Endpoint::Upload { name, id }, "DELETE") => push::cancel_upload(state, &name, &id).await,
         (_, m) => Err(RegistryError::new(
             ErrorCode::Unsupported,
             format!("method {m} is not supported here"),

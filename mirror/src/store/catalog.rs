@@ -397,6 +397,9 @@ mod tests {
     async fn push(store: &Store, repo: &str, tag: &str, config_type: &str, config: &[u8]) {
         let (config, config_size) = put_blob(store, config);
         let (layer, layer_size) = put_blob(store, b"not really a tgz");
+        for blob in [&config, &layer] {
+            store.link_blob(repo, blob).await.unwrap();
+        }
         let manifest = serde_json::json!({
             "schemaVersion": 2, "mediaType": media::OCI_MANIFEST,
             "config": {"mediaType": config_type, "digest": config, "size": config_size},

@@ -14,6 +14,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_core.sql")),
     (2, include_str!("../../migrations/0002_bundle_tags.sql")),
     (3, include_str!("../../migrations/0003_audit_log.sql")),
+    (
+        4,
+        include_str!("../../migrations/0004_repository_blobs.sql"),
+    ),
 ];
 
 pub(super) async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {

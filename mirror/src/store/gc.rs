@@ -3,6 +3,9 @@
 //! Roots are tags, the artifacts of active (not retired) bundles and their bundle manifest blobs.
 //! From a manifest, its present refs (config, layers, child manifests) are reachable, and so are
 //! manifests whose `subject` it is (signatures and attestations pushed as referrers).
+//! A repository's blob link (`repository_blobs`) stays while something reachable in that
+//! repository needs it, or while it is younger than the grace period (a push whose manifest has
+//! not arrived yet); a file stays while it is reachable or linked anywhere.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
@@ -56,7 +59,7 @@ pub async fn gc_with(store: &Store, options: &GcOptions) -> Result<GcReport, Sto
         ..GcReport::default()
     };
     let mut tx = store.begin().await?;
-    let live = live_content(store, &mut tx).await?;
+    let mut live = live_content(store, &mut tx).await?;
     let all: Vec<(String, String)> =
         sqlx::query_as("SELECT repository, digest FROM manifests ORDER BY repository, digest")
             .fetch_all(&mut *tx)
@@ -79,6 +82,7 @@ pub async fn gc_with(store: &Store, options: &GcOptions) -> Result<GcReport, Sto
         }
         report.manifests_removed.push(format!("{repo}@{digest}"));
     }
+    let links_removed = collect_links(&mut tx, &mut live, options).await?;
     // Rows first: once they are gone nothing serves the blobs, so removing files is safe.
     tx.commit().await?;
 
@@ -109,6 +113,7 @@ pub async fn gc_with(store: &Store, options: &GcOptions) -> Result<GcReport, Sto
         Ok(())
     })?;
     tracing::info!(
+        links_removed,
         removed = report.blobs_removed.len(),
         bytes = report.bytes_freed,
         "gc done"
@@ -133,10 +138,45 @@ fn gc_event(store: &Store, report: &GcReport) -> crate::audit::Event {
     )
 }
 
-/// What is reachable from the roots: manifests as (repository, digest), blobs as digest strings.
+/// Removes the blob links nothing reachable in their repository needs, once older than the grace
+/// period; the blobs of the links that stay become live. Returns how many were (or, in a dry
+/// run, would be) removed.
+async fn collect_links(
+    tx: &mut StoreTx<'_>,
+    live: &mut Live,
+    options: &GcOptions,
+) -> Result<u64, StoreError> {
+    let grace = i64::try_from(options.grace.as_secs()).unwrap_or(i64::MAX);
+    let young_since = super::now_unix().saturating_sub(grace);
+    let links: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT repository, digest, linked_at FROM repository_blobs")
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut removed = 0;
+    for (repo, digest, linked_at) in links {
+        let needed = live.links.contains(&(repo.clone(), digest.clone()));
+        if needed || linked_at > young_since {
+            live.blobs.insert(digest);
+            continue;
+        }
+        if !options.dry_run {
+            sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
+                .bind(&repo)
+                .bind(&digest)
+                .execute(&mut **tx)
+                .await?;
+        }
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// What is reachable from the roots: manifests as (repository, digest), blobs as digest strings,
+/// and per repository the blobs it reaches (manifests and their present refs).
 pub(super) struct Live {
     pub manifests: HashSet<(String, String)>,
     pub blobs: HashSet<String>,
+    pub links: HashSet<(String, String)>,
 }
 
 pub(super) async fn live_content(store: &Store, tx: &mut StoreTx<'_>) -> Result<Live, StoreError> {
@@ -182,19 +222,26 @@ pub(super) async fn live_content(store: &Store, tx: &mut StoreTx<'_>) -> Result<
     }
 
     let mut manifests = HashSet::new();
+    let mut links = HashSet::new();
     while let Some(key) = queue.pop() {
         if !known.contains(&key) || !manifests.insert(key.clone()) {
             continue;
         }
         parse_digest(store, &key.1)?;
         blobs.insert(key.1.clone());
+        links.insert(key.clone());
         for child in children.get(&key).into_iter().flatten() {
             blobs.insert(child.clone());
+            links.insert((key.0.clone(), child.clone()));
             queue.push((key.0.clone(), child.clone()));
         }
         for referrer in referrers.get(&key).into_iter().flatten() {
             queue.push((key.0.clone(), referrer.clone()));
         }
     }
-    Ok(Live { manifests, blobs })
+    Ok(Live {
+        manifests,
+        blobs,
+        links,
+    })
 }

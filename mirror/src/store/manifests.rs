@@ -6,6 +6,7 @@
 use ferry_bundler::format::Digest;
 use sqlx::{Sqlite, Transaction};
 
+use super::links::link_blob_in;
 use super::{now_unix, Store, StoreError};
 
 /// A database transaction on the store.
@@ -68,7 +69,8 @@ pub async fn ensure_repository_in(tx: &mut StoreTx<'_>, repo: &str) -> Result<()
     Ok(())
 }
 
-/// [`Store::put_manifest`] inside the caller's transaction.
+/// [`Store::put_manifest`] inside the caller's transaction. Links the manifest and its present
+/// refs to `repo` (`repository_blobs`).
 #[allow(clippy::too_many_arguments)]
 pub async fn put_manifest_in(
     tx: &mut StoreTx<'_>,
@@ -102,7 +104,12 @@ pub async fn put_manifest_in(
     .bind(now_unix())
     .execute(&mut **tx)
     .await?;
+    // The repository now serves the manifest and what it holds, from this transaction's commit.
+    link_blob_in(tx, repo, digest).await?;
     for (child, present) in refs {
+        if *present {
+            link_blob_in(tx, repo, child).await?;
+        }
         // A child once present stays present: a later full copy of a sparse index fills it in.
         sqlx::query(
             "INSERT INTO manifest_refs (repository, manifest, child, present) VALUES (?, ?, ?, ?)

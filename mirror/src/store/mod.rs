@@ -7,7 +7,8 @@
 //! - `ferry.db`: SQLite metadata (repositories, manifests, tags, bundles, import history).
 //!
 //! The filesystem is the truth for which blobs exist; the database says which of them are
-//! reachable (from manifests and bundles). Anything unreachable is garbage for `gc`.
+//! reachable (from manifests and bundles) and which repository may serve which
+//! (`repository_blobs`). Anything unreachable and unlinked is garbage for `gc`.
 
 mod blob_writer;
 pub mod bundles;
@@ -16,7 +17,9 @@ mod copy_plan;
 mod db;
 pub mod gc;
 pub mod json_time;
+mod links;
 pub mod list;
+mod manifest_push;
 pub mod manifests;
 mod pack_meta;
 mod registry;
@@ -32,10 +35,9 @@ pub use catalog::{BlobDescriptor, ChartVersion, PackVersion, StoredFile};
 pub use db::now_unix;
 pub use gc::{gc, gc_with, GcOptions, GcReport};
 pub use list::{list, ManifestSummary, RepoSummary, RepositoryList, TagSummary};
+pub use manifest_push::{ManifestPushError, PushedManifest};
 pub use manifests::{ensure_repository_in, put_manifest_in, set_tag_in, StoreTx};
-pub use registry::{
-    ManifestPushError, ManifestRecord, PushedManifest, Referrer, MAX_MANIFEST_SIZE,
-};
+pub use registry::{ManifestRecord, Referrer, MAX_MANIFEST_SIZE};
 pub use uploads::UploadError;
 pub use verify::{verify, CorruptBlob, MissingBlob, VerifyReport};
 

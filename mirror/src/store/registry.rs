@@ -1,10 +1,10 @@
-//! Registry-side store operations: resolving references, listing, referrers, recording pushed
-//! manifests and deleting. The HTTP layer stays thin; everything it decides lives here.
+//! Registry-side store operations: resolving references, listing, referrers and deleting
+//! (pushed manifests are checked and recorded in `manifest_push`). The HTTP layer stays thin;
+//! everything it decides lives here.
 
-use ferry_bundler::format::layout::media;
 use ferry_bundler::format::Digest;
 
-use super::{put_manifest_in, set_tag_in, Store, StoreError};
+use super::{Store, StoreError};
 
 /// Largest manifest accepted by push (and read back for referrer annotations).
 pub const MAX_MANIFEST_SIZE: usize = 4 * 1024 * 1024;
@@ -25,35 +25,6 @@ pub struct Referrer {
     pub size: u64,
     pub artifact_type: Option<String>,
     pub annotations: Option<serde_json::Value>,
-}
-
-/// Why a pushed manifest was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestPushError {
-    #[error("manifest is invalid: {0}")]
-    Invalid(String),
-    #[error("manifest references blob {0} which is not in the store")]
-    BlobUnknown(Digest),
-    #[error("manifest digest is {actual}, not the {expected} given as reference")]
-    DigestMismatch { expected: Digest, actual: Digest },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// What a pushed manifest turned out to be.
-#[derive(Debug, Clone)]
-pub struct PushedManifest {
-    pub digest: Digest,
-    pub subject: Option<Digest>,
-}
-
-/// What was learnt from parsing a manifest or index.
-struct ParsedManifest {
-    media_type: String,
-    artifact_type: Option<String>,
-    subject: Option<Digest>,
-    /// (child digest, must be present in the store)
-    refs: Vec<(Digest, bool)>,
 }
 
 impl Store {
@@ -190,90 +161,9 @@ impl Store {
         Ok(doc.get("annotations").filter(|a| a.is_object()).cloned())
     }
 
-    /// Validates and records a pushed manifest: its bytes become a blob, its references rows, and
-    /// `tag` (when given) points at it. `reference_digest` is the digest the client pushed by.
-    pub async fn push_manifest(
-        &self,
-        repo: &str,
-        tag: Option<&str>,
-        reference_digest: Option<&Digest>,
-        content_type: Option<&str>,
-        bytes: Vec<u8>,
-    ) -> Result<PushedManifest, ManifestPushError> {
-        let digest = Digest::of_bytes(&bytes);
-        if let Some(expected) = reference_digest.filter(|d| **d != digest) {
-            return Err(ManifestPushError::DigestMismatch {
-                expected: expected.clone(),
-                actual: digest,
-            });
-        }
-        let parsed = parse_manifest(&bytes, content_type)?;
-        for (child, required) in &parsed.refs {
-            if *required && !self.has_blob(child)? {
-                return Err(ManifestPushError::BlobUnknown(child.clone()));
-            }
-        }
-        let size = bytes.len() as u64;
-        let store = self.clone();
-        let d = digest.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            use std::io::Write;
-            let mut w = store.blob_writer()?;
-            w.write_all(&bytes)
-                .map_err(|e| StoreError::io(store.tmp_dir(), e))?;
-            w.commit(&d, Some(size))?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| {
-            StoreError::Corrupt(
-                self.root().to_path_buf(),
-                format!("blob write task failed: {e}"),
-            )
-        })??;
-        self.record_manifest(repo, &digest, &parsed, size, tag)
-            .await?;
-        Ok(PushedManifest {
-            digest,
-            subject: parsed.subject,
-        })
-    }
-
-    /// Records the manifest rows and the tag in one transaction, through the same functions
-    /// import uses, so pushed and imported content look alike.
-    async fn record_manifest(
-        &self,
-        repo: &str,
-        digest: &Digest,
-        parsed: &ParsedManifest,
-        size: u64,
-        tag: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let mut refs = Vec::with_capacity(parsed.refs.len());
-        for (child, _) in &parsed.refs {
-            refs.push((child.clone(), self.has_blob(child)?));
-        }
-        let mut tx = self.begin().await?;
-        put_manifest_in(
-            &mut tx,
-            repo,
-            digest,
-            &parsed.media_type,
-            size,
-            parsed.artifact_type.as_deref(),
-            parsed.subject.as_ref(),
-            &refs,
-        )
-        .await?;
-        if let Some(tag) = tag {
-            set_tag_in(&mut tx, repo, tag, digest).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Forgets manifest `digest` of `repo` and every tag pointing at it. Its blob stays for `gc`
-    /// (other repositories may share it). Returns false if it was not there.
+    /// Forgets manifest `digest` of `repo`, every tag pointing at it and its link to `repo`. Its
+    /// blob file stays for `gc` (other repositories may share it). Returns false if it was not
+    /// there.
     pub async fn delete_manifest(&self, repo: &str, digest: &Digest) -> Result<bool, StoreError> {
         let d = digest.to_string();
         let mut tx = self.db().begin().await?;
@@ -293,6 +183,12 @@ impl Store {
             .bind(&d)
             .execute(&mut *tx)
             .await?;
+        // Nor is it served as a blob of `repo` any more; its config and layers stay linked.
+        sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
+            .bind(repo)
+            .bind(&d)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(gone > 0)
     }
@@ -306,16 +202,6 @@ impl Store {
             .await?
             .rows_affected();
         Ok(gone > 0)
-    }
-
-    /// Removes a blob file. Returns false if it was not there.
-    pub fn delete_blob(&self, digest: &Digest) -> Result<bool, StoreError> {
-        let path = self.blob_path(digest);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(StoreError::io(path, e)),
-        }
     }
 
     fn parse_stored_digest(&self, s: &str) -> Result<Digest, StoreError> {
@@ -332,93 +218,4 @@ impl Store {
 /// is not portable, so a large bound stands in.
 fn limit(n: Option<u32>) -> i64 {
     n.map(i64::from).unwrap_or(i64::from(u32::MAX))
-}
-
-/// Checks a manifest or index document and extracts what the store records about it.
-fn parse_manifest(
-    bytes: &[u8],
-    content_type: Option<&str>,
-) -> Result<ParsedManifest, ManifestPushError> {
-    let invalid = |m: String| ManifestPushError::Invalid(m);
-    let doc: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not json: {e}")))?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| invalid("not a json object".into()))?;
-    if obj.get("schemaVersion").and_then(|v| v.as_u64()) != Some(2) {
-        return Err(invalid("schemaVersion must be 2".into()));
-    }
-    let declared = obj.get("mediaType").and_then(|v| v.as_str());
-    let content_type = content_type
-        .map(|c| c.split(';').next().unwrap_or(c).trim())
-        .filter(|c| !c.is_empty());
-    let media_type = match (declared, content_type) {
-        (Some(d), Some(c)) if d != c => {
-            return Err(invalid(format!(
-                "mediaType {d:?} differs from content type {c:?}"
-            )))
-        }
-        (Some(d), _) => d.to_owned(),
-        (None, Some(c)) => c.to_owned(),
-        (None, None) => return Err(invalid("no mediaType and no content type".into())),
-    };
-    let descriptor_digest =
-        |v: &serde_json::Value, what: &str| -> Result<Digest, ManifestPushError> {
-            let s = v
-                .get("digest")
-                .and_then(|d| d.as_str())
-                .ok_or_else(|| invalid(format!("{what} has no digest")))?;
-            Digest::parse(s).map_err(|e| invalid(format!("{what}: {e}")))
-        };
-    let mut refs = Vec::new();
-    let mut artifact_type = obj
-        .get("artifactType")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    match media_type.as_str() {
-        media::OCI_INDEX | media::DOCKER_MANIFEST_LIST => {
-            let children = obj
-                .get("manifests")
-                .and_then(|m| m.as_array())
-                .ok_or_else(|| invalid("index without manifests".into()))?;
-            for c in children {
-                // Sparse indexes are fine: a mirror may carry only some platforms.
-                refs.push((descriptor_digest(c, "index entry")?, false));
-            }
-        }
-        media::OCI_MANIFEST | media::DOCKER_MANIFEST => {
-            let config = obj
-                .get("config")
-                .ok_or_else(|| invalid("manifest without config".into()))?;
-            refs.push((descriptor_digest(config, "config")?, true));
-            if artifact_type.is_none() {
-                artifact_type = config
-                    .get("mediaType")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-            }
-            let layers = obj
-                .get("layers")
-                .and_then(|l| l.as_array())
-                .ok_or_else(|| invalid("manifest without layers".into()))?;
-            for l in layers {
-                refs.push((descriptor_digest(l, "layer")?, true));
-            }
-        }
-        other => {
-            return Err(invalid(format!(
-                "media type {other:?} is not a supported manifest type"
-            )))
-        }
-    }
-    let subject = obj
-        .get("subject")
-        .map(|s| descriptor_digest(s, "subject"))
-        .transpose()?;
-    Ok(ParsedManifest {
-        media_type,
-        artifact_type,
-        subject,
-        refs,
-    })
 }

@@ -1,13 +1,16 @@
 //! Blob upload sessions for registry push, one file per session under `<data>/uploads/`.
 //!
-//! The session's state is its file: its length is the next offset, so sessions survive a restart
-//! and nothing about them is held in memory. Finishing re-hashes the file (streamed), checks the
-//! digest the client claims, syncs and renames it into `blobs/`: the same invariant as imports.
+//! The session's state is its file: its length is the next offset, and its name
+//! (`<id>.<sha256 of the repository name>`) binds it to the repository it was started in, so
+//! sessions survive a restart with nothing held in memory, and an id used through another
+//! repository names no file. Finishing re-hashes the file (streamed), checks the digest the
+//! client claims, syncs and renames it into `blobs/`: the same invariant as imports; then links
+//! the blob to the session's repository.
 
 use std::fs::File;
 use std::hash::{BuildHasher, Hasher as _};
 use std::io::{self, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use axum::body::Bytes;
 use ferry_bundler::format::{Digest, Hasher};
@@ -26,6 +29,13 @@ pub enum UploadError {
     Busy(String),
     #[error("upload {id} body could not be read: {message}")]
     Body { id: String, message: String },
+    #[error("upload {id}: Content-Range declares a chunk of {declared} bytes, its body does not match ({received} bytes read)")]
+    RangeMismatch {
+        id: String,
+        declared: u64,
+        /// What was read until the mismatch was certain.
+        received: u64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -35,16 +45,18 @@ impl Store {
         self.root().join("uploads")
     }
 
-    fn upload_path(&self, id: &str) -> PathBuf {
-        self.uploads_dir().join(id)
+    /// The session's file: only the repository it was started in finds it.
+    fn upload_path(&self, repo: &str, id: &str) -> PathBuf {
+        let bound = Digest::of_bytes(repo.as_bytes());
+        self.uploads_dir().join(format!("{id}.{}", bound.hex()))
     }
 
-    /// Opens a new, empty session and returns its id (32 random lowercase hex digits).
-    pub fn upload_start(&self) -> Result<String, StoreError> {
+    /// Opens a new, empty session in `repo` and returns its id (32 random lowercase hex digits).
+    pub fn upload_start(&self, repo: &str) -> Result<String, StoreError> {
         let dir = self.uploads_dir();
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let id = random_id();
-        let path = self.upload_path(&id);
+        let path = self.upload_path(repo, &id);
         File::options()
             .write(true)
             .create_new(true)
@@ -53,9 +65,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Bytes received so far, or `None` for an unknown session.
-    pub fn upload_size(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        let path = self.upload_path(id);
+    /// Bytes received so far, or `None` for a session unknown in `repo`.
+    pub fn upload_size(&self, repo: &str, id: &str) -> Result<Option<u64>, StoreError> {
+        let path = self.upload_path(repo, id);
         match std::fs::metadata(&path) {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -63,19 +75,21 @@ impl Store {
         }
     }
 
-    /// Appends a chunk streamed from `body`. `start`, when the client sent a `Content-Range`, must
-    /// be the current size. Returns the new size.
+    /// Appends a chunk streamed from `body`. `range`, when the client sent a `Content-Range`
+    /// (first and last byte), must start at the current size and span exactly the body; a chunk
+    /// that does not is refused and leaves the session as it was. Returns the new size.
     pub async fn upload_append<S, E>(
         &self,
+        repo: &str,
         id: &str,
-        start: Option<u64>,
+        range: Option<(u64, u64)>,
         body: S,
     ) -> Result<u64, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>>,
         E: std::fmt::Display,
     {
-        let path = self.upload_path(id);
+        let path = self.upload_path(repo, id);
         let mut file = match tokio::fs::OpenOptions::new().append(true).open(&path).await {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -90,13 +104,15 @@ impl Store {
             .await
             .map_err(|e| StoreError::io(&path, e))?
             .len();
-        if let Some(got) = start.filter(|s| *s != size) {
+        if let Some((got, _)) = range.filter(|(first, _)| *first != size) {
             return Err(UploadError::OutOfOrder {
                 id: id.to_owned(),
                 expected: size,
                 got,
             });
         }
+        let declared = range.map(|(first, last)| (last - first).saturating_add(1));
+        let before = size;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| UploadError::Body {
@@ -107,28 +123,52 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::io(&path, e))?;
             size += chunk.len() as u64;
+            // A body longer than its range is refused as soon as it is, not read to the end.
+            if declared.is_some_and(|d| size - before > d) {
+                break;
+            }
         }
         file.flush().await.map_err(|e| StoreError::io(&path, e))?;
+        if let Some(declared) = declared.filter(|d| size - before != *d) {
+            file.set_len(before)
+                .await
+                .map_err(|e| StoreError::io(&path, e))?;
+            return Err(UploadError::RangeMismatch {
+                id: id.to_owned(),
+                declared,
+                received: size - before,
+            });
+        }
         Ok(size)
     }
 
-    /// Verifies the session's content against `expected` and publishes it as that blob.
-    pub async fn upload_finish(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
+    /// Verifies the session's content against `expected`, publishes it as that blob and links it
+    /// to `repo`.
+    pub async fn upload_finish(
+        &self,
+        repo: &str,
+        id: &str,
+        expected: &Digest,
+    ) -> Result<u64, UploadError> {
         let store = self.clone();
-        let (id, expected) = (id.to_owned(), expected.clone());
-        tokio::task::spawn_blocking(move || store.publish_upload(&id, &expected))
-            .await
-            .map_err(|e| {
-                StoreError::Corrupt(
-                    self.root().to_path_buf(),
-                    format!("upload task failed: {e}"),
-                )
-            })?
+        let path = self.upload_path(repo, id);
+        let (id_owned, digest) = (id.to_owned(), expected.clone());
+        let len =
+            tokio::task::spawn_blocking(move || store.publish_upload(&path, &id_owned, &digest))
+                .await
+                .map_err(|e| {
+                    StoreError::Corrupt(
+                        self.root().to_path_buf(),
+                        format!("upload task failed: {e}"),
+                    )
+                })??;
+        // The file is complete and published; from this commit on, `repo` serves it.
+        self.link_blob(repo, expected).await?;
+        Ok(len)
     }
 
-    fn publish_upload(&self, id: &str, expected: &Digest) -> Result<u64, UploadError> {
-        let path = self.upload_path(id);
-        let mut file = match File::open(&path) {
+    fn publish_upload(&self, path: &Path, id: &str, expected: &Digest) -> Result<u64, UploadError> {
+        let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(UploadError::Unknown(id.to_owned()))
@@ -139,7 +179,7 @@ impl Store {
         let mut hasher = Hasher::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            let n = file.read(&mut buf).map_err(|e| StoreError::io(&path, e))?;
+            let n = file.read(&mut buf).map_err(|e| StoreError::io(path, e))?;
             if n == 0 {
                 break;
             }
@@ -155,10 +195,10 @@ impl Store {
             .into());
         }
         if self.has_blob(expected)? {
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(path);
             return Ok(len);
         }
-        file.sync_all().map_err(|e| StoreError::io(&path, e))?;
+        file.sync_all().map_err(|e| StoreError::io(path, e))?;
         drop(file);
         let target = self.blob_path(expected);
         let dir = target
@@ -166,16 +206,16 @@ impl Store {
             .map(PathBuf::from)
             .unwrap_or_else(|| self.root().to_path_buf());
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        std::fs::rename(&path, &target).map_err(|e| StoreError::io(&target, e))?;
+        std::fs::rename(path, &target).map_err(|e| StoreError::io(&target, e))?;
         File::open(&dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| StoreError::io(&dir, e))?;
         Ok(len)
     }
 
-    /// Drops a session. Returns false if it did not exist.
-    pub fn upload_cancel(&self, id: &str) -> Result<bool, StoreError> {
-        let path = self.upload_path(id);
+    /// Drops a session of `repo`. Returns false if it did not exist there.
+    pub fn upload_cancel(&self, repo: &str, id: &str) -> Result<bool, StoreError> {
+        let path = self.upload_path(repo, id);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -244,9 +284,9 @@ mod tests {
     async fn prune_removes_only_old_idle_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let old = store.upload_start().unwrap();
-        let busy = store.upload_start().unwrap();
-        let held = File::open(store.upload_path(&busy)).unwrap();
+        let old = store.upload_start("r").unwrap();
+        let busy = store.upload_start("r").unwrap();
+        let held = File::open(store.upload_path("r", &busy)).unwrap();
         lock_session(&held, &busy).unwrap();
         assert_eq!(
             store
@@ -255,7 +295,7 @@ mod tests {
             0
         );
         assert_eq!(store.prune_uploads(std::time::Duration::ZERO).unwrap(), 1);
-        assert_eq!(store.upload_size(&old).unwrap(), None);
-        assert_eq!(store.upload_size(&busy).unwrap(), Some(0));
+        assert_eq!(store.upload_size("r", &old).unwrap(), None);
+        assert_eq!(store.upload_size("r", &busy).unwrap(), Some(0));
     }
 }

@@ -433,6 +433,8 @@ pub struct Visible {
     pub bundles: i64,
     pub bundle_artifacts: i64,
     pub bundle_tags: i64,
+    /// Blobs a repository may serve.
+    pub repository_blobs: i64,
 }
 
 pub async fn visible(store: &ferry_mirror::store::Store) -> Visible {
@@ -451,6 +453,7 @@ pub async fn visible(store: &ferry_mirror::store::Store) -> Visible {
         bundles: count("bundles").await,
         bundle_artifacts: count("bundle_artifacts").await,
         bundle_tags: count("bundle_tags").await,
+        repository_blobs: count("repository_blobs").await,
     }
 }
 

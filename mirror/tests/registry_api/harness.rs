@@ -15,6 +15,7 @@ pub const PASSWORD: &str = "s3cret-pass";
 pub struct Registry {
     pub router: Router,
     pub store: Store,
+    cfg: ServerConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -78,8 +79,34 @@ impl Registry {
         Self {
             router: router(store.clone(), &cfg),
             store,
+            cfg,
             _dir: dir,
         }
+    }
+
+    /// The server restarted on the same data directory: nothing held in memory survives.
+    pub async fn restart(&mut self) {
+        self.store = Store::open(self.store.root().to_path_buf()).await.unwrap();
+        self.router = router(self.store.clone(), &self.cfg);
+    }
+
+    /// A bearer token from `/token` for `USER`, asking for `scope`.
+    pub async fn token(&self, scope: &str) -> String {
+        let r = self
+            .auth(
+                Method::GET,
+                &format!("/token?service=ferry&scope={scope}"),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.json()["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {

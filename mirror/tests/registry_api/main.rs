@@ -3,4 +3,7 @@
 
 mod harness;
 mod hostile;
+mod manifest_checks;
 mod pull_push;
+mod upload_sessions;
+mod visibility;
