@@ -352,7 +352,7 @@ fn refuses_a_signature_that_is_not_a_sigstore_bundle() {
     let parts = s.parts(Some(br#"{"mediaType":"x"}"#));
     let err = refused(parts);
     assert!(
-        err.contains("ferry-bundle.sigstore.json is not a sigstore bundle"),
+        err.contains("ferry-bundle.sigstore.json is not a key-based sigstore message signature: at mediaType"),
         "{err}"
     );
 }

@@ -260,3 +260,38 @@ async fn zstd_frame_demanding_a_huge_window_is_refused() {
     let framed = enc.finish().unwrap();
     assert_refused_and_invisible(dir.path(), &framed, "too much memory").await;
 }
+
+/// A zstd bundle from ferry's writer with several frames (the gzip-looking file gets its own).
+fn compressed_base(dir: &Path) -> Fixture {
+    let mut c = Content::default();
+    c.image("docker.io/library/app", "1.0", 1, 100, &[]);
+    let mut gzip_like = vec![0x1f, 0x8b];
+    gzip_like.extend(noise(8, 20_000));
+    c.file("layer.tgz", gzip_like);
+    c.file("notes.txt", b"compressible ".repeat(400));
+    write(
+        dir,
+        "base.ferry",
+        &c,
+        Some(keys()),
+        ferry_bundler::writer::Compression::default(),
+    )
+}
+
+#[rstest]
+#[case::skippable_at_start("skippable-at-start")]
+#[case::skippable_after_first_frame("skippable-after-first-frame")]
+#[case::skippable_before_last_frame("skippable-before-last-frame")]
+#[case::skippable_at_end("skippable-at-end")]
+#[case::garbage_after_last_frame("garbage-after-last-frame")]
+#[case::dictionary_id("dictionary-id")]
+#[case::second_archive("second-archive")]
+#[tokio::test]
+async fn zstd_bundle_with_hidden_bytes_is_refused(#[case] case: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = compressed_base(dir.path());
+    let honest = std::fs::read(&fx.path).unwrap();
+    let (bytes, expected) =
+        ferry_testkit::zstd_frames::hide(&honest, case, &assemble(&fx.entries()));
+    assert_refused_and_invisible(dir.path(), &bytes, &expected).await;
+}

@@ -42,8 +42,8 @@ pub enum FormatError {
     Manifest(#[from] ManifestError),
     #[error("ferry-bundle.json: {0}")]
     Created(#[from] TimestampError),
-    #[error("ferry-bundle.sigstore.json is not a sigstore bundle: {0}")]
-    SignatureDocument(#[source] serde_json::Error),
+    #[error(transparent)]
+    SignatureDocument(#[from] super::signature_shape::SignatureShapeError),
     #[error("blob {digest} is in the archive but not listed in the bundle manifest")]
     UnlistedBlob { digest: Digest },
     #[error("blob {digest} appears more than once in the archive")]
@@ -68,6 +68,8 @@ pub enum FormatError {
     NonZeroPadding { path: String },
     #[error("bundle has data after the end of the tar archive at offset {offset}")]
     TrailingData { offset: u64 },
+    #[error("{0}")]
+    ZstdFraming(#[from] super::reader::ZstdFramingError),
     #[error("entry {path} was left unverified after an earlier read error")]
     EntryFailed { path: String },
 }
