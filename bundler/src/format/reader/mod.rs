@@ -350,9 +350,10 @@ fn too_large(path: &str, size: u64) -> FormatError {
 fn misplaced_blob(manifest: &BundleManifest, at: usize, digest: Digest) -> FormatError {
     match manifest.blobs.binary_search_by(|b| b.digest.cmp(&digest)) {
         Ok(j) if j < at => FormatError::DuplicateBlob { digest },
-        Ok(_) => FormatError::BlobOutOfOrder {
-            digest,
-            expected: manifest.blobs[at].digest.clone(),
+        // Blobs follow the manifest order, so the one expected here is not in its place.
+        Ok(_) => FormatError::MissingBlob {
+            missing: manifest.blobs[at].digest.clone(),
+            found: digest,
         },
         Err(_) => FormatError::UnlistedBlob { digest },
     }

@@ -24,6 +24,8 @@ enum Decoded<R: Read> {
 pub(crate) struct TarStream<R: Read> {
     inner: Decoded<R>,
     offset: u64,
+    /// Path of the last entry whose header was read whole, to place a damaged header.
+    last_entry: Option<String>,
 }
 
 impl<R: Read> TarStream<R> {
@@ -51,7 +53,11 @@ impl<R: Read> TarStream<R> {
         } else {
             Decoded::Plain(peeked)
         };
-        Ok(Self { inner, offset: 0 })
+        Ok(Self {
+            inner,
+            offset: 0,
+            last_entry: None,
+        })
     }
 
     pub(crate) fn is_compressed(&self) -> bool {
@@ -60,6 +66,18 @@ impl<R: Read> TarStream<R> {
 
     pub(crate) fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// Where the next header is, for errors: after which entry.
+    pub(crate) fn position(&self) -> String {
+        match &self.last_entry {
+            Some(path) => format!("after entry {path}"),
+            None => "the first header of the archive".to_owned(),
+        }
+    }
+
+    pub(crate) fn entry_read(&mut self, path: &str) {
+        self.last_entry = Some(path.to_owned());
     }
 
     /// Reads one whole block; `Ok(false)` if the stream ended exactly before it.
