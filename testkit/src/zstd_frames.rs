@@ -21,6 +21,17 @@ pub fn skippable_frame(payload: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// Every case [`hide`] knows: tests of each reader run them all.
+pub const HIDDEN_BYTES_CASES: [&str; 7] = [
+    "skippable-at-start",
+    "skippable-after-first-frame",
+    "skippable-before-last-frame",
+    "skippable-at-end",
+    "garbage-after-last-frame",
+    "dictionary-id",
+    "second-archive",
+];
+
 /// The honest `bundle` (zstd, at least two frames) altered as `case` says, and the fragment the
 /// refusal must name. `second_archive` is the tar archive appended, compressed, by that case.
 pub fn hide(bundle: &[u8], case: &str, second_archive: &[u8]) -> (Vec<u8>, String) {
