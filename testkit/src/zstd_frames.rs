@@ -33,8 +33,8 @@ pub const HIDDEN_BYTES_CASES: [&str; 7] = [
 ];
 
 /// The honest `bundle` (zstd, at least two frames) altered as `case` says, and the fragment the
-/// refusal must name. `second_archive` is the tar archive appended, compressed, by that case.
-pub fn hide(bundle: &[u8], case: &str, second_archive: &[u8]) -> (Vec<u8>, String) {
+/// refusal must name. The second archive of `second-archive` is the bundle's own, compressed again.
+pub fn hide(bundle: &[u8], case: &str) -> (Vec<u8>, String) {
     let bounds = frame_bounds(bundle);
     assert!(bounds.len() >= 3, "the honest bundle has one frame only");
     let payload = skippable_frame(&[0xAB; 4096]);
@@ -71,7 +71,10 @@ pub fn hide(bundle: &[u8], case: &str, second_archive: &[u8]) -> (Vec<u8>, Strin
             )
         }
         "second-archive" => (
-            splice(end, &zstd::encode_all(second_archive, 3).unwrap()),
+            splice(
+                end,
+                &zstd::encode_all(&zstd::decode_all(bundle).unwrap()[..], 3).unwrap(),
+            ),
             "data after the end of the tar archive".to_owned(),
         ),
         other => panic!("unknown case {other}"),
