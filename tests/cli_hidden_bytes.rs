@@ -5,7 +5,7 @@
 mod harness;
 
 use ferry_testkit::zstd_frames::{hide, HIDDEN_BYTES_CASES};
-use harness::{file_profile, Dir};
+use harness::{build_signed, file_profile, Dir};
 
 #[test]
 fn verify_and_import_refuse_hidden_bytes_in_a_signed_zstd_bundle() {
@@ -14,16 +14,7 @@ fn verify_and_import_refuse_hidden_bytes_in_a_signed_zstd_bundle() {
     let mut gzip_like = vec![0x1f, 0x8b];
     gzip_like.extend((0..50_000u32).map(|i| (i * 13 % 251) as u8));
     file_profile(&dir, "layer.tgz", &gzip_like);
-    dir.ok(&["keygen", "--out", "keys"]);
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--key",
-        "keys/ferry.key",
-        "-o",
-        "site.ferry",
-    ]);
+    build_signed(&dir, "site.ferry");
     dir.ok(&["verify", "site.ferry", "--key", "keys/ferry.pub"]);
     let honest = std::fs::read(dir.path("site.ferry")).unwrap();
     for case in HIDDEN_BYTES_CASES {
