@@ -8,22 +8,13 @@ use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use harness::{file_profile, sha256_file, Dir};
+use harness::{build_signed, file_profile, sha256_file, Dir};
 
 /// A signed bundle carrying one file (no registry needed), imported into `data/`.
 fn imported() -> (Dir, String) {
     let dir = Dir::new();
     file_profile(&dir, "readme.txt", b"hello enclave\n");
-    dir.ok(&["keygen", "--out", "keys"]);
-    dir.ok(&[
-        "build",
-        "-p",
-        "profiles",
-        "--key",
-        "keys/ferry.key",
-        "-o",
-        "site.ferry",
-    ]);
+    build_signed(&dir, "site.ferry");
     let import = [
         "import",
         "site.ferry",

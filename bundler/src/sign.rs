@@ -215,7 +215,8 @@ impl SigningKey {
             media_type: SIGSTORE_BUNDLE_MEDIA_TYPE.to_owned(),
             verification_material: VerificationMaterial {
                 public_key: PublicKeyIdentifier { hint: self.hint() },
-                tlog_entries: Vec::new(),
+                tlog_entries: Default::default(),
+                timestamp_verification_data: None,
             },
             message_signature: MessageSignature {
                 message_digest: MessageDigest {

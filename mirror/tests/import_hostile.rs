@@ -261,3 +261,34 @@ async fn zstd_frame_demanding_a_huge_window_is_refused() {
     let framed = enc.finish().unwrap();
     assert_refused_and_invisible(dir.path(), &framed, "too much memory").await;
 }
+
+/// A zstd bundle from ferry's writer with several frames (the gzip-looking file gets its own).
+fn compressed_base(dir: &Path) -> Fixture {
+    let mut c = Content::default();
+    c.image("docker.io/library/app", "1.0", 1, 100, &[]);
+    let mut gzip_like = vec![0x1f, 0x8b];
+    gzip_like.extend(noise(8, 20_000));
+    c.file("layer.tgz", gzip_like);
+    c.file("notes.txt", b"compressible ".repeat(400));
+    write(
+        dir,
+        "base.ferry",
+        &c,
+        Some(keys()),
+        ferry_bundler::writer::Compression::default(),
+    )
+}
+
+#[tokio::test]
+async fn zstd_bundle_with_hidden_bytes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = compressed_base(dir.path());
+    let honest = std::fs::read(&fx.path).unwrap();
+    for case in ferry_testkit::zstd_frames::HIDDEN_BYTES_CASES {
+        let (bytes, expected) = ferry_testkit::zstd_frames::hide(&honest, case);
+        // A store of its own per case: each refusal must leave its store empty.
+        let dir = dir.path().join(case);
+        std::fs::create_dir(&dir).unwrap();
+        assert_refused_and_invisible(&dir, &bytes, &expected).await;
+    }
+}

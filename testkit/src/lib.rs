@@ -16,6 +16,7 @@ pub mod registry;
 pub mod seed;
 pub mod tmpfs;
 pub mod tools;
+pub mod zstd_frames;
 
 pub use helm::{
     chart_json, pack_chart, push_chart_oci, write_chart, write_index, ChartEntry, HelmRepo,

@@ -119,15 +119,18 @@ pub fn file_profile(dir: &Dir, name: &str, bytes: &[u8]) {
 /// `ferry build` of `profiles/` into `out`, uncompressed, signed with `keys/ferry.key` when
 /// `signed` (the key pair is made first).
 pub fn build_uncompressed(dir: &Dir, out: &str, signed: bool) {
-    let mut args = vec![
-        "build",
-        "-p",
-        "profiles",
-        "--compression",
-        "none",
-        "-o",
-        out,
-    ];
+    build(dir, out, &["--compression", "none"], signed);
+}
+
+/// A key pair in `keys/` and `ferry build` of `profiles/` into `out`, signed with it, compressed
+/// as ferry does by default.
+pub fn build_signed(dir: &Dir, out: &str) {
+    build(dir, out, &[], true);
+}
+
+fn build(dir: &Dir, out: &str, options: &[&str], signed: bool) {
+    let mut args = vec!["build", "-p", "profiles", "-o", out];
+    args.extend(options);
     if signed {
         dir.ok(&["keygen", "--out", "keys"]);
         args.extend(["--key", "keys/ferry.key"]);

@@ -22,8 +22,8 @@ pub enum FormatError {
     NotABundle { reason: String },
     #[error("bundle is truncated: it ends inside {entry}")]
     Truncated { entry: String },
-    #[error("tar header at offset {offset} has a bad checksum")]
-    HeaderChecksum { offset: u64 },
+    #[error("tar header at offset {offset} ({position}) is damaged: its checksum does not match")]
+    HeaderChecksum { offset: u64, position: String },
     #[error("tar header at offset {offset} ({path:?}) is not a ustar header")]
     NotUstar { offset: u64, path: String },
     #[error("tar entry {path:?} is a {kind} extension header; bundles contain ustar headers only")]
@@ -42,14 +42,14 @@ pub enum FormatError {
     Manifest(#[from] ManifestError),
     #[error("ferry-bundle.json: {0}")]
     Created(#[from] TimestampError),
-    #[error("ferry-bundle.sigstore.json is not a sigstore bundle: {0}")]
-    SignatureDocument(#[source] serde_json::Error),
+    #[error(transparent)]
+    SignatureDocument(#[from] super::signature_shape::SignatureShapeError),
     #[error("blob {digest} is in the archive but not listed in the bundle manifest")]
     UnlistedBlob { digest: Digest },
     #[error("blob {digest} appears more than once in the archive")]
     DuplicateBlob { digest: Digest },
-    #[error("blob {digest} appears before blob {expected}; blobs must follow the manifest order")]
-    BlobOutOfOrder { digest: Digest, expected: Digest },
+    #[error("blob {missing} listed in the bundle manifest is missing from the archive: blob {found} comes where the manifest order puts it")]
+    MissingBlob { missing: Digest, found: Digest },
     #[error("{path} is {actual} bytes but the bundle manifest says {expected}")]
     SizeMismatch {
         path: String,
@@ -62,12 +62,14 @@ pub enum FormatError {
         expected: Digest,
         actual: Digest,
     },
-    #[error("bundle ends before {missing} listed blob(s), first missing {first}")]
+    #[error("blob {first} listed in the bundle manifest is missing from the archive: the archive ends before it ({missing} listed blob(s) missing)")]
     MissingBlobs { missing: usize, first: Digest },
     #[error("padding after {path} is not zero")]
     NonZeroPadding { path: String },
     #[error("bundle has data after the end of the tar archive at offset {offset}")]
     TrailingData { offset: u64 },
+    #[error("{0}")]
+    ZstdFraming(#[from] super::reader::ZstdFramingError),
     #[error("entry {path} was left unverified after an earlier read error")]
     EntryFailed { path: String },
 }

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod manifest;
 pub mod reader;
 pub mod signature;
+pub mod signature_shape;
 pub mod timestamp;
 pub mod ustar;
 pub mod verify;
@@ -24,4 +25,5 @@ pub use reader::{
     open_bundle, read_bundle, BundleEntry, BundleHead, EntryKind, HeadDecision, ReadSummary,
 };
 pub use signature::{verify_signature, SignatureError, SigstoreBundle, TrustedKey};
+pub use signature_shape::{parse_signature_document, SignatureShapeError};
 pub use verify::{check_head_signature, verify_bundle, VerifyError, VerifyReport};

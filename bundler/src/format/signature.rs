@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use sigstore::crypto::{CosignVerificationKey, Signature};
 
+use super::signature_shape::{self as shape, NoEntries, NoTimestamps};
+
 /// Media type of the signature document.
 pub const SIGSTORE_BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The only message digest algorithm written or accepted.
@@ -21,6 +23,7 @@ pub const MESSAGE_DIGEST_ALGORITHM: &str = "SHA2_256";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SigstoreBundle {
+    #[serde(deserialize_with = "shape::media_type")]
     pub media_type: String,
     pub verification_material: VerificationMaterial,
     pub message_signature: MessageSignature,
@@ -30,14 +33,20 @@ pub struct SigstoreBundle {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerificationMaterial {
     pub public_key: PublicKeyIdentifier,
-    /// Always empty: ferry signs offline, without a transparency log.
-    pub tlog_entries: Vec<serde_json::Value>,
+    /// Always empty (written as `[]`, absent accepted): ferry signs offline, without a
+    /// transparency log.
+    #[serde(default)]
+    pub tlog_entries: NoEntries,
+    /// Never written; accepted only absent or empty, as cosign may write it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_verification_data: Option<NoTimestamps>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicKeyIdentifier {
     /// Base64 of the sha256 of the signing key's PKIX (DER) public key.
+    #[serde(deserialize_with = "shape::base64_sha256")]
     pub hint: String,
 }
 
@@ -46,14 +55,17 @@ pub struct PublicKeyIdentifier {
 pub struct MessageSignature {
     pub message_digest: MessageDigest,
     /// Base64 of the ASN.1 DER ECDSA signature.
+    #[serde(deserialize_with = "shape::base64_signature")]
     pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageDigest {
+    #[serde(deserialize_with = "shape::algorithm")]
     pub algorithm: String,
     /// Base64 of the sha256 of the signed bytes.
+    #[serde(deserialize_with = "shape::base64_sha256")]
     pub digest: String,
 }
 

@@ -37,6 +37,13 @@ pub enum ImportError {
         needed: u64,
         available: u64,
     },
+    #[error("blob {digest} of {size} bytes does not fit: {available} bytes are left in {path}")]
+    BlobDoesNotFit {
+        digest: Digest,
+        size: u64,
+        available: u64,
+        path: PathBuf,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -284,6 +284,17 @@ fn store_blob(
     pipe: &Pipeline,
 ) -> Result<u64, ImportError> {
     let size = entry.size();
+    // The head's check counted the whole bundle, but space can go since (or a repair skipped that
+    // check): a blob that cannot fit is refused before a byte of it is staged.
+    let available = available_space(&store.tmp_dir())?;
+    if size > available {
+        return Err(ImportError::BlobDoesNotFit {
+            digest,
+            size,
+            available,
+            path: store.tmp_dir(),
+        });
+    }
     pipe.start(store.blob_writer()?.without_hashing(), digest)?;
     loop {
         let mut buf = pipe.buffer();

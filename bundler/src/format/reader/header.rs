@@ -46,7 +46,10 @@ impl RawHeader {
         }
         let header = tar::Header::from_byte_slice(&block);
         if header.cksum().ok() != Some(header_checksum(&block)) {
-            return Err(FormatError::HeaderChecksum { offset });
+            return Err(FormatError::HeaderChecksum {
+                offset,
+                position: tar.position(),
+            });
         }
         let path = String::from_utf8_lossy(&header.path_bytes()).into_owned();
         if header.as_ustar().is_none() {
@@ -62,6 +65,7 @@ impl RawHeader {
         let size = header
             .entry_size()
             .map_err(|_| FormatError::NonCanonicalHeader { path: path.clone() })?;
+        tar.entry_read(&path);
         Ok(Some(Self { block, path, size }))
     }
 

@@ -6,6 +6,7 @@
 //! decompress) without bound, and it holds only the small JSON documents in memory.
 
 mod entry;
+mod frames;
 mod header;
 mod stream;
 
@@ -23,11 +24,13 @@ use super::layout::{
 };
 use super::manifest::BundleManifest;
 use super::signature::SigstoreBundle;
+use super::signature_shape::parse_signature_document;
 use super::timestamp::unix_seconds;
 use super::ustar::{padding_len, BLOCK_SIZE};
 
 use entry::EntryState;
 pub use entry::{BundleEntry, EntryKind};
+pub use frames::ZstdFramingError;
 use header::{EntryName, RawHeader};
 use stream::{io_error, TarStream};
 pub use stream::{ZSTD_MAGIC, ZSTD_WINDOW_LOG_MAX};
@@ -185,7 +188,7 @@ fn read_head<R: Read>(
     if let Some(raw) = next.as_ref().filter(|r| r.path == SIGNATURE_ENTRY) {
         let bytes = read_document(tar, raw)?;
         raw.check(SIGNATURE_ENTRY, raw.size, mtime)?;
-        signature = Some(serde_json::from_slice(&bytes).map_err(FormatError::SignatureDocument)?);
+        signature = Some(parse_signature_document(&bytes)?);
         signature_bytes = Some(bytes);
         next = RawHeader::read(tar, OCI_LAYOUT_ENTRY)?;
     }
@@ -347,9 +350,10 @@ fn too_large(path: &str, size: u64) -> FormatError {
 fn misplaced_blob(manifest: &BundleManifest, at: usize, digest: Digest) -> FormatError {
     match manifest.blobs.binary_search_by(|b| b.digest.cmp(&digest)) {
         Ok(j) if j < at => FormatError::DuplicateBlob { digest },
-        Ok(_) => FormatError::BlobOutOfOrder {
-            digest,
-            expected: manifest.blobs[at].digest.clone(),
+        // Blobs follow the manifest order, so the one expected here is not in its place.
+        Ok(_) => FormatError::MissingBlob {
+            missing: manifest.blobs[at].digest.clone(),
+            found: digest,
         },
         Err(_) => FormatError::UnlistedBlob { digest },
     }
