@@ -12,6 +12,27 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= MAX_NAME_LEN && name.split('/').all(is_valid_component)
 }
 
+/// A repository the registry serves: a name of the grammar, or a registry host with a port
+/// (`localhost:5000`, what containerd's `?ns=` adds in front of the name in the request path)
+/// followed by one; at most [`MAX_NAME_LEN`] bytes in all. Every repository a bundle carries
+/// must be one.
+pub fn is_valid_repository(repository: &str) -> bool {
+    repository.len() <= MAX_NAME_LEN
+        && (is_valid_name(repository)
+            || repository
+                .split_once('/')
+                .is_some_and(|(host, name)| is_valid_host(host) && is_valid_name(name)))
+}
+
+/// A registry host as the first component of a repository name: lower case and no IPv6
+/// brackets (see [`super::host::is_host`]).
+pub fn is_valid_host(host: &str) -> bool {
+    super::host::is_host(host)
+        && host.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
+        })
+}
+
 fn is_valid_component(c: &str) -> bool {
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let bytes = c.as_bytes();
@@ -91,6 +112,23 @@ mod tests {
     #[case::three_hundred(&format!("docker.io/{}", "a".repeat(290)))]
     fn names_outside_the_grammar_are_refused(#[case] name: &str) {
         assert!(!is_valid_name(name), "{name}");
+    }
+
+    #[rstest]
+    #[case::name("docker.io/library/nginx", true)]
+    #[case::host_with_port("127.0.0.1:5000/demo/app", true)]
+    #[case::localhost_with_port("localhost:5000/a", true)]
+    #[case::host_alone("localhost:5000", false)]
+    #[case::upper_case_host("Registry.local:5000/a", false)]
+    #[case::ipv6_host("[::1]:5000/a", false)]
+    #[case::port_deeper("a/localhost:5000/b", false)]
+    #[case::traversal_after_host("localhost:5000/../etc", false)]
+    #[case::too_long(&format!("localhost:5000/{}", "a".repeat(250)), false)]
+    fn repositories_are_names_with_an_optional_host_and_port(
+        #[case] repository: &str,
+        #[case] valid: bool,
+    ) {
+        assert_eq!(is_valid_repository(repository), valid, "{repository}");
     }
 
     #[rstest]

@@ -10,14 +10,14 @@ use std::collections::{HashMap, HashSet};
 use super::digest::Digest;
 use super::document::{DocumentError, OciDocument};
 use super::manifest::BundleManifest;
-use super::names::{is_valid_name, is_valid_tag, MAX_NAME_LEN, MAX_TAG_LEN};
+use super::names::{is_valid_repository, is_valid_tag, MAX_NAME_LEN, MAX_TAG_LEN};
 
 /// Deepest index nesting followed (an index of indexes of manifests is 2).
 pub const MAX_INDEX_DEPTH: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
-    #[error("artifact {reference}: repository {repository:?} is not a valid repository name (lower-case components separated by `/`, at most {MAX_NAME_LEN} characters)")]
+    #[error("artifact {reference}: repository {repository:?} is not a valid repository name (lower-case components separated by `/`, after an optional `host:port`, at most {MAX_NAME_LEN} characters)")]
     InvalidRepository {
         reference: String,
         repository: String,
@@ -93,7 +93,7 @@ impl<'m> Listed<'m> {
 pub fn check_manifest(m: &BundleManifest) -> Result<(), ValidationError> {
     let listed = Listed::new(m);
     for a in &m.artifacts {
-        if !is_valid_name(&a.repository) {
+        if !is_valid_repository(&a.repository) {
             return Err(ValidationError::InvalidRepository {
                 reference: a.reference.clone(),
                 repository: a.repository.clone(),

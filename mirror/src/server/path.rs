@@ -4,7 +4,7 @@
 //! The path is never percent-decoded: `%2e%2e` or any other escape is simply an invalid name, and
 //! name components must start with a letter or digit, so `..` can never reach the store.
 
-use ferry_bundler::format::names::MAX_NAME_LEN;
+use ferry_bundler::format::names::{is_valid_host, MAX_NAME_LEN};
 pub use ferry_bundler::format::names::{is_valid_name, is_valid_tag};
 use ferry_bundler::format::Digest;
 
@@ -184,15 +184,6 @@ pub fn repository_name(name: &str, ns: Option<&str>) -> Result<String, RegistryE
         ));
     }
     Ok(full)
-}
-
-/// A registry host as containerd passes it in `ns`; lower case and no IPv6 brackets, since it
-/// becomes the first component of a repository name.
-fn is_valid_host(host: &str) -> bool {
-    ferry_bundler::format::host::is_host(host)
-        && host.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
-        })
 }
 
 pub fn reference(s: &str) -> Result<Reference, RegistryError> {
