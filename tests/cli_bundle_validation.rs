@@ -1,7 +1,8 @@
 //! `ferry verify` is as strict as `ferry import`: one validation of the bundle manifest
 //! (`format::validate`) runs in both, so a correctly signed bundle that names what the registry
 //! cannot serve, or that does not carry what its manifests reference, is refused by both with
-//! the same message, and `verify` exits 3. Also: key paths come out absolute.
+//! the same message, and `verify` exits 3 (`copy` too, for what the manifest alone shows).
+//! Also: key paths come out absolute.
 
 mod harness;
 #[path = "../mirror/tests/import_support/mod.rs"]
@@ -112,6 +113,15 @@ fn verify_and_import_refuse_alike(#[case] case: &str, #[case] expected: &str) {
     );
     let import = message(&import, &format!("cannot import {bundle}: "));
     assert_eq!(verify, import, "verify and import must refuse alike");
+
+    // `copy` checks the manifest alone the same way before it contacts the target (and follows
+    // the documents itself, as it plans the pushes).
+    if !matches!(case, "media-type-mismatch" | "missing-layer") {
+        let target = format!("docker://{}/mirror", harness::free_addr());
+        let copy = dir.fails(3, &["copy", &bundle, &target, "--key", &key]);
+        let copy = message(&copy, &format!("cannot copy {bundle} to {target}: "));
+        assert_eq!(verify, copy, "verify and copy must refuse alike");
+    }
 
     let listed = dir.ok(&["store", "list", "--data", "store", "--output", "json"]);
     let listed: Value = serde_json::from_str(&listed).unwrap();
