@@ -27,7 +27,7 @@ fn fixture() -> &'static Fixture {
         let files = keygen(keys.path(), b"").unwrap();
         let key = SigningKey::load(&files.private_key, b"").unwrap();
         let trusted = TrustedKey::from_file(&files.public_key).unwrap();
-        let sample = Sample::new(&[b"a small blob", &[9u8; 2000], b"another blob of text"]);
+        let sample = Sample::artifact(&[b"a small blob", &[9u8; 2000], b"another blob of text"]);
         let signature = key.sign_manifest(&sample.manifest.to_vec()).unwrap();
         let (plain, _) = sample.write("plain.bundle", Some(&signature), Compression::None);
         let (packed, _) = sample.write("packed.bundle", Some(&signature), Compression::default());

@@ -34,7 +34,7 @@ struct Signed {
 }
 
 fn signed() -> Signed {
-    let sample = Sample::new(&[b"one", b"two"]);
+    let sample = Sample::artifact(&[b"one", b"two"]);
     let keys = tempfile::tempdir().unwrap();
     let files = keygen(keys.path(), PASSWORD).unwrap();
     let key = SigningKey::load(&files.private_key, PASSWORD).unwrap();
@@ -238,10 +238,10 @@ fn verify_accepts_a_signed_bundle_and_reports_it(#[case] compression: Compressio
     let (path, _) = s.sample.write("ok.bundle", Some(&s.signature), compression);
     let report = verify_bundle(&path, std::slice::from_ref(&s.trusted), true).unwrap();
     assert_eq!(report.signed_by.as_deref(), Some(s.trusted.name()));
-    assert_eq!(report.blobs, 2);
+    assert_eq!(report.blobs, 3, "two layers and their manifest");
     assert_eq!(report.manifest_digest, s.sample.manifest.digest());
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["blobs"], 2);
+    assert_eq!(json["blobs"], 3);
     assert_eq!(json["compressed"], compression != Compression::None);
 }
 
@@ -404,7 +404,7 @@ PY
         "{stdout}"
     );
     assert!(
-        stdout.contains("all blobs intact") && stdout.contains("2 blobs,"),
+        stdout.contains("all blobs intact") && stdout.contains("3 blobs,"),
         "{stdout}"
     );
 }

@@ -77,7 +77,7 @@ async fn import(args: Args) -> anyhow::Result<ExitCode> {
     let report = result.map_err(|e| {
         let tampered = match &e {
             ImportError::Format(FormatError::Open { .. } | FormatError::NotABundle { .. }) => false,
-            ImportError::Signature(_) | ImportError::Format(_) => true,
+            ImportError::Signature(_) | ImportError::Format(_) | ImportError::Validation(_) => true,
             _ => false,
         };
         let err = anyhow::Error::new(e).context(format!("cannot import {}", args.bundle.display()));

@@ -78,13 +78,13 @@ async fn spawn_blocking<T: Send + 'static>(
     }
 }
 
-/// The signature check `ferry verify` makes, before any blob is read.
+/// The signature check `ferry verify` makes, before any blob is read, and the validation of
+/// the manifest alone (names, tags, sizes) that `verify` and `import` run; the documents are
+/// followed by the plan.
 fn check_head(head: &BundleHead, source: &BundleSource) -> Result<Option<String>, CopyError> {
-    Ok(check_head_signature(
-        head,
-        &source.trusted_keys,
-        source.require_signature,
-    )?)
+    let signed_by = check_head_signature(head, &source.trusted_keys, source.require_signature)?;
+    crate::format::validate::check_manifest(&head.manifest)?;
+    Ok(signed_by)
 }
 
 /// Pass one: the plan, the manifest's digest and who signed it.

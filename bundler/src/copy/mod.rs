@@ -40,6 +40,9 @@ mod error {
         Format(#[from] FormatError),
         #[error(transparent)]
         Signature(#[from] SignatureError),
+        /// The bundle manifest fails the validation `verify` and `import` run.
+        #[error(transparent)]
+        Validation(#[from] crate::format::validate::ValidationError),
         #[error("a signature is required but no trusted public key was given")]
         NoTrustedKeys,
         #[error("{path} changed during the copy: its manifest is now {now}, it was {was}")]
@@ -82,6 +85,7 @@ mod error {
                 }
                 CopyError::Format(_)
                 | CopyError::Signature(_)
+                | CopyError::Validation(_)
                 | CopyError::NoTrustedKeys
                 | CopyError::Changed { .. }
                 | CopyError::BlobMismatch { .. } => true,

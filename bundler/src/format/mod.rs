@@ -4,15 +4,18 @@
 //! I/O, and everything it accepts has been checked against a sha256 it was told in advance.
 
 pub mod digest;
+pub mod document;
 pub mod error;
 pub mod host;
 pub mod layout;
 pub mod manifest;
+pub mod names;
 pub mod reader;
 pub mod signature;
 pub mod signature_shape;
 pub mod timestamp;
 pub mod ustar;
+pub mod validate;
 pub mod verify;
 
 pub use digest::{Digest, DigestError, Hasher, HashingReader, HashingWriter};

@@ -132,8 +132,14 @@ impl TrustedKey {
         })
     }
 
+    /// Reads a key file. The key is named by its absolute path (canonical, since the file
+    /// exists), whatever the working directory, so `signedBy` in reports, the store and the
+    /// audit log says which file it was.
     pub fn from_file(path: &Path) -> Result<Self, SignatureError> {
-        let name = path.display().to_string();
+        let absolute = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_path_buf());
+        let name = absolute.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| SignatureError::ReadKey {
             name: name.clone(),
             source,

@@ -15,6 +15,7 @@ use ferry_bundler::format::{
     HeadDecision, Provenance, ReadSummary,
 };
 use ferry_bundler::writer::{write_bundle, Compression, DirBlobSource, WriteSummary};
+use serde_json::json;
 
 pub const CREATED: &str = "2026-01-02T03:04:05Z";
 pub const MTIME: u64 = 1_767_323_045;
@@ -28,6 +29,28 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// `contents` as the layers of one file artifact whose manifest is carried too: a bundle
+    /// that passes `verify`'s validation, not only the reader's checks.
+    pub fn artifact(contents: &[&[u8]]) -> Self {
+        let layers: Vec<_> = contents
+            .iter()
+            .map(|c| json!({"mediaType": media::FILE_LAYER, "digest": Digest::of_bytes(c), "size": c.len()}))
+            .collect();
+        let manifest = json!({"schemaVersion": 2, "mediaType": media::OCI_MANIFEST,
+            "artifactType": media::FILE_ARTIFACT, "layers": layers})
+        .to_string()
+        .into_bytes();
+        let mut all = contents.to_vec();
+        all.push(&manifest);
+        let mut sample = Self::new(&all);
+        let a = &mut sample.manifest.artifacts[0];
+        a.digest = Digest::of_bytes(&manifest);
+        a.media_type = media::OCI_MANIFEST.into();
+        a.size = manifest.len() as u64;
+        sample
+    }
+
+    /// `contents` as blobs, the first of them standing for a file artifact's manifest.
     pub fn new(contents: &[&[u8]]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("blobs")).unwrap();

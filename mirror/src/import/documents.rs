@@ -1,55 +1,15 @@
-//! Reading the OCI documents (image manifests, indexes, artifact manifests) a bundle carries, to
-//! learn what each one refers to.
+//! The OCI documents (image manifests, indexes, artifact manifests) a bundle carries, read back
+//! from the store: for the validation `verify` also runs (`format::validate`), and to learn what
+//! each one refers to. Parsing is `format::document`'s, so both commands read them alike.
 
 use std::io::Read;
 
-use ferry_bundler::format::layout::media;
-use ferry_bundler::format::Digest;
-use serde::Deserialize;
+use ferry_bundler::format::document::MAX_MANIFEST_SIZE;
+pub use ferry_bundler::format::document::{DocumentError, OciDocument};
+use ferry_bundler::format::validate::{check_documents, ValidationError};
+use ferry_bundler::format::{BundleManifest, Digest};
 
 use crate::store::{Store, StoreError};
-
-/// Largest manifest accepted: the registry's limit, so anything imported can also be served.
-pub const MAX_MANIFEST_SIZE: u64 = crate::store::MAX_MANIFEST_SIZE as u64;
-
-#[derive(Debug, thiserror::Error)]
-pub enum DocumentError {
-    #[error("manifest {digest} is {size} bytes, more than the {MAX_MANIFEST_SIZE} bytes a manifest may have")]
-    TooLarge { digest: Digest, size: u64 },
-    #[error("manifest {digest} is not a valid OCI manifest or index: {source}")]
-    Parse {
-        digest: Digest,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("manifest {digest} has media type {found:?} but is referenced as {expected:?}")]
-    MediaTypeMismatch {
-        digest: Digest,
-        expected: String,
-        found: String,
-    },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Descriptor {
-    media_type: Option<String>,
-    digest: Digest,
-}
-
-/// The fields of an image manifest, index or artifact manifest that the store records.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawDocument {
-    media_type: Option<String>,
-    artifact_type: Option<String>,
-    config: Option<Descriptor>,
-    #[serde(default)]
-    layers: Vec<Descriptor>,
-    #[serde(default)]
-    manifests: Vec<Descriptor>,
-    subject: Option<Descriptor>,
-}
 
 /// What a stored manifest says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,13 +24,21 @@ pub struct ParsedManifest {
     pub children: Vec<(Digest, String)>,
 }
 
-/// Reads and parses the stored manifest `digest`. `expected_media_type` is what the referrer
-/// (bundle manifest or parent index) says it is; used when the document omits its own.
-pub fn read_manifest(
+/// Runs the document half of the bundle validation on the documents the import just stored.
+pub fn check_bundle_documents(
     store: &Store,
-    digest: &Digest,
-    expected_media_type: &str,
-) -> Result<ParsedManifest, super::ImportError> {
+    manifest: &BundleManifest,
+) -> Result<(), super::ImportError> {
+    check_documents(manifest, |digest| match load(store, digest) {
+        Ok((doc, _)) => Ok(doc),
+        // Part of the validation, as in `verify`.
+        Err(super::ImportError::Document(e)) => Err(ValidationError::from(e).into()),
+        Err(e) => Err(e),
+    })
+}
+
+/// Reads and parses the stored document `digest`, and its size.
+fn load(store: &Store, digest: &Digest) -> Result<(OciDocument, u64), super::ImportError> {
     let path = store.blob_path(digest);
     let file = std::fs::File::open(&path).map_err(|e| StoreError::io(&path, e))?;
     let size = file.metadata().map_err(|e| StoreError::io(&path, e))?.len();
@@ -85,49 +53,30 @@ pub fn read_manifest(
     file.take(MAX_MANIFEST_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| StoreError::io(&path, e))?;
-    let raw: RawDocument =
-        serde_json::from_slice(&bytes).map_err(|source| DocumentError::Parse {
-            digest: digest.clone(),
-            source,
-        })?;
-    let media_type = match raw.media_type {
-        Some(found) if !expected_media_type.is_empty() && found != expected_media_type => {
-            return Err(DocumentError::MediaTypeMismatch {
-                digest: digest.clone(),
-                expected: expected_media_type.to_owned(),
-                found,
-            }
-            .into())
-        }
-        Some(found) => found,
-        None if !raw.manifests.is_empty() => media::OCI_INDEX.to_owned(),
-        None if expected_media_type.is_empty() => media::OCI_MANIFEST.to_owned(),
-        None => expected_media_type.to_owned(),
-    };
-    let blobs = raw
-        .config
-        .into_iter()
-        .chain(raw.layers)
-        .map(|d| d.digest)
-        .collect();
-    let children = raw
-        .manifests
-        .into_iter()
-        .map(|d| {
-            (
-                d.digest,
-                d.media_type
-                    .unwrap_or_else(|| media::OCI_MANIFEST.to_owned()),
-            )
-        })
-        .collect();
+    Ok((OciDocument::parse(digest, &bytes)?, size))
+}
+
+/// Reads and parses the stored manifest `digest`. `expected_media_type` is what the referrer
+/// (`referenced_by`: an artifact or a parent index) says it is; used when the document omits its
+/// own.
+pub fn read_manifest(
+    store: &Store,
+    digest: &Digest,
+    expected_media_type: &str,
+    referenced_by: &str,
+) -> Result<ParsedManifest, super::ImportError> {
+    let (doc, size) = load(store, digest)?;
+    let media_type = doc.media_type_as(digest, expected_media_type, referenced_by)?;
     Ok(ParsedManifest {
         media_type,
-        artifact_type: raw.artifact_type,
-        subject: raw.subject.map(|s| s.digest),
+        artifact_type: doc.artifact_type.clone(),
+        subject: doc.subject.as_ref().map(|s| s.digest.clone()),
         size,
-        blobs,
-        children,
+        blobs: doc.blobs().map(|d| d.digest.clone()).collect(),
+        children: doc
+            .children()
+            .map(|(d, t)| (d.clone(), t.to_owned()))
+            .collect(),
     })
 }
 
@@ -135,7 +84,7 @@ pub fn read_manifest(
 mod tests {
     use std::io::Write;
 
-    use rstest::rstest;
+    use ferry_bundler::format::layout::media;
 
     use super::*;
 
@@ -152,7 +101,7 @@ mod tests {
     const LAYER: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
     #[tokio::test]
-    async fn image_manifest_yields_config_layers_and_subject() {
+    async fn a_stored_manifest_yields_what_the_store_records() {
         let doc = format!(
             r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"application/x.sig",
                "config":{{"digest":"{LAYER}","size":1}},"layers":[{{"digest":"{LAYER}","size":1}}],
@@ -160,7 +109,7 @@ mod tests {
             media::OCI_MANIFEST
         );
         let (_dir, store, digest) = stored(doc.as_bytes()).await;
-        let parsed = read_manifest(&store, &digest, media::OCI_MANIFEST).unwrap();
+        let parsed = read_manifest(&store, &digest, media::OCI_MANIFEST, "test").unwrap();
         assert_eq!(parsed.media_type, media::OCI_MANIFEST);
         assert_eq!(parsed.artifact_type.as_deref(), Some("application/x.sig"));
         assert_eq!(parsed.blobs.len(), 2);
@@ -172,54 +121,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn index_without_media_type_is_recognised_by_its_children() {
-        let doc = format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"{LAYER}","size":1}}]}}"#);
-        let (_dir, store, digest) = stored(doc.as_bytes()).await;
-        let parsed = read_manifest(&store, &digest, "").unwrap();
-        assert_eq!(parsed.media_type, media::OCI_INDEX);
-        assert_eq!(
-            parsed.children,
-            [(
-                Digest::parse(LAYER).unwrap(),
-                media::OCI_MANIFEST.to_owned()
-            )]
-        );
-    }
-
-    #[rstest]
-    #[case::not_json("not json at all", "not a valid OCI manifest")]
-    #[case::md5_layer(
-        r#"{"layers":[{"digest":"md5:d41d8cd98f00b204e9800998ecf8427e"}]}"#,
-        "not supported"
-    )]
-    #[case::traversal_digest(
-        r#"{"manifests":[{"digest":"sha256:../../../etc/passwd"}]}"#,
-        "is not of the form"
-    )]
-    #[case::upper_case_digest(
-        r#"{"config":{"digest":"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}"#,
-        "is not of the form"
-    )]
-    #[case::media_type_mismatch(
-        r#"{"mediaType":"application/vnd.oci.image.index.v1+json"}"#,
-        "referenced as"
-    )]
-    #[tokio::test]
-    async fn hostile_documents_are_refused(#[case] doc: &str, #[case] message: &str) {
-        let (_dir, store, digest) = stored(doc.as_bytes()).await;
-        let err = read_manifest(&store, &digest, media::OCI_MANIFEST).unwrap_err();
-        assert!(err.to_string().contains(message), "{err}");
-        assert!(
-            err.to_string().contains(&digest.to_string()),
-            "error must name the manifest: {err}"
-        );
-    }
-
-    #[tokio::test]
     async fn oversized_manifest_is_refused_unread() {
         let big = vec![b' '; MAX_MANIFEST_SIZE as usize + 1];
         let (_dir, store, digest) = stored(&big).await;
-        let err = read_manifest(&store, &digest, "").unwrap_err();
+        let err = read_manifest(&store, &digest, "", "test").unwrap_err();
         assert!(
             matches!(
                 err,

@@ -15,6 +15,7 @@ mod stream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ferry_bundler::format::validate::ValidationError;
 use ferry_bundler::format::{Digest, FormatError, SignatureError, TrustedKey};
 use serde::Serialize;
 
@@ -48,12 +49,9 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Document(#[from] DocumentError),
-    #[error("artifact {reference} has {what} {value:?}, which the registry cannot serve")]
-    InvalidName {
-        reference: String,
-        what: &'static str,
-        value: String,
-    },
+    /// The bundle manifest fails the validation `ferry verify` runs too.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
     #[error("delta bundle needs blob {digest} ({size} bytes) already in the store; import the bundle it builds on first")]
     MissingExternalBlob { digest: Digest, size: u64 },
     #[error(
@@ -242,6 +240,7 @@ async fn run(
         }
         return Ok(report);
     }
+    documents::check_bundle_documents(store, &streamed.manifest)?;
     if let Some(progress) = &options.progress {
         progress(&ImportEvent::ArchiveVerified);
     }

@@ -102,7 +102,7 @@ impl Plan {
             return Ok(());
         }
         require_blob(store, digest, referenced_by)?;
-        let parsed = read_manifest(store, digest, media_type)?;
+        let parsed = read_manifest(store, digest, media_type, referenced_by)?;
         let mut refs = Vec::with_capacity(parsed.blobs.len() + parsed.children.len());
         for blob in &parsed.blobs {
             require_blob(store, blob, &format!("manifest {digest} in {repo}"))?;

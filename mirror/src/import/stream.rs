@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use ferry_bundler::format::signature::verify_signature;
+use ferry_bundler::format::validate::check_manifest;
 use ferry_bundler::format::{
     open_bundle, read_bundle, BundleEntry, BundleHead, BundleManifest, Digest, EntryKind,
     HeadDecision, SignatureError,
@@ -15,7 +16,6 @@ use ferry_bundler::format::{
 
 use super::pipeline::{self, Pipeline};
 use super::{available_space, ImportError, ImportEvent, ImportOptions};
-use crate::server::path::{is_valid_name, is_valid_tag};
 use crate::store::{Store, StoreError};
 
 /// What the streaming phase established, for the recording phase.
@@ -68,7 +68,7 @@ pub(super) fn stream_bundle(
                         });
                     }
                 } else {
-                    check_names(&head.manifest)?;
+                    check_manifest(&head.manifest)?;
                     check_external(store, &head.manifest)?;
                     check_space(store, &head.manifest)?;
                     emit(ImportEvent::HeadAccepted {
@@ -215,31 +215,6 @@ fn check_signature(
         }
         Err(e) => Err(e),
     }
-}
-
-/// Every repository and tag must be one the registry can serve, or the content would be stored
-/// but unreachable (or worse, reachable under a name nobody asked for).
-fn check_names(manifest: &BundleManifest) -> Result<(), ImportError> {
-    let invalid = |reference: &str, what, value: &str| ImportError::InvalidName {
-        reference: reference.to_owned(),
-        what,
-        value: value.to_owned(),
-    };
-    for a in &manifest.artifacts {
-        if !is_valid_name(&a.repository) {
-            return Err(invalid(&a.reference, "repository", &a.repository));
-        }
-        let tags = a
-            .tag
-            .iter()
-            .chain(a.attached.iter().filter_map(|att| att.tag.as_ref()));
-        for tag in tags {
-            if !is_valid_tag(tag) {
-                return Err(invalid(&a.reference, "tag", tag));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A delta bundle builds on blobs the store must already hold.

@@ -4,13 +4,11 @@
 //! The path is never percent-decoded: `%2e%2e` or any other escape is simply an invalid name, and
 //! name components must start with a letter or digit, so `..` can never reach the store.
 
+use ferry_bundler::format::names::{is_valid_host, MAX_NAME_LEN};
+pub use ferry_bundler::format::names::{is_valid_name, is_valid_tag};
 use ferry_bundler::format::Digest;
 
 use super::error::{ErrorCode, RegistryError};
-
-/// Longest repository name accepted (distribution's limit).
-const MAX_NAME_LEN: usize = 255;
-const MAX_TAG_LEN: usize = 128;
 
 /// What a `/v2/` request addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,62 +186,6 @@ pub fn repository_name(name: &str, ns: Option<&str>) -> Result<String, RegistryE
     Ok(full)
 }
 
-/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`
-pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= MAX_NAME_LEN && name.split('/').all(is_valid_component)
-}
-
-fn is_valid_component(c: &str) -> bool {
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let bytes = c.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
-        return false;
-    };
-    if !alnum(first) || !alnum(last) {
-        return false;
-    }
-    // Every run of separators must be one of `.`, `_`, `__` or `-+`.
-    let mut i = 0;
-    while i < bytes.len() {
-        if alnum(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !alnum(bytes[i]) {
-            i += 1;
-        }
-        let run = &c[start..i];
-        let ok = run == "." || run == "_" || run == "__" || run.bytes().all(|b| b == b'-');
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-/// A registry host as containerd passes it in `ns`; lower case and no IPv6 brackets, since it
-/// becomes the first component of a repository name.
-fn is_valid_host(host: &str) -> bool {
-    ferry_bundler::format::host::is_host(host)
-        && host.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b':')
-        })
-}
-
-/// `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`
-pub fn is_valid_tag(tag: &str) -> bool {
-    let bytes = tag.as_bytes();
-    match bytes.first() {
-        Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => {}
-        _ => return false,
-    }
-    bytes.len() <= MAX_TAG_LEN
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
 pub fn reference(s: &str) -> Result<Reference, RegistryError> {
     if s.contains(':') {
         return digest(s).map(Reference::Digest);
@@ -285,25 +227,6 @@ fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_follow_the_spec_grammar() {
-        for ok in [
-            "a",
-            "library/nginx",
-            "docker.io/library/nginx",
-            "a-b--c/d__e/f.g",
-            "0/1",
-        ] {
-            assert!(is_valid_name(ok), "{ok}");
-        }
-        for bad in [
-            "", "A", "a/", "/a", "a//b", "..", "a/../b", "a/.b", "a___b", "a.-b", "%2e%2e", "a b",
-            "a:b",
-        ] {
-            assert!(!is_valid_name(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn containerd_ns_prefixes_the_upstream_host() {
