@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 fn sample() -> Sample {
     let mut gzip_like = vec![0x1f, 0x8b];
     gzip_like.extend((0..20_000u32).map(|i| (i * 7 % 251) as u8));
-    Sample::new(&[b"first blob", &gzip_like, b"a third blob, compressible"])
+    Sample::artifact(&[b"first blob", &gzip_like, b"a third blob, compressible"])
 }
 
 #[test]
