@@ -222,4 +222,27 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn connection_limits_override_only_what_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.yaml");
+        std::fs::write(&path, "connections: {max: 10, idleTimeoutSeconds: 2}\n").unwrap();
+        let c = ApplianceConfig::load(&path).unwrap();
+        let limits = c
+            .connections
+            .over(crate::server::ConnectionLimits::default());
+        assert_eq!(limits.max_connections, Some(10));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(2));
+        assert_eq!(limits.header_timeout, Duration::from_secs(10));
+        assert_eq!(limits.body_timeout, Duration::from_secs(30));
+        for bad in ["max: 0", "bodyTimeoutSeconds: 0", "headerTimeout: 5"] {
+            std::fs::write(&path, format!("connections: {{{bad}}}\n")).unwrap();
+            let err = ApplianceConfig::load(&path).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("{}:1:", path.display())),
+                "{bad}: {err}"
+            );
+        }
+    }
 }

@@ -136,3 +136,53 @@ async fn bad_key_fails_at_start_naming_the_file() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_handshake_is_closed_at_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let issued = init(
+        &dir.path().join("tls"),
+        &InitOptions {
+            names: vec!["127.0.0.1".to_owned()],
+            days: 2,
+        },
+    )
+    .unwrap();
+    let store = Store::open(dir.path().join("data")).await.unwrap();
+    let addr = free_addr();
+    let cfg = ServerConfig {
+        listen: addr,
+        tls: Some(TlsFiles {
+            cert: issued.server_cert.clone(),
+            key: issued.server_key.clone(),
+        }),
+        access: AccessConfig {
+            anonymous_pull: true,
+            ..AccessConfig::default()
+        },
+        connections: ferry_mirror::server::ConnectionLimits {
+            header_timeout: Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..ServerConfig::default()
+    };
+    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+    let mut stalled = loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    // The first bytes of a TLS record header, and then nothing.
+    stalled.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
+    let t0 = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), stalled.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "still open after {:?}: {read:?}",
+        t0.elapsed()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+}
