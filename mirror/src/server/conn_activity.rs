@@ -3,7 +3,9 @@
 //!
 //! hyper's own HTTP/1 `header_read_timeout` also runs while a keep-alive connection waits for
 //! its next request, so it would close idle connections after the header timeout, not the idle
-//! one; these timestamps let the two differ.
+//! one; these timestamps let the two differ. On HTTP/2 any frame the client sends while idle
+//! (a ping, a window update) counts as the start of a request, so there an idle connection is
+//! closed after the shorter of the two.
 
 use std::future::Future;
 use std::io::{self, IoSlice};
