@@ -322,3 +322,29 @@ fn request_bytes(addr: SocketAddr, head: &str) -> Option<Vec<u8>> {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_download_the_client_stops_reading_is_cut_off_at_the_body_timeout() {
+    let dir = Dir::new();
+    let server = start(&dir, "{bodyTimeoutSeconds: 1}", None);
+    // Far more than the loopback socket buffers hold, so the server's writes wait on the client.
+    let blob: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    let digest = push_blob(server.addr, "stall", &blob);
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    write!(
+        s,
+        "GET /v2/stall/blobs/{digest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = [0u8; 1024];
+    s.read_exact(&mut first).unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let mut rest = Vec::new();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.read_to_end(&mut rest);
+    assert!(
+        rest.len() + first.len() < blob.len(),
+        "the whole {} bytes were sent to a client that stopped reading for 4 s",
+        blob.len()
+    );
+}

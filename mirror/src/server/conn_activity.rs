@@ -34,6 +34,8 @@ pub(super) struct Activity {
     /// The first byte read while idle: a new request's header has begun.
     header_begun: AtomicU64,
     last_write: AtomicU64,
+    /// Since when a write has been waiting for the client to read (`NEVER`: not waiting).
+    write_blocked_since: AtomicU64,
     requests: AtomicU64,
     /// Woken when the deadline may have moved earlier, so the connection's timer looks again.
     pub changed: Notify,
@@ -44,6 +46,8 @@ pub(super) struct Activity {
 pub(super) struct Timeouts {
     pub header: Duration,
     pub idle: Duration,
+    /// How long a response may wait for a client that does not read it.
+    pub write: Duration,
 }
 
 impl Activity {
@@ -54,6 +58,7 @@ impl Activity {
             idle_since: AtomicU64::new(0),
             header_begun: AtomicU64::new(NEVER),
             last_write: AtomicU64::new(0),
+            write_blocked_since: AtomicU64::new(NEVER),
             requests: AtomicU64::new(0),
             changed: Notify::new(),
         })
@@ -85,15 +90,26 @@ impl Activity {
         }
     }
 
-    fn note_write(&self) {
-        self.last_write.store(self.now(), Ordering::Relaxed);
+    fn note_write(&self, written: bool) {
+        let blocked = self.write_blocked_since.load(Ordering::Relaxed);
+        if written {
+            self.last_write.store(self.now(), Ordering::Relaxed);
+            if blocked != NEVER {
+                self.write_blocked_since.store(NEVER, Ordering::Relaxed);
+            }
+        } else if blocked == NEVER {
+            self.write_blocked_since
+                .store(self.now(), Ordering::Relaxed);
+        }
     }
 
-    /// When the connection should be closed if nothing changes; `None` while a request is in
-    /// flight (its body has its own timeout).
+    /// When the connection should be closed if nothing changes. While a request is in flight
+    /// that is only when a write has waited too long for the client; `None` means not yet
+    /// (and, as nothing wakes the caller when a write starts waiting, to look again later).
     pub(super) fn deadline(&self, t: Timeouts) -> Option<Instant> {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
-            return None;
+            let blocked = self.write_blocked_since.load(Ordering::Relaxed);
+            return (blocked != NEVER).then(|| self.at(blocked) + t.write);
         }
         let header_begun = self.header_begun.load(Ordering::SeqCst);
         if header_begun != NEVER {
@@ -243,9 +259,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.note_write();
-        }
+        self.activity.note_write(polled.is_ready());
         polled
     }
 
@@ -255,9 +269,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.note_write();
-        }
+        self.activity.note_write(polled.is_ready());
         polled
     }
 

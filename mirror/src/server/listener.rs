@@ -34,7 +34,8 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// A keep-alive connection with no request in flight is closed after this long.
     pub idle_timeout: Duration,
-    /// A request body that delivers no bytes for this long is aborted (slow-drip uploads).
+    /// A request body that delivers no bytes for this long is aborted (slow-drip uploads), and
+    /// so is a response the client reads none of for this long.
     pub body_timeout: Duration,
 }
 
@@ -203,10 +204,12 @@ impl Connection {
         let timeouts = Timeouts {
             header: self.limits.header_timeout,
             idle: self.limits.idle_timeout,
+            write: self.limits.body_timeout,
         };
         loop {
-            // While a request is in flight there is no deadline: wait for it to end.
+            // With a request in flight and its response being read, look again a timeout later.
             let deadline = activity.deadline(timeouts);
+            let wake = deadline.unwrap_or_else(|| Instant::now() + timeouts.write);
             tokio::select! {
                 _ = activity.changed.notified() => {}
                 ended = &mut conn => {
@@ -215,10 +218,10 @@ impl Connection {
                     }
                     return;
                 }
-                _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                _ = tokio::time::sleep_until(wake) => {
                     if activity.deadline(timeouts).is_some_and(|d| d <= Instant::now()) {
-                        // Nothing in flight: dropping the connection loses no response.
-                        tracing::debug!(peer = %self.peer, "closing an idle or slow connection");
+                        // Nothing in flight, or a response the client stopped reading.
+                        tracing::debug!(peer = %self.peer, "closing an idle or stalled connection");
                         return;
                     }
                 }
