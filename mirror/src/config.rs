@@ -9,10 +9,13 @@
 //! roles: {alice: admin, ci: pusher}     # everyone else in htpasswd pulls
 //! anonymousPull: false
 //! tls: {cert: /etc/ferry/tls/server.crt, key: /etc/ferry/tls/server.key}
+//! connections: {max: 4096, headerTimeoutSeconds: 10, idleTimeoutSeconds: 60, bodyTimeoutSeconds: 30}
 //! ```
 
 use std::net::SocketAddr;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use ferry_bundler::discover::yaml_error_message;
 use serde::Deserialize;
@@ -39,6 +42,34 @@ pub struct ApplianceConfig {
     pub anonymous_pull: Option<bool>,
     /// Serve HTTPS with this certificate chain and key.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// Connection bound and client timeouts; unset fields keep their defaults.
+    #[serde(default)]
+    pub connections: ConnectionsConfig,
+}
+
+/// The `connections:` section: each field overrides one of [`crate::server::ConnectionLimits`].
+/// Zero is refused: a zero timeout would close every connection, a zero bound refuse them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionsConfig {
+    pub max: Option<NonZeroUsize>,
+    pub header_timeout_seconds: Option<NonZeroU64>,
+    pub idle_timeout_seconds: Option<NonZeroU64>,
+    pub body_timeout_seconds: Option<NonZeroU64>,
+}
+
+impl ConnectionsConfig {
+    /// `limits` with what this section sets.
+    pub fn over(&self, limits: crate::server::ConnectionLimits) -> crate::server::ConnectionLimits {
+        let secs =
+            |s: Option<NonZeroU64>, d: Duration| s.map_or(d, |s| Duration::from_secs(s.get()));
+        crate::server::ConnectionLimits {
+            max_connections: self.max.map(NonZeroUsize::get).or(limits.max_connections),
+            header_timeout: secs(self.header_timeout_seconds, limits.header_timeout),
+            idle_timeout: secs(self.idle_timeout_seconds, limits.idle_timeout),
+            body_timeout: secs(self.body_timeout_seconds, limits.body_timeout),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,5 +221,28 @@ mod tests {
                 key: PathBuf::from("/abs/server.key"),
             })
         );
+    }
+
+    #[test]
+    fn connection_limits_override_only_what_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.yaml");
+        std::fs::write(&path, "connections: {max: 10, idleTimeoutSeconds: 2}\n").unwrap();
+        let c = ApplianceConfig::load(&path).unwrap();
+        let limits = c
+            .connections
+            .over(crate::server::ConnectionLimits::default());
+        assert_eq!(limits.max_connections, Some(10));
+        assert_eq!(limits.idle_timeout, Duration::from_secs(2));
+        assert_eq!(limits.header_timeout, Duration::from_secs(10));
+        assert_eq!(limits.body_timeout, Duration::from_secs(30));
+        for bad in ["max: 0", "bodyTimeoutSeconds: 0", "headerTimeout: 5"] {
+            std::fs::write(&path, format!("connections: {{{bad}}}\n")).unwrap();
+            let err = ApplianceConfig::load(&path).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("{}:1:", path.display())),
+                "{bad}: {err}"
+            );
+        }
     }
 }

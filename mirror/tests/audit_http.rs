@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use ferry_bundler::format::Digest;
 use ferry_mirror::audit::{list, verify, AuditEntry};
-use ferry_mirror::server::{router, AccessConfig, LoginLimit, Role, ServerConfig};
+use ferry_mirror::server::{serve, AccessConfig, LoginLimit, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -72,8 +72,8 @@ async fn start(dir: &std::path::Path) -> (Store, SocketAddr, tokio::sync::onesho
     start_with(dir, LoginLimit::default()).await
 }
 
-/// The registry on a real socket, with each request's client address (`ConnectInfo`) as the
-/// server's accept loop provides it.
+/// The registry on a real socket, served by the server's own accept loop, which gives every
+/// request its client address.
 async fn start_with(
     dir: &std::path::Path,
     login_limit: LoginLimit,
@@ -104,15 +104,13 @@ async fn start_with(
         ..ServerConfig::default()
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(store.clone(), &cfg).into_make_service_with_connect_info::<SocketAddr>();
-    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let serving = store.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("registry serves");
+        serve(serving, &cfg, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("registry serves");
     });
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {

@@ -2,11 +2,12 @@
 //! through its CA only, plain HTTP is not spoken on the TLS port, and shutdown is graceful.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use ferry_mirror::server::{serve, AccessConfig, ServerConfig, ServerError};
 use ferry_mirror::store::Store;
-use ferry_mirror::tls::{init, InitOptions, TlsFiles};
+use ferry_mirror::tls::{init, InitOptions, IssuedFiles, TlsFiles};
 use tokio::process::Command;
 
 fn free_addr() -> SocketAddr {
@@ -41,24 +42,20 @@ async fn curl(args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serves_https_trusted_through_the_enclave_ca() {
-    if !ferry_testkit::tools::installed("curl") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+/// A store, certificates for `names` from `tls::init`, and an HTTPS configuration with
+/// anonymous pull on a free port, all under `dir`.
+async fn https_server(dir: &Path, names: &[&str]) -> (Store, IssuedFiles, ServerConfig) {
     let issued = init(
-        &dir.path().join("tls"),
+        &dir.join("tls"),
         &InitOptions {
-            names: vec!["mirror.enclave".to_owned(), "127.0.0.1".to_owned()],
+            names: names.iter().map(|n| n.to_string()).collect(),
             days: 2,
         },
     )
     .unwrap();
-    let store = Store::open(dir.path().join("data")).await.unwrap();
-    let addr = free_addr();
+    let store = Store::open(dir.join("data")).await.unwrap();
     let cfg = ServerConfig {
-        listen: addr,
+        listen: free_addr(),
         tls: Some(TlsFiles {
             cert: issued.server_cert.clone(),
             key: issued.server_key.clone(),
@@ -69,6 +66,17 @@ async fn serves_https_trusted_through_the_enclave_ca() {
         },
         ..ServerConfig::default()
     };
+    (store, issued, cfg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_trusted_through_the_enclave_ca() {
+    if !ferry_testkit::tools::installed("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (store, issued, cfg) = https_server(dir.path(), &["mirror.enclave", "127.0.0.1"]).await;
+    let addr = cfg.listen;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         serve(store, &cfg, async {
@@ -135,4 +143,31 @@ async fn bad_key_fails_at_start_naming_the_file() {
         err.to_string().contains(&cert.display().to_string()),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_handshake_is_closed_at_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _issued, mut cfg) = https_server(dir.path(), &["127.0.0.1"]).await;
+    cfg.connections.header_timeout = Duration::from_secs(1);
+    let addr = cfg.listen;
+    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+    let mut stalled = loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    // The first bytes of a TLS record header, and then nothing.
+    stalled.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
+    let t0 = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), stalled.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "still open after {:?}: {read:?}",
+        t0.elapsed()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
 }

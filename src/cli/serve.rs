@@ -57,6 +57,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             (Some(cert), Some(key)) => Some(ferry_mirror::tls::TlsFiles { cert, key }),
             _ => config.tls,
         },
+        connections: config.connections.over(defaults.connections.clone()),
         ..defaults
     };
     // Refuse a configuration nobody could use before it is recorded as the new one.

@@ -8,9 +8,11 @@ mod api;
 mod audit_hook;
 mod blob_body;
 mod charts;
+mod conn_activity;
 mod discovery;
 pub mod error;
 mod files;
+mod listener;
 mod metrics;
 pub mod path;
 mod pull;
@@ -33,6 +35,7 @@ use tokio::sync::Semaphore;
 use access::Access;
 pub use access::{AccessConfig, Htpasswd, HtpasswdError, LoginLimit, Rate, Role};
 use error::{ErrorCode, RegistryError};
+pub use listener::ConnectionLimits;
 use metrics::Metrics;
 use path::Reference;
 
@@ -51,6 +54,8 @@ pub struct ServerConfig {
     pub max_concurrent_requests: usize,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// Open connections at most, and how long each client may take.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +66,7 @@ impl Default for ServerConfig {
             access: AccessConfig::default(),
             max_concurrent_requests: 1024,
             tls: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -185,15 +191,25 @@ pub async fn serve(
     if cfg.push {
         tokio::spawn(prune_abandoned_uploads(store.clone()));
     }
-    if let Some(tls) = tls {
-        return crate::tls::serve_tls(listener, router(store, cfg), tls, shutdown)
+    let app = router(store, cfg);
+    let limits = &cfg.connections;
+    let served = match tls {
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+            listener::serve_connections(listener, app, limits, shutdown, move |tcp, peer| {
+                crate::tls::handshake(acceptor.clone(), tcp, peer)
+            })
             .await
-            .map_err(|e| ServerError::Serve { addr, source: e });
-    }
-    axum::serve(sendfile::SendfileListener(listener), router(store, cfg))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServerError::Serve { addr, source: e })
+        }
+        // Plain HTTP writes through the sendfile stream, so blob bodies go out with sendfile(2).
+        None => {
+            listener::serve_connections(listener, app, limits, shutdown, |tcp, _| async move {
+                Some(sendfile::SendfileStream(tcp))
+            })
+            .await
+        }
+    };
+    served.map_err(|e| ServerError::Serve { addr, source: e })
 }
 
 /// Sessions a client abandoned would otherwise hold disk forever; a day is longer than any push.

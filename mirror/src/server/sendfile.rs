@@ -13,14 +13,13 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, IoSlice};
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use memmap2::Mmap;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// Where a live mapped chunk's bytes come from.
 struct Region {
@@ -86,24 +85,8 @@ fn source_of(bytes: &[u8]) -> Option<(Arc<File>, u64)> {
     })
 }
 
-/// The plain-HTTP listener: accepts connections that write mapped chunks with sendfile.
-pub(super) struct SendfileListener(pub(super) TcpListener);
-
-impl axum::serve::Listener for SendfileListener {
-    type Io = SendfileStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        (SendfileStream(stream), addr)
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
-    }
-}
-
-pub(super) struct SendfileStream(TcpStream);
+/// A plain-TCP connection that writes mapped chunks with sendfile.
+pub(super) struct SendfileStream(pub(super) TcpStream);
 
 impl SendfileStream {
     fn poll_sendfile(
@@ -188,6 +171,7 @@ mod tests {
     use memmap2::MmapOptions;
     use std::io::Write;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
 
     fn chunk(bytes: &[u8], offset: u64, len: usize) -> (MappedChunk, Arc<File>) {
         let mut f = tempfile::tempfile().unwrap();

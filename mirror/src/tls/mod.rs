@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
 pub use init::{init, InitOptions, IssuedFiles};
-pub(crate) use listener::serve_tls;
+pub(crate) use listener::handshake;
 
 /// PEM files of the server's certificate chain and private key.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
