@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::Request;
@@ -182,11 +183,13 @@ impl Connection {
             stream,
             activity: Arc::clone(&activity),
         });
-        let (app, body_timeout) = (self.app, self.limits.body_timeout);
+        let (app, body_timeout, peer) = (self.app, self.limits.body_timeout, self.peer);
         let requests = Arc::clone(&activity);
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let in_flight = requests.begin_request();
-            let req = req.map(|b| Body::new(ProgressBody::new(b, body_timeout)));
+            let mut req = req.map(|b| Body::new(ProgressBody::new(b, body_timeout)));
+            // The client's address, for the per-address login limit and the audit log.
+            req.extensions_mut().insert(ConnectInfo(peer));
             let app = app.clone();
             async move {
                 let Ok(response) = app.oneshot(req).await;
