@@ -2,10 +2,8 @@
 //! into the store. Nothing here touches the database, so nothing here can make content visible.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::SystemTime;
 
 use ferry_bundler::format::signature::verify_signature;
 use ferry_bundler::format::validate::check_manifest;
@@ -113,7 +111,7 @@ pub(super) fn stream_bundle(
                 if reused {
                     // Still read and verified by the reader; refresh the mtime so a concurrent `gc`
                     // (which spares young blobs) does not remove it before this import commits.
-                    touch(&store.blob_path(&digest))?;
+                    store.touch_blob(&digest)?;
                     entry.finish()?;
                     pipe.reused(digest)?;
                     written.1 += 1;
@@ -286,12 +284,4 @@ fn store_blob(
     let verified = entry.finish()?;
     pipe.finish(verified, size)?;
     Ok(size)
-}
-
-fn touch(path: &Path) -> Result<(), StoreError> {
-    File::options()
-        .write(true)
-        .open(path)
-        .and_then(|f| f.set_modified(SystemTime::now()))
-        .map_err(|e| StoreError::io(path, e))
 }

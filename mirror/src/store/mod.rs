@@ -145,6 +145,18 @@ impl Store {
         Ok(self.blob_size(digest)?.is_some())
     }
 
+    /// Refreshes a stored blob's mtime: a writer that reuses a file it is about to make reachable
+    /// (an import, a finished upload) keeps a concurrent `gc`, which spares young files, from
+    /// removing it before the commit.
+    pub fn touch_blob(&self, digest: &Digest) -> Result<(), StoreError> {
+        let path = self.blob_path(digest);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+            .map_err(|e| StoreError::io(path, e))
+    }
+
     /// Starts writing a blob into staging; see [`BlobWriter`].
     pub fn blob_writer(&self) -> Result<BlobWriter, StoreError> {
         BlobWriter::create(self)

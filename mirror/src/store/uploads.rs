@@ -115,10 +115,22 @@ impl Store {
         let before = size;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| UploadError::Body {
-                id: id.to_owned(),
-                message: e.to_string(),
-            })?;
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    // A chunk with a range is all or nothing; a streamed body keeps what came,
+                    // so the client can resume from the session's `Range`.
+                    if declared.is_some() {
+                        file.set_len(before)
+                            .await
+                            .map_err(|e| StoreError::io(&path, e))?;
+                    }
+                    return Err(UploadError::Body {
+                        id: id.to_owned(),
+                        message: e.to_string(),
+                    });
+                }
+            };
             file.write_all(&chunk)
                 .await
                 .map_err(|e| StoreError::io(&path, e))?;
@@ -195,6 +207,8 @@ impl Store {
             .into());
         }
         if self.has_blob(expected)? {
+            // The stored file may be an orphan gc is about to take; it is linked only after this.
+            self.touch_blob(expected)?;
             let _ = std::fs::remove_file(path);
             return Ok(len);
         }
@@ -297,5 +311,69 @@ mod tests {
         assert_eq!(store.prune_uploads(std::time::Duration::ZERO).unwrap(), 1);
         assert_eq!(store.upload_size("r", &old).unwrap(), None);
         assert_eq!(store.upload_size("r", &busy).unwrap(), Some(0));
+    }
+
+    /// A body of chunks that fails after `good` bytes, as a stalled or cut-off client's does.
+    fn failing_body(good: &[u8]) -> impl Stream<Item = Result<Bytes, String>> {
+        futures_util::stream::iter([
+            Ok(Bytes::copy_from_slice(good)),
+            Err("client stalled".to_owned()),
+        ])
+    }
+
+    #[tokio::test]
+    async fn a_ranged_chunk_whose_body_fails_leaves_the_session_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let id = store.upload_start("r").unwrap();
+        let ok = futures_util::stream::iter([Ok::<_, String>(Bytes::from_static(b"0123"))]);
+        store
+            .upload_append("r", &id, Some((0, 3)), ok)
+            .await
+            .unwrap();
+        let err = store
+            .upload_append("r", &id, Some((4, 13)), failing_body(b"45678"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UploadError::Body { .. }), "{err}");
+        assert_eq!(store.upload_size("r", &id).unwrap(), Some(4));
+        // Without a range the body is a stream: what came stays, to resume from.
+        store
+            .upload_append("r", &id, None, failing_body(b"45"))
+            .await
+            .unwrap_err();
+        assert_eq!(store.upload_size("r", &id).unwrap(), Some(6));
+    }
+
+    #[tokio::test]
+    async fn finishing_onto_a_stored_file_refreshes_it_for_gc() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let content = b"an orphan a refused import left";
+        let digest = Digest::of_bytes(content);
+        let path = store.blob_path(&digest);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86400);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let id = store.upload_start("r").unwrap();
+        let body = futures_util::stream::iter([Ok::<_, String>(Bytes::from_static(content))]);
+        store.upload_append("r", &id, None, body).await.unwrap();
+        store.upload_finish("r", &id, &digest).await.unwrap();
+        let age = std::fs::metadata(&path)
+            .unwrap()
+            .modified()
+            .unwrap()
+            .elapsed()
+            .unwrap_or_default();
+        assert!(
+            age < std::time::Duration::from_secs(3600),
+            "mtime is {age:?} old"
+        );
     }
 }
