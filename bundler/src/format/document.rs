@@ -7,8 +7,8 @@ use serde::Deserialize;
 use super::digest::Digest;
 use super::layout::media;
 
-/// Largest manifest or index accepted: the registry's limit, so anything a bundle carries can
-/// also be served.
+/// Largest manifest or index accepted anywhere: fetched, bundled, imported, pushed or served (the
+/// net client and the mirror's store take their limits from this one).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +45,8 @@ pub struct Descriptor {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OciDocument {
+    /// 2 for every OCI and Docker v2 document; checked where a document is pushed.
+    pub schema_version: Option<u64>,
     /// The document's own `mediaType`, if it states one.
     pub media_type: Option<String>,
     pub artifact_type: Option<String>,

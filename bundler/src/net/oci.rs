@@ -7,8 +7,9 @@ use serde::Deserialize;
 use crate::format::layout::media;
 use crate::format::Digest;
 
-/// Largest manifest or index ferry accepts from a registry.
-pub const MAX_MANIFEST_SIZE: usize = 4 * 1024 * 1024;
+/// Largest manifest or index ferry accepts from a registry: the format's limit, so whatever is
+/// fetched can be bundled.
+pub const MAX_MANIFEST_SIZE: usize = crate::format::document::MAX_MANIFEST_SIZE as usize;
 
 /// Every manifest media type ferry asks for.
 pub const MANIFEST_ACCEPT: &[&str] = &[

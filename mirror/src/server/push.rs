@@ -253,7 +253,16 @@ pub async fn put_manifest(
     let pushed = state
         .store
         .push_manifest(name, tag, by_digest, content_type, bytes.to_vec())
-        .await?;
+        .await
+        .map_err(|e| {
+            let mut e = RegistryError::from(e);
+            let at = match reference {
+                Reference::Tag(t) => format!("{name}:{t}"),
+                Reference::Digest(d) => format!("{name}@{d}"),
+            };
+            e.message = format!("{at}: {}", e.message);
+            e
+        })?;
     let mut resp = StatusCode::CREATED.into_response();
     let h = resp.headers_mut();
     h.insert(

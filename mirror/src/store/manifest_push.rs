@@ -6,6 +6,7 @@
 //! referrers spec lets referrers arrive first). Import records sparse indexes through its own
 //! path (`import::record`); a push cannot.
 
+use ferry_bundler::format::document::{Descriptor, OciDocument};
 use ferry_bundler::format::layout::media;
 use ferry_bundler::format::Digest;
 
@@ -38,7 +39,7 @@ pub struct PushedManifest {
 }
 
 /// A descriptor's digest and declared size.
-type Descriptor = (Digest, u64);
+type Sized = (Digest, u64);
 
 /// What was learnt from parsing a manifest or index.
 struct ParsedManifest {
@@ -46,9 +47,9 @@ struct ParsedManifest {
     artifact_type: Option<String>,
     subject: Option<Digest>,
     /// A manifest's config and layers: blobs of the repository.
-    blobs: Vec<Descriptor>,
+    blobs: Vec<Sized>,
     /// An index's children: manifests of the repository.
-    children: Vec<Descriptor>,
+    children: Vec<Sized>,
 }
 
 impl Store {
@@ -69,7 +70,7 @@ impl Store {
                 actual: digest,
             });
         }
-        let parsed = parse_manifest(&bytes, content_type)?;
+        let parsed = parse_manifest(&digest, &bytes, content_type)?;
         self.check_references(repo, &parsed).await?;
         let size = bytes.len() as u64;
         let store = self.clone();
@@ -170,25 +171,23 @@ impl Store {
     }
 }
 
-/// Checks a manifest or index document and extracts what the store records about it.
+/// Checks a manifest or index document and extracts what the store records about it. The
+/// document is read by the format's one parser (as `verify` and `import` read it); a push adds
+/// distribution's rules: schema version 2, a media type stated or sent, and every size stated.
 fn parse_manifest(
+    digest: &Digest,
     bytes: &[u8],
     content_type: Option<&str>,
 ) -> Result<ParsedManifest, ManifestPushError> {
     let invalid = |m: String| ManifestPushError::Invalid(m);
-    let doc: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not json: {e}")))?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| invalid("not a json object".into()))?;
-    if obj.get("schemaVersion").and_then(|v| v.as_u64()) != Some(2) {
+    let doc = OciDocument::parse(digest, bytes).map_err(|e| invalid(e.to_string()))?;
+    if doc.schema_version != Some(2) {
         return Err(invalid("schemaVersion must be 2".into()));
     }
-    let declared = obj.get("mediaType").and_then(|v| v.as_str());
     let content_type = content_type
         .map(|c| c.split(';').next().unwrap_or(c).trim())
         .filter(|c| !c.is_empty());
-    let media_type = match (declared, content_type) {
+    let media_type = match (doc.media_type.as_deref(), content_type) {
         (Some(d), Some(c)) if d != c => {
             return Err(invalid(format!(
                 "mediaType {d:?} differs from content type {c:?}"
@@ -198,46 +197,35 @@ fn parse_manifest(
         (None, Some(c)) => c.to_owned(),
         (None, None) => return Err(invalid("no mediaType and no content type".into())),
     };
+    let sized = |d: &Descriptor, what: &str| {
+        d.size
+            .map(|size| (d.digest.clone(), size))
+            .ok_or_else(|| invalid(format!("{what} {} has no size", d.digest)))
+    };
     let mut parsed = ParsedManifest {
-        artifact_type: obj
-            .get("artifactType")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned),
-        subject: obj
-            .get("subject")
-            .map(|s| descriptor_digest(s, "subject"))
-            .transpose()?,
+        artifact_type: doc.artifact_type.clone(),
+        subject: doc.subject.as_ref().map(|s| s.digest.clone()),
         media_type,
         blobs: Vec::new(),
         children: Vec::new(),
     };
     match parsed.media_type.as_str() {
         media::OCI_INDEX | media::DOCKER_MANIFEST_LIST => {
-            let children = obj
-                .get("manifests")
-                .and_then(|m| m.as_array())
-                .ok_or_else(|| invalid("index without manifests".into()))?;
-            for c in children {
-                parsed.children.push(descriptor(c, "index entry")?);
+            for c in &doc.manifests {
+                parsed.children.push(sized(c, "index entry")?);
             }
         }
         media::OCI_MANIFEST | media::DOCKER_MANIFEST => {
-            let config = obj
-                .get("config")
+            let config = doc
+                .config
+                .as_ref()
                 .ok_or_else(|| invalid("manifest without config".into()))?;
-            parsed.blobs.push(descriptor(config, "config")?);
+            parsed.blobs.push(sized(config, "config")?);
             if parsed.artifact_type.is_none() {
-                parsed.artifact_type = config
-                    .get("mediaType")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
+                parsed.artifact_type = config.media_type.clone();
             }
-            let layers = obj
-                .get("layers")
-                .and_then(|l| l.as_array())
-                .ok_or_else(|| invalid("manifest without layers".into()))?;
-            for l in layers {
-                parsed.blobs.push(descriptor(l, "layer")?);
+            for l in &doc.layers {
+                parsed.blobs.push(sized(l, "layer")?);
             }
         }
         other => {
@@ -247,23 +235,4 @@ fn parse_manifest(
         }
     }
     Ok(parsed)
-}
-
-fn descriptor_digest(v: &serde_json::Value, what: &str) -> Result<Digest, ManifestPushError> {
-    let s = v
-        .get("digest")
-        .and_then(|d| d.as_str())
-        .ok_or_else(|| ManifestPushError::Invalid(format!("{what} has no digest")))?;
-    Digest::parse(s).map_err(|e| ManifestPushError::Invalid(format!("{what}: {e}")))
-}
-
-/// A descriptor's digest and its `size`, which must be a non-negative integer.
-fn descriptor(v: &serde_json::Value, what: &str) -> Result<Descriptor, ManifestPushError> {
-    let digest = descriptor_digest(v, what)?;
-    let size = v.get("size").and_then(|s| s.as_u64()).ok_or_else(|| {
-        ManifestPushError::Invalid(format!(
-            "{what} {digest} has no size that is a non-negative integer"
-        ))
-    })?;
-    Ok((digest, size))
 }

@@ -6,8 +6,9 @@ use ferry_bundler::format::Digest;
 
 use super::{Store, StoreError};
 
-/// Largest manifest accepted by push (and read back for referrer annotations).
-pub const MAX_MANIFEST_SIZE: usize = 4 * 1024 * 1024;
+/// Largest manifest accepted by push (and read back for referrer annotations): the format's one
+/// limit, so whatever a bundle carries can be served and nothing pushed is refused by an import.
+pub const MAX_MANIFEST_SIZE: usize = ferry_bundler::format::document::MAX_MANIFEST_SIZE as usize;
 
 /// A stored manifest: its bytes are the blob at `digest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
