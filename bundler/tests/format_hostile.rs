@@ -128,7 +128,7 @@ fn refuses_blobs_out_of_manifest_order() {
     let err = refused(parts);
     assert!(
         err.contains(&format!(
-            "blob {} listed in the bundle manifest is missing from the archive: blob {} comes",
+            "blob {} listed in the bundle manifest is missing from the archive where the manifest order puts it: blob {} comes there instead",
             s.blobs[0].0, s.blobs[1].0
         )),
         "{err}"

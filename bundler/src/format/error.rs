@@ -48,7 +48,7 @@ pub enum FormatError {
     UnlistedBlob { digest: Digest },
     #[error("blob {digest} appears more than once in the archive")]
     DuplicateBlob { digest: Digest },
-    #[error("blob {missing} listed in the bundle manifest is missing from the archive: blob {found} comes where the manifest order puts it")]
+    #[error("blob {missing} listed in the bundle manifest is missing from the archive where the manifest order puts it: blob {found} comes there instead (a reader cannot tell whether {missing} is absent or comes later; the writer never reorders)")]
     MissingBlob { missing: Digest, found: Digest },
     #[error("{path} is {actual} bytes but the bundle manifest says {expected}")]
     SizeMismatch {

@@ -68,7 +68,7 @@ async fn route(
         Err(e) if reading && e.code == ErrorCode::ManifestInvalid => {
             return Err(RegistryError::new(
                 ErrorCode::ManifestUnknown,
-                "manifest unknown: the reference is not a valid tag or digest",
+                format!("manifest unknown: {}", e.message),
             ))
         }
         Err(e) => return Err(e),
@@ -153,16 +153,7 @@ fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response 
             format!("user {user:?} with role {} may not do this", role.as_str()),
         )
         .into_response(),
-        Refusal::Limited { retry_after, .. } => {
-            let mut resp = RegistryError::new(
-                ErrorCode::TooManyRequests,
-                "too many failed logins; try again later",
-            )
-            .into_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, access::retry_after(retry_after));
-            resp
-        }
+        Refusal::Limited { retry_after, .. } => access::too_many_failed_logins(retry_after),
     };
     if let Some(failed) = failed {
         resp.extensions_mut().insert(failed);

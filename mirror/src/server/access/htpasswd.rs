@@ -67,14 +67,22 @@ impl Htpasswd {
         })
     }
 
-    /// The highest bcrypt cost of the file (`$2b$12$…` is 12): an unknown user costs at least
-    /// what the slowest known one does.
+    /// The bcrypt cost most of the file's users have (`$2b$12$…` is 12; a tie goes to the
+    /// higher): an unknown name then takes as long as most known ones. Users hashed at another
+    /// cost stand out by timing whatever the dummy's cost; rehash them at one cost.
     fn cost(&self) -> u32 {
-        self.users
+        let mut counts = std::collections::BTreeMap::<u32, usize>::new();
+        for cost in self
+            .users
             .values()
             .filter_map(|h| h.get(4..6)?.parse().ok())
-            .max()
-            .unwrap_or(bcrypt::DEFAULT_COST)
+        {
+            *counts.entry(cost).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|&(cost, n)| (n, cost))
+            .map_or(bcrypt::DEFAULT_COST, |(cost, _)| cost)
     }
 
     /// Whether `user` is in the file (the audit log tells unknown users from wrong passwords).
@@ -175,4 +183,24 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_users_are_checked_at_the_cost_most_users_have() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        let line = |user: &str, cost| format!("{user}:{}\n", bcrypt::hash("pw", cost).unwrap());
+        std::fs::write(&path, [line("a", 4), line("b", 4), line("c", 5)].concat()).unwrap();
+        assert_eq!(Htpasswd::load(&path).unwrap().cost(), 4);
+        std::fs::write(&path, [line("a", 4), line("c", 5)].concat()).unwrap();
+        assert_eq!(
+            Htpasswd::load(&path).unwrap().cost(),
+            5,
+            "a tie goes to the higher cost"
+        );
+    }
 }

@@ -32,7 +32,9 @@ use crate::audit::failed_logins::FailedLogins;
 pub use htpasswd::{basic_credentials, Htpasswd, HtpasswdError, LoginFailure};
 use limit::LoginLimiter;
 pub use limit::{LoginLimit, Rate};
-pub use request::{retry_after, Actor, ClientAddr, LoginFailed, Need, Principal, Refusal};
+pub use request::{
+    retry_after, too_many_failed_logins, Actor, ClientAddr, LoginFailed, Need, Principal, Refusal,
+};
 use token::{Grant, Tokens, SERVICE};
 
 /// What a user may do, each role including the ones before it.

@@ -135,6 +135,22 @@ pub fn retry_after(seconds: u64) -> HeaderValue {
     HeaderValue::from(seconds.max(1))
 }
 
+/// The 429 a rate-limited login gets on `/v2` and `/token`: the registry's error body, as
+/// distribution's clients read it, and when to try again.
+pub fn too_many_failed_logins(retry_after_seconds: u64) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = crate::server::error::RegistryError::new(
+        crate::server::error::ErrorCode::TooManyRequests,
+        "too many failed logins; try again later",
+    )
+    .into_response();
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        retry_after(retry_after_seconds),
+    );
+    resp
+}
+
 /// The client's address, from the `ConnectInfo` the server's accept loop attaches to every
 /// request (`None` when served without it: limits then apply per user name only).
 #[derive(Debug, Clone, Copy)]

@@ -12,8 +12,8 @@ use axum::Router;
 use serde_json::json;
 
 use super::token::Grant;
-use super::{retry_after, ClientAddr, LoginFailed, LoginFailure, Principal};
-use crate::server::error::{ErrorCode, RegistryError};
+use super::{too_many_failed_logins, ClientAddr, LoginFailed, LoginFailure, Principal};
+
 use crate::server::AppState;
 
 /// Largest form a client may post: scopes and credentials, nothing more.
@@ -51,15 +51,7 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
             Err(reason) => {
                 let mut resp = match reason {
                     // The registry's error body, as distribution's clients read it.
-                    LoginFailure::Limited { retry_after: s } => {
-                        let mut r = RegistryError::new(
-                            ErrorCode::TooManyRequests,
-                            "too many failed logins; try again later",
-                        )
-                        .into_response();
-                        r.headers_mut().insert(header::RETRY_AFTER, retry_after(s));
-                        r
-                    }
+                    LoginFailure::Limited { retry_after: s } => too_many_failed_logins(s),
                     _ => {
                         let mut r = oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant");
                         r.headers_mut()
