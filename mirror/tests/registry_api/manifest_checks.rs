@@ -107,7 +107,10 @@ async fn manifests_that_do_not_match_the_repository_are_refused(
     );
     assert_eq!(r.error_code(), code);
     let body = String::from_utf8_lossy(&r.body);
-    assert!(body.contains("a:v1: "), "the refusal names the manifest: {body}");
+    assert!(
+        body.contains("a:v1: "),
+        "the refusal names the manifest: {body}"
+    );
     assert_eq!(
         reg.get(Method::GET, "/v2/a/manifests/v1").await.status,
         StatusCode::NOT_FOUND,
