@@ -348,3 +348,65 @@ fn a_download_the_client_stops_reading_is_cut_off_at_the_body_timeout() {
         blob.len()
     );
 }
+
+/// Starts an upload session in `repo` and sends a PATCH of `len` bytes to it in `chunks` of
+/// `chunk` bytes `every` apart; returns how long until the server answered or closed, and the
+/// answer.
+fn drip_patch(
+    server: &Server,
+    repo: &str,
+    len: usize,
+    chunk: usize,
+    every: Duration,
+) -> (Duration, String) {
+    let post = request(
+        server.addr,
+        &format!("POST /v2/{repo}/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    )
+    .unwrap();
+    assert_eq!(status(&post), "202", "{post}");
+    let location = header(&post, "location").unwrap().to_owned();
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    write!(
+        s,
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut writer = s.try_clone().unwrap();
+    let t0 = Instant::now();
+    std::thread::spawn(move || {
+        let mut sent = 0;
+        while sent < len {
+            let n = chunk.min(len - sent);
+            if writer.write_all(&vec![7u8; n]).is_err() {
+                return;
+            }
+            sent += n;
+            std::thread::sleep(every);
+        }
+    });
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    (t0.elapsed(), String::from_utf8_lossy(&got).into_owned())
+}
+
+#[test]
+fn an_upload_body_below_the_minimum_rate_is_aborted_after_one_window() {
+    let dir = Dir::new();
+    let server = start(
+        &dir,
+        "{idleTimeoutSeconds: 30, bodyTimeoutSeconds: 1, minBodyBytesPerSecond: 100}",
+        None,
+    );
+    // One byte every 300 ms: progress in every window, but far below 100 B/s.
+    let (took, answer) = drip_patch(&server, "trickle", 20, 1, Duration::from_millis(300));
+    assert!(
+        took < Duration::from_millis(2500),
+        "aborted only after {took:?}: {answer}"
+    );
+    assert_ne!(status(&answer), "202", "{answer}");
+    // 10 KiB in steady small chunks over 1.5 s is well above the minimum.
+    let (took, answer) = drip_patch(&server, "steady", 10 * 1024, 256, Duration::from_millis(37));
+    assert_eq!(status(&answer), "202", "after {took:?}: {answer}");
+}

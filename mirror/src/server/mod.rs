@@ -51,6 +51,7 @@ pub struct ServerConfig {
     /// Users, roles, anonymous pull and tokens.
     pub access: AccessConfig,
     /// Requests handled at once (including streaming responses); more wait their turn.
+    /// `/healthz` takes no turn. The derived default connection bound is at most this.
     pub max_concurrent_requests: usize,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
@@ -193,19 +194,31 @@ pub async fn serve(
     }
     let app = router(store, cfg);
     let limits = &cfg.connections;
+    // More connections than requests that can run at once would only wait for a permit.
+    let default_max = listener::derived_max_connections().min(cfg.max_concurrent_requests.max(1));
     let served = match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-            listener::serve_connections(listener, app, limits, shutdown, move |tcp, peer| {
-                crate::tls::handshake(acceptor.clone(), tcp, peer)
-            })
+            listener::serve_connections(
+                listener,
+                app,
+                limits,
+                default_max,
+                shutdown,
+                move |tcp, peer| crate::tls::handshake(acceptor.clone(), tcp, peer),
+            )
             .await
         }
         // Plain HTTP writes through the sendfile stream, so blob bodies go out with sendfile(2).
         None => {
-            listener::serve_connections(listener, app, limits, shutdown, |tcp, _| async move {
-                Some(sendfile::SendfileStream(tcp))
-            })
+            listener::serve_connections(
+                listener,
+                app,
+                limits,
+                default_max,
+                shutdown,
+                |tcp, _| async move { Some(sendfile::SendfileStream(tcp)) },
+            )
             .await
         }
     };
