@@ -27,6 +27,22 @@ async fn server(
     blob: &[u8],
     tune: impl FnOnce(&mut ServerConfig),
 ) -> (SocketAddr, Digest) {
+    let (addr, digest, _) = server_until(dir, repo, blob, tune, std::future::pending()).await;
+    (addr, digest)
+}
+
+/// [`server`] until `shutdown` resolves; the serving task is returned too.
+async fn server_until(
+    dir: &std::path::Path,
+    repo: &str,
+    blob: &[u8],
+    tune: impl FnOnce(&mut ServerConfig),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (
+    SocketAddr,
+    Digest,
+    tokio::task::JoinHandle<Result<(), ferry_mirror::server::ServerError>>,
+) {
     let store = Store::open(dir.join("data")).await.unwrap();
     let digest = Digest::of_bytes(blob);
     let mut w = store.blob_writer().unwrap();
@@ -43,7 +59,7 @@ async fn server(
     };
     tune(&mut cfg);
     let addr = cfg.listen;
-    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+    let served = tokio::spawn(async move { serve(store, &cfg, shutdown).await });
     let t0 = Instant::now();
     while health(addr, None).await.is_none() {
         assert!(
@@ -52,7 +68,7 @@ async fn server(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    (addr, digest)
+    (addr, digest, served)
 }
 
 /// Connects to `addr` from `from` (any 127.x address reaches a loopback listener).
@@ -99,14 +115,17 @@ fn blob(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_h2_client_with_a_zero_window_is_cut_off_at_the_body_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let (addr, digest) = server(dir.path(), "window", &blob(1 << 20), |cfg| {
-        cfg.connections.body_timeout = Duration::from_secs(1);
-    })
-    .await;
-    // HTTP/2 with prior knowledge (h2c), which plain HTTP accepts; the server may send nothing.
+/// An h2c (prior knowledge) GET of `digest` in `repo` from a client whose window stays shut:
+/// the response headers come, the body never can. Returns the connection's task, and the
+/// client's handles that keep the stream open.
+async fn zero_window_get(
+    addr: SocketAddr,
+    repo: &str,
+    digest: &Digest,
+) -> (
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+    Box<dyn std::any::Any + Send>,
+) {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut client, connection) = h2::client::Builder::new()
         .initial_window_size(0)
@@ -114,7 +133,7 @@ async fn an_h2_client_with_a_zero_window_is_cut_off_at_the_body_timeout() {
         .await
         .unwrap();
     let driven = tokio::spawn(connection);
-    let req = axum::http::Request::get(format!("http://{addr}/v2/window/blobs/{digest}"))
+    let req = axum::http::Request::get(format!("http://{addr}/v2/{repo}/blobs/{digest}"))
         .body(())
         .unwrap();
     let (response, _) = client.send_request(req, true).unwrap();
@@ -123,11 +142,49 @@ async fn an_h2_client_with_a_zero_window_is_cut_off_at_the_body_timeout() {
         .expect("response headers")
         .unwrap();
     assert_eq!(response.status(), 200);
+    // The client's handles keep the stream open.
+    (driven, Box::new((client, response)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_client_with_a_zero_window_is_cut_off_at_the_body_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, digest) = server(dir.path(), "window", &blob(1 << 20), |cfg| {
+        cfg.connections.body_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let (driven, _stream) = zero_window_get(addr, "window", &digest).await;
     let t0 = Instant::now();
     let ended = tokio::time::timeout(Duration::from_secs(8), driven).await;
     assert!(
         ended.is_ok(),
         "the connection was still open {:?} after its response headers",
+        t0.elapsed()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_finishes_despite_an_h2_client_with_a_zero_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (addr, digest, served) = server_until(
+        dir.path(),
+        "shutdown",
+        &blob(1 << 20),
+        |cfg| cfg.connections.body_timeout = Duration::from_secs(1),
+        async move {
+            let _ = stopped.await;
+        },
+    )
+    .await;
+    let _open = zero_window_get(addr, "shutdown", &digest).await;
+    stop.send(()).unwrap();
+    let t0 = Instant::now();
+    let done = tokio::time::timeout(Duration::from_secs(8), served).await;
+    assert!(
+        done.is_ok(),
+        "serve still waiting {:?} after shutdown",
         t0.elapsed()
     );
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
