@@ -113,14 +113,30 @@ fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
 /// Pushes `bytes` as a blob of `repo` in one POST + PUT; returns its digest.
 fn push_blob(addr: SocketAddr, repo: &str, bytes: &[u8]) -> String {
     let digest = ferry_bundler::format::Digest::of_bytes(bytes).to_string();
+    finish_upload(addr, &start_upload(addr, repo), &digest, bytes);
+    digest
+}
+
+/// Starts an upload session in `repo`; returns its location.
+fn start_upload(addr: SocketAddr, repo: &str) -> String {
     let post = request(
         addr,
         &format!("POST /v2/{repo}/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     )
     .unwrap();
     assert_eq!(status(&post), "202", "{post}");
-    finish_upload(addr, header(&post, "location").unwrap(), &digest, bytes);
-    digest
+    header(&post, "location").unwrap().to_owned()
+}
+
+/// A connection with the head of a PATCH of `len` bytes to `location` sent.
+fn start_patch(addr: SocketAddr, location: &str, len: usize) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    s
 }
 
 /// Finishes the upload session at `location` with a PUT of `bytes`, expecting 201.
@@ -216,20 +232,9 @@ fn a_stalled_upload_body_is_aborted_and_the_session_stays_usable() {
         "{headerTimeoutSeconds: 5, idleTimeoutSeconds: 30, bodyTimeoutSeconds: 1}",
         None,
     );
-    let post = request(
-        server.addr,
-        &format!("POST /v2/drip/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-    )
-    .unwrap();
-    assert_eq!(status(&post), "202", "{post}");
-    let location = header(&post, "location").unwrap().to_owned();
+    let location = start_upload(server.addr, "drip");
     // Promise 1000 bytes, send 100, then stall.
-    let mut s = TcpStream::connect(server.addr).unwrap();
-    write!(
-        s,
-        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n"
-    )
-    .unwrap();
+    let mut s = start_patch(server.addr, &location, 1000);
     s.write_all(&[7u8; 100]).unwrap();
     let took = time_to_close(&mut s, Duration::from_secs(10)).expect("stalled upload aborted");
     assert!(took < Duration::from_secs(5), "aborted only after {took:?}");
@@ -359,19 +364,7 @@ fn drip_patch(
     chunk: usize,
     every: Duration,
 ) -> (Duration, String) {
-    let post = request(
-        server.addr,
-        &format!("POST /v2/{repo}/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-    )
-    .unwrap();
-    assert_eq!(status(&post), "202", "{post}");
-    let location = header(&post, "location").unwrap().to_owned();
-    let mut s = TcpStream::connect(server.addr).unwrap();
-    write!(
-        s,
-        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut s = start_patch(server.addr, &start_upload(server.addr, repo), len);
     let mut writer = s.try_clone().unwrap();
     let t0 = Instant::now();
     std::thread::spawn(move || {

@@ -102,12 +102,10 @@ pub fn derived_max_connections() -> usize {
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for the
 /// open connections' in-flight requests. `handshake` turns an accepted socket into the stream
 /// hyper reads and writes (the sendfile stream, or TLS); `None` drops the connection.
-/// `default_max` is the bound when `limits` sets none.
 pub(crate) async fn serve_connections<S, H, Fut>(
     listener: TcpListener,
     app: Router,
     limits: &ConnectionLimits,
-    default_max: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
     handshake: H,
 ) -> io::Result<()>
@@ -116,7 +114,10 @@ where
     Fut: Future<Output = Option<S>> + Send + 'static,
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let max = limits.max_connections.unwrap_or(default_max).max(1);
+    let max = limits
+        .max_connections
+        .unwrap_or_else(derived_max_connections)
+        .max(1);
     let per_client = limits.max_per_client.unwrap_or(max / 4).clamp(1, max);
     tracing::info!(
         max_connections = max,
@@ -347,19 +348,14 @@ impl Refusals {
     }
 
     fn report(&mut self) {
-        if self.refused > 0 {
+        if self.refused > 0 || self.refused_client > 0 {
             tracing::warn!(
-                refused = self.refused,
+                refused = self.refused + self.refused_client,
+                refused_per_client = self.refused_client,
                 max_connections = self.max,
-                "at the connection limit: refused {} new connections",
-                self.refused
-            );
-        }
-        if self.refused_client > 0 {
-            tracing::warn!(
-                refused = self.refused_client,
                 max_per_client = self.per_client,
-                "at the per-client connection limit: refused {} new connections",
+                "at the connection limit: refused {} new connections ({} over their client's share)",
+                self.refused + self.refused_client,
                 self.refused_client
             );
         }

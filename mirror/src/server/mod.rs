@@ -193,32 +193,27 @@ pub async fn serve(
         tokio::spawn(prune_abandoned_uploads(store.clone()));
     }
     let app = router(store, cfg);
-    let limits = &cfg.connections;
     // More connections than requests that can run at once would only wait for a permit.
-    let default_max = listener::derived_max_connections().min(cfg.max_concurrent_requests.max(1));
+    let max = cfg.connections.max_connections.unwrap_or_else(|| {
+        listener::derived_max_connections().min(cfg.max_concurrent_requests.max(1))
+    });
+    let limits = &ConnectionLimits {
+        max_connections: Some(max),
+        ..cfg.connections.clone()
+    };
     let served = match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-            listener::serve_connections(
-                listener,
-                app,
-                limits,
-                default_max,
-                shutdown,
-                move |tcp, peer| crate::tls::handshake(acceptor.clone(), tcp, peer),
-            )
+            listener::serve_connections(listener, app, limits, shutdown, move |tcp, peer| {
+                crate::tls::handshake(acceptor.clone(), tcp, peer)
+            })
             .await
         }
         // Plain HTTP writes through the sendfile stream, so blob bodies go out with sendfile(2).
         None => {
-            listener::serve_connections(
-                listener,
-                app,
-                limits,
-                default_max,
-                shutdown,
-                |tcp, _| async move { Some(sendfile::SendfileStream(tcp)) },
-            )
+            listener::serve_connections(listener, app, limits, shutdown, |tcp, _| async move {
+                Some(sendfile::SendfileStream(tcp))
+            })
             .await
         }
     };
