@@ -30,7 +30,8 @@ use super::conn_activity::{Activity, BodyRate, InFlightBody, ProgressBody, Timeo
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Open connections at most; more are closed as soon as they are accepted. `None` derives
-    /// it from the descriptor limit (see [`derived_max_connections`]).
+    /// it from the descriptor limit (see [`derived_max_connections`]), and `serve` keeps that
+    /// at most its `max_concurrent_requests`.
     pub max_connections: Option<usize>,
     /// Open connections at most from one client address (IPv4 address, IPv6 /64), so that one
     /// client cannot fill the bound. `None`: a quarter of the bound.
