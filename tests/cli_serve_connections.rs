@@ -113,14 +113,30 @@ fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
 /// Pushes `bytes` as a blob of `repo` in one POST + PUT; returns its digest.
 fn push_blob(addr: SocketAddr, repo: &str, bytes: &[u8]) -> String {
     let digest = ferry_bundler::format::Digest::of_bytes(bytes).to_string();
+    finish_upload(addr, &start_upload(addr, repo), &digest, bytes);
+    digest
+}
+
+/// Starts an upload session in `repo`; returns its location.
+fn start_upload(addr: SocketAddr, repo: &str) -> String {
     let post = request(
         addr,
         &format!("POST /v2/{repo}/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     )
     .unwrap();
     assert_eq!(status(&post), "202", "{post}");
-    finish_upload(addr, header(&post, "location").unwrap(), &digest, bytes);
-    digest
+    header(&post, "location").unwrap().to_owned()
+}
+
+/// A connection with the head of a PATCH of `len` bytes to `location` sent.
+fn start_patch(addr: SocketAddr, location: &str, len: usize) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    s
 }
 
 /// Finishes the upload session at `location` with a PUT of `bytes`, expecting 201.
@@ -216,20 +232,9 @@ fn a_stalled_upload_body_is_aborted_and_the_session_stays_usable() {
         "{headerTimeoutSeconds: 5, idleTimeoutSeconds: 30, bodyTimeoutSeconds: 1}",
         None,
     );
-    let post = request(
-        server.addr,
-        &format!("POST /v2/drip/blobs/uploads/ HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-    )
-    .unwrap();
-    assert_eq!(status(&post), "202", "{post}");
-    let location = header(&post, "location").unwrap().to_owned();
+    let location = start_upload(server.addr, "drip");
     // Promise 1000 bytes, send 100, then stall.
-    let mut s = TcpStream::connect(server.addr).unwrap();
-    write!(
-        s,
-        "PATCH {location} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n"
-    )
-    .unwrap();
+    let mut s = start_patch(server.addr, &location, 1000);
     s.write_all(&[7u8; 100]).unwrap();
     let took = time_to_close(&mut s, Duration::from_secs(10)).expect("stalled upload aborted");
     assert!(took < Duration::from_secs(5), "aborted only after {took:?}");
@@ -347,4 +352,54 @@ fn a_download_the_client_stops_reading_is_cut_off_at_the_body_timeout() {
         "the whole {} bytes were sent to a client that stopped reading for 4 s",
         blob.len()
     );
+}
+
+/// Starts an upload session in `repo` and sends a PATCH of `len` bytes to it in `chunks` of
+/// `chunk` bytes `every` apart; returns how long until the server answered or closed, and the
+/// answer.
+fn drip_patch(
+    server: &Server,
+    repo: &str,
+    len: usize,
+    chunk: usize,
+    every: Duration,
+) -> (Duration, String) {
+    let mut s = start_patch(server.addr, &start_upload(server.addr, repo), len);
+    let mut writer = s.try_clone().unwrap();
+    let t0 = Instant::now();
+    std::thread::spawn(move || {
+        let mut sent = 0;
+        while sent < len {
+            let n = chunk.min(len - sent);
+            if writer.write_all(&vec![7u8; n]).is_err() {
+                return;
+            }
+            sent += n;
+            std::thread::sleep(every);
+        }
+    });
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    (t0.elapsed(), String::from_utf8_lossy(&got).into_owned())
+}
+
+#[test]
+fn an_upload_body_below_the_minimum_rate_is_aborted_after_one_window() {
+    let dir = Dir::new();
+    let server = start(
+        &dir,
+        "{idleTimeoutSeconds: 30, bodyTimeoutSeconds: 1, minBodyBytesPerSecond: 100}",
+        None,
+    );
+    // One byte every 300 ms: progress in every window, but far below 100 B/s.
+    let (took, answer) = drip_patch(&server, "trickle", 20, 1, Duration::from_millis(300));
+    assert!(
+        took < Duration::from_millis(2500),
+        "aborted only after {took:?}: {answer}"
+    );
+    assert_ne!(status(&answer), "202", "{answer}");
+    // 10 KiB in steady small chunks over 1.5 s is well above the minimum.
+    let (took, answer) = drip_patch(&server, "steady", 10 * 1024, 256, Duration::from_millis(37));
+    assert_eq!(status(&answer), "202", "after {took:?}: {answer}");
 }

@@ -9,7 +9,8 @@
 //! roles: {alice: admin, ci: pusher}     # everyone else in htpasswd pulls
 //! anonymousPull: false
 //! tls: {cert: /etc/ferry/tls/server.crt, key: /etc/ferry/tls/server.key}
-//! connections: {max: 4096, headerTimeoutSeconds: 10, idleTimeoutSeconds: 60, bodyTimeoutSeconds: 30}
+//! connections: {max: 4096, maxPerClient: 1024, headerTimeoutSeconds: 10, idleTimeoutSeconds: 60,
+//!               bodyTimeoutSeconds: 30, minBodyBytesPerSecond: 1024}
 //! ```
 
 use std::net::SocketAddr;
@@ -48,14 +49,17 @@ pub struct ApplianceConfig {
 }
 
 /// The `connections:` section: each field overrides one of [`crate::server::ConnectionLimits`].
-/// Zero is refused: a zero timeout would close every connection, a zero bound refuse them all.
+/// Zero is refused: a zero timeout would close every connection, a zero bound refuse them all
+/// (except `minBodyBytesPerSecond`, where 0 asks only for some progress in each window).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionsConfig {
     pub max: Option<NonZeroUsize>,
+    pub max_per_client: Option<NonZeroUsize>,
     pub header_timeout_seconds: Option<NonZeroU64>,
     pub idle_timeout_seconds: Option<NonZeroU64>,
     pub body_timeout_seconds: Option<NonZeroU64>,
+    pub min_body_bytes_per_second: Option<u64>,
 }
 
 impl ConnectionsConfig {
@@ -65,9 +69,16 @@ impl ConnectionsConfig {
             |s: Option<NonZeroU64>, d: Duration| s.map_or(d, |s| Duration::from_secs(s.get()));
         crate::server::ConnectionLimits {
             max_connections: self.max.map(NonZeroUsize::get).or(limits.max_connections),
+            max_per_client: self
+                .max_per_client
+                .map(NonZeroUsize::get)
+                .or(limits.max_per_client),
             header_timeout: secs(self.header_timeout_seconds, limits.header_timeout),
             idle_timeout: secs(self.idle_timeout_seconds, limits.idle_timeout),
             body_timeout: secs(self.body_timeout_seconds, limits.body_timeout),
+            min_body_bytes_per_second: self
+                .min_body_bytes_per_second
+                .unwrap_or(limits.min_body_bytes_per_second),
         }
     }
 }
@@ -227,16 +238,27 @@ mod tests {
     fn connection_limits_override_only_what_they_name() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ferry.yaml");
-        std::fs::write(&path, "connections: {max: 10, idleTimeoutSeconds: 2}\n").unwrap();
+        std::fs::write(
+            &path,
+            "connections: {max: 10, maxPerClient: 3, idleTimeoutSeconds: 2, minBodyBytesPerSecond: 0}\n",
+        )
+        .unwrap();
         let c = ApplianceConfig::load(&path).unwrap();
         let limits = c
             .connections
             .over(crate::server::ConnectionLimits::default());
         assert_eq!(limits.max_connections, Some(10));
+        assert_eq!(limits.max_per_client, Some(3));
+        assert_eq!(limits.min_body_bytes_per_second, 0);
         assert_eq!(limits.idle_timeout, Duration::from_secs(2));
         assert_eq!(limits.header_timeout, Duration::from_secs(10));
         assert_eq!(limits.body_timeout, Duration::from_secs(30));
-        for bad in ["max: 0", "bodyTimeoutSeconds: 0", "headerTimeout: 5"] {
+        for bad in [
+            "max: 0",
+            "maxPerClient: 0",
+            "bodyTimeoutSeconds: 0",
+            "headerTimeout: 5",
+        ] {
             std::fs::write(&path, format!("connections: {{{bad}}}\n")).unwrap();
             let err = ApplianceConfig::load(&path).unwrap_err().to_string();
             assert!(

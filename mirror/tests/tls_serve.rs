@@ -3,11 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ferry_mirror::server::{serve, AccessConfig, ServerConfig, ServerError};
 use ferry_mirror::store::Store;
-use ferry_mirror::tls::{init, InitOptions, IssuedFiles, TlsFiles};
+use ferry_mirror::tls::{crypto_provider, init, InitOptions, IssuedFiles, TlsFiles};
 use tokio::process::Command;
 
 fn free_addr() -> SocketAddr {
@@ -170,4 +171,61 @@ async fn a_client_that_never_finishes_its_handshake_is_closed_at_the_header_time
         t0.elapsed()
     );
     assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_client_with_a_zero_window_over_tls_is_cut_off_at_the_body_timeout() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, issued, mut cfg) = https_server(dir.path(), &["127.0.0.1"]).await;
+    cfg.connections.body_timeout = Duration::from_secs(1);
+    let blob = vec![5u8; 1 << 20];
+    let digest = ferry_bundler::format::Digest::of_bytes(&blob);
+    let mut w = store.blob_writer().unwrap();
+    w.write_all(&blob).unwrap();
+    w.commit(&digest, Some(blob.len() as u64)).unwrap();
+    store.link_blob("window", &digest).await.unwrap();
+    let addr = cfg.listen;
+    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(&issued.ca_cert).unwrap())
+        .unwrap();
+    let mut client_cfg = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // HTTP/2 by ALPN, as browsers and Go clients negotiate it.
+    client_cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => break s,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(client_cfg))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, axum::body::Bytes>(tls)
+        .await
+        .unwrap();
+    let driven = tokio::spawn(connection);
+    let req = axum::http::Request::get(format!("https://127.0.0.1/v2/window/blobs/{digest}"))
+        .body(())
+        .unwrap();
+    let (response, _) = client.send_request(req, true).unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), 200);
+    let t0 = std::time::Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(8), driven).await;
+    assert!(ended.is_ok(), "still open after {:?}", t0.elapsed());
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
 }

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -37,6 +37,10 @@ pub(super) struct Activity {
     /// Since when a write has been waiting for the client to read (`NEVER`: not waiting).
     write_blocked_since: AtomicU64,
     requests: AtomicU64,
+    /// Per response body in flight: since when it has waited for the connection to take its
+    /// next frame (`NEVER`: its handler or the body itself is working, or it is done). On
+    /// HTTP/2 a client can stop the flow with a zero window without blocking any write.
+    waiting: Mutex<Vec<Arc<AtomicU64>>>,
     /// Woken when the deadline may have moved earlier, so the connection's timer looks again.
     pub changed: Notify,
 }
@@ -60,6 +64,7 @@ impl Activity {
             last_write: AtomicU64::new(0),
             write_blocked_since: AtomicU64::new(NEVER),
             requests: AtomicU64::new(0),
+            waiting: Mutex::new(Vec::new()),
             changed: Notify::new(),
         })
     }
@@ -78,7 +83,25 @@ impl Activity {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.header_begun.store(NEVER, Ordering::SeqCst);
         self.changed.notify_one();
-        InFlight(Arc::clone(self))
+        let waiting = Arc::new(AtomicU64::new(NEVER));
+        if let Ok(mut all) = self.waiting.lock() {
+            all.retain(|w| Arc::strong_count(w) > 1);
+            all.push(Arc::clone(&waiting));
+        }
+        InFlight {
+            activity: Arc::clone(self),
+            waiting,
+        }
+    }
+
+    /// The earliest time a live response body began waiting for the connection to poll it.
+    fn body_waiting_since(&self) -> Option<u64> {
+        let all = self.waiting.lock().ok()?;
+        all.iter()
+            .filter(|w| Arc::strong_count(w) > 1)
+            .map(|w| w.load(Ordering::Relaxed))
+            .filter(|&t| t != NEVER)
+            .min()
     }
 
     fn note_read(&self) {
@@ -104,12 +127,18 @@ impl Activity {
     }
 
     /// When the connection should be closed if nothing changes. While a request is in flight
-    /// that is only when a write has waited too long for the client; `None` means not yet
-    /// (and, as nothing wakes the caller when a write starts waiting, to look again later).
+    /// that is only when a write, or a response body, has waited too long for the client;
+    /// `None` means not yet (and, as nothing wakes the caller when a write or body starts
+    /// waiting, to look again later).
     pub(super) fn deadline(&self, t: Timeouts) -> Option<Instant> {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             let blocked = self.write_blocked_since.load(Ordering::Relaxed);
-            return (blocked != NEVER).then(|| self.at(blocked) + t.write);
+            let blocked = (blocked != NEVER).then_some(blocked);
+            let stalled = [blocked, self.body_waiting_since()]
+                .into_iter()
+                .flatten()
+                .min();
+            return stalled.map(|since| self.at(since) + t.write);
         }
         let header_begun = self.header_begun.load(Ordering::SeqCst);
         if header_begun != NEVER {
@@ -127,22 +156,43 @@ impl Activity {
 }
 
 /// Keeps a request counted as in flight while it lives.
-pub(super) struct InFlight(Arc<Activity>);
+pub(super) struct InFlight {
+    activity: Arc<Activity>,
+    waiting: Arc<AtomicU64>,
+}
+
+impl InFlight {
+    /// The response body is waiting for the connection to poll it (`false`: it is busy itself
+    /// or done).
+    fn set_waiting(&self, waiting: bool) {
+        let since = if waiting { self.activity.now() } else { NEVER };
+        self.waiting.store(since, Ordering::Relaxed);
+    }
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let a = &self.0;
+        let a = &self.activity;
         a.idle_since.store(a.now(), Ordering::SeqCst);
         a.in_flight.fetch_sub(1, Ordering::SeqCst);
         a.changed.notify_one();
     }
 }
 
-/// A response body that keeps its request in flight until it is done or dropped. Frames pass
-/// through untouched: a mapped blob chunk must reach the socket as the same bytes for sendfile.
+/// A response body that keeps its request in flight until it is done or dropped, and tells it
+/// while it waits to be polled. Frames pass through untouched: a mapped blob chunk must reach
+/// the socket as the same bytes for sendfile.
 pub(super) struct InFlightBody<B> {
-    pub body: B,
-    pub _in_flight: InFlight,
+    body: B,
+    in_flight: InFlight,
+}
+
+impl<B: Body> InFlightBody<B> {
+    /// Waiting from now: hyper polls a response as soon as it can send it.
+    pub(super) fn new(body: B, in_flight: InFlight) -> Self {
+        in_flight.set_waiting(!body.is_end_stream());
+        Self { body, in_flight }
+    }
 }
 
 impl<B: Body + Unpin> Body for InFlightBody<B> {
@@ -153,7 +203,12 @@ impl<B: Body + Unpin> Body for InFlightBody<B> {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        // After a frame it waits for the connection to send it and come back; while pending or
+        // at the end it does not.
+        self.in_flight
+            .set_waiting(matches!(polled, Poll::Ready(Some(Ok(_)))) && !self.body.is_end_stream());
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
@@ -165,28 +220,55 @@ impl<B: Body + Unpin> Body for InFlightBody<B> {
     }
 }
 
+/// The least a request body must deliver: `min_bytes_per_second` over each `window`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct BodyRate {
+    pub window: Duration,
+    pub min_bytes_per_second: u64,
+}
+
+impl BodyRate {
+    /// Bytes a window needs; at least one, so a body that sends nothing always fails.
+    fn bytes_per_window(&self) -> u64 {
+        let bytes = self.min_bytes_per_second as f64 * self.window.as_secs_f64();
+        (bytes as u64).max(1)
+    }
+}
+
 /// The body-progress timeout was hit.
 #[derive(Debug, thiserror::Error)]
-#[error("the request body sent nothing for {0:?}")]
-pub(super) struct BodyStalled(Duration);
+#[error("the request body sent {got} bytes in {window:?}, less than the {needed} required")]
+pub(super) struct BodyStalled {
+    got: u64,
+    needed: u64,
+    window: Duration,
+}
 
-/// A request body that fails when it delivers nothing for `timeout` while being read. The clock
-/// runs only while the handler waits for bytes, so a handler that is slow itself is not blamed.
+/// A request body that fails when it delivers less than its [`BodyRate`] in a window. A
+/// window starts when the handler first waits for bytes and again each time the window's
+/// bytes arrived, so one byte now and then does not keep a connection, and a handler that is
+/// slow itself before it reads is not blamed.
 pub(super) struct ProgressBody<B> {
     body: B,
-    timeout: Duration,
+    rate: BodyRate,
     sleep: Pin<Box<Sleep>>,
-    armed: bool,
+    /// Bytes delivered in the current window; `None`: no window yet.
+    window_bytes: Option<u64>,
 }
 
 impl<B> ProgressBody<B> {
-    pub(super) fn new(body: B, timeout: Duration) -> Self {
+    pub(super) fn new(body: B, rate: BodyRate) -> Self {
         Self {
             body,
-            timeout,
-            sleep: Box::pin(tokio::time::sleep(timeout)),
-            armed: false,
+            rate,
+            sleep: Box::pin(tokio::time::sleep(rate.window)),
+            window_bytes: None,
         }
+    }
+
+    fn start_window(&mut self) {
+        self.sleep.as_mut().reset(Instant::now() + self.rate.window);
+        self.window_bytes = Some(0);
     }
 }
 
@@ -203,21 +285,31 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::BoxError>>> {
         let this = &mut *self;
+        if this.window_bytes.is_none() {
+            this.start_window();
+        }
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(frame) => {
-                this.armed = false;
+                let len = match &frame {
+                    Some(Ok(f)) => f.data_ref().map_or(0, |d| d.len() as u64),
+                    _ => 0,
+                };
+                let got = this.window_bytes.unwrap_or(0) + len;
+                this.window_bytes = Some(got);
+                if got >= this.rate.bytes_per_window() {
+                    this.start_window();
+                }
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
-            Poll::Pending => {
-                if !this.armed {
-                    this.sleep.as_mut().reset(Instant::now() + this.timeout);
-                    this.armed = true;
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(BodyStalled {
+                    got: this.window_bytes.unwrap_or(0),
+                    needed: this.rate.bytes_per_window(),
+                    window: this.rate.window,
                 }
-                match this.sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Some(Err(BodyStalled(this.timeout).into()))),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
+                .into()))),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 

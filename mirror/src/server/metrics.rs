@@ -100,9 +100,13 @@ impl Metrics {
 }
 
 /// Middleware: waits for a concurrency permit, runs the request, records metrics and hands the
-/// permit and the access-log duty to the response body.
+/// permit and the access-log duty to the response body. `/healthz` takes no permit: it must
+/// answer while pulls hold them all.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let permit = state.limit.clone().acquire_owned().await.ok();
+    let permit = match req.uri().path() {
+        "/healthz" => None,
+        _ => state.limit.clone().acquire_owned().await.ok(),
+    };
     let start = Instant::now();
     let method = req.method().clone();
     // Path and query only: headers (Authorization) are never logged.

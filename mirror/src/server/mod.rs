@@ -51,6 +51,7 @@ pub struct ServerConfig {
     /// Users, roles, anonymous pull and tokens.
     pub access: AccessConfig,
     /// Requests handled at once (including streaming responses); more wait their turn.
+    /// `/healthz` takes no turn. The derived default connection bound is at most this.
     pub max_concurrent_requests: usize,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<crate::tls::TlsFiles>,
@@ -192,7 +193,14 @@ pub async fn serve(
         tokio::spawn(prune_abandoned_uploads(store.clone()));
     }
     let app = router(store, cfg);
-    let limits = &cfg.connections;
+    // More connections than requests that can run at once would only wait for a permit.
+    let max = cfg.connections.max_connections.unwrap_or_else(|| {
+        listener::derived_max_connections().min(cfg.max_concurrent_requests.max(1))
+    });
+    let limits = &ConnectionLimits {
+        max_connections: Some(max),
+        ..cfg.connections.clone()
+    };
     let served = match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls);

@@ -125,7 +125,7 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
 }
 
 /// The address a limit applies to: IPv4 as is, IPv6 by its /64 (one host usually has them all).
-fn address_key(addr: SocketAddr) -> IpAddr {
+pub(in crate::server) fn address_key(addr: SocketAddr) -> IpAddr {
     match addr.ip() {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

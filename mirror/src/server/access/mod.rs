@@ -14,7 +14,7 @@
 
 pub(super) mod guard;
 mod htpasswd;
-mod limit;
+pub(super) mod limit;
 mod request;
 pub mod token;
 pub(super) mod token_route;
