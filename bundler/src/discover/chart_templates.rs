@@ -8,7 +8,10 @@ use serde_json::Value;
 use super::archive::FileSet;
 use super::chart_meta::ChartMeta;
 use super::origin::Origin;
-use super::template::{collect_defines, lex, walk, Context, Piece, WalkOutput, ACTION_MARK};
+use super::pod_images::{env_entry_names_image, env_entry_value, env_value_images};
+use super::template::{
+    collect_defines, lex, walk, Context, LineInfo, Piece, WalkOutput, ACTION_MARK,
+};
 
 /// A values path referenced by live template text.
 #[derive(Debug, Clone)]
@@ -134,14 +137,24 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
                 unit_prefixes_v: *v,
             });
         }
+        // Set by a live `- name: X_IMAGE` line: the next live line may be its `value:`.
+        let mut after_image_env = false;
         for (line, info) in &out.lines {
+            let env_value = after_image_env;
+            after_image_env = env_entry_names_image(&info.rendered);
+            let mut refs = info.refs.clone();
+            expand_includes(&info.includes, &define_refs, &mut refs);
+            let origin = Origin::template(&meta.label(), file, define.as_deref(), *line);
+            if env_value {
+                facts
+                    .image_lines
+                    .extend(env_value_lines(info, &origin, &refs));
+            }
             if !prints_image(&info.text) {
                 continue;
             }
-            let mut refs = info.refs.clone();
-            expand_includes(&info.includes, &define_refs, &mut refs);
             facts.image_lines.push(ImageLine {
-                origin: Origin::template(&meta.label(), file, define.as_deref(), *line),
+                origin,
                 text: info.text.trim().to_owned(),
                 rendered: info.rendered.trim().to_owned(),
                 refs,
@@ -195,6 +208,29 @@ fn expand_includes(
             queue.extend(nested.iter());
         }
     }
+}
+
+/// The `value:` line of an image-naming env variable, as `image:` lines: one per image when it
+/// renders completely (a single reference or a `version=image` map), else one unresolved line
+/// that is explained by values or warned about.
+fn env_value_lines(info: &LineInfo, origin: &Origin, refs: &[String]) -> Vec<ImageLine> {
+    let Some(rendered) = env_entry_value(&info.rendered) else {
+        return Vec::new();
+    };
+    let line = |text: String, rendered: String| ImageLine {
+        origin: origin.clone(),
+        text,
+        rendered,
+        refs: refs.to_vec(),
+    };
+    if !rendered.contains(ACTION_MARK) {
+        return env_value_images(rendered)
+            .into_iter()
+            .map(|image| line(format!("image: {image}"), format!("image: {image}")))
+            .collect();
+    }
+    let text = env_entry_value(&info.text).unwrap_or(rendered);
+    vec![line(format!("image: {text}"), format!("image: {rendered}"))]
 }
 
 /// A line that sets an `image:` key, or passes an image in a `--*-image=` argument.
