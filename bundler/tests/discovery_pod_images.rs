@@ -199,10 +199,11 @@ fn origin_names_the_container_and_the_variable_or_flag(
     assert_eq!(image.origin.to_string(), origin);
 }
 
-/// Longhorn's driver deployer: CSI sidecar images only as env values, literal or rendered from
-/// values, next to pull settings and templated values nothing explains.
+/// Longhorn's driver deployer passes CSI sidecar images only as env values (literal or rendered
+/// from values, next to pull settings and templated values nothing explains); its manager takes
+/// the engine image as the item after a lone `--engine-image` flag.
 #[test]
-fn chart_templates_env_values_that_name_images_are_found() {
+fn chart_templates_env_values_and_lone_image_flags_are_found() {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = [
         (
@@ -238,6 +239,27 @@ spec:
               value: "acme/not-an-image:1"
 "#,
         ),
+        (
+            "templates/manager.yaml",
+            r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: manager
+spec:
+  template:
+    spec:
+      containers:
+        - name: manager
+          image: longhornio/longhorn-manager:v1.7.2
+          command:
+            - longhorn-manager
+            - --engine-image
+            - "longhornio/longhorn-engine:{{ .Values.csi.provisionerTag }}"
+            - --backing-image-manager-image
+            - --service-account
+            - longhorn-service-account
+"#,
+        ),
     ];
     for (path, text) in files {
         let path = dir.path().join(path);
@@ -250,6 +272,7 @@ spec:
         [
             "docker.io/longhornio/csi-attacher:v4.6.1",
             "docker.io/longhornio/csi-provisioner:v5.0.1",
+            "docker.io/longhornio/longhorn-engine:v5.0.1",
             "docker.io/longhornio/longhorn-manager:v1.7.2",
         ],
         "{:#?}",

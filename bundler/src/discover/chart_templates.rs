@@ -8,7 +8,10 @@ use serde_json::Value;
 use super::archive::FileSet;
 use super::chart_meta::ChartMeta;
 use super::origin::Origin;
-use super::pod_images::{env_entry_names_image, env_entry_value, env_value_images};
+use super::pod_images::{
+    env_entry_names_image, env_entry_value, env_value_images, list_item_value, lone_image_flag,
+};
+use super::reference::looks_like_image;
 use super::template::{
     collect_defines, lex, walk, Context, LineInfo, Piece, WalkOutput, ACTION_MARK,
 };
@@ -137,19 +140,18 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
                 unit_prefixes_v: *v,
             });
         }
-        // Set by a live `- name: X_IMAGE` line: the next live line may be its `value:`.
-        let mut after_image_env = false;
+        // What the previous live line started: `- name: X_IMAGE` (its `value:` may follow) or
+        // a lone `- --x-image` flag (its value follows as the next list item).
+        let mut pending = Passed::Nothing;
         for (line, info) in &out.lines {
-            let env_value = after_image_env;
-            after_image_env = env_entry_names_image(&info.rendered);
+            let before = pending;
+            pending = Passed::started_by(&info.rendered);
             let mut refs = info.refs.clone();
             expand_includes(&info.includes, &define_refs, &mut refs);
             let origin = Origin::template(&meta.label(), file, define.as_deref(), *line);
-            if env_value {
-                facts
-                    .image_lines
-                    .extend(env_value_lines(info, &origin, &refs));
-            }
+            facts
+                .image_lines
+                .extend(before.value_lines(info, &origin, &refs));
             if !prints_image(&info.text) {
                 continue;
             }
@@ -210,27 +212,59 @@ fn expand_includes(
     }
 }
 
-/// The `value:` line of an image-naming env variable, as `image:` lines: one per image when it
-/// renders completely (a single reference or a `version=image` map), else one unresolved line
-/// that is explained by values or warned about.
-fn env_value_lines(info: &LineInfo, origin: &Origin, refs: &[String]) -> Vec<ImageLine> {
-    let Some(rendered) = env_entry_value(&info.rendered) else {
-        return Vec::new();
-    };
-    let line = |text: String, rendered: String| ImageLine {
-        origin: origin.clone(),
-        text,
-        rendered,
-        refs: refs.to_vec(),
-    };
-    if !rendered.contains(ACTION_MARK) {
-        return env_value_images(rendered)
-            .into_iter()
-            .map(|image| line(format!("image: {image}"), format!("image: {image}")))
-            .collect();
+/// Reads the value a line passes (`value: x`, `- x`).
+type ValueOf = fn(&str) -> Option<&str>;
+/// The images in such a value.
+type ImagesOf = fn(&str) -> Vec<&str>;
+
+/// A template line that passes an image on in the line after it.
+#[derive(Debug, Clone, Copy)]
+enum Passed {
+    Nothing,
+    EnvValue,
+    FlagValue,
+}
+
+impl Passed {
+    fn started_by(rendered: &str) -> Self {
+        if env_entry_names_image(rendered) {
+            Passed::EnvValue
+        } else if lone_image_flag(rendered) {
+            Passed::FlagValue
+        } else {
+            Passed::Nothing
+        }
     }
-    let text = env_entry_value(&info.text).unwrap_or(rendered);
-    vec![line(format!("image: {text}"), format!("image: {rendered}"))]
+
+    /// The line after, as `image:` lines: one per image when it renders completely (for env, a
+    /// single reference or a `version=image` map), else one unresolved line that values explain
+    /// or a warning reports.
+    fn value_lines(self, info: &LineInfo, origin: &Origin, refs: &[String]) -> Vec<ImageLine> {
+        let (value_of, images): (ValueOf, ImagesOf) = match self {
+            Passed::Nothing => return Vec::new(),
+            Passed::EnvValue => (env_entry_value, env_value_images),
+            Passed::FlagValue => (list_item_value, |v| {
+                looks_like_image(v).then_some(v).into_iter().collect()
+            }),
+        };
+        let Some(rendered) = value_of(&info.rendered) else {
+            return Vec::new();
+        };
+        let line = |text: String, rendered: String| ImageLine {
+            origin: origin.clone(),
+            text,
+            rendered,
+            refs: refs.to_vec(),
+        };
+        if !rendered.contains(ACTION_MARK) {
+            return images(rendered)
+                .into_iter()
+                .map(|image| line(format!("image: {image}"), format!("image: {image}")))
+                .collect();
+        }
+        let text = value_of(&info.text).unwrap_or(rendered);
+        vec![line(format!("image: {text}"), format!("image: {rendered}"))]
+    }
 }
 
 /// A line that sets an `image:` key, or passes an image in a `--*-image=` argument.

@@ -67,6 +67,19 @@ pub(crate) fn env_entry_value(line: &str) -> Option<&str> {
     Some(value.trim_matches(['"', '\'']).trim())
 }
 
+/// Whether a template line `- --x-image` is an image flag whose value is the next list item.
+pub(crate) fn lone_image_flag(line: &str) -> bool {
+    list_item_value(line).is_some_and(|flag| {
+        flag.starts_with('-') && !flag.contains('=') && flag.to_ascii_lowercase().contains("image")
+    })
+}
+
+/// The item a template line `- x` lists, without quotes.
+pub(crate) fn list_item_value(line: &str) -> Option<&str> {
+    let item = line.trim().strip_prefix("- ")?.trim();
+    Some(item.trim_matches(['"', '\'']).trim())
+}
+
 /// One reference, or every image of a `version=image` map (`15=repo/pg:15,16=repo/pg:16`).
 pub(crate) fn env_value_images(value: &str) -> Vec<&str> {
     let value = value.trim();
@@ -156,6 +169,20 @@ mod tests {
         let found = env_images(&[json!({ "name": name, "value": value })]);
         let raws: Vec<&str> = found.iter().map(|f| f.raw.as_str()).collect();
         assert_eq!(raws, expected);
+    }
+
+    #[rstest]
+    #[case::env_name("- name: CSI_ATTACHER_IMAGE", true, false)]
+    #[case::quoted_env_name("  - name: \"RELATED_IMAGE_DB\"", true, false)]
+    #[case::pull_policy_name("- name: IMAGE_PULL_POLICY", false, false)]
+    #[case::lone_flag("- --engine-image", false, true)]
+    #[case::quoted_lone_flag("- \"--engine-image\"", false, true)]
+    #[case::flag_with_value("- --engine-image=a/e:1", false, false)]
+    #[case::other_flag("- --service-account", false, false)]
+    #[case::image_key("image: a/e:1", false, false)]
+    fn template_lines(#[case] line: &str, #[case] env: bool, #[case] flag: bool) {
+        assert_eq!(env_entry_names_image(line), env);
+        assert_eq!(lone_image_flag(line), flag);
     }
 
     #[rstest]
