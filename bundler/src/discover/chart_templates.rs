@@ -8,7 +8,13 @@ use serde_json::Value;
 use super::archive::FileSet;
 use super::chart_meta::ChartMeta;
 use super::origin::Origin;
-use super::template::{collect_defines, lex, walk, Context, Piece, WalkOutput, ACTION_MARK};
+use super::pod_images::{
+    env_entry_names_image, env_entry_value, env_value_images, list_item_value, lone_image_flag,
+};
+use super::reference::looks_like_image;
+use super::template::{
+    collect_defines, lex, walk, Context, LineInfo, Piece, WalkOutput, ACTION_MARK,
+};
 
 /// A values path referenced by live template text.
 #[derive(Debug, Clone)]
@@ -134,14 +140,23 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
                 unit_prefixes_v: *v,
             });
         }
+        // What the previous live line started: `- name: X_IMAGE` (its `value:` may follow) or
+        // a lone `- --x-image` flag (its value follows as the next list item).
+        let mut pending = Passed::Nothing;
         for (line, info) in &out.lines {
+            let before = pending;
+            pending = Passed::started_by(&info.rendered);
+            let mut refs = info.refs.clone();
+            expand_includes(&info.includes, &define_refs, &mut refs);
+            let origin = Origin::template(&meta.label(), file, define.as_deref(), *line);
+            facts
+                .image_lines
+                .extend(before.value_lines(info, &origin, &refs));
             if !prints_image(&info.text) {
                 continue;
             }
-            let mut refs = info.refs.clone();
-            expand_includes(&info.includes, &define_refs, &mut refs);
             facts.image_lines.push(ImageLine {
-                origin: Origin::template(&meta.label(), file, define.as_deref(), *line),
+                origin,
                 text: info.text.trim().to_owned(),
                 rendered: info.rendered.trim().to_owned(),
                 refs,
@@ -194,6 +209,61 @@ fn expand_includes(
             refs.extend(paths.iter().cloned());
             queue.extend(nested.iter());
         }
+    }
+}
+
+/// Reads the value a line passes (`value: x`, `- x`).
+type ValueOf = fn(&str) -> Option<&str>;
+/// The images in such a value.
+type ImagesOf = fn(&str) -> Vec<&str>;
+
+/// A template line that passes an image on in the line after it.
+#[derive(Debug, Clone, Copy)]
+enum Passed {
+    Nothing,
+    EnvValue,
+    FlagValue,
+}
+
+impl Passed {
+    fn started_by(rendered: &str) -> Self {
+        if env_entry_names_image(rendered) {
+            Passed::EnvValue
+        } else if lone_image_flag(rendered) {
+            Passed::FlagValue
+        } else {
+            Passed::Nothing
+        }
+    }
+
+    /// The line after, as `image:` lines: one per image when it renders completely (for env, a
+    /// single reference or a `version=image` map), else one unresolved line that values explain
+    /// or a warning reports.
+    fn value_lines(self, info: &LineInfo, origin: &Origin, refs: &[String]) -> Vec<ImageLine> {
+        let (value_of, images): (ValueOf, ImagesOf) = match self {
+            Passed::Nothing => return Vec::new(),
+            Passed::EnvValue => (env_entry_value, env_value_images),
+            Passed::FlagValue => (list_item_value, |v| {
+                looks_like_image(v).then_some(v).into_iter().collect()
+            }),
+        };
+        let Some(rendered) = value_of(&info.rendered) else {
+            return Vec::new();
+        };
+        let line = |text: String, rendered: String| ImageLine {
+            origin: origin.clone(),
+            text,
+            rendered,
+            refs: refs.to_vec(),
+        };
+        if !rendered.contains(ACTION_MARK) {
+            return images(rendered)
+                .into_iter()
+                .map(|image| line(format!("image: {image}"), format!("image: {image}")))
+                .collect();
+        }
+        let text = value_of(&info.text).unwrap_or(rendered);
+        vec![line(format!("image: {text}"), format!("image: {rendered}"))]
     }
 }
 

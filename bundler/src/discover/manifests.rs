@@ -1,12 +1,13 @@
 //! Images in plain Kubernetes manifests: every `image:` field (pod specs of all workload kinds,
-//! init and ephemeral containers, custom resources), `--*-image=` arguments and `*IMAGE` env values.
+//! init and ephemeral containers, custom resources), and the images containers pass on in env
+//! values and arguments (see [`super::pod_images`]).
 
 use serde_json::Value;
 
-use super::chart_templates::image_argument;
 use super::collect::Collector;
 use super::origin::Origin;
-use super::reference::{looks_like_image, normalize_reference};
+use super::pod_images::{argument_images, env_images, PassedImage};
+use super::reference::normalize_reference;
 use super::values::parse_yaml;
 
 /// One YAML document of a multi-document stream with the line it starts on.
@@ -73,6 +74,9 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
             if let Some(container) = &hit.container {
                 object.push_str(&format!(" container {container}"));
             }
+            if let Some(via) = &hit.via {
+                object.push_str(&format!(" {via}"));
+            }
             let origin = Origin::manifest(source, file, line, object);
             match normalize_reference(&hit.raw) {
                 Ok(reference) => out.image(reference, origin),
@@ -85,6 +89,16 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
 struct Hit {
     raw: String,
     container: Option<String>,
+    /// The env variable or argument that passed the image on (`env RELATED_IMAGE_DB`).
+    via: Option<String>,
+}
+
+fn passed(images: Vec<PassedImage>, container: Option<&str>, found: &mut Vec<Hit>) {
+    found.extend(images.into_iter().map(|image| Hit {
+        raw: image.raw,
+        container: container.map(str::to_owned),
+        via: Some(image.via),
+    }));
 }
 
 fn collect(node: &Value, container: Option<&str>, found: &mut Vec<Hit>) {
@@ -100,32 +114,12 @@ fn collect(node: &Value, container: Option<&str>, found: &mut Vec<Hit>) {
                     ("image", Value::String(s)) => found.push(Hit {
                         raw: s.clone(),
                         container: here.map(str::to_owned),
+                        via: None,
                     }),
                     ("args" | "command", Value::Array(items)) => {
-                        for arg in items.iter().filter_map(Value::as_str) {
-                            if let Some(v) = image_argument(arg).filter(|v| looks_like_image(v)) {
-                                found.push(Hit {
-                                    raw: v.to_owned(),
-                                    container: here.map(str::to_owned),
-                                });
-                            }
-                        }
+                        passed(argument_images(items), here, found);
                     }
-                    ("env", Value::Array(items)) => {
-                        for env in items {
-                            let name = env.get("name").and_then(Value::as_str).unwrap_or_default();
-                            let value =
-                                env.get("value").and_then(Value::as_str).unwrap_or_default();
-                            if name.to_ascii_uppercase().ends_with("IMAGE")
-                                && looks_like_image(value)
-                            {
-                                found.push(Hit {
-                                    raw: value.to_owned(),
-                                    container: here.map(str::to_owned),
-                                });
-                            }
-                        }
-                    }
+                    ("env", Value::Array(items)) => passed(env_images(items), here, found),
                     _ => collect(value, here, found),
                 }
             }

@@ -13,6 +13,7 @@ mod error;
 mod manifests;
 mod origin;
 mod pack;
+mod pod_images;
 mod reference;
 mod template;
 mod values;

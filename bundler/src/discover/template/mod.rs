@@ -8,4 +8,4 @@ mod pattern;
 mod walk;
 
 pub(crate) use lex::{lex, Piece};
-pub(crate) use walk::{collect_defines, walk, Context, WalkOutput, ACTION_MARK};
+pub(crate) use walk::{collect_defines, walk, Context, LineInfo, WalkOutput, ACTION_MARK};
