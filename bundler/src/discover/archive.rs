@@ -25,23 +25,23 @@ pub(crate) struct FileSet {
 }
 
 impl FileSet {
-    /// Reads a directory or a `.tgz`/`.tar.gz` file; a single top-level directory in an
+    /// Reads a directory or a `.tgz`/`.tar.gz` file, naming it `label` in errors; a single top-level directory in an
     /// archive (the `helm package` layout) is stripped.
-    pub fn from_path(path: &Path) -> Result<FileSet, DiscoverError> {
+    pub fn from_path_as(path: &Path, label: &str) -> Result<FileSet, DiscoverError> {
         let io_err = |source| DiscoverError::Io {
             path: path.to_path_buf(),
             source,
         };
         let meta = std::fs::metadata(path).map_err(io_err)?;
         if meta.is_dir() {
-            return FileSet::from_dir(path);
+            return FileSet::from_dir(path, label);
         }
         let file = std::fs::File::open(path).map_err(io_err)?;
-        FileSet::from_tgz(&path.display().to_string(), file)
+        FileSet::from_tgz(label, file)
     }
 
-    fn from_dir(dir: &Path) -> Result<FileSet, DiscoverError> {
-        let label = dir.display().to_string();
+    fn from_dir(dir: &Path, label: &str) -> Result<FileSet, DiscoverError> {
+        let label = label.to_owned();
         let mut set = FileSet {
             label: label.clone(),
             files: BTreeMap::new(),

@@ -22,9 +22,11 @@ pub enum DiscoverError {
     TooLarge { path: String, limit: u64 },
     #[error("{path}: missing {file}")]
     Missing { path: String, file: &'static str },
-    #[error("{path}:{line}:{column}: {message}")]
+    /// `path` names the chart or pack (never a cache path), `file` the file inside it.
+    #[error("{path}: {file} line {line}, column {column}: {message}")]
     Yaml {
         path: String,
+        file: String,
         line: u64,
         column: u64,
         message: String,
