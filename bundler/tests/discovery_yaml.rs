@@ -22,7 +22,11 @@ fn write_chart(root: &Path, values: &str) {
 fn commented_values(comments: usize) -> String {
     let mut text = String::from("nameOverride:\n");
     for i in 0..comments {
-        writeln!(text, "## line {i} of a long explanation of the option above").expect("write");
+        writeln!(
+            text,
+            "## line {i} of a long explanation of the option above"
+        )
+        .expect("write");
     }
     text.push_str("image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.1\n");
     text
@@ -89,7 +93,10 @@ fn hostile_values_are_still_refused(#[case] values: String) {
     write_chart(dir.path(), &values);
     let err = discover_chart_as(dir.path(), "chart redis 18.1.0", &[]).expect_err("bounded");
     let text = err.to_string();
-    assert!(text.starts_with("chart redis 18.1.0: values.yaml line "), "{text}");
+    assert!(
+        text.starts_with("chart redis 18.1.0: values.yaml line "),
+        "{text}"
+    );
 }
 
 #[test]
@@ -103,7 +110,13 @@ fn a_broken_values_file_is_named_by_chart_file_and_line_not_by_cache_path() {
     );
     let err = discover_chart_as(&dir, "chart redis 18.1.0", &[]).expect_err("broken YAML");
     let text = err.to_string();
-    assert!(text.starts_with("chart redis 18.1.0: values.yaml line "), "{text}");
-    assert!(!text.contains(&cache.path().display().to_string()), "{text}");
+    assert!(
+        text.starts_with("chart redis 18.1.0: values.yaml line "),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&cache.path().display().to_string()),
+        "{text}"
+    );
     assert!(!text.contains("sha256-0123"), "{text}");
 }

@@ -22,7 +22,7 @@ use std::path::Path;
 pub use error::DiscoverError;
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
-pub use values::yaml_error_message;
+pub use values::{chart_yaml_options, yaml_error_message};
 
 use archive::FileSet;
 use collect::Collector;

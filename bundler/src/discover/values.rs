@@ -13,8 +13,9 @@ const MAX_YAML_NODES: usize = 2_000_000;
 /// Parser events are about one per node plus one per collection end.
 const MAX_YAML_EVENTS: usize = 2 * MAX_YAML_NODES;
 
-/// The reader options every chart and pack YAML read goes through.
-fn chart_yaml_options() -> serde_saphyr::Options {
+/// The reader options every chart, pack and values YAML read goes through (discovery, a
+/// profile's values files, a cached chart's `Chart.yaml`).
+pub fn chart_yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         // Comments are never needed here, and buffering them while the parser looks ahead past
         // an empty value is what failed on real values files ("too many buffered comments").
