@@ -1,12 +1,11 @@
-use std::path::PathBuf;
-
 /// Why a chart or pack could not be read at all. Anything merely unresolvable inside a readable
 /// chart is a [`super::Warning`], not an error.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
-    #[error("cannot read {path}: {source}")]
+    #[error("{path}: cannot read {file}: {source}")]
     Io {
-        path: PathBuf,
+        path: String,
+        file: String,
         #[source]
         source: std::io::Error,
     },
