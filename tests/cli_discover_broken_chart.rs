@@ -8,18 +8,29 @@ use harness::Dir;
 
 const BROKEN_VALUES: &str = "image:\n  repository: bitnami/redis\n  tag: [7.2.1\nreplicas: 1\n";
 
+/// Writes `charts/<chart>/Chart.yaml` and `profiles/<profile>.yaml` with one layer holding `source`.
+fn chart_and_profile(dir: &Dir, chart: &str, version: &str, profile: &str, source: &str) {
+    dir.write(
+        &format!("charts/{chart}/Chart.yaml"),
+        &format!("apiVersion: v2\nname: {chart}\nversion: {version}\n"),
+    );
+    dir.write(
+        &format!("profiles/{profile}.yaml"),
+        &format!("name: {profile}\nversion: 1.0.0\ntype: add-on\nlayers:\n  - name: apps\n    kind: addon\n    sources:\n      - {source}\n"),
+    );
+}
+
 #[test]
 fn a_broken_chart_is_a_warning_and_the_other_profiles_are_still_discovered() {
     let dir = Dir::new();
-    dir.write(
-        "charts/redis/Chart.yaml",
-        "apiVersion: v2\nname: redis\nversion: 18.1.0\n",
+    chart_and_profile(
+        &dir,
+        "redis",
+        "18.1.0",
+        "broken",
+        "chart: {path: ../charts/redis}",
     );
     dir.write("charts/redis/values.yaml", BROKEN_VALUES);
-    dir.write(
-        "profiles/broken.yaml",
-        "name: broken\nversion: 1.0.0\ntype: add-on\nlayers:\n  - name: apps\n    kind: addon\n    sources:\n      - chart: {path: ../charts/redis}\n",
-    );
     dir.write(
         "profiles/fine.yaml",
         "name: fine\nversion: 1.0.0\ntype: add-on\nlayers:\n  - name: apps\n    kind: addon\n    sources:\n      - images: [nginx:1.27]\n",
@@ -58,15 +69,25 @@ fn a_broken_chart_is_a_warning_and_the_other_profiles_are_still_discovered() {
     );
 }
 
+/// Chart `web` and profile `site` applying `values/site.yaml`, which holds `values`.
+fn web_with_site_values(values: &str) -> Dir {
+    let dir = Dir::new();
+    let source = "chart: {path: ../charts/web, values: [../values/site.yaml]}";
+    chart_and_profile(&dir, "web", "1.0.0", "site", source);
+    dir.write("values/site.yaml", values);
+    dir
+}
+
 /// A profile's own values file is chart YAML too: a long comment block after an empty value
 /// must not stop it being read.
 #[test]
 fn a_profile_values_file_with_a_long_comment_block_is_read() {
-    let dir = Dir::new();
-    dir.write(
-        "charts/web/Chart.yaml",
-        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
-    );
+    let comments: String = (0..300)
+        .map(|i| format!("# note {i} on the empty value\n"))
+        .collect();
+    let dir = web_with_site_values(&format!(
+        "nameOverride:\n{comments}image:\n  tag: \"1.27\"\n"
+    ));
     dir.write(
         "charts/web/values.yaml",
         "image:\n  repository: nginx\n  tag: \"1.26\"\n",
@@ -75,21 +96,22 @@ fn a_profile_values_file_with_a_long_comment_block_is_read() {
         "charts/web/templates/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: {{ .Values.image.repository }}:{{ .Values.image.tag }}\n",
     );
-    let comments: String = (0..300)
-        .map(|i| format!("# note {i} on the empty value\n"))
-        .collect();
-    dir.write(
-        "values/site.yaml",
-        &format!("nameOverride:\n{comments}image:\n  tag: \"1.27\"\n"),
-    );
-    dir.write(
-        "profiles/site.yaml",
-        "name: site\nversion: 1.0.0\ntype: add-on\nlayers:\n  - name: apps\n    kind: addon\n    sources:\n      - chart: {path: ../charts/web, values: [../values/site.yaml]}\n",
-    );
     let stdout = dir.ok(&["discover", "-p", "profiles", "--output", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
     assert_eq!(
         doc["images"][0]["reference"], "docker.io/library/nginx:1.27",
         "{doc}"
+    );
+}
+
+/// A profile's own broken values file is the user's error: it fails the run, naming the file
+/// and the line once, in the form profile errors use.
+#[test]
+fn a_broken_profile_values_file_fails_naming_file_and_line() {
+    let dir = web_with_site_values(BROKEN_VALUES);
+    let stderr = dir.fails(1, &["discover", "-p", "profiles"]);
+    assert!(
+        stderr.contains("values/site.yaml: line 4, column 9: illegal placement"),
+        "{stderr}"
     );
 }

@@ -22,7 +22,7 @@ use std::path::Path;
 pub use error::DiscoverError;
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
-pub use values::{chart_yaml_options, yaml_error_message};
+pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
 
 use archive::FileSet;
 use collect::Collector;

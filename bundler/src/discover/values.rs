@@ -36,10 +36,7 @@ pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, 
         return Ok(Value::Null);
     }
     serde_saphyr::from_str_with_options::<Value>(text, chart_yaml_options()).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
+        let (line, column) = yaml_error_position(&err);
         DiscoverError::Yaml {
             path: source.to_owned(),
             file: file.to_owned(),
@@ -48,6 +45,13 @@ pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, 
             message: yaml_error_message(&err),
         }
     })
+}
+
+/// Line and column (1-based) of a serde-saphyr error, `(0, 0)` when it has none.
+pub fn yaml_error_position(err: &serde_saphyr::Error) -> (u64, u64) {
+    err.location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0))
 }
 
 /// The first line of a serde-saphyr error without its own location prefix (callers print

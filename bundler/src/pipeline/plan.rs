@@ -389,9 +389,13 @@ fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {
         source,
     })?;
     serde_saphyr::from_str_with_options(&text, discover::chart_yaml_options()).map_err(|e| {
+        let (line, column) = discover::yaml_error_position(&e);
         PipelineError::Profile {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: format!(
+                "line {line}, column {column}: {}",
+                discover::yaml_error_message(&e)
+            ),
         }
     })
 }
