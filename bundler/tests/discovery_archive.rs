@@ -97,5 +97,5 @@ fn malformed_values_yaml_names_file_and_line() {
     let err = discover_chart(dir.path(), &[])
         .expect_err("bad values")
         .to_string();
-    assert!(err.contains("values.yaml:"), "{err}");
+    assert!(err.contains("values.yaml line 3"), "{err}");
 }

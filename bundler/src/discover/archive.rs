@@ -25,23 +25,25 @@ pub(crate) struct FileSet {
 }
 
 impl FileSet {
-    /// Reads a directory or a `.tgz`/`.tar.gz` file; a single top-level directory in an
-    /// archive (the `helm package` layout) is stripped.
-    pub fn from_path(path: &Path) -> Result<FileSet, DiscoverError> {
+    /// Reads a directory or a `.tgz`/`.tar.gz` file, naming it `label` in errors (the pipeline
+    /// reads charts from the cache, whose paths mean nothing to a user); a single top-level
+    /// directory in an archive (the `helm package` layout) is stripped.
+    pub fn from_path_as(path: &Path, label: &str) -> Result<FileSet, DiscoverError> {
         let io_err = |source| DiscoverError::Io {
-            path: path.to_path_buf(),
+            path: label.to_owned(),
+            file: "its content".to_owned(),
             source,
         };
         let meta = std::fs::metadata(path).map_err(io_err)?;
         if meta.is_dir() {
-            return FileSet::from_dir(path);
+            return FileSet::from_dir(path, label);
         }
         let file = std::fs::File::open(path).map_err(io_err)?;
-        FileSet::from_tgz(&path.display().to_string(), file)
+        FileSet::from_tgz(label, file)
     }
 
-    fn from_dir(dir: &Path) -> Result<FileSet, DiscoverError> {
-        let label = dir.display().to_string();
+    fn from_dir(dir: &Path, label: &str) -> Result<FileSet, DiscoverError> {
+        let label = label.to_owned();
         let mut set = FileSet {
             label: label.clone(),
             files: BTreeMap::new(),
@@ -75,7 +77,8 @@ impl FileSet {
             total += len;
             check_sizes(&label, &rel, len, total, set.files.len())?;
             let bytes = std::fs::read(entry.path()).map_err(|source| DiscoverError::Io {
-                path: entry.path().to_path_buf(),
+                path: label.clone(),
+                file: rel.clone(),
                 source,
             })?;
             set.files.insert(rel, bytes);

@@ -35,7 +35,7 @@ pub(crate) fn discover(
 
 fn default_values(files: &FileSet) -> Result<Value, DiscoverError> {
     let values = match files.get_str("values.yaml") {
-        Some(text) => parse_yaml(&format!("{}/values.yaml", files.label), &text)?,
+        Some(text) => parse_yaml(&files.label, "values.yaml", &text)?,
         None => Value::Null,
     };
     Ok(if values.is_object() {
@@ -190,7 +190,7 @@ fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
             continue;
         };
         let location = format!("{}: annotation {key}", meta.label());
-        let list = match parse_yaml(&location, text) {
+        let list = match parse_yaml(&meta.label(), &format!("Chart.yaml annotation {key}"), text) {
             Ok(Value::Array(items)) => items,
             Ok(_) => {
                 out.warn(&location, "annotation is not a list");

@@ -65,7 +65,7 @@ impl ChartMeta {
                 path: files.label.clone(),
                 file: "Chart.yaml",
             })?;
-        let doc = parse_yaml(&format!("{}/Chart.yaml", files.label), &text)?;
+        let doc = parse_yaml(&files.label, "Chart.yaml", &text)?;
         let field = |key: &str| {
             lookup(&doc, key)
                 .and_then(scalar_string)

@@ -1,12 +1,11 @@
-use std::path::PathBuf;
-
 /// Why a chart or pack could not be read at all. Anything merely unresolvable inside a readable
 /// chart is a [`super::Warning`], not an error.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
-    #[error("cannot read {path}: {source}")]
+    #[error("{path}: cannot read {file}: {source}")]
     Io {
-        path: PathBuf,
+        path: String,
+        file: String,
         #[source]
         source: std::io::Error,
     },
@@ -22,9 +21,11 @@ pub enum DiscoverError {
     TooLarge { path: String, limit: u64 },
     #[error("{path}: missing {file}")]
     Missing { path: String, file: &'static str },
-    #[error("{path}:{line}:{column}: {message}")]
+    /// `path` names the chart or pack (never a cache path), `file` the file inside it.
+    #[error("{path}: {file} line {line}, column {column}: {message}")]
     Yaml {
         path: String,
+        file: String,
         line: u64,
         column: u64,
         message: String,

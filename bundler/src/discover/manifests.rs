@@ -50,7 +50,8 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
             continue;
         }
         let location = format!("manifests {name}:{}", doc.first_line);
-        let value = match parse_yaml(&location, doc.text) {
+        let document = format!("document from line {}", doc.first_line);
+        let value = match parse_yaml(&format!("manifests {name}"), &document, doc.text) {
             Ok(v) => v,
             Err(e) => {
                 out.warn(location, format!("not parseable YAML: {e}"));

@@ -23,7 +23,7 @@ use std::path::Path;
 pub use error::DiscoverError;
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
-pub use values::yaml_error_message;
+pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
 
 use archive::FileSet;
 use collect::Collector;
@@ -83,7 +83,17 @@ pub fn discover_chart(
     chart: &Path,
     overrides: &[serde_json::Value],
 ) -> Result<Discovery, DiscoverError> {
-    let files = FileSet::from_path(chart)?;
+    discover_chart_as(chart, &chart.display().to_string(), overrides)
+}
+
+/// [`discover_chart`] with errors and warnings naming the chart by `label` (e.g.
+/// `chart redis 18.1.0`) instead of by where it lies on disk, such as the cache.
+pub fn discover_chart_as(
+    chart: &Path,
+    label: &str,
+    overrides: &[serde_json::Value],
+) -> Result<Discovery, DiscoverError> {
+    let files = FileSet::from_path_as(chart, label)?;
     let mut out = Collector::default();
     chart::discover(&files, overrides, &mut out)?;
     Ok(out.finish())
@@ -98,7 +108,12 @@ pub fn discover_manifests(name: &str, yaml: &str) -> Discovery {
 
 /// Discovers the images of a Spectro pack directory or `.tar.gz`.
 pub fn discover_pack(pack: &Path) -> Result<Discovery, DiscoverError> {
-    let files = FileSet::from_path(pack)?;
+    discover_pack_as(pack, &pack.display().to_string())
+}
+
+/// [`discover_pack`] with errors naming the pack by `label` rather than its path.
+pub fn discover_pack_as(pack: &Path, label: &str) -> Result<Discovery, DiscoverError> {
+    let files = FileSet::from_path_as(pack, label)?;
     let mut out = Collector::default();
     pack::discover(&files, &mut out)?;
     Ok(out.finish())

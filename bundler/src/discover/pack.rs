@@ -38,11 +38,11 @@ pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), Disco
             file: "values.yaml",
         })?;
     let values_label = format!("{}/values.yaml", files.label);
-    let values = match parse_yaml(&values_label, &values_text) {
+    let values = match parse_yaml(&files.label, "values.yaml", &values_text) {
         Ok(values) => values,
         // Palette fills `{{ .spectro.* }}` macros in before use, so pack values may hold them
         // unquoted, which is not YAML yet; read them as strings instead.
-        Err(first) => match parse_yaml(&values_label, &quote_macros(&values_text)) {
+        Err(first) => match parse_yaml(&files.label, "values.yaml", &quote_macros(&values_text)) {
             Ok(values) => {
                 out.warn(
                     &values_label,

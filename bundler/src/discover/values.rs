@@ -2,25 +2,56 @@
 
 use serde_json::{Map, Value};
 
+use super::archive::MAX_FILE_BYTES;
 use super::error::DiscoverError;
 
-/// Parses one YAML document into a JSON value; an empty document is `null`.
-pub(crate) fn parse_yaml(label: &str, text: &str) -> Result<Value, DiscoverError> {
+/// Most YAML nodes (scalars, sequences, mappings) one chart or pack file may hold. The largest
+/// real values files (kube-prometheus-stack, gitlab) hold tens of thousands; a 4 MiB file of
+/// ordinary keys about 400,000. Two million allows ~20 MiB of real values while keeping a
+/// hostile file (the reader's default is 250,000) to a bounded amount of memory.
+const MAX_YAML_NODES: usize = 2_000_000;
+/// Parser events are about one per node plus one per collection end.
+const MAX_YAML_EVENTS: usize = 2 * MAX_YAML_NODES;
+
+/// The reader options every chart, pack and values YAML read goes through (discovery, a
+/// profile's values files, a cached chart's `Chart.yaml`).
+pub fn chart_yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        // Comments are never needed here, and buffering them while the parser looks ahead past
+        // an empty value is what failed on real values files ("too many buffered comments").
+        // Without emission they are still validated, just not kept, so no count can overflow.
+        emit_comments: false,
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: Some(MAX_FILE_BYTES as usize),
+            max_nodes: MAX_YAML_NODES,
+            max_events: MAX_YAML_EVENTS,
+        },
+    }
+}
+
+/// Parses one YAML document of a chart or pack into a JSON value with ferry's limits; an
+/// empty document is `null`. Errors read `<source>: <file> line L, column C: message`.
+pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, DiscoverError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_saphyr::from_str::<Value>(text).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
+    serde_saphyr::from_str_with_options::<Value>(text, chart_yaml_options()).map_err(|err| {
+        let (line, column) = yaml_error_position(&err);
         DiscoverError::Yaml {
-            path: label.to_owned(),
+            path: source.to_owned(),
+            file: file.to_owned(),
             line,
             column,
             message: yaml_error_message(&err),
         }
     })
+}
+
+/// Line and column (1-based) of a serde-saphyr error, `(0, 0)` when it has none.
+pub fn yaml_error_position(err: &serde_saphyr::Error) -> (u64, u64) {
+    err.location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0))
 }
 
 /// The first line of a serde-saphyr error without its own location prefix (callers print

@@ -239,7 +239,8 @@ pub(super) fn chart_config(
             .read_to_string(&mut text)
             .map_err(|e| err(e.to_string()))?;
         let value: serde_json::Value =
-            serde_saphyr::from_str(&text).map_err(|e| err(e.to_string()))?;
+            serde_saphyr::from_str_with_options(&text, crate::discover::chart_yaml_options())
+                .map_err(|e| err(e.to_string()))?;
         return serde_json::to_vec(&value).map_err(|e| err(e.to_string()));
     }
     Err(err("no <chart>/Chart.yaml entry".into()))

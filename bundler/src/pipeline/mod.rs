@@ -34,11 +34,6 @@ pub enum PipelineError {
     Package(#[from] PackageError),
     #[error(transparent)]
     Net(#[from] NetError),
-    #[error("discovering images in {what}: {source}")]
-    Discover {
-        what: String,
-        source: discover::DiscoverError,
-    },
     #[error(transparent)]
     Sign(#[from] SignError),
     #[error(transparent)]
@@ -95,18 +90,15 @@ async fn discover_content(
         };
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
-        let d = discover::discover_chart(&tgz, &chart.overrides)
-            .map_err(|source| PipelineError::Discover { what, source })?;
+        let d = discover::discover_chart_as(&tgz, &what, &chart.overrides);
+        let d = discovered_or_warning(d, &what);
         plan.add_discovery(d, &chart.provenance, &chart.platforms);
         content.push(resolved);
     }
     for (pack, platforms) in plan.packs.clone() {
-        let d = discover::discover_pack(Path::new(&pack.read_from)).map_err(|source| {
-            PipelineError::Discover {
-                what: format!("pack {}", pack.location),
-                source,
-            }
-        })?;
+        let what = format!("pack {}", pack.location);
+        let d = discover::discover_pack_as(Path::new(&pack.read_from), &what);
+        let d = discovered_or_warning(d, &what);
         plan.add_discovery(d, &pack.provenance[0], &platforms);
         match resolver.resolve(&[Request::Pack(pack)], progress).await {
             Ok(resolved) => content.push(one(resolved)),
@@ -130,12 +122,33 @@ async fn discover_content(
         let what = format!("pack {}", resolved.artifact.reference);
         plan.warnings
             .extend(check_pack_json(&tgz, &what, &pack.name, &pack.version)?);
-        let d = discover::discover_pack(&tgz)
-            .map_err(|source| PipelineError::Discover { what, source })?;
+        let d = discovered_or_warning(discover::discover_pack_as(&tgz, &what), &what);
         plan.add_discovery(d, &pack.provenance[0], &platforms);
         content.push(resolved);
     }
     Ok((plan, content, failures))
+}
+
+/// A chart or pack that cannot be read (broken YAML, a hostile archive) becomes a warning
+/// naming it, the file and the line, so it does not abort discovery of every other profile;
+/// the chart is still carried, but none of its images are, which the warning says.
+fn discovered_or_warning(
+    result: Result<discover::Discovery, discover::DiscoverError>,
+    what: &str,
+) -> discover::Discovery {
+    let err = match result {
+        Ok(d) => return d,
+        Err(err) => err.to_string(),
+    };
+    // Discovery errors already begin with `what` (the label it was given); say it once.
+    let detail = err.strip_prefix(&format!("{what}: ")).unwrap_or(&err);
+    discover::Discovery {
+        images: Vec::new(),
+        warnings: vec![Warning {
+            location: what.to_owned(),
+            message: format!("{detail}; no images were discovered in it"),
+        }],
+    }
 }
 
 /// A chart resolved to its artifact, with its package in the cache (discovery reads it).

@@ -388,9 +388,15 @@ fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_saphyr::from_str(&text).map_err(|e| PipelineError::Profile {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    serde_saphyr::from_str_with_options(&text, discover::chart_yaml_options()).map_err(|e| {
+        let (line, column) = discover::yaml_error_position(&e);
+        PipelineError::Profile {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {line}, column {column}: {}",
+                discover::yaml_error_message(&e)
+            ),
+        }
     })
 }
 
@@ -398,10 +404,12 @@ fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {
 fn read_chart_yaml(tgz: &Path) -> Result<(String, String), PipelineError> {
     let bytes = read_member(tgz, "Chart.yaml")?;
     let v: serde_json::Value =
-        serde_saphyr::from_slice(&bytes).map_err(|e| PipelineError::Profile {
-            path: tgz.to_path_buf(),
-            message: format!("Chart.yaml: {e}"),
-        })?;
+        serde_saphyr::from_slice_with_options(&bytes, discover::chart_yaml_options()).map_err(
+            |e| PipelineError::Profile {
+                path: tgz.to_path_buf(),
+                message: format!("Chart.yaml: {e}"),
+            },
+        )?;
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
     match (field("name"), field("version")) {
         (Some(n), Some(ver)) => Ok((n, ver)),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use super::error::ProfileError;
 use super::model::{Profile, Source};
 use super::validate::validate;
-use crate::discover::yaml_error_message;
+use crate::discover::{yaml_error_message, yaml_error_position};
 
 impl Profile {
     /// Reads, parses and validates one profile file and resolves its relative paths.
@@ -23,10 +23,7 @@ impl Profile {
     /// Parses and validates profile text; `path` is only used to name errors. Paths stay as written.
     pub fn parse(path: &Path, text: &str) -> Result<Profile, ProfileError> {
         let profile: Profile = serde_saphyr::from_str(text).map_err(|err| {
-            let (line, column) = err
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column) = yaml_error_position(&err);
             ProfileError::Parse {
                 path: path.to_path_buf(),
                 line,
