@@ -1,10 +1,12 @@
 //! Images in plain Kubernetes manifests: every `image:` field (pod specs of all workload kinds,
 //! init and ephemeral containers, custom resources), and the images containers pass on in env
-//! values and arguments (see [`super::pod_images`]).
+//! values and arguments (see [`super::pod_images`]), and the YAML or JSON config ConfigMaps and
+//! Secrets carry (see [`super::embedded`]).
 
 use serde_json::Value;
 
 use super::collect::Collector;
+use super::embedded::{config_values, embedded_images};
 use super::origin::Origin;
 use super::pod_images::{argument_images, env_images, PassedImage};
 use super::reference::normalize_reference;
@@ -82,6 +84,20 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
             match normalize_reference(&hit.raw) {
                 Ok(reference) => out.image(reference, origin),
                 Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
+            }
+        }
+        // Config an operator reads from a ConfigMap or Secret is found where the object starts.
+        for (key, text) in config_values(&value) {
+            for image in embedded_images(&format!("manifests {name}"), &key, text) {
+                let mut object = format!("{kind}/{object} {key}");
+                if let Some(via) = &image.via {
+                    object.push_str(&format!(" {via}"));
+                }
+                let origin = Origin::manifest(source, file, doc.first_line, object);
+                match normalize_reference(&image.raw) {
+                    Ok(reference) => out.image(reference, origin),
+                    Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
+                }
             }
         }
     }

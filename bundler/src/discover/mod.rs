@@ -9,6 +9,7 @@ mod chart;
 mod chart_meta;
 mod chart_templates;
 mod collect;
+mod embedded;
 mod error;
 mod manifests;
 mod origin;
