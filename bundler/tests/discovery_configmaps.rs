@@ -65,7 +65,27 @@ stringData:
       digest: sha256:d56f135b6462cfc476447cfe564b83a45e8bb7da2774963b00d12161112270b7
 "#;
 
+/// Keys an operator reads through `envFrom`, and values that are not config at all.
+const ENV_KEYS_AND_BROKEN_TEXT: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: operator-env
+data:
+  RELATED_IMAGE_DB: registry.example.com/acme/db:15.7
+  IMAGE_PULL_POLICY: Always
+  LOG_LEVEL: debug
+  broken.yaml: "image: {registry: quay.io, tag: [1"
+  motd: "image: nginx:1.27 is what we run"
+"#;
+
 #[rstest]
+#[case::env_keys_and_broken_text(
+    ENV_KEYS_AND_BROKEN_TEXT,
+    &[(
+        "registry.example.com/acme/db:15.7",
+        "manifests x.yaml:1 ConfigMap/operator-env data RELATED_IMAGE_DB",
+    )]
+)]
 #[case::operator_yaml_split_fields(
     OPERATOR_CONFIG,
     &[("quay.io/acme/agent:v1.2.3", "manifests x.yaml:1 ConfigMap/op-config data config.yaml")]

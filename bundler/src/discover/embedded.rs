@@ -32,10 +32,19 @@ pub(crate) fn config_values(object: &Value) -> Vec<(String, &str)> {
         .collect()
 }
 
-/// The images in `text` if it parses as a YAML or JSON mapping or sequence; nothing otherwise.
+/// The images in one data entry: under a key named like an image variable (`RELATED_IMAGE_DB`,
+/// read through `envFrom`), the value as an env value; otherwise the value's config if it parses
+/// as a YAML or JSON mapping or sequence; nothing for other text.
 pub(crate) fn embedded_images(source: &str, key: &str, text: &str) -> Vec<EmbeddedImage> {
     let mut found = Vec::new();
-    if let Ok(value @ (Value::Object(_) | Value::Array(_))) = parse_yaml(source, key, text) {
+    let name = key.split_once(' ').map_or(key, |(_, name)| name);
+    let env = env_images(&[serde_json::json!({ "name": name, "value": text })]);
+    if !env.is_empty() {
+        found.extend(env.into_iter().map(|p| EmbeddedImage {
+            raw: p.raw,
+            via: None,
+        }));
+    } else if let Ok(value @ (Value::Object(_) | Value::Array(_))) = parse_yaml(source, key, text) {
         walk(&value, &mut found);
     }
     found
