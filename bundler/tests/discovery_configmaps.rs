@@ -65,6 +65,19 @@ stringData:
       digest: sha256:d56f135b6462cfc476447cfe564b83a45e8bb7da2774963b00d12161112270b7
 "#;
 
+const RELEASE_NAME_AND_TAG: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: channels
+data:
+  channels.yaml: |
+    - name: stable
+      tag: v3
+    - name: agent
+      registry: quay.io/acme
+      tag: v3
+"#;
+
 /// Keys an operator reads through `envFrom`, and values that are not config at all.
 const ENV_KEYS_AND_BROKEN_TEXT: &str = r#"apiVersion: v1
 kind: ConfigMap
@@ -96,6 +109,10 @@ data:
 )]
 #[case::bare_untagged_names_are_not_library_images(BARE_NAMES, &[])]
 #[case::shell_script_is_not_line_scanned(SHELL_SCRIPT, &[])]
+#[case::name_beside_a_tag_counts_only_with_a_registry(
+    RELEASE_NAME_AND_TAG,
+    &[("quay.io/acme/agent:v3", "manifests x.yaml:1 ConfigMap/channels data channels.yaml")]
+)]
 #[case::secret_string_data(
     SECRET_SPLIT_FIELDS,
     &[

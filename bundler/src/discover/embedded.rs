@@ -81,7 +81,7 @@ fn walk(node: &Value, found: &mut Vec<EmbeddedImage>) {
 }
 
 /// The image a map names: `image: ref` with a tag or digest, or split fields — `repository`
-/// (or `image`, or `name` beside a tag) with `tag` and/or `digest`, under an optional `registry`.
+/// (or `image`, or `name` with a registry or namespace) with `tag` and/or `digest`, under an optional `registry`.
 fn composed(map: &serde_json::Map<String, Value>) -> Option<String> {
     let text = |key: &str| {
         map.get(key)
@@ -91,10 +91,12 @@ fn composed(map: &serde_json::Map<String, Value>) -> Option<String> {
     let tag = text("tag");
     let digest = text("digest");
     let registry = text("registry");
+    // `name: stable` beside `tag: v3` is as often a release channel as an image: a name counts
+    // only with a registry or a namespace.
     let repository = text("repository").or_else(|| text("image")).or_else(|| {
-        (tag.is_some() || digest.is_some())
-            .then(|| text("name"))
-            .flatten()
+        let name = text("name")?;
+        let pinned = tag.is_some() || digest.is_some();
+        (pinned && (registry.is_some() || name.contains('/'))).then_some(name)
     })?;
     let mut raw = match registry {
         Some(registry) if !repository.starts_with(&format!("{registry}/")) => {
