@@ -160,7 +160,7 @@ async fn collect_links(
             continue;
         }
         if !options.dry_run {
-            sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
+            sqlx::query(super::links::UNLINK)
                 .bind(&repo)
                 .bind(&digest)
                 .execute(&mut **tx)

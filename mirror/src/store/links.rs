@@ -10,6 +10,9 @@ use super::{now_unix, Store, StoreError, StoreTx};
 const LINK: &str = "INSERT INTO repository_blobs (repository, digest, linked_at) VALUES (?, ?, ?)
      ON CONFLICT (repository, digest) DO UPDATE SET linked_at = excluded.linked_at";
 
+/// Unlinks `digest` from `repo` (DELETE, gc and a deleted manifest all unlink with it).
+pub(super) const UNLINK: &str = "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?";
+
 impl Store {
     /// Whether `repo` may serve blob `digest`: one primary-key lookup, on every blob pull.
     pub async fn blob_linked(&self, repo: &str, digest: &Digest) -> Result<bool, StoreError> {
@@ -60,7 +63,7 @@ impl Store {
     /// Unlinks `digest` from `repo` only; the file stays for the other repositories, and for
     /// `gc` once nothing refers to it. Returns false if `repo` did not have it.
     pub async fn unlink_blob(&self, repo: &str, digest: &Digest) -> Result<bool, StoreError> {
-        let gone = sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
+        let gone = sqlx::query(UNLINK)
             .bind(repo)
             .bind(digest.to_string())
             .execute(self.db())

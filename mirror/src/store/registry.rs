@@ -185,7 +185,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // Nor is it served as a blob of `repo` any more; its config and layers stay linked.
-        sqlx::query("DELETE FROM repository_blobs WHERE repository = ? AND digest = ?")
+        sqlx::query(super::links::UNLINK)
             .bind(repo)
             .bind(&d)
             .execute(&mut *tx)
