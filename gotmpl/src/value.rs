@@ -1,0 +1,272 @@
+//! The values templates compute with, modelled on the Go types Helm hands its templates:
+//! `interface{}` holding nil, bool, int64, float64, string, `[]interface{}`,
+//! `map[string]interface{}` or a Go struct with fields and methods (`.Files`, `.Capabilities`).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// A Go `map[string]interface{}`: a shared reference, so `set` and `unset` change every holder,
+/// as in Go. Iteration is in sorted key order, as Go's `range` and `fmt` give.
+pub type Map = Rc<RefCell<BTreeMap<String, Value>>>;
+
+/// A Go struct (or a named map type) with fields and methods, e.g. Helm's `.Files`.
+pub trait Object: fmt::Debug {
+    /// The Go type's name, for error messages (e.g. `chartutil.Files`).
+    fn type_name(&self) -> &str;
+    /// A field (or a method without arguments); `None` when it has no such field.
+    fn field(&self, name: &str) -> Option<Value>;
+    /// A method called with arguments; `None` when it has no such method.
+    fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, crate::FuncError>>;
+    /// What `%v` prints (a Go `String()` method where the type has one).
+    fn display(&self) -> String;
+}
+
+/// One template value.
+#[derive(Debug, Clone, Default)]
+pub enum Value {
+    /// A nil interface: a missing key, an unset value.
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    /// A Go slice. Sprig's list functions return new lists, so sharing is not needed.
+    List(Rc<Vec<Value>>),
+    Map(Map),
+    Object(Rc<dyn Object>),
+}
+
+impl Value {
+    /// A new, empty map.
+    pub fn new_map() -> Value {
+        Value::Map(Rc::new(RefCell::new(BTreeMap::new())))
+    }
+
+    /// A map from entries.
+    pub fn map_from(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
+        Value::Map(Rc::new(RefCell::new(entries.into_iter().collect())))
+    }
+
+    /// A list from items.
+    pub fn list_from(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::List(Rc::new(items.into_iter().collect()))
+    }
+
+    /// Go's truth for `if`, `with`, `and`, `or` and `not`: false, 0, nil and empty strings,
+    /// lists and maps are false; everything else (structs included) is true.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.borrow().is_empty(),
+            Value::Object(_) => true,
+        }
+    }
+
+    /// Go's name of the dynamic type, as error messages and `typeOf` print it.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "<nil>".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Float(_) => "float64".into(),
+            Value::String(_) => "string".into(),
+            Value::List(_) => "[]interface {}".into(),
+            Value::Map(_) => "map[string]interface {}".into(),
+            Value::Object(o) => o.type_name().into(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts parsed JSON (or YAML read into JSON) the way Go's `encoding/json` and
+    /// `sigs.k8s.io/yaml` do, as Helm reads values: every number becomes `float64`.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Nil,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::list_from(a.iter().map(Value::from_json)),
+            serde_json::Value::Object(o) => {
+                Value::map_from(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))))
+            }
+        }
+    }
+
+    /// The JSON form, as Go's `encoding/json` would marshal it (objects by their display).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Nil => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => float_json(*f),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
+            Value::Map(m) => serde_json::Value::Object(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
+            Value::Object(o) => serde_json::Value::String(o.display()),
+        }
+    }
+
+    /// A deep copy: maps are copied, not shared (sprig's `deepCopy`, Helm's values copies).
+    pub fn deep_copy(&self) -> Value {
+        match self {
+            Value::List(l) => Value::list_from(l.iter().map(Value::deep_copy)),
+            Value::Map(m) => {
+                Value::map_from(m.borrow().iter().map(|(k, v)| (k.clone(), v.deep_copy())))
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+/// A whole float marshals as an integer in Go's JSON (`3`, not `3.0`).
+fn float_json(f: f64) -> serde_json::Value {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        serde_json::Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// `%v`, as Go's `fmt` prints an `interface{}`: `<nil>` for nil, `map[a:1 b:2]`, `[x y]`,
+/// floats in `%g` with the shortest precision (so `1e+06`, a quirk Helm users know).
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => f.write_str("<nil>"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => f.write_str(&format_float_g(*x)),
+            Value::String(s) => f.write_str(s),
+            Value::List(l) => {
+                f.write_str("[")?;
+                for (i, v) in l.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(m) => {
+                f.write_str("map[")?;
+                for (i, (k, v)) in m.borrow().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{k}:{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Object(o) => f.write_str(&o.display()),
+        }
+    }
+}
+
+/// Go's `strconv.FormatFloat(x, 'g', -1, 64)`, which `%v` uses: the shortest digits that
+/// round-trip, in exponent form when the decimal exponent is below -4 or at least 6.
+pub fn format_float_g(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // Rust's `{:e}` gives the shortest round-tripping digits, e.g. `1.5e6`.
+    let e = format!("{x:e}");
+    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let negative = mantissa.starts_with('-');
+    let sign = if negative { "-" } else { "" };
+    if !(-4..6).contains(&exp) {
+        // %e form with at least two exponent digits, as Go prints it.
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let int_len = exp as usize + 1;
+    if digits.len() <= int_len {
+        format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
+    } else {
+        let (a, b) = digits.split_at(int_len);
+        format!("{sign}{a}.{b}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_go_prints_them_with_v() {
+        for (x, want) in [
+            (3.0, "3"),
+            (0.5, "0.5"),
+            (123456.0, "123456"),
+            (1e6, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (-2.5, "-2.5"),
+            (1e21, "1e+21"),
+        ] {
+            assert_eq!(format_float_g(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn maps_are_shared_and_print_sorted() {
+        let m = Value::new_map();
+        let alias = m.clone();
+        if let Value::Map(inner) = &alias {
+            inner.borrow_mut().insert("b".into(), Value::Int(2));
+            inner
+                .borrow_mut()
+                .insert("a".into(), Value::String("x".into()));
+        }
+        assert_eq!(m.to_string(), "map[a:x b:2]");
+        assert_eq!(Value::Nil.to_string(), "<nil>");
+        assert!(!Value::new_map().is_true());
+    }
+}
