@@ -6,7 +6,9 @@
 //! prints `<no value>` as Helm configures it.
 
 mod error;
+pub mod helm;
 mod set;
+pub mod sprig;
 mod value;
 
 pub use error::{Error, FuncError};
