@@ -78,7 +78,7 @@ fn apply_exact(a: Decimal, b: Decimal, op: Op) -> Option<Decimal> {
         }),
         Op::Div => {
             // a / b rounded half away from zero to DIVISION_PRECISION places.
-            let shift = DIVISION_PRECISION + 1 + b.exp - a.exp;
+            let shift = DIVISION_PRECISION + 1 + a.exp - b.exp;
             let (num, den) = if shift >= 0 {
                 (a.mant.checked_mul(10i128.checked_pow(shift as u32)?)?, b.mant)
             } else {

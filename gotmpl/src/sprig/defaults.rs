@@ -27,10 +27,14 @@ pub fn register(m: &mut FuncMap) {
         exactly(a, 1, "mustFromJson")?;
         json::decode(args::string(&a[0])?)
     });
-    m.insert("toJson", |_, a| Ok(to_json(a, "toJson", COMPACT).unwrap_or_default()));
+    m.insert("toJson", |_, a| {
+        exactly(a, 1, "toJson")?;
+        to_json(a, "toJson", COMPACT).or_else(|_| Ok(Value::String(String::new())))
+    });
     m.insert("mustToJson", |_, a| to_json(a, "mustToJson", COMPACT));
     m.insert("toPrettyJson", |_, a| {
-        Ok(to_json(a, "toPrettyJson", PRETTY).unwrap_or_default())
+        exactly(a, 1, "toPrettyJson")?;
+        to_json(a, "toPrettyJson", PRETTY).or_else(|_| Ok(Value::String(String::new())))
     });
     m.insert("mustToPrettyJson", |_, a| to_json(a, "mustToPrettyJson", PRETTY));
     m.insert("toRawJson", |_, a| to_json(a, "toRawJson", RAW));
