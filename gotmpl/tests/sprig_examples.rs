@@ -19,7 +19,9 @@ impl Runtime for NoTemplates {
 
 fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
     let funcs = sprig::functions();
-    let f = funcs.get(name).unwrap_or_else(|| panic!("sprig has no {name}"));
+    let f = funcs
+        .get(name)
+        .unwrap_or_else(|| panic!("sprig has no {name}"));
     f(&mut NoTemplates, args)
 }
 
@@ -207,8 +209,16 @@ fn strings(#[case] name: &str, #[case] args: Vec<Value>, #[case] want: &str) {
 #[case("b32dec", "MNXW", "illegal base32 data at input byte 0")]
 #[case("sha1sum", "Hello world!", "d3486ae9136e7856bc42212385ea797094475802")]
 #[case("sha1sum", "", "da39a3ee5e6b4b0d3255bfef95601890afd80709")]
-#[case("sha256sum", "Hello world!", "c0535e4be2b79ffd93291305436bf889314e4a3faec05ecffcbb7df31ad9e51a")]
-#[case("sha256sum", "coffee", "37290d74ac4d186e3a8e5785d259d2ec04fac91ae28092e7620ec8bc99e830aa")]
+#[case(
+    "sha256sum",
+    "Hello world!",
+    "c0535e4be2b79ffd93291305436bf889314e4a3faec05ecffcbb7df31ad9e51a"
+)]
+#[case(
+    "sha256sum",
+    "coffee",
+    "37290d74ac4d186e3a8e5785d259d2ec04fac91ae28092e7620ec8bc99e830aa"
+)]
 #[case("adler32sum", "Hello world!", "487130206")]
 #[case("adler32sum", "coffee", "142344809")]
 #[case("adler32sum", "", "1")]
@@ -218,7 +228,16 @@ fn encodings_and_checksums_are_exact(#[case] name: &str, #[case] input: &str, #[
 
 #[test]
 fn encodings_round_trip() {
-    for word in ["", "a", "ab", "abc", "abcd", "abcde", "ünïcödé ✓", "line\nbreak"] {
+    for word in [
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abcd",
+        "abcde",
+        "ünïcödé ✓",
+        "line\nbreak",
+    ] {
         let enc = call("b64enc", &[s(word)]).unwrap();
         assert_eq!(show("b64dec", &[enc]), word);
         let enc = call("b32enc", &[s(word)]).unwrap();
@@ -330,9 +349,7 @@ fn dicts(#[case] name: &str, #[case] args: Vec<Value>, #[case] want: &str) {
 #[test]
 fn merge_gives_precedence_to_the_destination_and_mutates_it() {
     let dst = j(r#"{"a":"one","c":3,"d":{"f":5},"g":[8,9],"i":"eye","k":{"l":true}}"#);
-    let src1 = j(
-        r#"{"a":1,"b":2,"d":{"e":"four"},"g":[6,7],"i":"aye","j":"jay","k":{"l":false}}"#,
-    );
+    let src1 = j(r#"{"a":1,"b":2,"d":{"e":"four"},"g":[6,7],"i":"aye","j":"jay","k":{"l":false}}"#);
     let src2 = j(r#"{"h":10,"i":"i","j":"j"}"#);
     let out = call("merge", &[dst.clone(), src1, src2]).unwrap();
     let want = "map[a:one b:2 c:3 d:map[e:four f:5] g:[8 9] h:10 i:eye j:jay k:map[l:true]]";
@@ -352,7 +369,7 @@ fn set_and_unset_change_the_shared_map() {
 #[test]
 fn deep_copy_is_not_shared() {
     let d = j(r#"{"a":{"b":1}}"#);
-    let copy = call("deepCopy", &[d.clone()]).unwrap();
+    let copy = call("deepCopy", std::slice::from_ref(&d)).unwrap();
     let inner = call("get", &[copy.clone(), s("a")]).unwrap();
     call("set", &[inner, s("b"), i(2)]).unwrap();
     assert_eq!(d.to_string(), "map[a:map[b:1]]");
@@ -432,9 +449,14 @@ fn integer_results_are_ints_and_float_results_are_floats() {
     assert!(matches!(call("addf", &[i(1)]).unwrap(), Value::Float(_)));
     assert!(matches!(call("floor", &[i(1)]).unwrap(), Value::Float(_)));
     let v = call("randInt", &[i(10), i(20)]).unwrap();
-    let Value::Int(n) = v else { panic!("randInt gives an int") };
+    let Value::Int(n) = v else {
+        panic!("randInt gives an int")
+    };
     assert!((10..20).contains(&n));
-    assert_eq!(call("randInt", &[i(10), i(20)]).unwrap().to_string(), n.to_string());
+    assert_eq!(
+        call("randInt", &[i(10), i(20)]).unwrap().to_string(),
+        n.to_string()
+    );
 }
 
 #[rstest]
@@ -593,15 +615,24 @@ fn paths(#[case] name: &str, #[case] path: &str, #[case] want: &str) {
 #[case("http://admin:secret@server.com:8080/api?list=false#anchor", "map[fragment:anchor host:server.com:8080 hostname:server.com opaque: path:/api port:8080 query:list=false scheme:http userinfo:admin:secret]")]
 #[case("https://example.com", "map[fragment: host:example.com hostname:example.com opaque: path: port: query: scheme:https userinfo:]")]
 #[case("mailto:someone@example.com", "map[fragment: host: hostname: opaque:someone@example.com path: port: query: scheme:mailto userinfo:]")]
-#[case("/relative/p%20ath?q=1", "map[fragment: host: hostname: opaque: path:/relative/p ath port: query:q=1 scheme: userinfo:]")]
+#[case(
+    "/relative/p%20ath?q=1",
+    "map[fragment: host: hostname: opaque: path:/relative/p ath port: query:q=1 scheme: userinfo:]"
+)]
 #[case("http://[::1]:443/x", "map[fragment: host:[::1]:443 hostname:::1 opaque: path:/x port:443 query: scheme:http userinfo:]")]
 fn url_parse(#[case] url: &str, #[case] want: &str) {
     assert_eq!(show("urlParse", &[s(url)]), want);
 }
 
 #[rstest]
-#[case(r#"{"fragment":"fragment","host":"host:80","path":"/path","query":"query","scheme":"http"}"#, "http://host:80/path?query#fragment")]
-#[case(r#"{"host":"example.com","path":"a b","scheme":"https","userinfo":"u:p"}"#, "https://u:p@example.com/a%20b")]
+#[case(
+    r#"{"fragment":"fragment","host":"host:80","path":"/path","query":"query","scheme":"http"}"#,
+    "http://host:80/path?query#fragment"
+)]
+#[case(
+    r#"{"host":"example.com","path":"a b","scheme":"https","userinfo":"u:p"}"#,
+    "https://u:p@example.com/a%20b"
+)]
 #[case(r#"{"scheme":"mailto","opaque":"x@y"}"#, "mailto:x@y")]
 #[case(r#"{"path":"/only"}"#, "/only")]
 fn url_join(#[case] parts: &str, #[case] want: &str) {
@@ -610,7 +641,10 @@ fn url_join(#[case] parts: &str, #[case] want: &str) {
 
 #[test]
 fn url_parse_then_join_round_trips() {
-    for url in ["http://admin:secret@server.com:8080/api?list=false#anchor", "https://a.b/c/d?e=f"] {
+    for url in [
+        "http://admin:secret@server.com:8080/api?list=false#anchor",
+        "https://a.b/c/d?e=f",
+    ] {
         let parts = call("urlParse", &[s(url)]).unwrap();
         assert_eq!(show("urlJoin", &[parts]), url);
     }
@@ -676,7 +710,10 @@ fn date_modify_adds_a_go_duration(#[case] spec: &str, #[case] want: &str) {
 #[test]
 fn dates_chain_as_charts_use_them() {
     let later = call("dateModify", &[s("48h"), now()]).unwrap();
-    assert_eq!(show("date", &[s("2006-01-02"), later.clone()]), "2025-01-03");
+    assert_eq!(
+        show("date", &[s("2006-01-02"), later.clone()]),
+        "2025-01-03"
+    );
     assert_eq!(show("unixEpoch", &[later]), "1735862400");
     let parsed = call("toDate", &[s("2006-01-02"), s("2024-02-29")]).unwrap();
     assert_eq!(show("htmlDate", &[parsed]), "2024-02-29");
@@ -838,7 +875,15 @@ fn semver_compare(#[case] constraint: &str, #[case] version: &str, #[case] want:
 }
 
 #[rstest]
-#[case("1.2.3-alpha.1+build.5", "1", "2", "3", "alpha.1", "build.5", "1.2.3-alpha.1+build.5")]
+#[case(
+    "1.2.3-alpha.1+build.5",
+    "1",
+    "2",
+    "3",
+    "alpha.1",
+    "build.5",
+    "1.2.3-alpha.1+build.5"
+)]
 #[case("v1.25", "1", "25", "0", "", "", "1.25.0")]
 #[case("2", "2", "0", "0", "", "", "2.0.0")]
 fn semver_parses_loosely(
@@ -851,10 +896,18 @@ fn semver_parses_loosely(
     #[case] shown: &str,
 ) {
     let v = call("semver", &[s(text)]).unwrap();
-    let Value::Object(o) = &v else { panic!("semver gives an object") };
+    let Value::Object(o) = &v else {
+        panic!("semver gives an object")
+    };
     let field = |n: &str| o.field(n).map(|x| x.to_string()).unwrap_or_default();
     assert_eq!(
-        [field("Major"), field("Minor"), field("Patch"), field("Prerelease"), field("Metadata")],
+        [
+            field("Major"),
+            field("Minor"),
+            field("Patch"),
+            field("Prerelease"),
+            field("Metadata")
+        ],
         [major, minor, patch, pre, meta]
     );
     assert_eq!(field("Original"), text);
@@ -865,8 +918,15 @@ fn semver_parses_loosely(
 fn semver_objects_compare() {
     let a = call("semver", &[s("1.2.3")]).unwrap();
     let b = call("semver", &[s("1.3.0")]).unwrap();
-    let Value::Object(o) = &a else { panic!("object") };
-    let cmp = |m: &str| o.method(m, &[b.clone()]).unwrap().unwrap().to_string();
+    let Value::Object(o) = &a else {
+        panic!("object")
+    };
+    let cmp = |m: &str| {
+        o.method(m, std::slice::from_ref(&b))
+            .unwrap()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(cmp("Compare"), "-1");
     assert_eq!(cmp("LessThan"), "true");
     assert_eq!(cmp("GreaterThan"), "false");
@@ -874,7 +934,11 @@ fn semver_objects_compare() {
 }
 
 #[rstest]
-#[case("randAlphaNum", 10, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")]
+#[case(
+    "randAlphaNum",
+    10,
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)]
 #[case("randAlpha", 7, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")]
 #[case("randNumeric", 12, "0123456789")]
 #[case("randAscii", 20, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~")]
@@ -893,10 +957,12 @@ fn random_strings_have_length_and_alphabet_and_repeat(
 #[test]
 fn uuid_and_bytes_have_their_shapes() {
     let u = show("uuidv4", &[]);
-    let re = regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$").unwrap();
+    let re =
+        regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+            .unwrap();
     assert!(re.is_match(&u), "{u}");
     let bytes = call("randBytes", &[i(24)]).unwrap();
-    let decoded = show("b64dec", &[bytes.clone()]);
+    let decoded = show("b64dec", std::slice::from_ref(&bytes));
     assert!(!decoded.is_empty());
     assert_eq!(bytes.to_string().len(), 32);
     assert_eq!(show("shuffle", &[s("hello")]).len(), 5);
@@ -920,8 +986,22 @@ fn bcrypt_forms_have_bcrypts_shape() {
     assert!(hash.starts_with("$2a$10$") && hash.len() == 60, "{hash}");
     let b = show("bcrypt", &[s("pw")]);
     assert!(b.starts_with("$2a$10$") && b.len() == 60);
-    assert_eq!(show("derivePassword", &[i(1), s("long"), s("pw"), s("user"), s("example.com")]).len(), 14);
-    assert_eq!(show("derivePassword", &[i(1), s("pin"), s("pw"), s("user"), s("x")]).len(), 4);
+    assert_eq!(
+        show(
+            "derivePassword",
+            &[i(1), s("long"), s("pw"), s("user"), s("example.com")]
+        )
+        .len(),
+        14
+    );
+    assert_eq!(
+        show(
+            "derivePassword",
+            &[i(1), s("pin"), s("pw"), s("user"), s("x")]
+        )
+        .len(),
+        4
+    );
 }
 
 #[rstest]
@@ -931,11 +1011,17 @@ fn bcrypt_forms_have_bcrypts_shape() {
 #[case("dsa", "DSA PRIVATE KEY")]
 fn private_keys_are_marked_pem_placeholders(#[case] kind: &str, #[case] block: &str) {
     let pem = show("genPrivateKey", &[s(kind)]);
-    assert!(pem.starts_with(&format!("-----BEGIN {block}-----\n")), "{pem}");
+    assert!(
+        pem.starts_with(&format!("-----BEGIN {block}-----\n")),
+        "{pem}"
+    );
     assert!(pem.ends_with(&format!("-----END {block}-----\n")));
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let decoded = show("b64dec", &[s(&body)]);
-    assert!(decoded.starts_with("ferry placeholder, not a key"), "{decoded}");
+    assert!(
+        decoded.starts_with("ferry placeholder, not a key"),
+        "{decoded}"
+    );
 }
 
 #[test]
@@ -948,18 +1034,34 @@ fn certificates_have_cert_and_key_fields() {
     assert!(key.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     let signed = call(
         "genSignedCert",
-        &[s("svc"), l(&[s("10.0.0.1")]), l(&[s("svc.local")]), i(30), ca.clone()],
+        &[
+            s("svc"),
+            l(&[s("10.0.0.1")]),
+            l(&[s("svc.local")]),
+            i(30),
+            ca.clone(),
+        ],
     )
     .unwrap();
-    assert!(call("get", &[signed, s("Cert")]).unwrap().to_string().contains("CERTIFICATE"));
-    let own = call("genSelfSignedCertWithKey", &[s("x"), l(&[]), l(&[]), i(1), s("MYKEY")]).unwrap();
+    assert!(call("get", &[signed, s("Cert")])
+        .unwrap()
+        .to_string()
+        .contains("CERTIFICATE"));
+    let own = call(
+        "genSelfSignedCertWithKey",
+        &[s("x"), l(&[]), l(&[]), i(1), s("MYKEY")],
+    )
+    .unwrap();
     assert_eq!(call("get", &[own, s("Key")]).unwrap().to_string(), "MYKEY");
     let with_key = call("genCAWithKey", &[s("x"), i(1), s("K")]).unwrap();
     assert_eq!(call("get", &[with_key, s("Key")]).unwrap().to_string(), "K");
     let custom = call("buildCustomCert", &[s("Y2VydA=="), s("a2V5")]).unwrap();
     assert_eq!(custom.to_string(), "map[Cert:cert Key:key]");
     let self_signed = call("genSelfSignedCert", &[s("x"), l(&[]), l(&[]), i(1)]).unwrap();
-    assert!(call("get", &[self_signed, s("Key")]).unwrap().to_string().contains("PRIVATE KEY"));
+    assert!(call("get", &[self_signed, s("Key")])
+        .unwrap()
+        .to_string()
+        .contains("PRIVATE KEY"));
 }
 
 #[test]
@@ -1039,40 +1141,223 @@ fn must_date_modify_reports_go_duration_errors() {
 #[test]
 fn the_map_has_every_sprig_name() {
     let names = [
-        "hello", "ago", "date", "date_in_zone", "date_modify", "dateInZone", "dateModify",
-        "duration", "durationRound", "htmlDate", "htmlDateInZone", "must_date_modify",
-        "mustDateModify", "mustToDate", "now", "toDate", "unixEpoch", "abbrev", "abbrevboth",
-        "trunc", "trim", "upper", "lower", "title", "untitle", "substr", "repeat", "trimall",
-        "trimAll", "trimSuffix", "trimPrefix", "nospace", "initials", "randAlphaNum",
-        "randAlpha", "randAscii", "randNumeric", "swapcase", "shuffle", "snakecase",
-        "camelcase", "kebabcase", "wrap", "wrapWith", "contains", "hasPrefix", "hasSuffix",
-        "quote", "squote", "cat", "indent", "nindent", "replace", "plural", "sha1sum",
-        "sha256sum", "adler32sum", "toString", "atoi", "int64", "int", "float64", "seq",
-        "toDecimal", "split", "splitList", "splitn", "toStrings", "until", "untilStep", "add1",
-        "add", "sub", "div", "mod", "mul", "randInt", "add1f", "addf", "subf", "divf", "mulf",
-        "biggest", "max", "min", "maxf", "minf", "ceil", "floor", "round", "join", "sortAlpha",
-        "default", "empty", "coalesce", "all", "any", "compact", "mustCompact", "fromJson",
-        "toJson", "toPrettyJson", "toRawJson", "mustFromJson", "mustToJson",
-        "mustToPrettyJson", "mustToRawJson", "ternary", "deepCopy", "mustDeepCopy", "typeOf",
-        "typeIs", "typeIsLike", "kindOf", "kindIs", "deepEqual", "env", "expandenv",
-        "getHostByName", "base", "dir", "clean", "ext", "isAbs", "osBase", "osClean", "osDir",
-        "osExt", "osIsAbs", "b64enc", "b64dec", "b32enc", "b32dec", "tuple", "list", "dict",
-        "get", "set", "unset", "hasKey", "pluck", "keys", "pick", "omit", "merge",
-        "mergeOverwrite", "mustMerge", "mustMergeOverwrite", "values", "append", "push",
-        "mustAppend", "mustPush", "prepend", "mustPrepend", "first", "mustFirst", "rest",
-        "mustRest", "last", "mustLast", "initial", "mustInitial", "reverse", "mustReverse",
-        "uniq", "mustUniq", "without", "mustWithout", "has", "mustHas", "slice", "mustSlice",
-        "concat", "dig", "chunk", "mustChunk", "bcrypt", "htpasswd", "genPrivateKey",
-        "derivePassword", "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert",
-        "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "encryptAES",
-        "decryptAES", "randBytes", "uuidv4", "semver", "semverCompare", "fail", "regexMatch",
-        "mustRegexMatch", "regexFindAll", "mustRegexFindAll", "regexFind", "mustRegexFind",
-        "regexReplaceAll", "mustRegexReplaceAll", "regexReplaceAllLiteral",
-        "mustRegexReplaceAllLiteral", "regexSplit", "mustRegexSplit", "regexQuoteMeta",
-        "urlParse", "urlJoin",
+        "hello",
+        "ago",
+        "date",
+        "date_in_zone",
+        "date_modify",
+        "dateInZone",
+        "dateModify",
+        "duration",
+        "durationRound",
+        "htmlDate",
+        "htmlDateInZone",
+        "must_date_modify",
+        "mustDateModify",
+        "mustToDate",
+        "now",
+        "toDate",
+        "unixEpoch",
+        "abbrev",
+        "abbrevboth",
+        "trunc",
+        "trim",
+        "upper",
+        "lower",
+        "title",
+        "untitle",
+        "substr",
+        "repeat",
+        "trimall",
+        "trimAll",
+        "trimSuffix",
+        "trimPrefix",
+        "nospace",
+        "initials",
+        "randAlphaNum",
+        "randAlpha",
+        "randAscii",
+        "randNumeric",
+        "swapcase",
+        "shuffle",
+        "snakecase",
+        "camelcase",
+        "kebabcase",
+        "wrap",
+        "wrapWith",
+        "contains",
+        "hasPrefix",
+        "hasSuffix",
+        "quote",
+        "squote",
+        "cat",
+        "indent",
+        "nindent",
+        "replace",
+        "plural",
+        "sha1sum",
+        "sha256sum",
+        "adler32sum",
+        "toString",
+        "atoi",
+        "int64",
+        "int",
+        "float64",
+        "seq",
+        "toDecimal",
+        "split",
+        "splitList",
+        "splitn",
+        "toStrings",
+        "until",
+        "untilStep",
+        "add1",
+        "add",
+        "sub",
+        "div",
+        "mod",
+        "mul",
+        "randInt",
+        "add1f",
+        "addf",
+        "subf",
+        "divf",
+        "mulf",
+        "biggest",
+        "max",
+        "min",
+        "maxf",
+        "minf",
+        "ceil",
+        "floor",
+        "round",
+        "join",
+        "sortAlpha",
+        "default",
+        "empty",
+        "coalesce",
+        "all",
+        "any",
+        "compact",
+        "mustCompact",
+        "fromJson",
+        "toJson",
+        "toPrettyJson",
+        "toRawJson",
+        "mustFromJson",
+        "mustToJson",
+        "mustToPrettyJson",
+        "mustToRawJson",
+        "ternary",
+        "deepCopy",
+        "mustDeepCopy",
+        "typeOf",
+        "typeIs",
+        "typeIsLike",
+        "kindOf",
+        "kindIs",
+        "deepEqual",
+        "env",
+        "expandenv",
+        "getHostByName",
+        "base",
+        "dir",
+        "clean",
+        "ext",
+        "isAbs",
+        "osBase",
+        "osClean",
+        "osDir",
+        "osExt",
+        "osIsAbs",
+        "b64enc",
+        "b64dec",
+        "b32enc",
+        "b32dec",
+        "tuple",
+        "list",
+        "dict",
+        "get",
+        "set",
+        "unset",
+        "hasKey",
+        "pluck",
+        "keys",
+        "pick",
+        "omit",
+        "merge",
+        "mergeOverwrite",
+        "mustMerge",
+        "mustMergeOverwrite",
+        "values",
+        "append",
+        "push",
+        "mustAppend",
+        "mustPush",
+        "prepend",
+        "mustPrepend",
+        "first",
+        "mustFirst",
+        "rest",
+        "mustRest",
+        "last",
+        "mustLast",
+        "initial",
+        "mustInitial",
+        "reverse",
+        "mustReverse",
+        "uniq",
+        "mustUniq",
+        "without",
+        "mustWithout",
+        "has",
+        "mustHas",
+        "slice",
+        "mustSlice",
+        "concat",
+        "dig",
+        "chunk",
+        "mustChunk",
+        "bcrypt",
+        "htpasswd",
+        "genPrivateKey",
+        "derivePassword",
+        "buildCustomCert",
+        "genCA",
+        "genCAWithKey",
+        "genSelfSignedCert",
+        "genSelfSignedCertWithKey",
+        "genSignedCert",
+        "genSignedCertWithKey",
+        "encryptAES",
+        "decryptAES",
+        "randBytes",
+        "uuidv4",
+        "semver",
+        "semverCompare",
+        "fail",
+        "regexMatch",
+        "mustRegexMatch",
+        "regexFindAll",
+        "mustRegexFindAll",
+        "regexFind",
+        "mustRegexFind",
+        "regexReplaceAll",
+        "mustRegexReplaceAll",
+        "regexReplaceAllLiteral",
+        "mustRegexReplaceAllLiteral",
+        "regexSplit",
+        "mustRegexSplit",
+        "regexQuoteMeta",
+        "urlParse",
+        "urlJoin",
     ];
     let funcs = sprig::functions();
-    let missing: Vec<&str> = names.iter().copied().filter(|n| !funcs.contains_key(n)).collect();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !funcs.contains_key(n))
+        .collect();
     assert!(missing.is_empty(), "missing: {missing:?}");
     assert_eq!(funcs.len(), names.len(), "no names beyond sprig's");
 }

@@ -18,7 +18,9 @@ pub fn functions() -> FuncMap {
     m.remove("expandenv");
     m.insert("toYaml", |_, a| {
         one(a, "toYaml")?;
-        Ok(Value::String(to_yaml(&a[0], yaml_out::TO_YAML).unwrap_or_default()))
+        Ok(Value::String(
+            to_yaml(&a[0], yaml_out::TO_YAML).unwrap_or_default(),
+        ))
     });
     m.insert("mustToYaml", |_, a| {
         one(a, "mustToYaml")?;
@@ -40,7 +42,9 @@ pub fn functions() -> FuncMap {
     });
     m.insert("toJson", |_, a| {
         one(a, "toJson")?;
-        Ok(Value::String(json::encode(&a[0], &COMPACT).unwrap_or_default()))
+        Ok(Value::String(
+            json::encode(&a[0], &COMPACT).unwrap_or_default(),
+        ))
     });
     m.insert("mustToJson", |_, a| {
         one(a, "mustToJson")?;

@@ -38,8 +38,7 @@ fn is_table_array(v: &Value) -> bool {
 
 fn bare(k: &str) -> bool {
     !k.is_empty()
-        && k
-            .bytes()
+        && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
@@ -73,7 +72,10 @@ fn quoted(s: &str) -> String {
 }
 
 fn key_path(key: &[String]) -> String {
-    key.iter().map(|k| quote_key(k)).collect::<Vec<_>>().join(".")
+    key.iter()
+        .map(|k| quote_key(k))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn indent(key: &[String]) -> String {
@@ -233,9 +235,8 @@ fn plain_value(v: &toml_edit::Value) -> Value {
         T::Boolean(b) => Value::Bool(*b.value()),
         T::Datetime(d) => Value::String(d.value().to_string()),
         T::Array(a) => Value::list_from(a.iter().map(plain_value)),
-        T::InlineTable(t) => Value::map_from(
-            t.iter()
-                .map(|(k, v)| (k.to_string(), plain_value(v))),
-        ),
+        T::InlineTable(t) => {
+            Value::map_from(t.iter().map(|(k, v)| (k.to_string(), plain_value(v))))
+        }
     }
 }

@@ -42,7 +42,10 @@ pub fn to_yaml(v: &Value, flavor: Flavor) -> String {
         Value::List(l) if !l.is_empty() => e.sequence(l, 0),
         other => e.scalar_node(other, 2, false),
     }
-    e.out.push('\n');
+    // libyaml's document end: a line break unless a literal's last break just gave one.
+    if !(e.indention && e.column == 0) {
+        e.out.push('\n');
+    }
     e.out
 }
 
@@ -70,7 +73,11 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
             return ar[i].cmp(&br[i]);
         }
         if al || bl {
-            return if bl { Ordering::Less } else { Ordering::Greater };
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
         }
         let (mut an, mut bn) = (0i64, 0i64);
         if ar[i] == '0' || br[i] == '0' {
@@ -86,12 +93,16 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
         }
         let mut ai = i;
         while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
             bi += 1;
         }
         if an != bn {
@@ -152,10 +163,8 @@ fn analyze(s: &str) -> Analysis {
     }
     let chars: Vec<char> = s.chars().collect();
     let mut block_indicators = false;
-    if s.starts_with("---") || s.starts_with("...") {
-        if is_blank_or_end(chars.get(3).copied()) {
-            block_indicators = true;
-        }
+    if (s.starts_with("---") || s.starts_with("...")) && is_blank_or_end(chars.get(3).copied()) {
+        block_indicators = true;
     }
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
@@ -277,7 +286,9 @@ fn resolves_to_string(s: &str) -> bool {
             if yaml_style_float(&plain) {
                 return false;
             }
-            let bin = plain.strip_prefix("-0b").or_else(|| plain.strip_prefix("0b"));
+            let bin = plain
+                .strip_prefix("-0b")
+                .or_else(|| plain.strip_prefix("0b"));
             !bin.is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
         }
         _ => true,
@@ -370,8 +381,7 @@ impl Emitter {
 
     /// libyaml's `write_indent`.
     fn indent_to(&mut self, indent: usize) {
-        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
-        {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.newline();
         }
         while self.column < indent {
@@ -394,7 +404,11 @@ impl Emitter {
             match value {
                 Value::Map(inner) if !inner.borrow().is_empty() => self.mapping(value, indent + 2),
                 Value::List(l) if !l.is_empty() => {
-                    let at = if self.flavor.indent_lists { indent + 2 } else { indent };
+                    let at = if self.flavor.indent_lists {
+                        indent + 2
+                    } else {
+                        indent
+                    };
                     self.sequence(l, at)
                 }
                 other => self.scalar_node(other, indent + 2, false),

@@ -21,7 +21,11 @@ fn is_alphabet(c: char) -> bool {
 
 fn is_punct(c: char) -> bool {
     c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
-        || (!c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control() && is_unicode_punct(c))
+        || (!c.is_ascii()
+            && !c.is_alphanumeric()
+            && !c.is_whitespace()
+            && !c.is_control()
+            && is_unicode_punct(c))
 }
 
 /// Unicode punctuation outside ASCII that charts may meet (CJK brackets and marks).

@@ -22,8 +22,12 @@ use sha1::Digest as _;
 pub fn register(m: &mut FuncMap) {
     m.insert("randAlphaNum", |_, a| random_text(a, "randAlphaNum", ALNUM));
     m.insert("randAlpha", |_, a| random_text(a, "randAlpha", ALPHA));
-    m.insert("randNumeric", |_, a| random_text(a, "randNumeric", b"0123456789"));
-    m.insert("randAscii", |_, a| random_text(a, "randAscii", &ASCII_PRINTABLE));
+    m.insert("randNumeric", |_, a| {
+        random_text(a, "randNumeric", b"0123456789")
+    });
+    m.insert("randAscii", |_, a| {
+        random_text(a, "randAscii", &ASCII_PRINTABLE)
+    });
     m.insert("randBytes", |_, a| {
         exactly(a, 1, "randBytes")?;
         let n = int(&a[0])?.max(0) as usize;
@@ -66,7 +70,11 @@ pub fn register(m: &mut FuncMap) {
     m.insert("genSelfSignedCertWithKey", |_, a| {
         exactly(a, 5, "genSelfSignedCertWithKey")?;
         int(&a[3])?;
-        Ok(cert_pair(string(&a[0])?, Some(string(&a[4])?), "self-signed"))
+        Ok(cert_pair(
+            string(&a[0])?,
+            Some(string(&a[4])?),
+            "self-signed",
+        ))
     });
     m.insert("genSignedCert", |_, a| {
         exactly(a, 5, "genSignedCert")?;
@@ -132,7 +140,14 @@ fn uuid_v4(s: &mut Stream) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn bcrypt_shaped(input: &str) -> String {
@@ -178,7 +193,9 @@ fn derive_password(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
         _ => return Err(FuncError(format!("cannot find password template {kind}"))),
     };
     let alphabet: &[u8] = if kind == "pin" { b"0123456789" } else { ALNUM };
-    let mut s = Stream::new(&format!("derivePassword {counter} {kind} {password} {user} {site}"));
+    let mut s = Stream::new(&format!(
+        "derivePassword {counter} {kind} {password} {user} {site}"
+    ));
     text(s.string_from(alphabet, len))
 }
 
@@ -202,7 +219,10 @@ fn placeholder_pem(block: &str, what: &str, seed: &str) -> String {
         .chunks(64)
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
         .collect();
-    format!("-----BEGIN {block}-----\n{}\n-----END {block}-----\n", lines.join("\n"))
+    format!(
+        "-----BEGIN {block}-----\n{}\n-----END {block}-----\n",
+        lines.join("\n")
+    )
 }
 
 fn certificate(cert: String, key: String) -> Value {

@@ -80,9 +80,15 @@ fn apply_exact(a: Decimal, b: Decimal, op: Op) -> Option<Decimal> {
             // a / b rounded half away from zero to DIVISION_PRECISION places.
             let shift = DIVISION_PRECISION + 1 + a.exp - b.exp;
             let (num, den) = if shift >= 0 {
-                (a.mant.checked_mul(10i128.checked_pow(shift as u32)?)?, b.mant)
+                (
+                    a.mant.checked_mul(10i128.checked_pow(shift as u32)?)?,
+                    b.mant,
+                )
             } else {
-                (a.mant, b.mant.checked_mul(10i128.checked_pow((-shift) as u32)?)?)
+                (
+                    a.mant,
+                    b.mant.checked_mul(10i128.checked_pow((-shift) as u32)?)?,
+                )
             };
             let q = num / den; // DIVISION_PRECISION + 1 places
             let rounded = if q % 10 >= 5 {

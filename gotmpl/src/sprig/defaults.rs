@@ -12,10 +12,17 @@ pub fn register(m: &mut FuncMap) {
         Ok(Value::Bool(args::is_empty(&a[0])))
     });
     m.insert("coalesce", |_, a| {
-        Ok(a.iter().find(|v| !args::is_empty(v)).cloned().unwrap_or_default())
+        Ok(a.iter()
+            .find(|v| !args::is_empty(v))
+            .cloned()
+            .unwrap_or_default())
     });
-    m.insert("all", |_, a| Ok(Value::Bool(a.iter().all(|v| !args::is_empty(v)))));
-    m.insert("any", |_, a| Ok(Value::Bool(a.iter().any(|v| !args::is_empty(v)))));
+    m.insert("all", |_, a| {
+        Ok(Value::Bool(a.iter().all(|v| !args::is_empty(v))))
+    });
+    m.insert("any", |_, a| {
+        Ok(Value::Bool(a.iter().any(|v| !args::is_empty(v))))
+    });
     m.insert("ternary", ternary);
     m.insert("deepCopy", deep_copy);
     m.insert("mustDeepCopy", deep_copy);
@@ -36,7 +43,9 @@ pub fn register(m: &mut FuncMap) {
         exactly(a, 1, "toPrettyJson")?;
         to_json(a, "toPrettyJson", PRETTY).or_else(|_| Ok(Value::String(String::new())))
     });
-    m.insert("mustToPrettyJson", |_, a| to_json(a, "mustToPrettyJson", PRETTY));
+    m.insert("mustToPrettyJson", |_, a| {
+        to_json(a, "mustToPrettyJson", PRETTY)
+    });
     m.insert("toRawJson", |_, a| to_json(a, "toRawJson", RAW));
     m.insert("mustToRawJson", |_, a| to_json(a, "mustToRawJson", RAW));
 }

@@ -16,7 +16,9 @@ pub fn register(m: &mut FuncMap) {
     m.insert("dig", dig);
     m.insert("merge", |_, a| merge_all(a, false, "merge"));
     m.insert("mustMerge", |_, a| merge_all(a, false, "mustMerge"));
-    m.insert("mergeOverwrite", |_, a| merge_all(a, true, "mergeOverwrite"));
+    m.insert("mergeOverwrite", |_, a| {
+        merge_all(a, true, "mergeOverwrite")
+    });
     m.insert("mustMergeOverwrite", |_, a| {
         merge_all(a, true, "mustMergeOverwrite")
     });

@@ -7,15 +7,23 @@ use base64::Engine as _;
 use sha1::Digest as _;
 
 pub fn register(m: &mut FuncMap) {
-    m.insert("b64enc", |_, a| one(a, "b64enc", |s| base64_std().encode(s)));
+    m.insert("b64enc", |_, a| {
+        one(a, "b64enc", |s| base64_std().encode(s))
+    });
     m.insert("b64dec", |_, a| one(a, "b64dec", b64dec));
-    m.insert("b32enc", |_, a| one(a, "b32enc", |s| base32_encode(s.as_bytes())));
+    m.insert("b32enc", |_, a| {
+        one(a, "b32enc", |s| base32_encode(s.as_bytes()))
+    });
     m.insert("b32dec", |_, a| one(a, "b32dec", b32dec));
     m.insert("sha1sum", |_, a| {
-        one(a, "sha1sum", |s| hex::encode(sha1::Sha1::digest(s.as_bytes())))
+        one(a, "sha1sum", |s| {
+            hex::encode(sha1::Sha1::digest(s.as_bytes()))
+        })
     });
     m.insert("sha256sum", |_, a| {
-        one(a, "sha256sum", |s| hex::encode(sha2::Sha256::digest(s.as_bytes())))
+        one(a, "sha256sum", |s| {
+            hex::encode(sha2::Sha256::digest(s.as_bytes()))
+        })
     });
     m.insert("adler32sum", |_, a| {
         one(a, "adler32sum", |s| adler32(s.as_bytes()).to_string())
@@ -88,10 +96,18 @@ pub fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
             5 => 3,
             4 => 2,
             2 => 1,
-            _ => return Err(format!("illegal base32 data at input byte {}", n * 8 + data_len)),
+            _ => {
+                return Err(format!(
+                    "illegal base32 data at input byte {}",
+                    n * 8 + data_len
+                ))
+            }
         };
         if pad > 0 && n != clean.len() / 8 - 1 {
-            return Err(format!("illegal base32 data at input byte {}", n * 8 + data_len));
+            return Err(format!(
+                "illegal base32 data at input byte {}",
+                n * 8 + data_len
+            ));
         }
         let mut bits = 0u64;
         for (i, &c) in chunk.iter().enumerate() {

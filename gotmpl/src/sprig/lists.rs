@@ -77,12 +77,18 @@ fn prepend(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 
 fn first(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "first")?;
-    Ok(items(&a[0], "find first")?.first().cloned().unwrap_or_default())
+    Ok(items(&a[0], "find first")?
+        .first()
+        .cloned()
+        .unwrap_or_default())
 }
 
 fn last(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "last")?;
-    Ok(items(&a[0], "find last")?.last().cloned().unwrap_or_default())
+    Ok(items(&a[0], "find last")?
+        .last()
+        .cloned()
+        .unwrap_or_default())
 }
 
 fn rest(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -238,7 +244,11 @@ fn ints(v: Vec<i64>) -> Value {
 fn until(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "until")?;
     let count = int(&a[0])?;
-    Ok(ints(until_step_ints(0, count, if count < 0 { -1 } else { 1 })))
+    Ok(ints(until_step_ints(
+        0,
+        count,
+        if count < 0 { -1 } else { 1 },
+    )))
 }
 
 fn until_step(_: &mut dyn Runtime, a: &[Value]) -> FnResult {

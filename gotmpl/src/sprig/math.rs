@@ -13,7 +13,9 @@ pub fn register(m: &mut FuncMap) {
         Ok(Value::Int(to_int64(&a[0]).wrapping_add(1)))
     });
     m.insert("add", |_, a| {
-        Ok(Value::Int(a.iter().map(to_int64).fold(0i64, i64::wrapping_add)))
+        Ok(Value::Int(
+            a.iter().map(to_int64).fold(0i64, i64::wrapping_add),
+        ))
     });
     m.insert("sub", |_, a| {
         exactly(a, 2, "sub")?;
@@ -21,7 +23,9 @@ pub fn register(m: &mut FuncMap) {
     });
     m.insert("mul", |_, a| {
         at_least(a, 1, "mul")?;
-        Ok(Value::Int(a.iter().map(to_int64).fold(1i64, i64::wrapping_mul)))
+        Ok(Value::Int(
+            a.iter().map(to_int64).fold(1i64, i64::wrapping_mul),
+        ))
     });
     m.insert("div", |_, a| int_division(a, "div", i64::wrapping_div));
     m.insert("mod", |_, a| int_division(a, "mod", i64::wrapping_rem));

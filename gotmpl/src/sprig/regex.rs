@@ -12,7 +12,9 @@ pub fn register(m: &mut FuncMap) {
     m.insert("regexMatch", |_, a| {
         exactly(a, 2, "regexMatch")?;
         let s = string(&a[1])?;
-        Ok(Value::Bool(compile(string(&a[0])?).is_ok_and(|r| r.is_match(s))))
+        Ok(Value::Bool(
+            compile(string(&a[0])?).is_ok_and(|r| r.is_match(s)),
+        ))
     });
     m.insert("mustRegexMatch", |_, a| {
         exactly(a, 2, "mustRegexMatch")?;
@@ -52,8 +54,12 @@ pub fn compile(pattern: &str) -> Result<Regex, FuncError> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
         return Ok(r);
     }
-    let r = Regex::new(&go_to_rust(pattern))
-        .map_err(|e| FuncError(format!("error parsing regexp: {}", first_line(&e.to_string()))))?;
+    let r = Regex::new(&go_to_rust(pattern)).map_err(|e| {
+        FuncError(format!(
+            "error parsing regexp: {}",
+            first_line(&e.to_string())
+        ))
+    })?;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 512 {

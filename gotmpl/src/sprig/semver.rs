@@ -32,12 +32,10 @@ static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$")
         .expect("static regex")
 });
-static CONSTRAINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^\s*({OPS})\s*({CV})\s*$")).expect("static regex")
-});
-static RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).expect("static regex")
-});
+static CONSTRAINT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^\s*({OPS})\s*({CV})\s*$")).expect("static regex"));
+static RANGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).expect("static regex"));
 static FIND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"({OPS})\s*({CV})")).expect("static regex"));
 static VALID: LazyLock<Regex> = LazyLock::new(|| {
@@ -78,8 +76,7 @@ impl Version {
         let pre = m.get(5).map_or("", |x| x.as_str()).to_string();
         let metadata = m.get(8).map_or("", |x| x.as_str()).to_string();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
-            if part.bytes().all(|b| b.is_ascii_digit()) && part.len() > 1 && part.starts_with('0')
-            {
+            if part.bytes().all(|b| b.is_ascii_digit()) && part.len() > 1 && part.starts_with('0') {
                 return Err(FuncError::new("version segment starts with 0"));
             }
         }
@@ -110,7 +107,10 @@ impl Version {
 fn compare_prerelease(a: &str, b: &str) -> Ordering {
     let (pa, pb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
     for i in 0..pa.len().max(pb.len()) {
-        let (s, o) = (pa.get(i).copied().unwrap_or(""), pb.get(i).copied().unwrap_or(""));
+        let (s, o) = (
+            pa.get(i).copied().unwrap_or(""),
+            pb.get(i).copied().unwrap_or(""),
+        );
         let d = compare_pre_part(s, o);
         if d != Ordering::Equal {
             return d;
@@ -173,7 +173,9 @@ impl Object for Version {
                     Version::parse(&o.display())
                 }
                 [Value::String(s)] => Version::parse(s),
-                _ => Err(FuncError::new("wrong type for value; expected *semver.Version")),
+                _ => Err(FuncError::new(
+                    "wrong type for value; expected *semver.Version",
+                )),
             }
         };
         let result = match name {
@@ -256,8 +258,7 @@ impl Constraint {
         } else {
             group(2).to_string()
         };
-        let con =
-            Version::parse(&ver).map_err(|_| FuncError::new("constraint parser error"))?;
+        let con = Version::parse(&ver).map_err(|_| FuncError::new("constraint parser error"))?;
         Ok(Constraint {
             op,
             con,
@@ -350,14 +351,13 @@ impl Constraint {
         if v.compare(c).is_lt() {
             return false;
         }
-        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty
-        {
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
             return true;
         }
         if v.major != c.major {
             return false;
         }
-        !(v.minor != c.minor && !self.minor_dirty)
+        v.minor == c.minor || self.minor_dirty
     }
 }
 
@@ -379,8 +379,10 @@ impl Constraints {
             if found.is_empty() {
                 found.push(or);
             }
-            let group: Vec<Constraint> =
-                found.into_iter().map(Constraint::parse).collect::<Result<_, _>>()?;
+            let group: Vec<Constraint> = found
+                .into_iter()
+                .map(Constraint::parse)
+                .collect::<Result<_, _>>()?;
             let has_pre = group.iter().any(|c| !c.con.pre.is_empty());
             groups.push((group, has_pre));
         }

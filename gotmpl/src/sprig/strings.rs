@@ -21,7 +21,9 @@ pub fn register(m: &mut FuncMap) {
     m.insert("trimSuffix", trim_suffix);
     m.insert("trimPrefix", trim_prefix);
     m.insert("nospace", |_, a| {
-        one_str(a, "nospace", |s| s.chars().filter(|c| !c.is_whitespace()).collect())
+        one_str(a, "nospace", |s| {
+            s.chars().filter(|c| !c.is_whitespace()).collect()
+        })
     });
     m.insert("initials", |_, a| one_str(a, "initials", initials));
     m.insert("swapcase", |_, a| one_str(a, "swapcase", case::swap_case));
@@ -32,10 +34,14 @@ pub fn register(m: &mut FuncMap) {
     m.insert("kebabcase", |_, a| {
         one_str(a, "kebabcase", |s| case::to_lower_case_words(s, '-'))
     });
-    m.insert("camelcase", |_, a| one_str(a, "camelcase", case::to_camel_case));
+    m.insert("camelcase", |_, a| {
+        one_str(a, "camelcase", case::to_camel_case)
+    });
     m.insert("wrap", wrap);
     m.insert("wrapWith", wrap_with);
-    m.insert("contains", |_, a| two_str_bool(a, "contains", |sub, s| s.contains(sub)));
+    m.insert("contains", |_, a| {
+        two_str_bool(a, "contains", |sub, s| s.contains(sub))
+    });
     m.insert("hasPrefix", |_, a| {
         two_str_bool(a, "hasPrefix", |p, s| s.starts_with(p))
     });
@@ -100,7 +106,10 @@ fn abbreviate_full(s: &str, offset: i64, width: i64) -> Option<String> {
         let tail = bytes_str(s, offset as usize, s.len());
         return abbreviate_full(&tail, 0, width - 3).map(|t| format!("...{t}"));
     }
-    Some(format!("...{}", bytes_str(s, (len - (width - 3)) as usize, s.len())))
+    Some(format!(
+        "...{}",
+        bytes_str(s, (len - (width - 3)) as usize, s.len())
+    ))
 }
 
 fn abbrev(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -305,7 +314,12 @@ fn wrap(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 
 fn wrap_with(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 3, "wrapWith")?;
-    text(wrap_custom(string(&a[2])?, int(&a[0])?, string(&a[1])?, true))
+    text(wrap_custom(
+        string(&a[2])?,
+        int(&a[0])?,
+        string(&a[1])?,
+        true,
+    ))
 }
 
 fn quote(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -378,7 +392,11 @@ pub fn go_split(s: &str, sep: &str, n: i64) -> Vec<String> {
     }
     if sep.is_empty() {
         let chars: Vec<char> = s.chars().collect();
-        let limit = if n < 0 { chars.len() } else { (n as usize).min(chars.len()) };
+        let limit = if n < 0 {
+            chars.len()
+        } else {
+            (n as usize).min(chars.len())
+        };
         let mut parts: Vec<String> = chars[..limit.saturating_sub(1)]
             .iter()
             .map(|c| c.to_string())
@@ -418,7 +436,11 @@ fn splitn(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 
 fn split_list(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 2, "splitList")?;
-    Ok(args::string_list(go_split(string(&a[1])?, string(&a[0])?, -1)))
+    Ok(args::string_list(go_split(
+        string(&a[1])?,
+        string(&a[0])?,
+        -1,
+    )))
 }
 
 fn join(_: &mut dyn Runtime, a: &[Value]) -> FnResult {

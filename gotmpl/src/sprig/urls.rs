@@ -67,7 +67,12 @@ fn unescape(s: &str) -> Result<String, FuncError> {
 }
 
 fn url_parse(raw: &str) -> FnResult {
-    let fail = |e: FuncError| FuncError(format!("unable to parse url: parse {}: {e}", args::go_quote(raw)));
+    let fail = |e: FuncError| {
+        FuncError(format!(
+            "unable to parse url: parse {}: {e}",
+            args::go_quote(raw)
+        ))
+    };
     let (rest, fragment) = match raw.split_once('#') {
         Some((r, f)) => (r, unescape(f).map_err(fail)?),
         None => (raw, String::new()),
@@ -76,7 +81,10 @@ fn url_parse(raw: &str) -> FnResult {
     let mut rest = rest;
     if let Some(colon) = rest.find(':') {
         let candidate = &rest[..colon];
-        let valid = candidate.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        let valid = candidate
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
             && candidate
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
