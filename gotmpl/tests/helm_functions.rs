@@ -108,7 +108,11 @@ fn j(json: &str) -> Value {
     r##"{"a b":1,"x:y":2,"":3,"true":4}"##,
     "\"\": 3\na b: 1\n\"true\": 4\nx:y: 2"
 )]
-#[case(r##"{"multi\nkey":1}"##, "\"multi\\nkey\": 1")]
+#[case(r##"{"multi\nkey":1}"##, "? |-\n  multi\n  key\n: 1")]
+#[case(
+    r##"{"multi\nkey":{"a":1,"b":[2]}}"##,
+    "? |-\n  multi\n  key\n: a: 1\n  b:\n  - 2"
+)]
 #[case(r##"{"image":{"repository":"nginx","tag":"1.25"},"replicas":1,"ports":[{"containerPort":80,"name":"http"}]}"##, "image:\n  repository: nginx\n  tag: \"1.25\"\nports:\n- containerPort: 80\n  name: http\nreplicas: 1")]
 fn to_yaml_writes_what_helm_writes(#[case] json: &str, #[case] want: &str) {
     assert_eq!(show("toYaml", &[j(json)]), want);

@@ -538,6 +538,11 @@ fn defaults_and_json(#[case] name: &str, #[case] args: Vec<Value>, #[case] want:
 #[case("regexSplit", vec![s("a"), s("banana"), i(-1)], "[b n n ]")]
 #[case("regexSplit", vec![s(""), s("abc"), i(-1)], "[a b c]")]
 #[case("regexSplit", vec![s("x"), s(""), i(-1)], "[]")]
+#[case("regexMatch", vec![s("^a{$"), s("a{")], "true")]
+#[case("regexMatch", vec![s("^{x}$"), s("{x}")], "true")]
+#[case("regexMatch", vec![s("^a{2}$"), s("aa")], "true")]
+#[case("regexMatch", vec![s(r"^\Q1.2+\E$"), s("1.2+")], "true")]
+#[case("regexFindAll", vec![s(r"[a-z&&]+"), s("a&&b"), i(-1)], "[a&&b]")]
 #[case("regexQuoteMeta", vec![s("1.2.3")], r"1\.2\.3")]
 #[case("regexQuoteMeta", vec![s("a-b#c[d]")], r"a-b#c\[d\]")]
 fn regexes(#[case] name: &str, #[case] args: Vec<Value>, #[case] want: &str) {

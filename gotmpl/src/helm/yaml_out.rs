@@ -398,21 +398,42 @@ impl Emitter {
         keys.sort_by(|a, b| key_order(a, b));
         for k in keys {
             self.indent_to(indent);
+            let value = &m[k];
+            // libyaml writes a key that is multi-line or over 128 characters as `? key`.
+            if k.chars().any(is_break) || k.chars().count() > 128 {
+                self.put_char('?');
+                self.string_scalar(k, indent + 2, false);
+                self.indent_to(indent);
+                self.put_char(':');
+                self.block_value(value, indent, true);
+                continue;
+            }
             self.string_scalar(k, indent + 2, true);
             self.put_char(':');
-            let value = &m[k];
-            match value {
-                Value::Map(inner) if !inner.borrow().is_empty() => self.mapping(value, indent + 2),
-                Value::List(l) if !l.is_empty() => {
-                    let at = if self.flavor.indent_lists {
-                        indent + 2
-                    } else {
-                        indent
-                    };
-                    self.sequence(l, at)
-                }
-                other => self.scalar_node(other, indent + 2, false),
+            self.block_value(value, indent, false);
+        }
+    }
+
+    /// A mapping's value after its `:`. After `? key`, the `:` counts as indentation, so a
+    /// collection starts on the same line, as after `-`.
+    fn block_value(&mut self, value: &Value, indent: usize, complex_key: bool) {
+        let nested = matches!(value, Value::Map(m) if !m.borrow().is_empty())
+            || matches!(value, Value::List(l) if !l.is_empty());
+        if complex_key && nested {
+            self.put_char(' ');
+            self.indention = true;
+        }
+        match value {
+            Value::Map(inner) if !inner.borrow().is_empty() => self.mapping(value, indent + 2),
+            Value::List(l) if !l.is_empty() => {
+                let at = if self.flavor.indent_lists || complex_key {
+                    indent + 2
+                } else {
+                    indent
+                };
+                self.sequence(l, at)
             }
+            other => self.scalar_node(other, indent + 2, false),
         }
     }
 

@@ -81,6 +81,19 @@ fn go_to_rust(p: &str) -> String {
     let mut class_depth = 0usize;
     while let Some(c) = chars.next() {
         match c {
+            '\\' if chars.peek() == Some(&'Q') => {
+                // `\Q…\E`: literal text.
+                chars.next();
+                let mut literal = String::new();
+                while let Some(d) = chars.next() {
+                    if d == '\\' && chars.peek() == Some(&'E') {
+                        chars.next();
+                        break;
+                    }
+                    literal.push(d);
+                }
+                out.push_str(&regex::escape(&literal));
+            }
             '\\' => {
                 let Some(n) = chars.next() else {
                     out.push('\\');
@@ -136,6 +149,8 @@ fn go_to_rust(p: &str) -> String {
                     out.push_str(r"\[");
                 }
             }
+            // Go reads a `{` that does not start a repetition (`a{`, `{x}`) as a literal.
+            '{' if class_depth == 0 && !starts_repetition(chars.clone()) => out.push_str(r"\{"),
             ']' if class_depth > 0 => {
                 class_depth = 0;
                 out.push(']');
@@ -149,6 +164,25 @@ fn go_to_rust(p: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the text after a `{` is `n}`, `n,}` or `n,m}`.
+fn starts_repetition(mut rest: std::iter::Peekable<std::str::Chars>) -> bool {
+    let mut digits = 0;
+    while rest.peek().is_some_and(char::is_ascii_digit) {
+        rest.next();
+        digits += 1;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if rest.peek() == Some(&',') {
+        rest.next();
+        while rest.peek().is_some_and(char::is_ascii_digit) {
+            rest.next();
+        }
+    }
+    rest.next() == Some('}')
 }
 
 fn find_all(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
