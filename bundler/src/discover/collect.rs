@@ -45,7 +45,9 @@ impl Collector {
                 .images
                 .into_iter()
                 // Every entry was made by `image`, with its first origin.
-                .filter_map(|(reference, origins)| {
+                .filter_map(|(reference, mut origins)| {
+                    // What was found for certain leads; a heuristic's guesses follow.
+                    origins.sort_by_key(|o| o.guess);
                     Some(DiscoveredImage {
                         origin: origins.first()?.clone(),
                         reference,

@@ -12,6 +12,8 @@ mod collect;
 mod embedded;
 mod error;
 mod manifests;
+mod objects;
+mod options;
 mod origin;
 mod pack;
 mod pod_images;
@@ -22,6 +24,8 @@ mod values;
 use std::path::Path;
 
 pub use error::DiscoverError;
+pub use objects::{discover_object, ObjectSource};
+pub use options::{ApiVersion, DiscoverOptions, KubeVersion, OptionsError, DEFAULT_KUBE_VERSION};
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
 pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
@@ -41,6 +45,13 @@ pub struct DiscoveredImage {
     /// Every place the image was found (first equals `origin`).
     #[serde(serialize_with = "origin::all_as_text")]
     pub origins: Vec<Origin>,
+}
+
+impl DiscoveredImage {
+    /// Whether only heuristics found the image: every origin is a guess.
+    pub fn is_guess(&self) -> bool {
+        self.origins.iter().all(|o| o.guess)
+    }
 }
 
 /// Something discovery could not resolve, and where.
@@ -67,6 +78,12 @@ impl Discovery {
     /// The references alone.
     pub fn references(&self) -> Vec<&str> {
         self.images.iter().map(|i| i.reference.as_str()).collect()
+    }
+
+    /// How many images only heuristics found ([`DiscoveredImage::is_guess`]), counted apart
+    /// from those found for certain.
+    pub fn guesses(&self) -> usize {
+        self.images.iter().filter(|i| i.is_guess()).count()
     }
 
     /// Combines two discoveries, keeping every origin.
