@@ -1,6 +1,7 @@
 //! Image discovery without a Helm binary: charts (directories or .tgz, with subcharts),
 //! plain manifests and Spectro packs are read heuristically under their default (or given)
-//! values. What cannot be resolved is reported as a [`Warning`] naming its location; nothing
+//! values, for the cluster [`DiscoverOptions`] describe; the objects a chart renders to are
+//! read from parsed objects (`objects`). What cannot be resolved is reported as a [`Warning`] naming its location; nothing
 //! is dropped silently.
 
 mod archive;
@@ -111,9 +112,20 @@ pub fn discover_chart_as(
     label: &str,
     overrides: &[serde_json::Value],
 ) -> Result<Discovery, DiscoverError> {
+    discover_chart_with(chart, label, overrides, &DiscoverOptions::default())
+}
+
+/// [`discover_chart_as`] for the cluster `options` describe (Kubernetes version, API
+/// versions); origins of what templates and values gave name the version.
+pub fn discover_chart_with(
+    chart: &Path,
+    label: &str,
+    overrides: &[serde_json::Value],
+    options: &DiscoverOptions,
+) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path_as(chart, label)?;
     let mut out = Collector::default();
-    chart::discover(&files, overrides, &mut out)?;
+    chart::discover(&files, overrides, options, &mut out)?;
     Ok(out.finish())
 }
 
@@ -131,8 +143,17 @@ pub fn discover_pack(pack: &Path) -> Result<Discovery, DiscoverError> {
 
 /// [`discover_pack`] with errors naming the pack by `label` rather than its path.
 pub fn discover_pack_as(pack: &Path, label: &str) -> Result<Discovery, DiscoverError> {
+    discover_pack_with(pack, label, &DiscoverOptions::default())
+}
+
+/// [`discover_pack_as`] with the pack's charts read for the cluster `options` describe.
+pub fn discover_pack_with(
+    pack: &Path,
+    label: &str,
+    options: &DiscoverOptions,
+) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path_as(pack, label)?;
     let mut out = Collector::default();
-    pack::discover(&files, &mut out)?;
+    pack::discover(&files, options, &mut out)?;
     Ok(out.finish())
 }
