@@ -450,4 +450,44 @@ mod tests {
         let text = live_text(src, values);
         assert!(!text.contains('A') && text.contains('B'), "{text}");
     }
+
+    fn live_text_for(src: &str, options: &DiscoverOptions) -> String {
+        let values = serde_json::json!({});
+        let pieces = lex(src);
+        let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0", options);
+        let out = walk(&pieces, &mut ctx);
+        out.lines
+            .values()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn kube_version_comes_from_the_options() {
+        let src = "{{- if eq .Capabilities.KubeVersion.Minor \"31\" }}\nA\n{{- else }}\nB\n{{- end }}\n{{- if eq $.Capabilities.KubeVersion.GitVersion \"v1.31.4\" }}\nC\n{{- end }}\n";
+        let v1_31 = DiscoverOptions {
+            kube_version: crate::discover::KubeVersion::parse("1.31.4").expect("version"),
+            ..Default::default()
+        };
+        let text = live_text_for(src, &v1_31);
+        assert!(text.contains('A') && !text.contains('B') && text.contains('C'), "{text}");
+        let text = live_text_for(src, &DiscoverOptions::default());
+        assert!(!text.contains('A') && text.contains('B') && !text.contains('C'), "{text}");
+    }
+
+    #[test]
+    fn a_listed_api_version_is_served() {
+        let src = "{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\nA\n{{- else }}\nB\n{{- end }}\n";
+        let listed = DiscoverOptions {
+            api_versions: vec![crate::discover::ApiVersion::parse("monitoring.coreos.com/v1")
+                .expect("api version")],
+            ..Default::default()
+        };
+        let text = live_text_for(src, &listed);
+        assert!(text.contains('A') && !text.contains('B'), "{text}");
+        // Not listed: it may still be served, so both branches stay live.
+        let text = live_text_for(src, &DiscoverOptions::default());
+        assert!(text.contains('A') && text.contains('B'), "{text}");
+    }
 }
