@@ -21,11 +21,31 @@ fn profile_text(top: &str, layer: &str) -> String {
 }
 
 #[rstest]
-#[case::profile_word(profile_text("kubeVersion: latest\n", ""), "profiles/site.yaml:4:", "kubeVersion \"latest\" is not a Kubernetes version")]
-#[case::profile_one_part(profile_text("kubeVersion: \"1\"\n", ""), "profiles/site.yaml:4:", "kubeVersion \"1\"")]
-#[case::layer_bad(profile_text("", "    kubeVersion: v1.31.x\n"), "profiles/site.yaml:7:18:", "kubeVersion \"v1.31.x\"")]
-#[case::profile_api_version(profile_text("apiVersions: [apps/v1, monitoring]\n", ""), "profiles/site.yaml:4:", "apiVersions entry \"monitoring\"")]
-#[case::layer_api_version(profile_text("", "    apiVersions:\n      - apps/v1/deployment\n"), "profiles/site.yaml:8:9:", "apiVersions entry \"apps/v1/deployment\"")]
+#[case::profile_word(
+    profile_text("kubeVersion: latest\n", ""),
+    "profiles/site.yaml:4:",
+    "kubeVersion \"latest\" is not a Kubernetes version"
+)]
+#[case::profile_one_part(
+    profile_text("kubeVersion: \"1\"\n", ""),
+    "profiles/site.yaml:4:",
+    "kubeVersion \"1\""
+)]
+#[case::layer_bad(
+    profile_text("", "    kubeVersion: v1.31.x\n"),
+    "profiles/site.yaml:7:18:",
+    "kubeVersion \"v1.31.x\""
+)]
+#[case::profile_api_version(
+    profile_text("apiVersions: [apps/v1, monitoring]\n", ""),
+    "profiles/site.yaml:4:",
+    "apiVersions entry \"monitoring\""
+)]
+#[case::layer_api_version(
+    profile_text("", "    apiVersions:\n      - apps/v1/deployment\n"),
+    "profiles/site.yaml:8:9:",
+    "apiVersions entry \"apps/v1/deployment\""
+)]
 fn malformed_versions_name_file_and_line(
     #[case] text: String,
     #[case] at: &str,
@@ -99,7 +119,11 @@ fn version_picking_chart(root: &Path) {
 }
 
 #[rstest]
-#[case::default(DiscoverOptions::default(), "registry.k8s.io/kubectl:v1.33.0", "templates/job.yaml:13 for Kubernetes v1.33.0")]
+#[case::default(
+    DiscoverOptions::default(),
+    "registry.k8s.io/kubectl:v1.33.0",
+    "templates/job.yaml:13 for Kubernetes v1.33.0"
+)]
 #[case::set(
     DiscoverOptions { kube_version: KubeVersion::parse("1.31.4").expect("version"), ..Default::default() },
     "registry.k8s.io/kubectl:v1.31.4",
@@ -117,7 +141,10 @@ fn the_version_reaches_chart_discovery(
     assert_eq!(found.references(), [image]);
     let origin = found.images[0].origin.to_string();
     assert!(origin.ends_with(origin_end), "{origin}");
-    assert_eq!(found.images[0].origin.kube_version, Some(options.kube_version.to_string()));
+    assert_eq!(
+        found.images[0].origin.kube_version,
+        Some(options.kube_version.to_string())
+    );
 }
 
 #[test]
@@ -134,7 +161,12 @@ fn the_plan_carries_each_layers_version_to_its_charts() {
     let versions: Vec<(String, String)> = planned
         .charts
         .iter()
-        .map(|c| (c.provenance.layer.clone(), c.options.kube_version.to_string()))
+        .map(|c| {
+            (
+                c.provenance.layer.clone(),
+                c.options.kube_version.to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         versions,

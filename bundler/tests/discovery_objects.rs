@@ -383,7 +383,10 @@ const UNKNOWN_REGISTRY_UNTAGGED: &str = r#"
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w}
-spec: {image: quay.io/acme/widget, dashboard: {image: "https://example.com/logo.png"}}
+spec:
+  image: quay.io/acme/widget
+  dashboard: {image: "https://example.com/logo.png"}
+  banner: {image: "cdn.example.com/img/banner.png"}
 "#;
 
 const CONFIGMAP: &str = r#"
@@ -571,7 +574,9 @@ fn the_callers_test_flag_skips_an_object() {
         helm_test: true,
         ..source()
     };
-    assert!(discover_object(&object(CRONJOB), &flagged).images.is_empty());
+    assert!(discover_object(&object(CRONJOB), &flagged)
+        .images
+        .is_empty());
 }
 
 #[rstest]

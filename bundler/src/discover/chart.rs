@@ -12,10 +12,10 @@ use super::collect::Collector;
 use super::error::DiscoverError;
 use super::options::{DiscoverOptions, KubeVersion};
 use super::origin::{Origin, Rule};
-use super::Discovery;
 use super::reference::normalize_reference;
 use super::template::ACTION_MARK;
 use super::values::{lookup, merge, parse_yaml, scalar_string};
+use super::Discovery;
 
 /// Subchart nesting deeper than this is refused rather than followed.
 const MAX_DEPTH: usize = 8;

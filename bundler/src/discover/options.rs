@@ -13,7 +13,9 @@ pub const DEFAULT_KUBE_VERSION: &str = "v1.33.0";
 /// Why a profile's `kubeVersion` or `apiVersions` entry is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptionsError {
-    #[error("kubeVersion {text:?} is not a Kubernetes version such as 1.31.4 or v1.31.4: {reason}")]
+    #[error(
+        "kubeVersion {text:?} is not a Kubernetes version such as 1.31.4 or v1.31.4: {reason}"
+    )]
     KubeVersion { text: String, reason: String },
     #[error("apiVersions entry {0:?} is not group/version or group/version/Kind (e.g. apps/v1, monitoring.coreos.com/v1/Prometheus)")]
     ApiVersion(String),
@@ -32,7 +34,11 @@ impl KubeVersion {
         };
         let bare = text.trim().strip_prefix('v').unwrap_or(text.trim());
         // `1.31` is a version to Helm; semver wants three parts.
-        let full = match bare.split(['-', '+']).next().map(|core| core.matches('.').count()) {
+        let full = match bare
+            .split(['-', '+'])
+            .next()
+            .map(|core| core.matches('.').count())
+        {
             Some(1) => {
                 let (core, rest) = bare.split_at(bare.find(['-', '+']).unwrap_or(bare.len()));
                 format!("{core}.0{rest}")
@@ -180,7 +186,10 @@ mod tests {
         let version = KubeVersion::parse(text).expect("parses");
         assert_eq!(version.to_string(), shown);
         assert_eq!(version.git_version(), shown);
-        assert_eq!((version.major().as_str(), version.minor().as_str()), (major, minor));
+        assert_eq!(
+            (version.major().as_str(), version.minor().as_str()),
+            (major, minor)
+        );
     }
 
     #[rstest]

@@ -137,7 +137,11 @@ impl Finder<'_> {
             .split_once('/')
             .is_some_and(|(host, _)| names_a_registry(host))
             && !raw.contains("://");
-        if looks_like_image(raw) || on_registry {
+        // `image: example.com/logo.png` is a picture.
+        let picture = [".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp"]
+            .iter()
+            .any(|ext| raw.to_ascii_lowercase().ends_with(ext));
+        if (looks_like_image(raw) || on_registry) && !picture {
             if let Ok(reference) = normalize_reference(raw) {
                 let origin = self.origin(&path.to_string());
                 self.out.image(reference, origin);

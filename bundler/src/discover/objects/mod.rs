@@ -50,12 +50,20 @@ pub struct ObjectSource<'a> {
 pub(crate) fn images_in_object(object: &Value, source: &ObjectSource, out: &mut Collector) {
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind == "List" {
-        for item in object.get("items").and_then(Value::as_array).into_iter().flatten() {
+        for item in object
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             images_in_object(item, source, out);
         }
         return;
     }
-    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     // `apps/v1` has group `apps`; `v1` is the core group, ``.
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
     if source.helm_test || is_test_hook(object) || holds_patterns(group) {

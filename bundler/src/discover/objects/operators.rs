@@ -104,9 +104,9 @@ fn group_matches(pattern: &str, group: &str) -> bool {
 
 /// The operator that owns objects of `group` and `kind`, if it is one ferry knows.
 pub(crate) fn operator_for(group: &str, kind: &str) -> Option<&'static Operator> {
-    OPERATORS.iter().find(|o| {
-        group_matches(o.group, group) && (o.kinds.is_empty() || o.kinds.contains(&kind))
-    })
+    OPERATORS
+        .iter()
+        .find(|o| group_matches(o.group, group) && (o.kinds.is_empty() || o.kinds.contains(&kind)))
 }
 
 /// Objects that hold image patterns, policies or schemas (`image: "!*:latest"`), not images:
@@ -239,7 +239,10 @@ fn istio_images(spec: &Value) -> Vec<Composed> {
     let (Some(hub), Some(tag)) = (text(spec, "hub"), text(spec, "tag")) else {
         return Vec::new();
     };
-    let tag = match spec.pointer("/values/global/variant").and_then(scalar_string) {
+    let tag = match spec
+        .pointer("/values/global/variant")
+        .and_then(scalar_string)
+    {
         Some(variant) if !variant.is_empty() => format!("{tag}-{variant}"),
         _ => tag,
     };

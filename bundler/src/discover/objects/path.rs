@@ -98,7 +98,10 @@ mod tests {
             spec.key("containers").item(1, None).to_string(),
             "spec.template.spec.containers[1]"
         );
-        assert_eq!(root.key("data").key("config.yaml").to_string(), "data[config.yaml]");
+        assert_eq!(
+            root.key("data").key("config.yaml").to_string(),
+            "data[config.yaml]"
+        );
         assert_eq!(container.keys(), "spec.template.spec.containers");
     }
 }

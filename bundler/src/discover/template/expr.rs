@@ -199,7 +199,11 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
                     }
                     args.push(result);
                 }
-                Token::Word(w) if name.is_none() && args.is_empty() && API_VERSIONS_HAS.contains(&w.as_str()) => {
+                Token::Word(w)
+                    if name.is_none()
+                        && args.is_empty()
+                        && API_VERSIONS_HAS.contains(&w.as_str()) =>
+                {
                     name = Some(API_VERSIONS_HAS[0].to_owned());
                     *pos += 1;
                 }

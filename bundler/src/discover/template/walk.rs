@@ -471,17 +471,25 @@ mod tests {
             ..Default::default()
         };
         let text = live_text_for(src, &v1_31);
-        assert!(text.contains('A') && !text.contains('B') && text.contains('C'), "{text}");
+        assert!(
+            text.contains('A') && !text.contains('B') && text.contains('C'),
+            "{text}"
+        );
         let text = live_text_for(src, &DiscoverOptions::default());
-        assert!(!text.contains('A') && text.contains('B') && !text.contains('C'), "{text}");
+        assert!(
+            !text.contains('A') && text.contains('B') && !text.contains('C'),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_listed_api_version_is_served() {
         let src = "{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\nA\n{{- else }}\nB\n{{- end }}\n";
         let listed = DiscoverOptions {
-            api_versions: vec![crate::discover::ApiVersion::parse("monitoring.coreos.com/v1")
-                .expect("api version")],
+            api_versions: vec![
+                crate::discover::ApiVersion::parse("monitoring.coreos.com/v1")
+                    .expect("api version"),
+            ],
             ..Default::default()
         };
         let text = live_text_for(src, &listed);
