@@ -16,6 +16,7 @@
 //! Policy objects (Kyverno, Gatekeeper, admission policies) and CRDs hold image patterns, not
 //! images, and are not read; neither are `helm test` hooks, which never run on install.
 
+mod composed;
 mod fields;
 mod operators;
 mod path;
@@ -28,7 +29,8 @@ use super::embedded::{config_values, embedded_images};
 use super::options::KubeVersion;
 use super::origin::Origin;
 use super::reference::normalize_reference;
-use operators::{composed_images, holds_patterns, operator_for, Operator};
+use composed::composed_images;
+use operators::{holds_patterns, operator_for, Operator};
 use path::FieldPath;
 
 /// Where a rendered object came from, for its images' origins.
