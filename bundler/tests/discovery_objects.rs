@@ -314,6 +314,60 @@ spec:
       script: {image: "python:3.12-alpine", command: [python], source: "print(1)"}
 "#;
 
+const TEKTON_TASK_PARAMS: &str = r#"
+apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata: {name: kaniko}
+spec:
+  params:
+    - {name: BUILDER_IMAGE, default: "gcr.io/kaniko-project/executor:v1.5.1"}
+    - {name: TAG, default: "3.20"}
+  steps:
+    - {name: build-and-push, image: "$(params.BUILDER_IMAGE)"}
+    - {name: check, image: "alpine:$(params.TAG)"}
+"#;
+
+const TRIGGER_TEMPLATE: &str = r#"
+apiVersion: triggers.tekton.dev/v1beta1
+kind: TriggerTemplate
+metadata: {name: on-push}
+spec:
+  params: [{name: revision}]
+  resourcetemplates:
+    - apiVersion: tekton.dev/v1
+      kind: PipelineRun
+      metadata: {generateName: build-}
+      spec:
+        pipelineSpec:
+          tasks:
+            - name: test
+              taskSpec:
+                steps: [{name: run, image: "golang:1.23"}]
+"#;
+
+const ARGO_LOOP: &str = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: loops-maps-}
+spec:
+  entrypoint: loop-map-example
+  arguments:
+    parameters: [{name: tool, value: "alpine:3.20"}]
+  templates:
+    - name: loop-map-example
+      steps:
+        - - name: test-linux
+            template: cat-os-release
+            arguments:
+              parameters: [{name: image, value: "{{item.image}}"}]
+            withItems:
+              - {image: debian, tag: "9.1"}
+              - {image: ubuntu, tag: "17.10"}
+    - name: cat-os-release
+      inputs: {parameters: [{name: image}]}
+      container: {image: "{{workflow.parameters.tool}}", command: [cat, /etc/os-release]}
+"#;
+
 const ARGO_CD_APPLICATION: &str = r#"
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -510,6 +564,12 @@ spec: {secretName: tls, dnsNames: [example.com], issuerRef: {name: letsencrypt, 
     "docker.io/docker/whalesay:latest",
     "docker.io/library/python:3.12-alpine",
 ])]
+#[case::tekton_params_defaults(TEKTON_TASK_PARAMS, &[
+    "docker.io/library/alpine:3.20",
+    "gcr.io/kaniko-project/executor:v1.5.1",
+])]
+#[case::embedded_objects(TRIGGER_TEMPLATE, &["docker.io/library/golang:1.23"])]
+#[case::argo_loop_items_are_data(ARGO_LOOP, &["docker.io/library/alpine:3.20"])]
 #[case::argo_cd_application(ARGO_CD_APPLICATION, &[])]
 #[case::kubevirt_data_volume(DATA_VOLUME, &["quay.io/containerdisks/fedora:40"])]
 #[case::crossplane_provider(CROSSPLANE_PROVIDER, &["xpkg.upbound.io/upbound/provider-aws-s3:v1.14.0"])]
@@ -557,6 +617,30 @@ fn origins_name_chart_template_object_and_field() {
         ]
     );
     assert_eq!(found.guesses(), 0);
+}
+
+#[test]
+fn an_embedded_object_is_named_inside_its_container() {
+    let found = discover(TRIGGER_TEMPLATE);
+    assert_eq!(
+        found.images[0].origin.detail,
+        "TriggerTemplate/on-push spec.resourcetemplates[0] PipelineRun/build- \
+         spec.pipelineSpec.tasks{test}.taskSpec.steps{run}.image"
+    );
+}
+
+#[test]
+fn an_unset_workflow_parameter_is_a_warning() {
+    let found = discover(
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  params: [{name: IMAGE}]\n  steps: [{name: s, image: \"$(params.IMAGE)\"}]\n",
+    );
+    assert!(found.images.is_empty());
+    assert_eq!(found.warnings.len(), 1, "{:?}", found.warnings);
+    assert!(
+        found.warnings[0].message.contains("$(params.IMAGE)"),
+        "{:?}",
+        found.warnings
+    );
 }
 
 #[test]

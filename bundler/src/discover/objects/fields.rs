@@ -20,6 +20,10 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 impl Finder<'_> {
     pub(super) fn walk(&mut self, node: &Value, path: &FieldPath) {
         match node {
+            // An object inside this one (not the object itself, at the root).
+            Value::Object(_) if path != &FieldPath::default() && is_object(node) => {
+                self.embedded(node, path)
+            }
             Value::Object(map) => self.walk_map(map, path),
             Value::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
@@ -51,7 +55,7 @@ impl Finder<'_> {
                         }
                     }
                 }
-                (key, Value::String(raw)) if self.operator_image_key(key) => {
+                (key, Value::String(raw)) if self.operator_image_key(key, path) => {
                     self.certain(&here, raw)
                 }
                 ("image", Value::String(raw)) => self.plausible(&here, raw),
@@ -110,8 +114,12 @@ impl Finder<'_> {
         self.operator
     }
 
-    fn operator_image_key(&self, key: &str) -> bool {
-        self.operator().is_some_and(|o| o.image_keys.contains(&key))
+    fn operator_image_key(&self, key: &str, path: &FieldPath) -> bool {
+        self.operator().is_some_and(|o| {
+            let keys = path.keys();
+            let in_data = keys.split('.').any(|k| o.data_keys.contains(&k));
+            o.image_keys.contains(&key) && !in_data
+        })
     }
 
     fn skipped(&self, path: &FieldPath) -> bool {
@@ -148,6 +156,16 @@ impl Finder<'_> {
             }
         }
     }
+}
+
+/// A Kubernetes object: `apiVersion` and `kind`, and content (`scaleTargetRef` and other
+/// references carry the first two alone).
+fn is_object(node: &Value) -> bool {
+    let text = |key| node.get(key).is_some_and(Value::is_string);
+    let content = ["spec", "data", "stringData", "template", "items"]
+        .iter()
+        .any(|key| node.get(key).is_some());
+    text("apiVersion") && text("kind") && content
 }
 
 fn item_name(item: &Value) -> Option<&str> {

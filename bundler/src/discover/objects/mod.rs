@@ -11,7 +11,11 @@
 //! - the image fields of the operators [`operators`] lists, and the images they compose
 //!   (prometheus-operator `baseImage`, ECK defaults, IstioOperator `hub`/`tag`, CDI registry
 //!   URLs);
-//! - any other `image` field only when its value carries a tag, a digest or a registry host.
+//! - any other `image` field only when its value carries a tag, a digest or a registry host;
+//! - objects embedded in others (Tekton TriggerTemplate `resourcetemplates`), each as an object.
+//!
+//! Tekton and Argo Workflows images written as parameters (`$(params.image)`,
+//! `{{inputs.parameters.image}}`) are read through the parameter's one default.
 //!
 //! Policy objects (Kyverno, Gatekeeper, admission policies) and CRDs hold image patterns, not
 //! images, and are not read; neither are `helm test` hooks, which never run on install.
@@ -19,6 +23,7 @@
 mod composed;
 mod fields;
 mod operators;
+mod parameters;
 mod path;
 
 use base64::Engine;
@@ -31,6 +36,7 @@ use super::origin::Origin;
 use super::reference::normalize_reference;
 use composed::composed_images;
 use operators::{holds_patterns, operator_for, Operator};
+use parameters::Parameters;
 use path::FieldPath;
 
 /// Where a rendered object came from, for its images' origins.
@@ -50,15 +56,20 @@ pub struct ObjectSource<'a> {
 /// Finds the images of one rendered object; bad references become warnings naming the object,
 /// the field and the value.
 pub(crate) fn images_in_object(object: &Value, source: &ObjectSource, out: &mut Collector) {
+    if source.helm_test {
+        return;
+    }
+    read_object(object, source, None, out);
+}
+
+/// One object, or one embedded in another (`within`: the outer object and field, as origins
+/// name it), such as a Tekton TriggerTemplate's `resourcetemplates`.
+fn read_object(object: &Value, source: &ObjectSource, within: Option<&str>, out: &mut Collector) {
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind == "List" {
-        for item in object
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            images_in_object(item, source, out);
+        let items = object.get("items").and_then(Value::as_array);
+        for item in items.into_iter().flatten() {
+            read_object(item, source, within, out);
         }
         return;
     }
@@ -68,13 +79,18 @@ pub(crate) fn images_in_object(object: &Value, source: &ObjectSource, out: &mut 
         .unwrap_or("");
     // `apps/v1` has group `apps`; `v1` is the core group, ``.
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    if source.helm_test || is_test_hook(object) || holds_patterns(group) {
+    if is_test_hook(object) || holds_patterns(group) {
         return;
     }
+    let name = object_name(kind, object);
     let mut finder = Finder {
         source,
-        object: object_name(kind, object),
+        object: match within {
+            Some(outer) => format!("{outer} {name}"),
+            None => name,
+        },
         operator: operator_for(group, kind),
+        parameters: Parameters::of(group, object),
         out,
     };
     match (group, kind) {
@@ -109,6 +125,8 @@ pub(super) struct Finder<'a> {
     source: &'a ObjectSource<'a>,
     object: String,
     operator: Option<&'static Operator>,
+    /// Workflow parameters images may be written as (`$(params.builder-image)`).
+    parameters: Parameters,
     out: &'a mut Collector,
 }
 
@@ -125,12 +143,19 @@ impl Finder<'_> {
     /// field and the value) when it is not a reference.
     fn report(&mut self, field: &str, raw: &str) {
         let origin = self.origin(field);
-        match normalize_reference(raw) {
+        let substituted = self.parameters.substitute(raw);
+        match normalize_reference(substituted.as_deref().unwrap_or(raw)) {
             Ok(reference) => self.out.image(reference, origin),
             Err(e) => self
                 .out
                 .warn(origin.to_string(), format!("image not usable: {e}")),
         }
+    }
+
+    /// An object embedded in this one at `path`, read as an object of its own.
+    fn embedded(&mut self, object: &Value, path: &FieldPath) {
+        let within = format!("{} {path}", self.object);
+        read_object(object, self.source, Some(&within), self.out);
     }
 
     /// ConfigMap `data`, Secret `stringData` and base64 `data` holding config.

@@ -16,6 +16,9 @@ pub(crate) struct Operator {
     pub image_keys: &'static [&'static str],
     /// Dotted key paths under which no field is an image to fetch.
     pub skip: &'static [&'static str],
+    /// Keys holding data the operator passes along (loop items), not fields it reads as
+    /// images: an `image` below them counts only if its value is plainly a reference.
+    pub data_keys: &'static [&'static str],
 }
 
 const IMAGE: &[&str] = &["image"];
@@ -48,17 +51,20 @@ pub(crate) const OPERATORS: &[Operator] = &[
     // Task, ClusterTask, Pipeline, TaskRun, PipelineRun, StepAction: steps, sidecars, stepTemplate.
     operator("tekton.dev", &[], IMAGE),
     // Argo Workflows (templates[].container/script/containerSet) and Rollouts; not Argo CD.
-    operator(
-        "argoproj.io",
-        &[
-            "Workflow",
-            "WorkflowTemplate",
-            "ClusterWorkflowTemplate",
-            "CronWorkflow",
-            "Rollout",
-        ],
-        IMAGE,
-    ),
+    Operator {
+        data_keys: &["withItems"],
+        ..operator(
+            "argoproj.io",
+            &[
+                "Workflow",
+                "WorkflowTemplate",
+                "ClusterWorkflowTemplate",
+                "CronWorkflow",
+                "Rollout",
+            ],
+            IMAGE,
+        )
+    },
     // Provider, Function, Configuration spec.package (an OCI image); ControllerConfig spec.image.
     operator("pkg.crossplane.io", &[], &["image", "package"]),
     // CephCluster spec.cephVersion.image.
@@ -87,6 +93,7 @@ const fn operator(
         kinds,
         image_keys,
         skip: &[],
+        data_keys: &[],
     }
 }
 
