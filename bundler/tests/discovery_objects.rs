@@ -218,6 +218,16 @@ metadata: {name: maps}
 spec: {version: 8.11.0}
 "#;
 
+const ECK_AGENTS_AND_REGISTRY: &str = r#"
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: agent.k8s.elastic.co/v1alpha1, kind: Agent, metadata: {name: old}, spec: {version: 8.15.0}}
+  - {apiVersion: agent.k8s.elastic.co/v1alpha1, kind: Agent, metadata: {name: new}, spec: {version: 9.1.0}}
+  - {apiVersion: packageregistry.k8s.elastic.co/v1alpha1, kind: PackageRegistry, metadata: {name: epr}, spec: {version: 9.1.0}}
+  - {apiVersion: packageregistry.k8s.elastic.co/v1alpha1, kind: PackageRegistry, metadata: {name: epr-old}, spec: {version: 8.14.0}}
+"#;
+
 const KAFKA: &str = r#"
 apiVersion: kafka.strimzi.io/v1beta2
 kind: Kafka
@@ -542,6 +552,12 @@ spec: {secretName: tls, dnsNames: [example.com], issuerRef: {name: letsencrypt, 
 #[case::kibana_image(KIBANA, &["my.registry/kibana/kibana:8.15.0"])]
 #[case::beat_default_image(BEAT, &["docker.elastic.co/beats/filebeat:8.15.0"])]
 #[case::maps_default_image(MAPS, &["docker.elastic.co/elastic-maps-service/elastic-maps-server-ubi8:8.11.0"])]
+#[case::eck_agents_and_package_registry(ECK_AGENTS_AND_REGISTRY, &[
+    "docker.elastic.co/beats/elastic-agent:8.15.0",
+    "docker.elastic.co/elastic-agent/elastic-agent:9.1.0",
+    "docker.elastic.co/package-registry/distribution:lite-8.15.1",
+    "docker.elastic.co/package-registry/distribution:lite-9.1.0",
+])]
 #[case::strimzi_kafka(KAFKA, &["quay.io/strimzi/kafka:0.43.0-kafka-3.8.0", "quay.io/strimzi/operator:0.43.0"])]
 #[case::strimzi_build_output_is_not_fetched(KAFKA_CONNECT_BUILD, &["quay.io/strimzi/kafka:0.43.0-kafka-3.8.0"])]
 #[case::cnpg_cluster(CNPG_CLUSTER, &["ghcr.io/cloudnative-pg/postgresql:16.4"])]

@@ -62,13 +62,15 @@ fn base_image(spec: &Value, at: &str) -> Option<Composed> {
 }
 
 /// ECK's default image for a resource that names only its `version`: `docker.elastic.co/<path>:
-/// <version>` (the operator's `--container-registry` default), the Maps server with its UBI
-/// suffix before 8.16.0 as ECK does.
+/// <version>` (the operator's `--container-registry` default), with ECK's exceptions: Agent's
+/// repository before 9.0, the Maps server's UBI suffix before 8.16.0, and the package
+/// registry's `lite-` tags (never older than 8.15.1).
 fn eck_default(kind: &str, spec: &Value) -> Option<Composed> {
     if text(spec, "image").is_some() {
         return None;
     }
     let version = text(spec, "version")?;
+    let parsed = semver::Version::parse(&version).ok()?;
     let beat;
     let path = match kind {
         "Elasticsearch" => "elasticsearch/elasticsearch",
@@ -76,8 +78,11 @@ fn eck_default(kind: &str, spec: &Value) -> Option<Composed> {
         "ApmServer" => "apm/apm-server",
         "EnterpriseSearch" => "enterprise-search/enterprise-search",
         "Logstash" => "logstash/logstash",
-        "Agent" => "beats/elastic-agent",
+        "Agent" if parsed.major < 9 => "beats/elastic-agent",
+        "Agent" => "elastic-agent/elastic-agent",
         "ElasticMapsServer" => "elastic-maps-service/elastic-maps-server",
+        "AutoOpsAgentPolicy" => "elastic-agent/elastic-otel-collector",
+        "PackageRegistry" => "package-registry/distribution",
         "Beat" => {
             let kind = text(spec, "type")?;
             let known = [
@@ -93,25 +98,30 @@ fn eck_default(kind: &str, spec: &Value) -> Option<Composed> {
         }
         _ => return None,
     };
-    let suffix = match kind {
-        "ElasticMapsServer" => maps_suffix(&version)?,
-        _ => "",
+    let raw = match kind {
+        "ElasticMapsServer" => {
+            format!("docker.elastic.co/{path}{}:{version}", maps_suffix(&parsed))
+        }
+        "PackageRegistry" if parsed < semver::Version::new(8, 15, 1) => {
+            format!("docker.elastic.co/{path}:lite-8.15.1")
+        }
+        "PackageRegistry" => format!("docker.elastic.co/{path}:lite-{version}"),
+        _ => format!("docker.elastic.co/{path}:{version}"),
     };
     Some(Composed {
         field: "spec.version (ECK default image)".into(),
-        raw: format!("docker.elastic.co/{path}{suffix}:{version}"),
+        raw,
     })
 }
 
-fn maps_suffix(version: &str) -> Option<&'static str> {
-    let v = semver::Version::parse(version).ok()?;
-    let at_least = |major, minor, patch| v >= semver::Version::new(major, minor, patch);
-    Some(match (v.major, v.minor) {
+fn maps_suffix(v: &semver::Version) -> &'static str {
+    let at_least = |major, minor, patch| *v >= semver::Version::new(major, minor, patch);
+    match (v.major, v.minor) {
         _ if at_least(8, 16, 0) => "",
         (7, _) if !at_least(7, 17, 16) => "-ubi8",
         (8, _) if !at_least(8, 12, 0) => "-ubi8",
         _ => "-ubi",
-    })
+    }
 }
 
 /// IstioOperator `hub` + `tag`: istiod (`pilot`) unless switched off, the proxy every sidecar
@@ -202,6 +212,7 @@ mod tests {
     #[case::multi_arch("8.16.0", "")]
     #[case::nine("9.0.0", "")]
     fn maps_server_suffix_follows_eck(#[case] version: &str, #[case] suffix: &str) {
-        assert_eq!(maps_suffix(version), Some(suffix));
+        let version = semver::Version::parse(version).expect("version");
+        assert_eq!(maps_suffix(&version), suffix);
     }
 }
