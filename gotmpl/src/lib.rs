@@ -5,11 +5,19 @@
 //! charts rely on), numbers parsed from YAML or JSON are `float64`, and `missingkey=zero`
 //! prints `<no value>` as Helm configures it.
 
+mod ast;
+mod builtins;
 mod error;
+mod eval;
+mod exec;
+mod lex;
+mod parse;
+mod printf;
 mod set;
 mod value;
 
 pub use error::{Error, FuncError};
+pub use printf::{format_float, quote, sprint, sprintf, sprintln};
 pub use set::{Templates, MAX_INCLUDE_DEPTH};
 pub use value::{Map, Object, Value};
 

@@ -1,0 +1,803 @@
+//! The parser: tokens into trees, with Go's checks (defined functions and variables, `break`
+//! only in `range`) and Go's error wording, `template: name:line: message`.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::ast::{is_empty_list, Arg, Branch, Command, Node, Pipe, Tree};
+use crate::lex::{lex, Kind, Token};
+use crate::{Error, Value};
+
+/// The trees one text defines: its top level (named `name`) and its `define`s and `block`s,
+/// in the order they were found.
+pub struct Parsed {
+    pub top: Tree,
+    pub defined: Vec<Tree>,
+}
+
+/// Parses `text`, the template `name`. `has_func` says whether a function name is known.
+pub fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> Result<Parsed, Error> {
+    let parse_name: Rc<str> = Rc::from(name);
+    let text_rc: Rc<str> = Rc::from(text);
+    let mut p = Parser {
+        tokens: lex(text),
+        at: 0,
+        parse_name: parse_name.clone(),
+        vars: vec!["$".into()],
+        range_depth: 0,
+        action_line: 0,
+        has_func,
+        defined: Vec::new(),
+        defined_names: HashMap::new(),
+    };
+    let root = p.parse_top()?;
+    let top = Tree {
+        name: name.to_string(),
+        parse_name,
+        text: text_rc.clone(),
+        root,
+    };
+    let defined = p
+        .defined
+        .into_iter()
+        .map(|(name, root)| Tree {
+            name,
+            parse_name: top.parse_name.clone(),
+            text: text_rc.clone(),
+            root,
+        })
+        .collect();
+    Ok(Parsed { top, defined })
+}
+
+struct Parser<'f> {
+    tokens: Vec<Token>,
+    at: usize,
+    parse_name: Rc<str>,
+    vars: Vec<String>,
+    range_depth: usize,
+    /// The line of the action being parsed, for errors that end elsewhere.
+    action_line: usize,
+    has_func: &'f dyn Fn(&str) -> bool,
+    defined: Vec<(String, Vec<Node>)>,
+    defined_names: HashMap<String, usize>,
+}
+
+/// What ended a list: `{{end}}`, `{{else}}`, or the end of input (only at the top).
+enum Stop {
+    End,
+    Else,
+}
+
+type PResult<T> = Result<T, Error>;
+
+impl Parser<'_> {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.at.min(self.tokens.len() - 1)]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.at < self.tokens.len() {
+            self.at += 1;
+        }
+        t
+    }
+
+    fn backup(&mut self) {
+        self.at -= 1;
+    }
+
+    fn peek_non_space(&mut self) -> Token {
+        let t = self.next_non_space();
+        self.backup();
+        t
+    }
+
+    fn next_non_space(&mut self) -> Token {
+        loop {
+            let t = self.next();
+            if t.kind != Kind::Space {
+                return t;
+            }
+        }
+    }
+
+    fn line(&self) -> usize {
+        let i = self.at.saturating_sub(1).min(self.tokens.len() - 1);
+        self.tokens[i].line
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error {
+            template: self.parse_name.to_string(),
+            line: self.line(),
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    fn unexpected(&self, token: &Token, context: &str) -> Error {
+        if token.kind == Kind::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != token.line {
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.action_line
+                );
+                if token.text.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.error(format!("{}{extra}", token.text));
+        }
+        self.error(format!("unexpected {} in {context}", token.describe()))
+    }
+
+    fn expect(&mut self, kind: Kind, context: &str) -> PResult<Token> {
+        let t = self.next_non_space();
+        if t.kind != kind {
+            return Err(self.unexpected(&t, context));
+        }
+        Ok(t)
+    }
+
+    fn parse_top(&mut self) -> PResult<Vec<Node>> {
+        let mut root = Vec::new();
+        while self.peek().kind != Kind::Eof {
+            if self.peek().kind == Kind::LeftDelim {
+                let mark = self.at;
+                self.next();
+                if self.next_non_space().kind == Kind::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.at = mark;
+            }
+            match self.text_or_action()? {
+                Item::Node(n) => root.push(n),
+                Item::Stop(Stop::End) => return Err(self.error("unexpected {{end}}")),
+                Item::Stop(Stop::Else) => return Err(self.error("unexpected {{else}}")),
+            }
+        }
+        Ok(root)
+    }
+
+    /// A definition gets its own variables and range depth, as a new Go tree does.
+    fn with_new_scope<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let depth = std::mem::replace(&mut self.range_depth, 0);
+        let out = f(self);
+        self.vars = vars;
+        self.range_depth = depth;
+        out
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        let context = "define clause";
+        let t = self.next_non_space();
+        if !matches!(t.kind, Kind::String | Kind::RawString) {
+            return Err(self.unexpected(&t, context));
+        }
+        let name = unquote(&t.text).map_err(|e| self.error(e))?;
+        self.expect(Kind::RightDelim, context)?;
+        let (list, stop) = self.with_new_scope(|p| p.item_list())?;
+        if let Stop::Else = stop {
+            return Err(self.error(format!("unexpected {{{{else}}}} in {context}")));
+        }
+        self.add(name, list)
+    }
+
+    /// Records a definition; two non-empty definitions of a name in one text are an error.
+    fn add(&mut self, name: String, list: Vec<Node>) -> PResult<()> {
+        match self.defined_names.get(&name) {
+            Some(&i) => {
+                if is_empty_list(&self.defined[i].1) {
+                    self.defined[i].1 = list;
+                } else if !is_empty_list(&list) {
+                    return Err(self.error(format!(
+                        "template: multiple definition of template {}",
+                        crate::printf::quote(&name)
+                    )));
+                }
+            }
+            None => {
+                self.defined_names.insert(name.clone(), self.defined.len());
+                self.defined.push((name, list));
+            }
+        }
+        Ok(())
+    }
+
+    fn item_list(&mut self) -> PResult<(Vec<Node>, Stop)> {
+        let mut list = Vec::new();
+        while self.peek_non_space().kind != Kind::Eof {
+            match self.text_or_action()? {
+                Item::Node(n) => list.push(n),
+                Item::Stop(s) => return Ok((list, s)),
+            }
+        }
+        Err(self.error("unexpected EOF"))
+    }
+
+    fn text_or_action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        match t.kind {
+            Kind::Text => Ok(Item::Node(Node::Text { text: t.text })),
+            Kind::LeftDelim => {
+                self.action_line = t.line;
+                let out = self.action();
+                self.action_line = 0;
+                out
+            }
+            _ => Err(self.unexpected(&t, "input")),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        let node = match t.kind {
+            Kind::Block => self.block_control()?,
+            Kind::Break | Kind::Continue => self.loop_control(&t)?,
+            Kind::Else => return self.else_control().map(Item::Stop),
+            Kind::End => {
+                self.expect(Kind::RightDelim, "end")?;
+                return Ok(Item::Stop(Stop::End));
+            }
+            Kind::If => Node::If(self.parse_control("if")?),
+            Kind::Range => Node::Range(self.parse_control("range")?),
+            Kind::With => Node::With(self.parse_control("with")?),
+            Kind::Template => self.template_control()?,
+            _ => {
+                self.backup();
+                // Variables declared here persist until the enclosing {{end}}.
+                Node::Action {
+                    pipe: self.pipeline("command", Kind::RightDelim)?,
+                }
+            }
+        };
+        Ok(Item::Node(node))
+    }
+
+    fn loop_control(&mut self, t: &Token) -> PResult<Node> {
+        let next = self.next_non_space();
+        if next.kind != Kind::RightDelim {
+            return Err(self.unexpected(&next, &format!("{{{{{}}}}}", t.text)));
+        }
+        if self.range_depth == 0 {
+            return Err(self.error(format!("{{{{{}}}}} outside {{{{range}}}}", t.text)));
+        }
+        Ok(if t.kind == Kind::Break {
+            Node::Break
+        } else {
+            Node::Continue
+        })
+    }
+
+    fn else_control(&mut self) -> PResult<Stop> {
+        let peek = self.peek_non_space();
+        if matches!(peek.kind, Kind::If | Kind::With) {
+            // `{{else if x}}` is `{{else}}{{if x}}`, sharing the final `{{end}}`.
+            return Ok(Stop::Else);
+        }
+        self.expect(Kind::RightDelim, "else")?;
+        Ok(Stop::Else)
+    }
+
+    fn parse_control(&mut self, context: &str) -> PResult<Branch> {
+        let mark = self.vars.len();
+        let out = self.parse_control_inner(context);
+        self.vars.truncate(mark);
+        out
+    }
+
+    fn parse_control_inner(&mut self, context: &str) -> PResult<Branch> {
+        let pipe = self.pipeline(context, Kind::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let listed = self.item_list();
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (list, stop) = listed?;
+        let else_list = match stop {
+            Stop::End => None,
+            Stop::Else => {
+                let peek = self.peek().kind;
+                if context == "if" && peek == Kind::If {
+                    self.next();
+                    Some(vec![Node::If(self.parse_control("if")?)])
+                } else if context == "with" && peek == Kind::With {
+                    self.next();
+                    Some(vec![Node::With(self.parse_control("with")?)])
+                } else {
+                    let (list, stop) = self.item_list()?;
+                    if let Stop::Else = stop {
+                        return Err(self.error("expected end; found {{else}}"));
+                    }
+                    Some(list)
+                }
+            }
+        };
+        Ok(Branch {
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn template_name(&mut self, context: &str) -> PResult<(Token, String)> {
+        let t = self.next_non_space();
+        if !matches!(t.kind, Kind::String | Kind::RawString) {
+            return Err(self.unexpected(&t, context));
+        }
+        let name = unquote(&t.text).map_err(|e| self.error(e))?;
+        Ok((t, name))
+    }
+
+    fn template_control(&mut self) -> PResult<Node> {
+        let context = "template clause";
+        let (t, name) = self.template_name(context)?;
+        let pipe = if self.next_non_space().kind != Kind::RightDelim {
+            self.backup();
+            Some(self.pipeline(context, Kind::RightDelim)?)
+        } else {
+            None
+        };
+        Ok(Node::Template {
+            pos: t.pos,
+            name,
+            pipe,
+        })
+    }
+
+    fn block_control(&mut self) -> PResult<Node> {
+        let context = "block clause";
+        let (t, name) = self.template_name(context)?;
+        let pipe = self.pipeline(context, Kind::RightDelim)?;
+        let (list, stop) = self.with_new_scope(|p| p.item_list())?;
+        if let Stop::Else = stop {
+            return Err(self.error(format!("unexpected {{{{else}}}} in {context}")));
+        }
+        self.add(name.clone(), list)?;
+        Ok(Node::Template {
+            pos: t.pos,
+            name,
+            pipe: Some(pipe),
+        })
+    }
+
+    fn pipeline(&mut self, context: &str, end: Kind) -> PResult<Pipe> {
+        let start = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: start.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        // Declarations: `$x :=`, `$x =`, and in range `$i, $e :=`.
+        loop {
+            let v = self.peek_non_space();
+            if v.kind != Kind::Variable {
+                break;
+            }
+            let mark = self.at;
+            self.next_non_space();
+            let next = self.peek_non_space();
+            match next.kind {
+                Kind::Assign | Kind::Declare => {
+                    pipe.is_assign = next.kind == Kind::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(v.text.clone());
+                    self.vars.push(v.text);
+                    break;
+                }
+                Kind::Char if next.text == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(v.text.clone());
+                    self.vars.push(v.text);
+                    if context == "range" && pipe.decl.len() < 2 {
+                        let after = self.peek_non_space().kind;
+                        if matches!(after, Kind::Variable | Kind::RightDelim | Kind::RightParen) {
+                            continue;
+                        }
+                        return Err(self.error("range can only initialize variables"));
+                    }
+                    return Err(self.error(format!("too many declarations in {context}")));
+                }
+                _ => {
+                    self.at = mark;
+                    break;
+                }
+            }
+        }
+        loop {
+            let t = self.next_non_space();
+            match t.kind {
+                k if k == end => {
+                    self.check_pipeline(&pipe, context)?;
+                    return Ok(pipe);
+                }
+                Kind::Bool
+                | Kind::CharConstant
+                | Kind::Dot
+                | Kind::Field
+                | Kind::Identifier
+                | Kind::Number
+                | Kind::Nil
+                | Kind::RawString
+                | Kind::String
+                | Kind::Variable
+                | Kind::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return Err(self.unexpected(&t, context)),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return Err(self.error(format!("missing value for {context}")));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args[0],
+                Arg::Bool { .. }
+                    | Arg::Dot { .. }
+                    | Arg::Nil { .. }
+                    | Arg::Number { .. }
+                    | Arg::String { .. }
+            ) {
+                return Err(self.error(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().pos;
+        let mut args = Vec::new();
+        loop {
+            self.peek_non_space();
+            if let Some(arg) = self.operand()? {
+                args.push(arg);
+            }
+            let t = self.next();
+            match t.kind {
+                Kind::Space => continue,
+                Kind::RightDelim | Kind::RightParen => self.backup(),
+                Kind::Pipe => {}
+                _ => return Err(self.unexpected(&t, "operand")),
+            }
+            break;
+        }
+        if args.is_empty() {
+            return Err(self.error("empty command"));
+        }
+        Ok(Command { pos, args })
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != Kind::Field {
+            return Ok(Some(node));
+        }
+        let pos = self.peek().pos;
+        let mut fields = Vec::new();
+        while self.peek().kind == Kind::Field {
+            fields.push(self.next().text[1..].to_string());
+        }
+        Ok(Some(match node {
+            Arg::Field { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Field { pos, idents }
+            }
+            Arg::Variable { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Variable { pos, idents }
+            }
+            Arg::Bool { .. }
+            | Arg::String { .. }
+            | Arg::Number { .. }
+            | Arg::Nil { .. }
+            | Arg::Dot { .. } => {
+                return Err(self.error(format!("unexpected . after term {}", quote_arg(&node))));
+            }
+            other => Arg::Chain {
+                pos,
+                node: Box::new(other),
+                fields,
+            },
+        }))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let t = self.next_non_space();
+        let pos = t.pos;
+        Ok(Some(match t.kind {
+            Kind::Identifier => {
+                if !(self.has_func)(&t.text) {
+                    return Err(self.error(format!(
+                        "function {} not defined",
+                        crate::printf::quote(&t.text)
+                    )));
+                }
+                Arg::Identifier { pos, name: t.text }
+            }
+            Kind::Dot => Arg::Dot { pos },
+            Kind::Nil => Arg::Nil { pos },
+            Kind::Variable => {
+                let idents: Vec<String> = t.text.split('.').map(str::to_string).collect();
+                if !self.vars.iter().any(|v| *v == idents[0]) {
+                    return Err(self.error(format!(
+                        "undefined variable {}",
+                        crate::printf::quote(&idents[0])
+                    )));
+                }
+                Arg::Variable { pos, idents }
+            }
+            Kind::Field => Arg::Field {
+                pos,
+                idents: vec![t.text[1..].to_string()],
+            },
+            Kind::Bool => Arg::Bool {
+                pos,
+                value: t.text == "true",
+            },
+            Kind::CharConstant | Kind::Number => {
+                let value = number_value(&t.text, t.kind == Kind::CharConstant)
+                    .map_err(|e| self.error(e))?;
+                Arg::Number {
+                    pos,
+                    text: t.text,
+                    value,
+                }
+            }
+            Kind::LeftParen => Arg::Pipe(Box::new(
+                self.pipeline("parenthesized pipeline", Kind::RightParen)?,
+            )),
+            Kind::String | Kind::RawString => {
+                let text = unquote(&t.text).map_err(|e| self.error(e))?;
+                Arg::String {
+                    pos,
+                    quoted: t.text,
+                    text: Rc::from(text),
+                }
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+}
+
+enum Item {
+    Node(Node),
+    Stop(Stop),
+}
+
+fn quote_arg(arg: &Arg) -> String {
+    crate::printf::quote(&arg.to_string())
+}
+
+/// The value of a number literal as Go's `idealConstant` types it: an `int` unless it is
+/// written as a float (with `.`, `e` or `p`, and not hex); `Err` holds an execution error
+/// (a literal too big for `int`).
+fn number_value(text: &str, is_char: bool) -> Result<Result<Value, String>, String> {
+    if is_char {
+        let inner = &text[1..];
+        let (c, tail) = unquote_char(inner, '\'')?;
+        if tail != "'" {
+            return Err(format!("malformed character constant: {text}"));
+        }
+        return Ok(Ok(Value::Int(c as i64)));
+    }
+    if text.ends_with('i') {
+        return Err(format!(
+            "complex numbers are not supported: {}",
+            crate::printf::quote(text)
+        ));
+    }
+    let int = parse_go_int(text);
+    let looks_float = !is_hex(text) && text.contains(['.', 'e', 'E', 'p', 'P']);
+    match int {
+        Some(IntLit::Int(i)) if !looks_float => Ok(Ok(Value::Int(i))),
+        Some(IntLit::Uint) if !looks_float => Ok(Err(format!("{text} overflows int"))),
+        _ => {
+            let cleaned = text.replace('_', "");
+            let parsed = if cleaned.contains(['x', 'X']) {
+                parse_hex_float(&cleaned).ok_or(())
+            } else {
+                cleaned.parse::<f64>().map_err(|_| ())
+            };
+            match parsed {
+                Ok(f) if looks_float => Ok(Ok(Value::Float(f))),
+                Ok(_) => Err(format!("integer overflow: {}", crate::printf::quote(text))),
+                Err(_) => Err(format!(
+                    "illegal number syntax: {}",
+                    crate::printf::quote(text)
+                )),
+            }
+        }
+    }
+}
+
+/// A hexadecimal float, `0x1.8p+3`: hex digits, an optional point, and a binary exponent.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))?;
+    let (mantissa, exp) = body.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut value = 0f64;
+    for c in int_part.chars() {
+        value = value * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        value += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    let v = value * 2f64.powi(exp);
+    Some(if neg { -v } else { v })
+}
+
+fn is_hex(s: &str) -> bool {
+    let s = s.trim_start_matches(['+', '-']);
+    s.len() > 2 && (s.starts_with("0x") || s.starts_with("0X")) && !s.contains(['p', 'P'])
+}
+
+enum IntLit {
+    Int(i64),
+    /// Above `i64::MAX`: Go parses it but `int` cannot hold it.
+    Uint,
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, `0x`/`0o`/`0b`/leading-`0` prefixes and
+/// underscores between digits (only with a prefix, or in decimal).
+fn parse_go_int(text: &str) -> Option<IntLit> {
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d, true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d, true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d, true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    if digits.contains('_') && !underscores_ok(digits, prefixed) {
+        return None;
+    }
+    let digits = digits.replace('_', "");
+    if digits.is_empty() {
+        return None;
+    }
+    let u = u64::from_str_radix(&digits, radix).ok()?;
+    if neg {
+        if u <= i64::MAX as u64 + 1 {
+            return Some(IntLit::Int((u as i128).wrapping_neg() as i64));
+        }
+        return None;
+    }
+    if u <= i64::MAX as u64 {
+        Some(IntLit::Int(u as i64))
+    } else {
+        Some(IntLit::Uint)
+    }
+}
+
+/// Underscores only between digits (or right after a base prefix).
+fn underscores_ok(digits: &str, prefixed: bool) -> bool {
+    let mut prev_digit = prefixed;
+    for c in digits.chars() {
+        if c == '_' {
+            if !prev_digit {
+                return false;
+            }
+            prev_digit = false;
+        } else {
+            prev_digit = true;
+        }
+    }
+    prev_digit
+}
+
+/// Go's `strconv.Unquote` for the three literal forms the lexer passes.
+pub fn unquote(s: &str) -> Result<String, String> {
+    let bad = || "invalid syntax".to_string();
+    if s.len() < 2 {
+        return Err(bad());
+    }
+    let quote = s.as_bytes()[0];
+    if quote == b'`' {
+        if !s.ends_with('`') {
+            return Err(bad());
+        }
+        return Ok(s[1..s.len() - 1].replace('\r', ""));
+    }
+    if quote != b'"' || !s.ends_with('"') {
+        return Err(bad());
+    }
+    let mut body = &s[1..s.len() - 1];
+    let mut out = String::with_capacity(body.len());
+    while !body.is_empty() {
+        let (c, rest) = unquote_char(body, '"')?;
+        out.push(c);
+        body = rest;
+    }
+    Ok(out)
+}
+
+/// One character of a quoted literal, with Go's escapes; returns it and the rest.
+fn unquote_char(s: &str, quote: char) -> Result<(char, &str), String> {
+    let bad = || "invalid syntax".to_string();
+    let mut chars = s.chars();
+    let c = chars.next().ok_or_else(bad)?;
+    if c == quote && (quote == '\'' || quote == '"') {
+        return Err(bad());
+    }
+    if c != '\\' {
+        return Ok((c, chars.as_str()));
+    }
+    let e = chars.next().ok_or_else(bad)?;
+    let rest = chars.as_str();
+    let simple = match e {
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        'f' => Some('\x0c'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'v' => Some('\x0b'),
+        '\\' => Some('\\'),
+        '\'' | '"' if e == quote => Some(e),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        return Ok((c, rest));
+    }
+    let hex = |n: usize| -> Result<(char, &str), String> {
+        let digits = rest.get(..n).ok_or_else(bad)?;
+        let v = u32::from_str_radix(digits, 16).map_err(|_| bad())?;
+        let c = char::from_u32(v).ok_or_else(bad)?;
+        Ok((c, &rest[n..]))
+    };
+    match e {
+        'x' => hex(2),
+        'u' => hex(4),
+        'U' => hex(8),
+        '0'..='7' => {
+            let digits = s.get(1..4).ok_or_else(bad)?;
+            let v = u32::from_str_radix(digits, 8).map_err(|_| bad())?;
+            if v > 255 {
+                return Err(bad());
+            }
+            Ok((char::from_u32(v).ok_or_else(bad)?, &s[4..]))
+        }
+        _ => Err(bad()),
+    }
+}
