@@ -215,3 +215,39 @@ impl fmt::Display for Pipe {
         Ok(())
     }
 }
+
+/// Go's `String()` of a node, with text quoted (as Go's parse tests print it).
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Text { text } => f.write_str(&crate::printf::quote(text)),
+            Node::Action { pipe } => write!(f, "{{{{{pipe}}}}}"),
+            Node::If(b) => write_branch(f, "if", b),
+            Node::With(b) => write_branch(f, "with", b),
+            Node::Range(b) => write_branch(f, "range", b),
+            Node::Template { name, pipe, .. } => {
+                write!(f, "{{{{template {}", crate::printf::quote(name))?;
+                if let Some(p) = pipe {
+                    write!(f, " {p}")?;
+                }
+                f.write_str("}}")
+            }
+            Node::Break => f.write_str("{{break}}"),
+            Node::Continue => f.write_str("{{continue}}"),
+        }
+    }
+}
+
+fn write_branch(f: &mut fmt::Formatter<'_>, word: &str, b: &Branch) -> fmt::Result {
+    write!(f, "{{{{{word} {}}}}}", b.pipe)?;
+    for n in &b.list {
+        write!(f, "{n}")?;
+    }
+    if let Some(else_list) = &b.else_list {
+        f.write_str("{{else}}")?;
+        for n in else_list {
+            write!(f, "{n}")?;
+        }
+    }
+    f.write_str("{{end}}")
+}

@@ -2,19 +2,18 @@
 //! `template` calls, and `include`/`tpl` for Helm's functions through [`Runtime`].
 //! Expressions are evaluated in `eval.rs`.
 
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
 use crate::ast::{Branch, Node, Pipe, Tree};
-use crate::{Error, FuncError, FuncMap, Runtime, Templates, Value, MAX_INCLUDE_DEPTH};
+use crate::{
+    Error, FuncError, FuncMap, Runtime, Templates, Value, MAX_INCLUDE_DEPTH as MAX_CALL_DEPTH,
+};
 
 /// Total output one execution may write, counting what `include` renders (hostile charts).
 pub const MAX_OUTPUT_BYTES: usize = 64 << 20;
 /// Total `range` iterations one execution may run.
 pub const MAX_RANGE_ITERATIONS: usize = 10_000_000;
-/// Nesting of `template`, `include` and `tpl` calls; deeper nesting would exhaust the stack.
-pub const MAX_CALL_DEPTH: usize = 400;
 
 /// A value as Go's reflection sees it during execution: absent (an invalid `reflect.Value`,
 /// printed `<no value>`), taken out of a map or list (static type `interface {}`, so field
@@ -76,7 +75,6 @@ pub struct Exec<'f> {
     /// The template being executed (its name is in errors) and its tree.
     pub tree: Rc<Tree>,
     depth: usize,
-    included: HashMap<String, usize>,
     written: usize,
     iterations: usize,
 }
@@ -90,7 +88,6 @@ impl<'f> Exec<'f> {
             vars: Vec::new(),
             tree,
             depth: 0,
-            included: HashMap::new(),
             written: 0,
             iterations: 0,
         }
@@ -373,17 +370,6 @@ impl<'f> Exec<'f> {
             slot.1 = value;
         }
     }
-
-    fn included_guard(&mut self, name: &str) -> Result<(), FuncError> {
-        let count = self.included.entry(name.to_string()).or_insert(0);
-        if *count > MAX_INCLUDE_DEPTH {
-            return Err(FuncError::new(format!(
-                "rendering template has a nested reference name: {name}: unable to execute template"
-            )));
-        }
-        *count += 1;
-        Ok(())
-    }
 }
 
 impl Runtime for Exec<'_> {
@@ -394,12 +380,13 @@ impl Runtime for Exec<'_> {
                 crate::printf::quote(name)
             )));
         };
-        self.included_guard(name)?;
-        let result = self.run(tree, Rv::of(data.clone()));
-        if let Some(c) = self.included.get_mut(name) {
-            *c -= 1;
+        if self.depth >= MAX_CALL_DEPTH {
+            // Helm's wording for runaway recursion, at our (lower) bound.
+            return Err(FuncError::new(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            )));
         }
-        Ok(result?)
+        Ok(self.run(tree, Rv::of(data.clone()))?)
     }
 
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, FuncError> {

@@ -82,6 +82,8 @@ fn is_keyword(k: Kind) -> bool {
             | Kind::Range
             | Kind::Template
             | Kind::With
+            | Kind::Dot
+            | Kind::Nil
     )
 }
 

@@ -12,6 +12,8 @@ mod eval;
 mod exec;
 mod lex;
 mod parse;
+#[cfg(test)]
+mod parse_tests;
 mod printf;
 mod set;
 mod value;

@@ -27,6 +27,7 @@ pub fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> Result<
         range_depth: 0,
         action_line: 0,
         has_func,
+        depth: 0,
         defined: Vec::new(),
         defined_names: HashMap::new(),
     };
@@ -59,6 +60,8 @@ struct Parser<'f> {
     /// The line of the action being parsed, for errors that end elsewhere.
     action_line: usize,
     has_func: &'f dyn Fn(&str) -> bool,
+    /// Nesting of control structures and parentheses, bounded against hostile texts.
+    depth: usize,
     defined: Vec<(String, Vec<Node>)>,
     defined_names: HashMap<String, usize>,
 }
@@ -70,6 +73,10 @@ enum Stop {
 }
 
 type PResult<T> = Result<T, Error>;
+
+/// How deeply `if`/`range`/`with` and parentheses may nest (the parser and the executor
+/// recurse on them).
+const MAX_NESTING: usize = 100;
 
 impl Parser<'_> {
     fn peek(&self) -> &Token {
@@ -286,8 +293,18 @@ impl Parser<'_> {
 
     fn parse_control(&mut self, context: &str) -> PResult<Branch> {
         let mark = self.vars.len();
-        let out = self.parse_control_inner(context);
+        let out = self.nested(|p| p.parse_control_inner(context));
         self.vars.truncate(mark);
+        out
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error("max expression depth exceeded"));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
         out
     }
 
@@ -562,9 +579,11 @@ impl Parser<'_> {
                     value,
                 }
             }
-            Kind::LeftParen => Arg::Pipe(Box::new(
-                self.pipeline("parenthesized pipeline", Kind::RightParen)?,
-            )),
+            Kind::LeftParen => {
+                Arg::Pipe(Box::new(self.nested(|p| {
+                    p.pipeline("parenthesized pipeline", Kind::RightParen)
+                })?))
+            }
             Kind::String | Kind::RawString => {
                 let text = unquote(&t.text).map_err(|e| self.error(e))?;
                 Arg::String {

@@ -471,17 +471,19 @@ impl<'a> Printer<'a> {
                 self.pad_str(&c.to_string())
             }
             'q' => {
-                let c = u32::try_from(i)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .unwrap_or('\u{FFFD}');
+                // Go quotes only valid code points; surrogates become U+FFFD.
+                if !(0..=0x10FFFF).contains(&i) {
+                    return self.bad_verb(arg, verb);
+                }
+                let c = char::from_u32(i as u32).unwrap_or('\u{FFFD}');
                 let mut s = String::from('\'');
                 escape_rune(&mut s, c, '\'', self.f.plus);
                 s.push('\'');
                 self.pad_str(&s)
             }
             'U' => {
-                let mut s = format!("U+{:04X}", i);
+                let digits = self.f.prec.unwrap_or(0).max(4);
+                let mut s = format!("U+{:0digits$X}", i);
                 if self.f.sharp {
                     if let Some(c) = u32::try_from(i).ok().and_then(char::from_u32) {
                         if is_print(c) {
@@ -564,22 +566,22 @@ impl<'a> Printer<'a> {
     fn fmt_float(&mut self, x: f64, verb: char, default_prec: Option<usize>) {
         let prec = self.f.prec.or(default_prec);
         let num = format_float(x, verb, prec);
-        let (sign, body) = match num.strip_prefix('-') {
-            Some(rest) => ('-', rest.to_string()),
-            None => ('+', num),
+        let (sign, body) = match (num.strip_prefix('-'), num.strip_prefix('+')) {
+            (Some(rest), _) => ('-', rest.to_string()),
+            (None, Some(rest)) => ('+', rest.to_string()),
+            (None, None) => ('+', num),
         };
-        if body.starts_with("Inf") || body.starts_with("NaN") {
+        if body == "Inf" || body == "NaN" {
+            // Never zero-padded; NaN shows a sign only when asked for, Inf always.
             let mut s = String::new();
-            if body.starts_with("NaN") {
-                if self.f.plus {
-                    s.push('+');
-                } else if self.f.space {
-                    s.push(' ');
-                }
-            } else if sign == '-' || self.f.plus {
-                s.push(sign);
+            if sign == '-' {
+                s.push('-');
+            } else if self.f.plus {
+                s.push('+');
             } else if self.f.space {
                 s.push(' ');
+            } else if body == "Inf" {
+                s.push('+');
             }
             s.push_str(&body);
             self.pad_no_zero(&s);

@@ -215,6 +215,16 @@ fn f_tpl(rt: &mut dyn Runtime, a: &[Value]) -> Result<Value, FuncError> {
     rt.tpl(&text, &data).map(Value::String)
 }
 
+fn f_quote(_: &mut dyn Runtime, a: &[Value]) -> Result<Value, FuncError> {
+    Ok(s(&ferry_gotmpl::quote(&sprint(a))))
+}
+fn f_indent2(_: &mut dyn Runtime, a: &[Value]) -> Result<Value, FuncError> {
+    Ok(s(&sprint(a).replace('\n', "\n  ")))
+}
+fn f_trunc63(_: &mut dyn Runtime, a: &[Value]) -> Result<Value, FuncError> {
+    Ok(s(&sprint(a).chars().take(63).collect::<String>()))
+}
+
 /// The functions `exec_test.go` installs, plus `include` and `tpl` as Helm defines them.
 pub fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
@@ -231,6 +241,9 @@ pub fn funcs() -> FuncMap {
     f.insert("returnInt", f_return_int);
     f.insert("include", f_include);
     f.insert("tpl", f_tpl);
+    f.insert("quote", f_quote);
+    f.insert("indent2", f_indent2);
+    f.insert("trunc63", f_trunc63);
     f
 }
 
