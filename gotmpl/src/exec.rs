@@ -95,12 +95,19 @@ impl<'f> Exec<'f> {
 
     /// Runs `tree` with `dot` as `.` and `$`, returning what it printed.
     pub fn run(&mut self, tree: Rc<Tree>, dot: Rv) -> XResult<String> {
+        let out = std::mem::take(&mut self.out);
+        let result = self.run_here(tree, dot);
+        let printed = std::mem::replace(&mut self.out, out);
+        result.map(|_| printed)
+    }
+
+    /// Runs `tree` printing into the current output, as `{{template}}` does.
+    fn run_here(&mut self, tree: Rc<Tree>, dot: Rv) -> XResult<()> {
         if self.depth >= MAX_CALL_DEPTH {
             return Err(self.fail_plain(format!(
                 "exceeded maximum template depth ({MAX_CALL_DEPTH})"
             )));
         }
-        let out = std::mem::take(&mut self.out);
         let vars = std::mem::replace(&mut self.vars, vec![("$".into(), dot.clone())]);
         let old_tree = std::mem::replace(&mut self.tree, tree.clone());
         self.depth += 1;
@@ -108,8 +115,7 @@ impl<'f> Exec<'f> {
         self.depth -= 1;
         self.tree = old_tree;
         self.vars = vars;
-        let printed = std::mem::replace(&mut self.out, out);
-        result.map(|_| printed)
+        result.map(|_| ())
     }
 
     /// An error at a node: `template: file:line:col: executing "name" at <context>: msg`.
@@ -187,10 +193,7 @@ impl<'f> Exec<'f> {
     fn print_value(&mut self, v: &Rv) -> XResult<()> {
         match v {
             Rv::Invalid => self.write("<no value>"),
-            Rv::Iface(Value::String(s)) | Rv::Val(Value::String(s)) => {
-                let s = s.clone();
-                self.write(&s)
-            }
+            Rv::Iface(Value::String(s)) | Rv::Val(Value::String(s)) => self.write(s),
             Rv::Iface(v) | Rv::Val(v) => {
                 let mut s = String::new();
                 let _ = write!(s, "{v}");
@@ -341,7 +344,10 @@ impl<'f> Exec<'f> {
         name: &str,
         pipe: &Option<Pipe>,
     ) -> XResult<()> {
-        let context = format!("{{{{template {}}}}}", crate::printf::quote(name));
+        let context = match pipe {
+            Some(p) => format!("{{{{template {} {p}}}}}", crate::printf::quote(name)),
+            None => format!("{{{{template {}}}}}", crate::printf::quote(name)),
+        };
         let Some(tree) = self.set.tree(name) else {
             return Err(self.fail(
                 pos,
@@ -360,9 +366,7 @@ impl<'f> Exec<'f> {
             Some(p) => self.eval_pipeline(dot, p)?,
             None => Rv::Invalid,
         };
-        let printed = self.run(tree, new_dot)?;
-        self.written -= printed.len();
-        self.write(&printed)
+        self.run_here(tree, new_dot)
     }
 
     pub fn set_var(&mut self, name: &str, value: Rv) {
@@ -392,12 +396,14 @@ impl Runtime for Exec<'_> {
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, FuncError> {
         let name = self.tree.parse_name.to_string();
         let mut set = self.set.clone();
-        let tree = set.parse_tree(&name, text, self.funcs).map_err(|e| {
-            FuncError::new(format!(
-                "cannot parse template {}: {e}",
-                crate::printf::quote(text)
-            ))
-        })?;
+        let tree = set
+            .parse_tree(&name, text, self.funcs, false)
+            .map_err(|e| {
+                FuncError::new(format!(
+                    "cannot parse template {}: {e}",
+                    crate::printf::quote(text)
+                ))
+            })?;
         let old = std::mem::replace(&mut self.set, set);
         let result = self.run(tree, Rv::of(data.clone()));
         self.set = old;

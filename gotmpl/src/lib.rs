@@ -4,6 +4,8 @@
 //! run. Values have Go's semantics: maps are shared references (`set` mutates in place, as
 //! charts rely on), numbers parsed from YAML or JSON are `float64`, and `missingkey=zero`
 //! prints `<no value>` as Helm configures it.
+//!
+//! What the engine supports and does not is listed in the crate's README.md.
 
 mod ast;
 mod builtins;

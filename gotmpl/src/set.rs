@@ -12,7 +12,7 @@ use crate::{builtins, parse, Error, FuncMap, Value};
 /// running set to parse into it.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
-    trees: Rc<HashMap<String, Rc<Tree>>>,
+    trees: Rc<HashMap<Rc<str>, Rc<Tree>>>,
 }
 
 impl Templates {
@@ -26,20 +26,25 @@ impl Templates {
     /// Go. `funcs` names the functions the text may call: an unknown function is a parse
     /// error, as in Go.
     pub fn parse(&mut self, name: &str, text: &str, funcs: &FuncMap) -> Result<(), Error> {
-        self.parse_tree(name, text, funcs).map(|_| ())
+        self.parse_tree(name, text, funcs, true).map(|_| ())
     }
 
     /// Parses as [`Templates::parse`] and returns the tree of the text's top level, which
-    /// `tpl` executes even when it is empty and so not installed.
+    /// `tpl` executes directly. `tpl` does not install that tree (so that a text without
+    /// `define`s leaves the set, shared with its caller, uncopied).
     pub(crate) fn parse_tree(
         &mut self,
         name: &str,
         text: &str,
         funcs: &FuncMap,
+        install_top: bool,
     ) -> Result<Rc<Tree>, Error> {
         let has_func = |f: &str| funcs.contains_key(f) || builtins::is_builtin(f);
         let parsed = parse::parse(name, text, &has_func)?;
         let top = Rc::new(parsed.top);
+        if !install_top && parsed.defined.is_empty() {
+            return Ok(top);
+        }
         let trees = Rc::make_mut(&mut self.trees);
         let mut top_defined_too = false;
         for tree in parsed.defined {
@@ -61,7 +66,7 @@ impl Templates {
             }
             associate(trees, Rc::new(tree));
         }
-        if !top_defined_too {
+        if install_top && !top_defined_too {
             associate(trees, top.clone());
         }
         Ok(top)
@@ -74,7 +79,7 @@ impl Templates {
 
     /// The names of all templates, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.trees.keys().cloned().collect();
+        let mut names: Vec<String> = self.trees.keys().map(|k| k.to_string()).collect();
         names.sort();
         names
     }
@@ -104,11 +109,11 @@ impl Templates {
 }
 
 /// Go's `associate`: a new tree replaces an old one unless it is empty.
-fn associate(trees: &mut HashMap<String, Rc<Tree>>, tree: Rc<Tree>) {
-    if tree.is_empty() && trees.contains_key(&tree.name) {
+fn associate(trees: &mut HashMap<Rc<str>, Rc<Tree>>, tree: Rc<Tree>) {
+    if tree.is_empty() && trees.contains_key(tree.name.as_str()) {
         return;
     }
-    trees.insert(tree.name.clone(), tree);
+    trees.insert(Rc::from(tree.name.as_str()), tree);
 }
 
 /// How deeply `template`, `include` and `tpl` calls may nest. Helm allows 1000 nested

@@ -686,3 +686,123 @@ fn go_comparison(#[case] expr: &str, #[case] want: Result<&str, &str>) {
         want,
     );
 }
+
+/// Go's `TestExecError`: an error deep in nested templates names the innermost template,
+/// the file's line and column, and the command.
+#[test]
+fn nested_template_error_names_the_innermost_place() {
+    let text = "line 1\nline 2\nline 3\n{{template \"one\" .}}\n{{define \"one\"}}{{template \"two\" .}}{{end}}\n{{define \"two\"}}{{template \"three\" .}}{{end}}\n{{define \"three\"}}{{index \"hi\" $}}{{end}}";
+    let funcs = funcs();
+    let mut set = ferry_gotmpl::Templates::new();
+    set.parse("top", text, &funcs).unwrap();
+    let err = set.execute("top", &int(5), &funcs).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "template: top:7:20: executing \"three\" at <index \"hi\" $>: error calling index: index out of range: 5"
+    );
+    assert_eq!(
+        (err.template.as_str(), err.line, err.column),
+        ("top", 7, Some(20))
+    );
+}
+
+/// Go's `TestBlock`: a block's body is the default; a later definition replaces it.
+#[test]
+fn block_is_replaced_by_a_later_definition() {
+    let funcs = funcs();
+    let mut set = ferry_gotmpl::Templates::new();
+    set.parse(
+        "outer",
+        "a({{block \"inner\" .}}bar({{.}})baz{{end}})b",
+        &funcs,
+    )
+    .unwrap();
+    let before = set.clone();
+    set.parse(
+        "overlay",
+        "{{define \"inner\"}}foo({{.}})bar{{end}}",
+        &funcs,
+    )
+    .unwrap();
+    assert_eq!(
+        before.execute("outer", &s("hello"), &funcs).unwrap(),
+        "a(bar(hello)baz)b"
+    );
+    assert_eq!(
+        set.execute("outer", &s("goodbye"), &funcs).unwrap(),
+        "a(foo(goodbye)bar)b"
+    );
+}
+
+/// Go's `TestMissingMapKey` under Helm's `missingkey=zero` for `map[string]interface {}`.
+#[test]
+fn missing_map_key_prints_no_value() {
+    assert_eq!(
+        run("{{.x}} {{.y}}", &map(&[("x", int(99))])).as_deref(),
+        Ok("99 <no value>")
+    );
+}
+
+/// Go's `TestTree`: a recursive template with trim markers walks a binary tree.
+#[test]
+fn recursive_template_walks_a_tree() {
+    fn node(val: i64, left: Option<Value>, right: Option<Value>) -> Value {
+        let mut entries = vec![("Val", int(val))];
+        if let Some(l) = left {
+            entries.push(("Left", l));
+        }
+        if let Some(r) = right {
+            entries.push(("Right", r));
+        }
+        map(&entries)
+    }
+    let leaf = |v| node(v, None, None);
+    let tree = node(
+        1,
+        Some(node(
+            2,
+            Some(node(3, Some(leaf(4)), None)),
+            Some(node(5, Some(leaf(6)), None)),
+        )),
+        Some(node(
+            7,
+            Some(node(8, Some(leaf(9)), None)),
+            Some(node(10, Some(leaf(11)), None)),
+        )),
+    );
+    let text = "\n\t{{- define \"tree\" -}}\n\t[\n\t\t{{- .Val -}}\n\t\t{{- with .Left -}}\n\t\t\t{{template \"tree\" . -}}\n\t\t{{- end -}}\n\t\t{{- with .Right -}}\n\t\t\t{{- template \"tree\" . -}}\n\t\t{{- end -}}\n\t]\n\t{{- end -}}\n";
+    let funcs = funcs();
+    let mut set = ferry_gotmpl::Templates::new();
+    set.parse("root", text, &funcs).unwrap();
+    assert_eq!(
+        set.execute("tree", &tree, &funcs).unwrap(),
+        "[1[2[3[4]][5[6]]][7[8[9]][10[11]]]]"
+    );
+}
+
+/// Go's `TestMaxExecDepth`: runaway recursion is an error, not a crash.
+#[test]
+fn runaway_recursion_is_an_error() {
+    let err = run(
+        "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}",
+        &Value::Nil,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("exceeded maximum template depth (100)"),
+        "{err}"
+    );
+}
+
+/// Deeply nested control structures and parentheses within the parser's bound execute.
+#[test]
+fn deep_nesting_within_the_bound_executes() {
+    let text = format!(
+        "{}{}x{}{}",
+        "{{if true}}".repeat(60),
+        "{{with 1}}".repeat(30),
+        "{{end}}".repeat(90),
+        format_args!("{{{{{}1{}}}}}", "(".repeat(90), ")".repeat(90))
+    );
+    assert_eq!(run(&text, &Value::Nil).as_deref(), Ok("x1"));
+}

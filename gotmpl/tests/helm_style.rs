@@ -102,7 +102,7 @@ const HELPERS: &str = r#"{{/* Image reference. */}}
         "error calling include: template: no template \"nope\" associated with template \"gotpl\""
     )
 )]
-#[case::template_missing("{{ template \"nope\" . }}", err("template: page.yaml:1:12: executing \"page.yaml\" at <{{template \"nope\"}}>: template \"nope\" not defined"))]
+#[case::template_missing("{{ template \"nope\" . }}", err("template: page.yaml:1:12: executing \"page.yaml\" at <{{template \"nope\" .}...>: template \"nope\" not defined"))]
 #[case::include_error_chain("{{ include \"bad\" . }}", err("template: page.yaml:1:3: executing \"page.yaml\" at <include \"bad\" .>: error calling include: template: bad.tpl:1:28: executing \"bad\" at <.Values.nope.x>: nil pointer evaluating interface {}.x"))]
 #[case::include_recursion_bounded(
     "{{ include \"loop\" . }}",
