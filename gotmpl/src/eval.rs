@@ -27,7 +27,7 @@ impl Exec<'_> {
         let value = value.unwrap_or(Rv::Invalid);
         for name in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(name, value.clone());
+                self.set_var(pipe, name, value.clone())?;
             } else {
                 self.vars.push((name.clone(), value.clone()));
             }

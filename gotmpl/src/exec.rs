@@ -2,7 +2,7 @@
 //! `template` calls, and `include`/`tpl` for Helm's functions through [`Runtime`].
 //! Expressions are evaluated in `eval.rs`.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::rc::Rc;
 
 use crate::ast::{Branch, Node, Pipe, Tree};
@@ -195,8 +195,7 @@ impl<'f> Exec<'f> {
             Rv::Invalid => self.write("<no value>"),
             Rv::Iface(Value::String(s)) | Rv::Val(Value::String(s)) => self.write(s),
             Rv::Iface(v) | Rv::Val(v) => {
-                let mut s = String::new();
-                let _ = write!(s, "{v}");
+                let s = crate::printf::sprint(std::slice::from_ref(v));
                 self.write(&s)
             }
         }
@@ -311,10 +310,10 @@ impl<'f> Exec<'f> {
             if b.pipe.is_assign {
                 // With two variables the index comes first; with one, the element.
                 if decl.len() > 1 {
-                    self.set_var(&decl[0], index.clone());
-                    self.set_var(&decl[1], elem.clone());
+                    self.set_var(&b.pipe, &decl[0], index.clone())?;
+                    self.set_var(&b.pipe, &decl[1], elem.clone())?;
                 } else {
-                    self.set_var(&decl[0], elem.clone());
+                    self.set_var(&b.pipe, &decl[0], elem.clone())?;
                 }
             } else {
                 let n = self.vars.len();
@@ -369,9 +368,15 @@ impl<'f> Exec<'f> {
         self.run_here(tree, new_dot)
     }
 
-    pub fn set_var(&mut self, name: &str, value: Rv) {
-        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
-            slot.1 = value;
+    /// `$x = value`: the innermost `$x` in scope (Go's parser lets an undeclared one through
+    /// to execution, which fails).
+    pub fn set_var(&mut self, pipe: &Pipe, name: &str, value: Rv) -> XResult<()> {
+        match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+            Some(slot) => {
+                slot.1 = value;
+                Ok(())
+            }
+            None => Err(self.pipe_fail(pipe, format!("undefined variable: {name}"))),
         }
     }
 }

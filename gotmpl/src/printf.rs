@@ -121,13 +121,19 @@ struct Flags {
 struct Printer<'a> {
     out: &'a mut String,
     f: Flags,
+    /// Nesting of lists and maps being printed; a map that holds itself (sprig's `set` can
+    /// make one) would otherwise recurse without end.
+    depth: usize,
 }
+
+const MAX_PRINT_DEPTH: usize = 100;
 
 impl<'a> Printer<'a> {
     fn new(out: &'a mut String) -> Self {
         Printer {
             out,
             f: Flags::default(),
+            depth: 0,
         }
     }
 
@@ -300,43 +306,18 @@ impl<'a> Printer<'a> {
             Value::Int(i) => self.fmt_int(*i, verb, arg),
             Value::Float(x) => self.fmt_float_verb(*x, verb, arg),
             Value::String(s) => self.fmt_string(s, verb, arg),
+            Value::List(_) | Value::Map(_) if self.depth >= MAX_PRINT_DEPTH => {
+                self.out.push_str("<nested too deep>");
+            }
             Value::List(l) => {
-                if self.f.sharp_v {
-                    self.out.push_str("[]interface {}{");
-                    for (k, v) in l.iter().enumerate() {
-                        if k > 0 {
-                            self.out.push_str(", ");
-                        }
-                        self.print_arg(v, verb);
-                    }
-                    self.out.push('}');
-                    return;
-                }
-                self.out.push('[');
-                for (k, v) in l.iter().enumerate() {
-                    if k > 0 {
-                        self.out.push(' ');
-                    }
-                    self.print_arg(v, verb);
-                }
-                self.out.push(']');
+                self.depth += 1;
+                self.print_list(l, verb);
+                self.depth -= 1;
             }
             Value::Map(m) => {
-                let sharp_v = self.f.sharp_v;
-                self.out.push_str(if sharp_v {
-                    "map[string]interface {}{"
-                } else {
-                    "map["
-                });
-                for (k, (key, v)) in m.borrow().iter().enumerate() {
-                    if k > 0 {
-                        self.out.push_str(if sharp_v { ", " } else { " " });
-                    }
-                    self.fmt_string(key, verb, &Value::String(key.clone()));
-                    self.out.push(':');
-                    self.print_arg(v, verb);
-                }
-                self.out.push(if sharp_v { '}' } else { ']' });
+                self.depth += 1;
+                self.print_map(m, verb);
+                self.depth -= 1;
             }
             // Objects print through their `String()`.
             Value::Object(o) => match verb {
@@ -347,6 +328,46 @@ impl<'a> Printer<'a> {
                 _ => self.bad_verb(arg, verb),
             },
         }
+    }
+
+    fn print_list(&mut self, l: &[Value], verb: char) {
+        if self.f.sharp_v {
+            self.out.push_str("[]interface {}{");
+            for (k, v) in l.iter().enumerate() {
+                if k > 0 {
+                    self.out.push_str(", ");
+                }
+                self.print_arg(v, verb);
+            }
+            self.out.push('}');
+            return;
+        }
+        self.out.push('[');
+        for (k, v) in l.iter().enumerate() {
+            if k > 0 {
+                self.out.push(' ');
+            }
+            self.print_arg(v, verb);
+        }
+        self.out.push(']');
+    }
+
+    fn print_map(&mut self, m: &crate::Map, verb: char) {
+        let sharp_v = self.f.sharp_v;
+        self.out.push_str(if sharp_v {
+            "map[string]interface {}{"
+        } else {
+            "map["
+        });
+        for (k, (key, v)) in m.borrow().iter().enumerate() {
+            if k > 0 {
+                self.out.push_str(if sharp_v { ", " } else { " " });
+            }
+            self.fmt_string(key, verb, &Value::String(key.clone()));
+            self.out.push(':');
+            self.print_arg(v, verb);
+        }
+        self.out.push(if sharp_v { '}' } else { ']' });
     }
 
     fn bad_verb(&mut self, arg: &Value, verb: char) {

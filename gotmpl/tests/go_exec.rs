@@ -80,6 +80,12 @@ fn check(input: &str, data: Value, want: Result<&str, &str>) {
 #[case::declare_in_action("{{$x := $.U.V}}{{$x}}", t_val(), ok("v"))]
 #[case::simple_assignment("{{$x := 2}}{{$x = 3}}{{$x}}", t_val(), ok("3"))]
 #[case::nested_assignment("{{$x := 2}}{{if true}}{{$x = 3}}{{end}}{{$x}}", t_val(), ok("3"))]
+#[case::assignment_to_undeclared("{{$x = 3}}", t_val(), err("undefined variable: $x"))]
+#[case::assignment_after_scope_ends(
+    "{{if true}}{{$x := 1}}{{end}}{{$x = 2}}",
+    t_val(),
+    err("undefined variable: $x")
+)]
 #[case::nested_assignment_changes_last_declaration(
     "{{$x := 1}}{{if true}}{{$x := 2}}{{$x = 3}}{{end}}{{$x}}",
     t_val(),

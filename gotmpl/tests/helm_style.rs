@@ -206,3 +206,20 @@ fn names_lists_every_template_sorted() {
     assert!(set.contains("chart.image"));
     assert!(!set.contains("nope"));
 }
+
+#[test]
+fn a_map_that_holds_itself_prints_finitely() {
+    // `set $m "self" $m` makes such a map in a chart; Go would recurse until it crashed.
+    let m = Value::new_map();
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().insert("self".into(), m.clone());
+    }
+    let out = render(&[("p", "{{ . }}")], "p", &m).unwrap();
+    assert!(out.starts_with("map[self:map[self:"), "{out}");
+    assert!(out.contains("<nested too deep>"));
+    assert_eq!(out.matches("map[").count(), 100);
+    // Break the cycle so the test does not leak it.
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().clear();
+    }
+}
