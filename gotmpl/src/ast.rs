@@ -220,13 +220,13 @@ impl fmt::Display for Pipe {
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Text { text } => f.write_str(&crate::printf::quote(text)),
+            Node::Text { text } => f.write_str(&crate::quote::quote(text)),
             Node::Action { pipe } => write!(f, "{{{{{pipe}}}}}"),
             Node::If(b) => write_branch(f, "if", b),
             Node::With(b) => write_branch(f, "with", b),
             Node::Range(b) => write_branch(f, "range", b),
             Node::Template { name, pipe, .. } => {
-                write!(f, "{{{{template {}", crate::printf::quote(name))?;
+                write!(f, "{{{{template {}", crate::quote::quote(name))?;
                 if let Some(p) = pipe {
                     write!(f, " {p}")?;
                 }

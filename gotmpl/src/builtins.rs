@@ -316,7 +316,7 @@ pub fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c if c.is_ascii() || crate::printf::is_print(c) => out.push(c),
+            c if c.is_ascii() || crate::quote::is_print(c) => out.push(c),
             c => out.push_str(&format!("\\u{:04X}", c as u32)),
         }
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::ast::{Arg, Command, Pipe};
 use crate::builtins::{self, BuiltinError};
 use crate::exec::{Exec, Rv, XResult};
-use crate::printf::quote;
+use crate::quote::quote;
 use crate::Value;
 
 /// Where a call's error is reported: the whole command, or a lone identifier argument.

@@ -136,7 +136,7 @@ impl<'f> Exec<'f> {
             column: Some(column),
             message: format!(
                 "executing {} at <{context}>: {message}",
-                crate::printf::quote(&self.tree.name)
+                crate::quote::quote(&self.tree.name)
             ),
         }
     }
@@ -344,14 +344,14 @@ impl<'f> Exec<'f> {
         pipe: &Option<Pipe>,
     ) -> XResult<()> {
         let context = match pipe {
-            Some(p) => format!("{{{{template {} {p}}}}}", crate::printf::quote(name)),
-            None => format!("{{{{template {}}}}}", crate::printf::quote(name)),
+            Some(p) => format!("{{{{template {} {p}}}}}", crate::quote::quote(name)),
+            None => format!("{{{{template {}}}}}", crate::quote::quote(name)),
         };
         let Some(tree) = self.set.tree(name) else {
             return Err(self.fail(
                 pos,
                 &context,
-                format!("template {} not defined", crate::printf::quote(name)),
+                format!("template {} not defined", crate::quote::quote(name)),
             ));
         };
         if self.depth >= MAX_CALL_DEPTH {
@@ -386,7 +386,7 @@ impl Runtime for Exec<'_> {
         let Some(tree) = self.set.tree(name) else {
             return Err(FuncError::new(format!(
                 "template: no template {} associated with template \"gotpl\"",
-                crate::printf::quote(name)
+                crate::quote::quote(name)
             )));
         };
         if self.depth >= MAX_CALL_DEPTH {
@@ -406,7 +406,7 @@ impl Runtime for Exec<'_> {
             .map_err(|e| {
                 FuncError::new(format!(
                     "cannot parse template {}: {e}",
-                    crate::printf::quote(text)
+                    crate::quote::quote(text)
                 ))
             })?;
         let old = std::mem::replace(&mut self.set, set);
@@ -415,7 +415,7 @@ impl Runtime for Exec<'_> {
         let printed = result.map_err(|e| {
             FuncError::new(format!(
                 "error during tpl function execution for {}: {e}",
-                crate::printf::quote(text)
+                crate::quote::quote(text)
             ))
         })?;
         // Helm removes `<no value>` from what tpl renders, as from whole files.

@@ -62,9 +62,9 @@ impl Token {
             k if is_keyword(k) => format!("<{}>", self.text),
             _ if self.text.chars().count() > 10 => {
                 let head: String = self.text.chars().take(10).collect();
-                format!("{}...", crate::printf::quote(&head))
+                format!("{}...", crate::quote::quote(&head))
             }
-            _ => crate::printf::quote(&self.text),
+            _ => crate::quote::quote(&self.text),
         }
     }
 }
@@ -351,7 +351,7 @@ impl<'a> Lexer<'a> {
             _ => {
                 return self.error(format!(
                     "unrecognized character in action: {}",
-                    crate::printf::unicode_name(c)
+                    crate::quote::unicode_name(c)
                 ));
             }
         }
@@ -456,7 +456,7 @@ impl<'a> Lexer<'a> {
         }
         if !self.at_terminator() {
             let c = last.unwrap_or(' ');
-            return self.error(format!("bad character {}", crate::printf::unicode_name(c)));
+            return self.error(format!("bad character {}", crate::quote::unicode_name(c)));
         }
         self.emit(kind);
         State::InsideAction
@@ -473,7 +473,7 @@ impl<'a> Lexer<'a> {
         }
         if !self.at_terminator() {
             let c = last.unwrap_or(' ');
-            return self.error(format!("bad character {}", crate::printf::unicode_name(c)));
+            return self.error(format!("bad character {}", crate::quote::unicode_name(c)));
         }
         let kind = match &self.input[self.start..self.pos] {
             "block" => Kind::Block,
@@ -536,10 +536,7 @@ impl<'a> Lexer<'a> {
         if self.peek().is_some_and(is_alnum) {
             self.next();
             let text = self.input[self.start..self.pos].to_string();
-            return self.error(format!(
-                "bad number syntax: {}",
-                crate::printf::quote(&text)
-            ));
+            return self.error(format!("bad number syntax: {}", crate::quote::quote(&text)));
         }
         self.emit(Kind::Number);
         State::InsideAction

@@ -12,16 +12,24 @@ mod builtins;
 mod error;
 mod eval;
 mod exec;
+mod float;
 mod lex;
+#[cfg(test)]
+mod lex_tests;
+mod literal;
 mod parse;
 #[cfg(test)]
 mod parse_tests;
 mod printf;
+mod quote;
 mod set;
 mod value;
+mod verbs;
 
 pub use error::{Error, FuncError};
-pub use printf::{format_float, quote, sprint, sprintf, sprintln};
+pub use float::format_float;
+pub use printf::{sprint, sprintf, sprintln};
+pub use quote::quote;
 pub use set::{Templates, MAX_INCLUDE_DEPTH};
 pub use value::{Map, Object, Value};
 

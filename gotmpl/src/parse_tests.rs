@@ -1,4 +1,4 @@
-//! Go's parser and lexer tests (`parse_test.go`, `lex_test.go`) as tables: a text parses to
+//! Go's parser tests (`parse_test.go`) as tables: a text parses to
 //! the tree Go prints for it, or fails with Go's message.
 
 use rstest::rstest;

@@ -58,7 +58,7 @@ impl Templates {
                         column: None,
                         message: format!(
                             "template: multiple definition of template {}",
-                            crate::printf::quote(name)
+                            crate::quote::quote(name)
                         ),
                     });
                 }
@@ -99,7 +99,7 @@ impl Templates {
                 column: None,
                 message: format!(
                     "no template {} associated with template \"gotpl\"",
-                    crate::printf::quote(name)
+                    crate::quote::quote(name)
                 ),
             });
         };
