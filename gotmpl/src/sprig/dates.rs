@@ -399,12 +399,7 @@ fn date_modify(a: &[Value], must: bool) -> FnResult {
 
 /// Go's `time.ParseDuration`: `[-+]` then one or more `<number><unit>`.
 pub fn parse_duration(s: &str) -> Result<i64, FuncError> {
-    let bad = || {
-        FuncError(format!(
-            "time: invalid duration {}",
-            super::args::go_quote(s)
-        ))
-    };
+    let bad = || FuncError(format!("time: invalid duration {}", crate::quote(s)));
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -441,14 +436,14 @@ pub fn parse_duration(s: &str) -> Result<i64, FuncError> {
             "" => {
                 return Err(FuncError(format!(
                     "time: missing unit in duration {}",
-                    super::args::go_quote(s)
+                    crate::quote(s)
                 )))
             }
             u => {
                 return Err(FuncError(format!(
                     "time: unknown unit {} in duration {}",
-                    super::args::go_quote(u),
-                    super::args::go_quote(s)
+                    crate::quote(u),
+                    crate::quote(s)
                 )))
             }
         };
@@ -541,8 +536,8 @@ fn to_date(a: &[Value], must: bool) -> FnResult {
         Some(t) => Ok(Time::value(t.secs, t.nanos)),
         None if must => Err(FuncError(format!(
             "parsing time {} as {}: cannot parse",
-            super::args::go_quote(s),
-            super::args::go_quote(layout)
+            crate::quote(s),
+            crate::quote(layout)
         ))),
         // Go's zero time, 0001-01-01 00:00:00 UTC.
         None => Ok(Time::value(-62_135_596_800, 0)),

@@ -326,7 +326,7 @@ fn quote(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     let parts: Vec<String> = a
         .iter()
         .filter(|v| !matches!(v, Value::Nil))
-        .map(|v| args::go_quote(&strval(v)))
+        .map(|v| crate::quote(&strval(v)))
         .collect();
     text(parts.join(" "))
 }

@@ -53,7 +53,7 @@ fn unescape(s: &str) -> Result<String, FuncError> {
                 .ok_or_else(|| {
                     FuncError(format!(
                         "invalid URL escape {}",
-                        args::go_quote(s.get(i..(i + 3).min(s.len())).unwrap_or("%"))
+                        crate::quote(s.get(i..(i + 3).min(s.len())).unwrap_or("%"))
                     ))
                 })?;
             out.push(hex);
@@ -70,7 +70,7 @@ fn url_parse(raw: &str) -> FnResult {
     let fail = |e: FuncError| {
         FuncError(format!(
             "unable to parse url: parse {}: {e}",
-            args::go_quote(raw)
+            crate::quote(raw)
         ))
     };
     let (rest, fragment) = match raw.split_once('#') {
