@@ -18,7 +18,7 @@ const MAX_ENTRIES: usize = 50_000;
 
 /// Files of a chart or pack keyed by `/`-separated relative path.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct FileSet {
+pub struct FileSet {
     /// Human-readable origin used in errors and warnings.
     pub label: String,
     files: BTreeMap<String, Vec<u8>>,
