@@ -265,11 +265,18 @@ fn shapes_that_differ_keep_the_users_value(
 ) {
     let tree = chart("app", json!({ "image": chart_default }), vec![]);
     let mut warnings = Vec::new();
-    let values = coalesce_values(&tree, &json!({ "image": user_value.clone() }), &mut warnings);
+    let values = coalesce_values(
+        &tree,
+        &json!({ "image": user_value.clone() }),
+        &mut warnings,
+    );
     if user_value.is_object() && tree.values["image"].is_object() {
         assert_eq!(values["image"], json!({"tag": "x", "repository": "nginx"}));
     } else {
         assert_eq!(values["image"], user_value);
     }
-    assert_eq!(warnings, warning.map(str::to_owned).into_iter().collect::<Vec<_>>());
+    assert_eq!(
+        warnings,
+        warning.map(str::to_owned).into_iter().collect::<Vec<_>>()
+    );
 }

@@ -67,7 +67,11 @@ dependencies:
 ];
 
 fn names(chart: &Chart) -> Vec<String> {
-    let mut names: Vec<String> = chart.subcharts.iter().map(|c| c.name().to_owned()).collect();
+    let mut names: Vec<String> = chart
+        .subcharts
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
     names.sort();
     names
 }
@@ -84,11 +88,24 @@ fn conditions_and_tags_choose_subcharts(#[case] user: Value, #[case] want: &[&st
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), UMBRELLA);
     let (mut chart, mut warnings) = load(dir.path());
-    process_dependencies(&mut chart, &merge_user_layers(&[user]), "chart umbrella", &mut warnings);
+    process_dependencies(
+        &mut chart,
+        &merge_user_layers(&[user]),
+        "chart umbrella",
+        &mut warnings,
+    );
     assert_eq!(names(&chart), want);
-    let deps: Vec<&str> = chart.metadata.dependencies.iter().map(|d| d.name.as_str()).collect();
+    let deps: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     for name in want.iter().filter(|n| **n != "extra") {
-        assert!(deps.contains(name), "{name} kept in Chart.yaml dependencies: {deps:?}");
+        assert!(
+            deps.contains(name),
+            "{name} kept in Chart.yaml dependencies: {deps:?}"
+        );
     }
 }
 
@@ -105,7 +122,9 @@ fn a_missing_subchart_and_a_non_bool_condition_are_warnings() {
         "{text:#?}"
     );
     assert!(
-        text.iter().any(|w| w.ends_with("condition path 'web.enabled' for chart web returned non-bool value")),
+        text.iter()
+            .any(|w| w
+                .ends_with("condition path 'web.enabled' for chart web returned non-bool value")),
         "{text:#?}"
     );
     // A non-bool condition is no answer: the tags decide, and `frontend` is unset.
@@ -180,7 +199,10 @@ dependencies:
     let (mut chart, mut warnings) = load(dir.path());
     process_dependencies(&mut chart, &json!({}), "chart parent", &mut warnings);
     let values = coalesce_values(&chart, &json!({}), &mut Vec::new());
-    assert_eq!(values["a"], "parent-a", "the parent's value wins over an import");
+    assert_eq!(
+        values["a"], "parent-a",
+        "the parent's value wins over an import"
+    );
     assert_eq!(values["b"], "child-b");
     assert_eq!(values["imported"]["deep"], json!({"own": "parent", "x": 1}));
     assert_eq!(values["kid"]["config"]["x"], 1);
@@ -189,7 +211,9 @@ dependencies:
         ImportValue::Exports("data".into())
     );
     assert!(
-        warnings.iter().any(|(_, m)| m == "missing table kid.absent to import from chart kid"),
+        warnings
+            .iter()
+            .any(|(_, m)| m == "missing table kid.absent to import from chart kid"),
         "{warnings:?}"
     );
 }
@@ -218,7 +242,10 @@ fn loader_sorts_files_as_helm_does() {
         dir.path(),
         &[
             ("Chart.yaml", "name: old\nversion: 0.1.0\n"),
-            ("requirements.yaml", "dependencies:\n  - name: packed\n    version: 1.0.0\n"),
+            (
+                "requirements.yaml",
+                "dependencies:\n  - name: packed\n    version: 1.0.0\n",
+            ),
             ("requirements.lock", "digest: x\n"),
             ("values.yaml", ""),
             ("values.schema.json", "{}"),
@@ -228,7 +255,10 @@ fn loader_sorts_files_as_helm_does() {
             ("crds/crd.yaml", "kind: CustomResourceDefinition"),
             ("crds/README.md", "not a manifest"),
             ("files/config.ini", "a=1"),
-            ("charts/_ignored/Chart.yaml", "name: ignored\nversion: 1.0.0\n"),
+            (
+                "charts/_ignored/Chart.yaml",
+                "name: ignored\nversion: 1.0.0\n",
+            ),
             ("charts/broken/values.yaml", "a: 1\n"),
             ("charts/stray.txt", "x"),
         ],
@@ -236,20 +266,32 @@ fn loader_sorts_files_as_helm_does() {
     std::fs::write(
         dir.path().join("charts/packed-1.0.0.tgz"),
         tgz(&[
-            ("packed/Chart.yaml", "apiVersion: v2\nname: packed\nversion: 1.0.0\n"),
+            (
+                "packed/Chart.yaml",
+                "apiVersion: v2\nname: packed\nversion: 1.0.0\n",
+            ),
             ("packed/values.yaml", "image: packed\n"),
         ]),
     )
     .unwrap();
     let (chart, warnings) = load(dir.path());
-    assert_eq!(chart.metadata.api_version, "v1", "no apiVersion means a Helm 2 chart");
+    assert_eq!(
+        chart.metadata.api_version, "v1",
+        "no apiVersion means a Helm 2 chart"
+    );
     assert_eq!(chart.metadata.dependencies[0].name, "packed");
     let templates: Vec<&str> = chart.templates.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(templates, ["templates/NOTES.txt", "templates/deploy.yaml"]);
     let files: Vec<&str> = chart.files.keys().map(String::as_str).collect();
     assert_eq!(
         files,
-        ["crds/README.md", "crds/crd.yaml", "files/config.ini", "requirements.lock", "requirements.yaml"]
+        [
+            "crds/README.md",
+            "crds/crd.yaml",
+            "files/config.ini",
+            "requirements.lock",
+            "requirements.yaml"
+        ]
     );
     let crds: Vec<&str> = chart.crd_files().map(|(n, _)| n).collect();
     assert_eq!(crds, ["crds/crd.yaml"]);
@@ -258,7 +300,10 @@ fn loader_sorts_files_as_helm_does() {
     let locations: Vec<&str> = warnings.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(
         locations,
-        ["chart umbrella/charts/broken", "chart umbrella/charts/stray.txt"],
+        [
+            "chart umbrella/charts/broken",
+            "chart umbrella/charts/stray.txt"
+        ],
         "{warnings:?}"
     );
 }

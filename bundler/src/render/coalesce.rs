@@ -181,7 +181,9 @@ fn coalesce_own_values(
                     );
                 }
                 Value::Null => {}
-                _ => warnings.push(format!("skipped value for {sub_prefix}.{key}: Not a table.")),
+                _ => warnings.push(format!(
+                    "skipped value for {sub_prefix}.{key}: Not a table."
+                )),
             },
             Some(_) => {}
         }

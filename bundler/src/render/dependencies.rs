@@ -84,7 +84,9 @@ fn process_enabled(
         .filter(|d| !d.enabled)
         .map(|d| d.name.clone())
         .collect();
-    chart.subcharts.retain(|c| !disabled.iter().any(|d| d == c.name()));
+    chart
+        .subcharts
+        .retain(|c| !disabled.iter().any(|d| d == c.name()));
     chart
         .metadata
         .dependencies
@@ -96,7 +98,12 @@ fn process_enabled(
 }
 
 /// A dependency with tags is disabled when none of its tags is true and one is false.
-fn apply_tags(chart: &mut Chart, cvals: &Value, location: &str, warnings: &mut Vec<(String, String)>) {
+fn apply_tags(
+    chart: &mut Chart,
+    cvals: &Value,
+    location: &str,
+    warnings: &mut Vec<(String, String)>,
+) {
     let Some(Value::Object(tags)) = cvals.get("tags") else {
         return;
     };

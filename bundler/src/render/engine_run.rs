@@ -120,10 +120,7 @@ pub fn sort_for_parsing(renderables: &mut [Renderable]) {
 
 /// Parses all renderables into one set, then executes every one that produces output
 /// (not partials, not `NOTES.txt`). Results come back keyed by template name.
-pub fn execute_all(
-    renderables: &[Renderable],
-    funcs: &FuncMap,
-) -> BTreeMap<String, Outcome> {
+pub fn execute_all(renderables: &[Renderable], funcs: &FuncMap) -> BTreeMap<String, Outcome> {
     let mut set = Templates::new();
     let mut outcomes = BTreeMap::new();
     for r in renderables {
@@ -133,8 +130,7 @@ pub fn execute_all(
     }
     for r in renderables {
         let base = base_name(&r.name);
-        if outcomes.contains_key(&r.name) || base.starts_with('_') || base.ends_with("NOTES.txt")
-        {
+        if outcomes.contains_key(&r.name) || base.starts_with('_') || base.ends_with("NOTES.txt") {
             continue;
         }
         if let Value::Map(map) = &r.data {
@@ -198,4 +194,45 @@ pub fn exec_error_text(e: &ferry_gotmpl::Error) -> String {
         break;
     }
     format!("execution error at ({location}): {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renderable(name: &str) -> Renderable {
+        Renderable {
+            name: name.into(),
+            text: String::new(),
+            base_path: String::new(),
+            chart_path: String::new(),
+            data: Value::Nil,
+        }
+    }
+
+    #[test]
+    fn templates_parse_deepest_first_then_in_reverse_name_order() {
+        let mut list: Vec<Renderable> = [
+            "app/templates/a.yaml",
+            "app/templates/_helpers.tpl",
+            "app/charts/lib/templates/_lib.tpl",
+            "app/templates/b.yaml",
+            "app/charts/db/templates/x.yaml",
+        ]
+        .into_iter()
+        .map(renderable)
+        .collect();
+        sort_for_parsing(&mut list);
+        let order: Vec<&str> = list.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "app/charts/lib/templates/_lib.tpl",
+                "app/charts/db/templates/x.yaml",
+                "app/templates/b.yaml",
+                "app/templates/a.yaml",
+                "app/templates/_helpers.tpl",
+            ]
+        );
+    }
 }

@@ -114,9 +114,8 @@ impl Object for Files {
             // `[]byte` printing (`[104 105]`) is never what a chart wants.
             "Get" | "GetBytes" => string_arg(name, args).map(|n| Value::String(self.get(&n))),
             "Glob" => string_arg(name, args).map(|p| self.glob(&p).value()),
-            "Lines" => string_arg(name, args).map(|n| {
-                Value::list_from(self.lines(&n).into_iter().map(Value::String))
-            }),
+            "Lines" => string_arg(name, args)
+                .map(|n| Value::list_from(self.lines(&n).into_iter().map(Value::String))),
             "AsConfig" | "AsSecrets" => self.field(name).ok_or_else(|| FuncError::new("")),
             _ => return None,
         };
@@ -124,11 +123,7 @@ impl Object for Files {
     }
 
     fn display(&self) -> String {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(k, v)| format!("{k}:{v:?}"))
-            .collect();
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}:{v:?}")).collect();
         format!("map[{}]", parts.join(" "))
     }
 }
@@ -243,11 +238,13 @@ fn match_tokens(tokens: &[Token], text: &[char]) -> bool {
     match first {
         Token::Literal(c) => text.first() == Some(c) && match_tokens(rest, &text[1..]),
         Token::Any => text.first().is_some_and(|&c| c != '/') && match_tokens(rest, &text[1..]),
-        Token::Class { negated, ranges } => text.first().is_some_and(|&c| {
-            // gobwas lists and ranges do not treat the separator specially.
-            let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-            inside != *negated
-        }) && match_tokens(rest, &text[1..]),
+        Token::Class { negated, ranges } => {
+            text.first().is_some_and(|&c| {
+                // gobwas lists and ranges do not treat the separator specially.
+                let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+                inside != *negated
+            }) && match_tokens(rest, &text[1..])
+        }
         Token::Star => {
             for skip in 0..=text.len() {
                 if match_tokens(rest, &text[skip..]) {

@@ -230,7 +230,10 @@ fn push_documents(
             }),
             Err(message) => warnings.push((
                 location.to_owned(),
-                format!("document {}: rendered YAML not readable: {message}", index + 1),
+                format!(
+                    "document {}: rendered YAML not readable: {message}",
+                    index + 1
+                ),
             )),
         }
     }

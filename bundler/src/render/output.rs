@@ -23,7 +23,9 @@ pub fn split_manifests(text: &str) -> Vec<String> {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let at_line_start = i == 0 || bytes[i - 1] == b'\n';
+        // `^` is the start of the text only; a newline the previous separator swallowed
+        // cannot start another one.
+        let at_line_start = i == 0 || (i > start && bytes[i - 1] == b'\n');
         if at_line_start && bytes[i..].starts_with(b"---") {
             // The separator began at the whitespace before the newline, if any.
             let mut cut = i;
