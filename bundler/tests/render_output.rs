@@ -239,3 +239,18 @@ fn parse_errors_read_as_helms() {
         "parse error at (app/templates/x.yaml:7): function \"nope\" not defined"
     );
 }
+
+#[rstest]
+#[case("1.10", Some("1.1"))]
+#[case("1.0", Some("1"))]
+#[case("2", Some("2"))]
+#[case("0.25", Some("0.25"))]
+#[case("true", Some("true"))]
+#[case("v1.2.3", Some("v1.2.3"))]
+#[case("\"1.10\"", Some("1.10"))]
+#[case("~", None)]
+#[case("[a]", None)]
+fn chart_yaml_scalars_read_as_go_strings(#[case] yaml: &str, #[case] want: Option<&str>) {
+    let value: serde_json::Value = serde_saphyr::from_str(yaml).unwrap();
+    assert_eq!(ferry_bundler::render::scalar_text(&value).as_deref(), want);
+}

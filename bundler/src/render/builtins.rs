@@ -9,7 +9,7 @@ use ferry_gotmpl::{FuncError, Object, Value};
 use serde_json::Value as Json;
 
 use super::capabilities::{api_versions, KubeVersion, HELM_VERSION};
-use super::chart_load::{Dependency, ImportValue, Metadata};
+use super::chart_load::{scalar_text, Dependency, ImportValue, Metadata};
 use super::RenderOptions;
 
 /// A Go struct value: named fields in declaration order, plus optional string methods.
@@ -157,12 +157,7 @@ fn dependency(dep: &Dependency) -> Value {
 
 /// A scalar as the string Go's YAML decoder gives a `string` field; empty for anything else.
 fn json_text(value: Option<&Json>) -> String {
-    match value {
-        Some(Json::String(s)) => s.clone(),
-        Some(Json::Number(n)) => n.to_string(),
-        Some(Json::Bool(b)) => b.to_string(),
-        _ => String::new(),
-    }
+    value.and_then(scalar_text).unwrap_or_default()
 }
 
 /// `.Capabilities` for `helm template`: the chosen Kubernetes version, Helm's built-in API

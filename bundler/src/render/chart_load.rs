@@ -9,7 +9,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use super::error::RenderError;
-use crate::discover::values::{parse_yaml, scalar_string};
+use crate::discover::values::parse_yaml;
 use crate::discover::FileSet;
 
 /// Subcharts nested deeper than this are not loaded (a warning says so).
@@ -236,8 +236,26 @@ fn load(
     Ok(chart)
 }
 
+/// A YAML scalar read into a Go `string` field the way sigs.k8s.io/yaml converts it: numbers
+/// in their shortest form at float32 precision (`appVersion: 1.10` is `1.1`, `1.0` is `1`),
+/// bools as `true`/`false`; `None` for null and collections.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => (f as i64).to_string(),
+            (_, _, Some(f)) => (f as f32).to_string(),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
 fn metadata(raw: Map<String, Value>) -> Metadata {
-    let text = |key: &str| raw.get(key).and_then(scalar_string).unwrap_or_default();
+    let text = |key: &str| raw.get(key).and_then(scalar_text).unwrap_or_default();
     let api_version = match text("apiVersion") {
         v if v.is_empty() => "v1".to_owned(),
         v => v,
@@ -260,9 +278,9 @@ fn metadata(raw: Map<String, Value>) -> Metadata {
 
 fn dependency(item: &Value) -> Option<Dependency> {
     let map = item.as_object()?;
-    let text = |key: &str| map.get(key).and_then(scalar_string).unwrap_or_default();
+    let text = |key: &str| map.get(key).and_then(scalar_text).unwrap_or_default();
     let tags = match map.get("tags") {
-        Some(Value::Array(tags)) => tags.iter().filter_map(scalar_string).collect(),
+        Some(Value::Array(tags)) => tags.iter().filter_map(scalar_text).collect(),
         _ => Vec::new(),
     };
     let import_values = match map.get("import-values") {
@@ -294,5 +312,5 @@ fn import_value(item: &Value) -> Option<ImportValue> {
 
 /// `fmt.Sprintf("%v", x)` for the scalars an import-values entry holds.
 fn go_print(value: &Value) -> String {
-    scalar_string(value).unwrap_or_else(|| value.to_string())
+    scalar_text(value).unwrap_or_else(|| value.to_string())
 }

@@ -20,7 +20,9 @@ mod output;
 
 pub use builtins::{GoStruct, VersionSet};
 pub use capabilities::{api_versions, KubeVersion, DEFAULT_KUBE_VERSION, HELM_VERSION};
-pub use chart_load::{load_chart, Chart, ChartFile, Dependency, ImportValue, Metadata};
+pub use chart_load::{
+    load_chart, scalar_text, Chart, ChartFile, Dependency, ImportValue, Metadata,
+};
 pub use coalesce::{coalesce_tables, coalesce_values, merge_user_layers, merge_values};
 pub use dependencies::{path_value, process_dependencies, table};
 pub use engine_run::{exec_error_text, parse_error_text};
