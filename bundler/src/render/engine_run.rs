@@ -124,8 +124,14 @@ pub fn execute_all(renderables: &[Renderable], funcs: &FuncMap) -> BTreeMap<Stri
     let mut set = Templates::new();
     let mut outcomes = BTreeMap::new();
     for r in renderables {
-        if let Err(e) = set.parse(&r.name, &r.text, funcs) {
-            outcomes.insert(r.name.clone(), Outcome::Failed(parse_error_text(&e)));
+        match guarded(|| set.parse(&r.name, &r.text, funcs)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                outcomes.insert(r.name.clone(), Outcome::Failed(parse_error_text(&e)));
+            }
+            Err(panic) => {
+                outcomes.insert(r.name.clone(), Outcome::Failed(panic));
+            }
         }
     }
     for r in renderables {
@@ -140,13 +146,26 @@ pub fn execute_all(renderables: &[Renderable], funcs: &FuncMap) -> BTreeMap<Stri
             ]);
             map.borrow_mut().insert("Template".into(), template);
         }
-        let outcome = match set.execute(&r.name, &r.data, funcs) {
-            Ok(text) => Outcome::Text(text),
-            Err(e) => Outcome::Failed(exec_error_text(&e)),
+        let outcome = match guarded(|| set.execute(&r.name, &r.data, funcs)) {
+            Ok(Ok(text)) => Outcome::Text(text),
+            Ok(Err(e)) => Outcome::Failed(exec_error_text(&e)),
+            Err(panic) => Outcome::Failed(panic),
         };
         outcomes.insert(r.name.clone(), outcome);
     }
     outcomes
+}
+
+/// Runs one engine call so that a bug in the engine (a panic) costs one file, not the run.
+fn guarded<T>(call: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("internal error of the template engine: {detail}")
+    })
 }
 
 /// `parse error at (file:line): message`, as Helm's `cleanupParseError` words it.
@@ -234,5 +253,15 @@ mod tests {
                 "app/templates/_helpers.tpl",
             ]
         );
+    }
+
+    #[test]
+    fn an_engine_panic_becomes_a_message() {
+        let got: Result<(), String> = guarded(|| panic!("stack exhausted at {}", 3));
+        assert_eq!(
+            got,
+            Err("internal error of the template engine: stack exhausted at 3".into())
+        );
+        assert_eq!(guarded(|| 7), Ok(7));
     }
 }
