@@ -182,6 +182,19 @@ impl FileSet {
         }
     }
 
+    /// The files whose path `keep` accepts (the renderer applies `.helmignore` with it).
+    pub fn filtered(&self, keep: impl Fn(&str) -> bool) -> FileSet {
+        FileSet {
+            label: self.label.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
     /// A nested `.tgz` member opened as its own file set.
     pub fn nested_tgz(&self, path: &str) -> Result<FileSet, DiscoverError> {
         let bytes = self.get(path).unwrap_or_default();

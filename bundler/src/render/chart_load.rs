@@ -9,6 +9,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use super::error::RenderError;
+use super::ignore::IgnoreRules;
 use crate::discover::values::parse_yaml;
 use crate::discover::FileSet;
 
@@ -110,7 +111,13 @@ pub fn load_chart(
     files: &FileSet,
     warnings: &mut Vec<(String, String)>,
 ) -> Result<Chart, RenderError> {
-    load(files, &files.label, 0, warnings)
+    let text = files.get_str(".helmignore").unwrap_or_default();
+    let rules = IgnoreRules::parse(&text).unwrap_or_else(|message| {
+        warnings.push((format!("{}: .helmignore", files.label), message));
+        IgnoreRules::parse("").expect("the default rules parse")
+    });
+    let kept = files.filtered(|path| !rules.ignores_file(path));
+    load(&kept, &files.label, 0, warnings)
 }
 
 fn load(
@@ -173,16 +180,10 @@ fn load(
                     other_files.insert(path.to_owned(), data());
                 }
             }
-            _ if path.starts_with("templates/") => {
-                // Helm's default ignore rule `templates/.?*`.
-                let base = path.rsplit('/').next().unwrap_or(path);
-                if !base.starts_with('.') {
-                    chart.templates.push(ChartFile {
-                        name: path.to_owned(),
-                        data: data(),
-                    });
-                }
-            }
+            _ if path.starts_with("templates/") => chart.templates.push(ChartFile {
+                name: path.to_owned(),
+                data: data(),
+            }),
             _ if path.starts_with("charts/") => {
                 if path.ends_with(".prov") {
                     other_files.insert(path.to_owned(), data());

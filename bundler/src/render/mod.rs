@@ -16,6 +16,7 @@ mod dependencies;
 mod engine_run;
 mod error;
 mod files;
+mod ignore;
 mod output;
 
 pub use builtins::{GoStruct, VersionSet};
@@ -28,6 +29,7 @@ pub use dependencies::{path_value, process_dependencies, table};
 pub use engine_run::{exec_error_text, parse_error_text};
 pub use error::RenderError;
 pub use files::{Files, Pattern};
+pub use ignore::{go_match, IgnoreRules};
 pub use output::{clean_output, is_test_hook, parse_document, split_manifests};
 
 use ferry_gotmpl::FuncMap;
