@@ -118,7 +118,7 @@ fn a_missing_subchart_and_a_non_bool_condition_are_warnings() {
     process_dependencies(&mut chart, &user, "chart umbrella", &mut warnings);
     let text: Vec<String> = warnings.iter().map(|(l, m)| format!("{l}: {m}")).collect();
     assert!(
-        text.contains(&"chart umbrella: umbrella Chart.yaml dependencies: dependency ghost is not vendored under charts/; it is not rendered".to_owned()),
+        text.contains(&"chart umbrella: umbrella Chart.yaml dependencies: enabled dependency ghost is not vendored under charts/; it is not rendered".to_owned()),
         "{text:#?}"
     );
     assert!(
@@ -318,4 +318,32 @@ fn an_unreadable_top_chart_is_an_error(#[case] files: &[(&str, &str)], #[case] w
     let set = FileSet::from_path_as(dir.path(), "chart umbrella").unwrap();
     let err: RenderError = load_chart(&set, &mut Vec::new()).unwrap_err();
     assert!(err.to_string().starts_with(want), "{err}");
+}
+
+#[test]
+fn a_missing_subchart_that_is_disabled_is_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[(
+            "Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: ghost\n    alias: spirit\n    condition: spirit.enabled\n",
+        )],
+    );
+    let (mut chart, _) = load(dir.path());
+    let mut warnings = Vec::new();
+    process_dependencies(
+        &mut chart,
+        &json!({"spirit": {"enabled": false}}),
+        "chart app",
+        &mut warnings,
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (mut chart, _) = load(dir.path());
+    process_dependencies(&mut chart, &json!({}), "chart app", &mut warnings);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].1.contains("enabled dependency spirit"),
+        "{warnings:?}"
+    );
 }

@@ -46,6 +46,17 @@ pub struct Dependency {
     pub enabled: bool,
 }
 
+impl Dependency {
+    /// The name its values live under: the alias when there is one.
+    pub fn values_key(&self) -> &str {
+        if self.alias.is_empty() {
+            &self.name
+        } else {
+            &self.alias
+        }
+    }
+}
+
 /// `Chart.yaml`, with the fields dependency processing needs parsed out.
 #[derive(Debug, Clone, Default)]
 pub struct Metadata {

@@ -48,6 +48,7 @@ fn process_enabled(
         })
         .cloned()
         .collect();
+    let mut missing = Vec::new();
     for dep in &mut chart.metadata.dependencies {
         match existing.iter().find(|c| c.name() == dep.name) {
             Some(found) => {
@@ -57,13 +58,7 @@ fn process_enabled(
                 }
                 resolved.push(copy);
             }
-            None => warnings.push((
-                location.clone(),
-                format!(
-                    "dependency {} is not vendored under charts/; it is not rendered",
-                    dep.name
-                ),
-            )),
+            None => missing.push(dep.values_key().to_owned()),
         }
         if !dep.alias.is_empty() {
             dep.name = dep.alias.clone();
@@ -77,6 +72,18 @@ fn process_enabled(
     apply_tags(chart, &cvals, &location, warnings);
     apply_conditions(chart, &cvals, path, &location, warnings);
 
+    // Helm refuses a chart with any dependency missing; only an enabled one matters here.
+    for dep in &chart.metadata.dependencies {
+        if dep.enabled && missing.contains(&dep.name) {
+            warnings.push((
+                location.clone(),
+                format!(
+                    "enabled dependency {} is not vendored under charts/; it is not rendered",
+                    dep.name
+                ),
+            ));
+        }
+    }
     let disabled: Vec<String> = chart
         .metadata
         .dependencies
