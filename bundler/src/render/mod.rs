@@ -87,6 +87,8 @@ pub struct Rendered {
     pub warnings: Vec<Warning>,
     /// The Kubernetes version the chart saw (for `--why`).
     pub kube_version: String,
+    /// The root chart's coalesced values (`.Values`), subcharts' under their names.
+    pub values: Value,
     /// Template files executed (partials and `NOTES.txt` excluded) and how many failed.
     pub templates_executed: usize,
     pub templates_failed: usize,
@@ -134,6 +136,7 @@ pub fn render_chart_with(
             .map(|w| (format!("{label}: values"), w)),
     );
 
+    rendered.values = values.clone();
     if options.include_crds {
         push_crds(&chart, None, &label, &mut rendered, &mut raw_warnings);
     }
