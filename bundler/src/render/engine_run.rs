@@ -177,7 +177,14 @@ pub fn parse_error_text(e: &ferry_gotmpl::Error) -> String {
 /// chain of `include`s and dropping Go's `executing … at <…>:` wrapping, so that `fail` and
 /// `required` read as Helm shows them: `execution error at (…): the chart's message`.
 pub fn exec_error_text(e: &ferry_gotmpl::Error) -> String {
-    let mut location = format!("{}:{}:{}", e.template, e.line, e.column);
+    // Go's own rendering of the place (`name:line:col`, no column for parse errors).
+    let shown = e.to_string();
+    let mut location = shown
+        .strip_prefix("template: ")
+        .and_then(|rest| rest.strip_suffix(e.message.as_str()))
+        .and_then(|rest| rest.strip_suffix(": "))
+        .unwrap_or(&e.template)
+        .to_owned();
     let mut message = e.message.as_str();
     loop {
         if message.starts_with("executing ") {

@@ -123,7 +123,15 @@ impl Object for Files {
     }
 
     fn display(&self) -> String {
-        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}:{v:?}")).collect();
+        // Go prints a []byte as its numbers: `[104 105]`.
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| {
+                let bytes: Vec<String> = v.iter().map(u8::to_string).collect();
+                format!("{k}:[{}]", bytes.join(" "))
+            })
+            .collect();
         format!("map[{}]", parts.join(" "))
     }
 }

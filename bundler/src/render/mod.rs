@@ -18,6 +18,7 @@ mod error;
 mod files;
 mod ignore;
 mod output;
+mod versions;
 
 pub use builtins::{GoStruct, VersionSet};
 pub use capabilities::{api_versions, KubeVersion, DEFAULT_KUBE_VERSION, HELM_VERSION};
@@ -31,6 +32,7 @@ pub use error::RenderError;
 pub use files::{Files, Pattern};
 pub use ignore::{go_match, IgnoreRules};
 pub use output::{clean_output, is_test_hook, parse_document, split_manifests};
+pub use versions::{check_dependency_versions, in_range, kube_version_mismatch};
 
 use ferry_gotmpl::FuncMap;
 use serde_json::Value;
@@ -126,6 +128,17 @@ pub fn render_chart_with(
         return Ok(rendered);
     }
 
+    let kube_constraint = chart
+        .metadata
+        .raw
+        .get("kubeVersion")
+        .and_then(scalar_text)
+        .unwrap_or_default();
+    if let Some(message) = kube_version_mismatch(funcs, &kube_constraint, &kube.version) {
+        raw_warnings.push((format!("{label}: Chart.yaml kubeVersion"), message));
+    }
+
+    check_dependency_versions(&chart, funcs, &label, &mut raw_warnings);
     let user = merge_user_layers(overrides);
     process_dependencies(&mut chart, &user, &label, &mut raw_warnings);
     let mut coalesce_warnings = Vec::new();
