@@ -312,6 +312,7 @@ fn loader_sorts_files_as_helm_does() {
 #[case(&[("values.yaml", "a: 1\n")], "chart umbrella: missing Chart.yaml")]
 #[case(&[("Chart.yaml", "name: x\n"), ("values.yaml", "a: [1\n")], "chart umbrella: values.yaml is not readable")]
 #[case(&[("Chart.yaml", "- a\n")], "chart umbrella: Chart.yaml is not readable: not a mapping")]
+#[case(&[("Chart.yaml", "version: 1.0.0\n")], "chart umbrella: Chart.yaml is not readable: the chart has no name")]
 fn an_unreadable_top_chart_is_an_error(#[case] files: &[(&str, &str)], #[case] want: &str) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);

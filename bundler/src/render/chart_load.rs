@@ -174,6 +174,10 @@ fn load(
         },
     };
     let metadata = metadata(raw);
+    if metadata.name.trim().is_empty() {
+        // Helm's validation refuses it too; templates would have no path to live under.
+        return Err(unreadable("Chart.yaml", "the chart has no name".into()));
+    }
     let mut chart = Chart {
         metadata,
         values,
