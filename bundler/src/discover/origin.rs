@@ -1,12 +1,16 @@
 //! Where discovery found an image, as structured fields (for `ferry discover --output json`) and
 //! as the one line of text bundle manifests record as a provenance `origin`.
 //!
-//! **Invariant:** `Display` is that recorded text, byte for byte as before these fields existed;
-//! it is part of every bundle manifest, and bundles must stay byte-reproducible.
+//! **Invariant:** `Display` is that recorded text, byte for byte as before these fields existed,
+//! but for the two marks added since: ` for Kubernetes v1.33.0` on what was found in a chart
+//! read for that version, and ` (guess)` on a heuristic's finding. It is part of every bundle
+//! manifest, and bundles must stay byte-reproducible.
 
 use std::fmt;
 
 use serde::{Serialize, Serializer};
+
+use super::options::KubeVersion;
 
 /// The discovery rule that found the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -20,6 +24,8 @@ pub enum Rule {
     Annotation,
     /// A workload's pod spec in a Kubernetes manifest: `detail` is `Kind/name [container c]`.
     Manifest,
+    /// A field of an object a chart rendered to: `detail` is `Kind/name field.path`.
+    Rendered,
     /// Listed by hand under `images:` in the profile.
     Listed,
 }
@@ -37,6 +43,11 @@ pub struct Origin {
     pub rule: Rule,
     /// What matched; see [`Rule`]. Empty when there is nothing more to say.
     pub detail: String,
+    /// Found by a heuristic (values blocks, template lines) rather than in a rendered object:
+    /// likely, not certain.
+    pub guess: bool,
+    /// The Kubernetes version a chart was read for (`v1.33.0`); `None` outside charts.
+    pub kube_version: Option<String>,
 }
 
 impl Origin {
@@ -56,6 +67,8 @@ impl Origin {
             line: Some(line),
             rule: Rule::Template,
             detail: define.map(|d| format!("define {d:?}")).unwrap_or_default(),
+            guess: false,
+            kube_version: None,
         }
     }
 
@@ -67,6 +80,38 @@ impl Origin {
             line: Some(line),
             rule: Rule::Manifest,
             detail: object,
+            guess: false,
+            kube_version: None,
+        }
+    }
+
+    /// A field of a rendered object: `object` is `Kind/name`, `field` its path
+    /// (`spec.template.spec.containers{app}.image`).
+    pub fn rendered(source: &str, file: &str, object: &str, field: &str) -> Self {
+        Self {
+            source: Some(source.to_owned()),
+            file: Some(file.to_owned()),
+            line: None,
+            rule: Rule::Rendered,
+            detail: format!("{object} {field}"),
+            guess: false,
+            kube_version: None,
+        }
+    }
+
+    /// This origin marked as a heuristic's finding; its text ends in `(guess)`.
+    pub fn as_guess(self) -> Self {
+        Self {
+            guess: true,
+            ..self
+        }
+    }
+
+    /// This origin as found for Kubernetes `version`; its text ends in `for Kubernetes v1.31.4`.
+    pub fn for_kubernetes(self, version: &KubeVersion) -> Self {
+        Self {
+            kube_version: Some(version.to_string()),
+            ..self
         }
     }
 
@@ -78,6 +123,8 @@ impl Origin {
             line: None,
             rule: Rule::Listed,
             detail: String::new(),
+            guess: false,
+            kube_version: None,
         }
     }
 
@@ -100,6 +147,8 @@ impl Origin {
             line: None,
             rule,
             detail: detail.to_owned(),
+            guess: false,
+            kube_version: None,
         }
     }
 }
@@ -111,19 +160,27 @@ impl fmt::Display for Origin {
         let line = self.line.unwrap_or_default();
         let detail = &self.detail;
         match self.rule {
-            Rule::Values => write!(f, "{source}: values {detail}"),
-            Rule::Annotation => write!(f, "{source}: annotation {detail}"),
-            Rule::Template => write!(f, "template {}", self.template_location()),
+            Rule::Values => write!(f, "{source}: values {detail}")?,
+            Rule::Annotation => write!(f, "{source}: annotation {detail}")?,
+            Rule::Template => write!(f, "template {}", self.template_location())?,
             Rule::Manifest => {
                 f.write_str("manifests ")?;
                 if let Some(source) = &self.source {
                     write!(f, "{source} ")?;
                 }
-                write!(f, "{file}:{line} {detail}")
+                write!(f, "{file}:{line} {detail}")?;
             }
+            Rule::Rendered => write!(f, "rendered {source} {file} {detail}")?,
             // The profile file is a field, not part of the text recorded in bundles.
-            Rule::Listed => f.write_str("images (listed by hand)"),
+            Rule::Listed => f.write_str("images (listed by hand)")?,
         }
+        if let Some(version) = &self.kube_version {
+            write!(f, " for Kubernetes {version}")?;
+        }
+        if self.guess {
+            f.write_str(" (guess)")?;
+        }
+        Ok(())
     }
 }
 
@@ -179,5 +236,51 @@ mod tests {
         for (origin, text) in cases {
             assert_eq!(origin.to_string(), text);
         }
+    }
+
+    /// The marks `ferry lock --why` shows: the rendered object's field, the Kubernetes version a
+    /// chart was read for, and a heuristic's guess.
+    #[test]
+    fn rendered_version_and_guess_marks() {
+        let v1_31 = KubeVersion::parse("1.31.4").expect("version");
+        let deployment = "spec.template.spec.containers{app}.image";
+        let cases = [
+            (
+                Origin::rendered("chart web 1.0.0", "templates/deploy.yaml", "Deployment/web", deployment),
+                "rendered chart web 1.0.0 templates/deploy.yaml Deployment/web spec.template.spec.containers{app}.image",
+            ),
+            (
+                Origin::rendered("chart web 1.0.0", "templates/deploy.yaml", "Deployment/web", deployment)
+                    .for_kubernetes(&v1_31),
+                "rendered chart web 1.0.0 templates/deploy.yaml Deployment/web spec.template.spec.containers{app}.image for Kubernetes v1.31.4",
+            ),
+            (
+                Origin::values("chart x 1.0.0", "image").as_guess(),
+                "chart x 1.0.0: values image (guess)",
+            ),
+            (
+                Origin::template("chart x 1.0.0", "templates/job.yaml", None, 12)
+                    .for_kubernetes(&KubeVersion::default())
+                    .as_guess(),
+                "template chart x 1.0.0 templates/job.yaml:12 for Kubernetes v1.33.0 (guess)",
+            ),
+        ];
+        for (origin, text) in cases {
+            assert_eq!(origin.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn marks_are_fields_too() {
+        let origin = Origin::values("chart x 1.0.0", "image")
+            .for_kubernetes(&KubeVersion::default())
+            .as_guess();
+        let json = serde_json::to_value(&origin).expect("serialises");
+        assert_eq!(json["guess"], true);
+        assert_eq!(json["kubeVersion"], "v1.33.0");
+        assert_eq!(json["rule"], "values");
+        let plain = serde_json::to_value(Origin::listed("p.yaml")).expect("serialises");
+        assert_eq!(plain["guess"], false);
+        assert_eq!(plain["kubeVersion"], serde_json::Value::Null);
     }
 }

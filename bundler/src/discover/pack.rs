@@ -9,11 +9,16 @@ use super::chart_meta::ChartMeta;
 use super::collect::Collector;
 use super::error::DiscoverError;
 use super::manifests;
+use super::options::DiscoverOptions;
 use super::origin::Origin;
 use super::reference::normalize_reference;
 use super::values::{lookup, parse_yaml, scalar_string};
 
-pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), DiscoverError> {
+pub(crate) fn discover(
+    files: &FileSet,
+    options: &DiscoverOptions,
+    out: &mut Collector,
+) -> Result<(), DiscoverError> {
     let pack_json = files
         .get_str("pack.json")
         .ok_or_else(|| DiscoverError::Missing {
@@ -55,7 +60,7 @@ pub(crate) fn discover(files: &FileSet, out: &mut Collector) -> Result<(), Disco
     };
 
     listed_images(&pack_label, &values, out);
-    charts(files, &pack, &pack_label, &values, out)?;
+    charts(files, &pack, &pack_label, &values, options, out)?;
     pack_manifests(files, &pack, &pack_label, out);
     Ok(())
 }
@@ -85,6 +90,7 @@ fn charts(
     pack: &Value,
     pack_label: &str,
     values: &Value,
+    options: &DiscoverOptions,
     out: &mut Collector,
 ) -> Result<(), DiscoverError> {
     let mut candidates: Vec<String> = match pack.get("charts") {
@@ -135,7 +141,7 @@ fn charts(
         let overlay = lookup(values, &format!("charts.{}", meta.name))
             .cloned()
             .unwrap_or(Value::Null);
-        chart::discover(&chart_files, &[overlay], out)?;
+        chart::discover(&chart_files, &[overlay], options, out)?;
     }
     Ok(())
 }

@@ -90,14 +90,14 @@ async fn discover_content(
         };
         let tgz = chart_package(&resolved, resolver)?;
         let what = format!("chart {}", resolved.artifact.reference);
-        let d = discover::discover_chart_as(&tgz, &what, &chart.overrides);
+        let d = discover::discover_chart_with(&tgz, &what, &chart.overrides, &chart.options);
         let d = discovered_or_warning(d, &what);
         plan.add_discovery(d, &chart.provenance, &chart.platforms);
         content.push(resolved);
     }
-    for (pack, platforms) in plan.packs.clone() {
+    for (pack, platforms, options) in plan.packs.clone() {
         let what = format!("pack {}", pack.location);
-        let d = discover::discover_pack_as(Path::new(&pack.read_from), &what);
+        let d = discover::discover_pack_with(Path::new(&pack.read_from), &what, &options);
         let d = discovered_or_warning(d, &what);
         plan.add_discovery(d, &pack.provenance[0], &platforms);
         match resolver.resolve(&[Request::Pack(pack)], progress).await {
@@ -105,7 +105,7 @@ async fn discover_content(
             Err(e) => failures.extend(unresolved_net(e)),
         }
     }
-    for (pack, platforms) in plan.oci_packs.clone() {
+    for (pack, platforms, options) in plan.oci_packs.clone() {
         let resolved = match resolver
             .resolve(&[Request::OciPack(pack.clone())], progress)
             .await
@@ -122,7 +122,8 @@ async fn discover_content(
         let what = format!("pack {}", resolved.artifact.reference);
         plan.warnings
             .extend(check_pack_json(&tgz, &what, &pack.name, &pack.version)?);
-        let d = discovered_or_warning(discover::discover_pack_as(&tgz, &what), &what);
+        let d = discover::discover_pack_with(&tgz, &what, &options);
+        let d = discovered_or_warning(d, &what);
         plan.add_discovery(d, &pack.provenance[0], &platforms);
         content.push(resolved);
     }

@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::discover::{self, Discovery, Warning};
+use crate::discover::{self, DiscoverOptions, Discovery, Warning};
 use crate::format::{Digest, Provenance};
 use crate::net::{ChartRequest, FileRequest, ImageRequest, OciPackRequest, PackRequest};
 use crate::profile::{ChartSource, FileSource, Layer, PackSource, Profile, Source};
@@ -25,16 +25,20 @@ pub struct PlannedChart {
     pub overrides: Vec<serde_json::Value>,
     pub provenance: Provenance,
     pub platforms: Vec<String>,
+    /// The cluster the chart is discovered for: its layer's (or profile's) `kubeVersion` and
+    /// `apiVersions`.
+    pub options: DiscoverOptions,
 }
 
 #[derive(Debug, Default)]
 pub struct Plan {
     pub images: Vec<ImageRequest>,
     pub charts: Vec<PlannedChart>,
-    /// Packs with the platforms their images are wanted for.
-    pub packs: Vec<(PackRequest, Vec<String>)>,
+    /// Packs with the platforms their images are wanted for and the cluster their charts are
+    /// discovered for.
+    pub packs: Vec<(PackRequest, Vec<String>, DiscoverOptions)>,
     /// Packs in a registry, likewise.
-    pub oci_packs: Vec<(OciPackRequest, Vec<String>)>,
+    pub oci_packs: Vec<(OciPackRequest, Vec<String>, DiscoverOptions)>,
     pub files: Vec<FileRequest>,
     pub warnings: Vec<Warning>,
     /// Where each image came from, as fields; the requests' provenance has the same as text.
@@ -159,16 +163,20 @@ fn plan_source(
                 );
             }
         }
-        Source::Chart(c) => plan
-            .charts
-            .push(plan_chart(c, profile, platforms, work, prov)?),
+        Source::Chart(c) => {
+            let mut chart = plan_chart(c, profile, platforms, work, prov)?;
+            chart.options = layer.discover_options(profile);
+            plan.charts.push(chart);
+        }
         Source::Pack(p) if p.oci.is_some() => {
             let request = plan_oci_pack(p, file, prov)?;
-            plan.oci_packs.push((request, platforms.to_vec()));
+            let options = layer.discover_options(profile);
+            plan.oci_packs.push((request, platforms.to_vec(), options));
         }
         Source::Pack(p) => {
             let request = plan_pack(p, profile, work, prov)?;
-            plan.packs.push((request, platforms.to_vec()));
+            let options = layer.discover_options(profile);
+            plan.packs.push((request, platforms.to_vec(), options));
         }
         Source::Files(files) => {
             for f in files {
@@ -265,6 +273,7 @@ fn plan_chart(
         overrides,
         provenance,
         platforms: platforms.to_vec(),
+        options: DiscoverOptions::default(),
     })
 }
 

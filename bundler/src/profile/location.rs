@@ -54,6 +54,8 @@ mod tests {
             version: "1".into(),
             profile_type: super::super::ProfileType::AddOn,
             platforms: vec![],
+            kube_version: None,
+            api_versions: vec![],
             layers: vec![],
             source_file: PathBuf::from(file),
         }

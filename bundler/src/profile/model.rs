@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::discover::{ApiVersion, DiscoverOptions, KubeVersion};
+
 /// One cluster profile file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,6 +15,17 @@ pub struct Profile {
     /// Default platforms (`os/arch[/variant]`) for every layer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// The Kubernetes version charts are discovered for (`.Capabilities.KubeVersion`); when
+    /// neither the profile nor a layer sets it, [`crate::discover::DEFAULT_KUBE_VERSION`].
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kube_version: Option<KubeVersion>,
+    /// API versions the cluster serves beyond the built-in ones (`.Capabilities.APIVersions`).
+    #[serde(rename = "apiVersions", default, skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<ApiVersion>,
     pub layers: Vec<Layer>,
     /// The file this profile was loaded from; relative source paths were resolved against its directory.
     #[serde(skip)]
@@ -45,6 +58,20 @@ pub struct Layer {
     /// Overrides the profile's platforms for this layer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<Vec<String>>,
+    /// Overrides the profile's `kubeVersion` for this layer's charts and packs.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kube_version: Option<KubeVersion>,
+    /// Replaces the profile's `apiVersions` for this layer.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_versions: Option<Vec<ApiVersion>>,
     pub sources: Vec<Source>,
 }
 
@@ -52,6 +79,22 @@ impl Layer {
     /// The platforms this layer is built for: its own list, else the profile default.
     pub fn effective_platforms<'a>(&'a self, profile: &'a Profile) -> &'a [String] {
         self.platforms.as_deref().unwrap_or(&profile.platforms)
+    }
+
+    /// The cluster this layer's charts and packs are discovered for: the layer's
+    /// `kubeVersion` and `apiVersions`, else the profile's, else the defaults.
+    pub fn discover_options(&self, profile: &Profile) -> DiscoverOptions {
+        DiscoverOptions {
+            kube_version: self
+                .kube_version
+                .clone()
+                .or_else(|| profile.kube_version.clone())
+                .unwrap_or_default(),
+            api_versions: self
+                .api_versions
+                .clone()
+                .unwrap_or_else(|| profile.api_versions.clone()),
+        }
     }
 }
 

@@ -199,6 +199,14 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
                     }
                     args.push(result);
                 }
+                Token::Word(w)
+                    if name.is_none()
+                        && args.is_empty()
+                        && API_VERSIONS_HAS.contains(&w.as_str()) =>
+                {
+                    name = Some(API_VERSIONS_HAS[0].to_owned());
+                    *pos += 1;
+                }
                 Token::Word(w) => {
                     if name.is_none() && args.is_empty() && is_function(w) {
                         name = Some(w.clone());
@@ -213,6 +221,7 @@ fn eval_pipeline(tokens: &[Token], pos: &mut usize, ctx: &Context) -> Val {
             args.push(p);
         }
         let result = match name {
+            Some(f) if f == API_VERSIONS_HAS[0] => api_versions_has(&args, ctx),
             Some(f) => call(&f, &args),
             None if args.len() == 1 => args.pop().unwrap_or(Val::Unknown),
             None => Val::Unknown,
@@ -254,6 +263,22 @@ fn include(args: &[Token], ctx: &Context) -> Val {
     }
 }
 
+const API_VERSIONS_HAS: [&str; 2] = [
+    ".Capabilities.APIVersions.Has",
+    "$.Capabilities.APIVersions.Has",
+];
+
+/// `.Capabilities.APIVersions.Has "x"`: true for an API the profile lists; otherwise unknown,
+/// since the cluster may serve it anyway (built-in APIs), so both branches stay live.
+fn api_versions_has(args: &[Val], ctx: &Context) -> Val {
+    match args {
+        [Val::Known(Value::String(api))] if ctx.options.lists_api(api) => {
+            Val::Known(Value::Bool(true))
+        }
+        _ => Val::Unknown,
+    }
+}
+
 fn is_function(word: &str) -> bool {
     word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && !matches!(word, "true" | "false" | "nil")
@@ -284,8 +309,8 @@ fn eval_word(word: &str, ctx: &Context) -> Val {
         .strip_prefix(".Capabilities.KubeVersion.")
         .or_else(|| word.strip_prefix("$.Capabilities.KubeVersion."))
     {
-        return kube_version(field)
-            .map_or(Val::Unknown, |s| Val::Known(Value::String(s.to_owned())));
+        return kube_version(&ctx.options.kube_version, field)
+            .map_or(Val::Unknown, |s| Val::Known(Value::String(s)));
     }
     if let Some(var) = word.strip_prefix('$').filter(|v| !v.is_empty()) {
         let (name, rest) = var.split_once('.').unwrap_or((var, ""));

@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::discover::options::KubeVersion;
+
 use super::expr::Val;
 use crate::discover::values::scalar_string;
 
@@ -121,13 +123,12 @@ pub(super) fn call(name: &str, args: &[Val]) -> Val {
     }
 }
 
-/// The Kubernetes version assumed for `.Capabilities.KubeVersion` (the target of air-gapped
-/// installs this tool is tested for).
-pub(super) fn kube_version(field: &str) -> Option<&'static str> {
+/// `.Capabilities.KubeVersion.<field>` for the version discovery was asked to assume.
+pub(super) fn kube_version(version: &KubeVersion, field: &str) -> Option<String> {
     match field {
-        "Major" => Some("1"),
-        "Minor" => Some("33"),
-        "Version" | "GitVersion" => Some("v1.33.0"),
+        "Major" => Some(version.major()),
+        "Minor" => Some(version.minor()),
+        "Version" | "GitVersion" => Some(version.git_version()),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::expr::{eval, included_names, referenced_paths, tokenize, values_path, Token, Val};
 use super::lex::Piece;
+use crate::discover::options::DiscoverOptions;
 use crate::discover::values::scalar_string;
 
 /// Placeholder written into line text where an action renders.
@@ -18,6 +19,8 @@ pub(crate) struct Context<'a> {
     pub chart_name: &'a str,
     pub chart_version: &'a str,
     pub app_version: &'a str,
+    /// The cluster `.Capabilities` describes.
+    pub options: &'a DiscoverOptions,
     pub vars: HashMap<String, String>,
     /// Variables bound to values computed in the template (`$registry := ... | default ...`).
     pub known_vars: HashMap<String, Value>,
@@ -36,12 +39,14 @@ impl<'a> Context<'a> {
         chart_name: &'a str,
         chart_version: &'a str,
         app_version: &'a str,
+        options: &'a DiscoverOptions,
     ) -> Self {
         Context {
             values,
             chart_name,
             chart_version,
             app_version,
+            options,
             vars: HashMap::new(),
             known_vars: HashMap::new(),
             defines: None,
@@ -58,6 +63,7 @@ impl<'a> Context<'a> {
             self.chart_name,
             self.chart_version,
             self.app_version,
+            self.options,
         );
         ctx.defines = self.defines;
         ctx.depth = self.depth + 1;
@@ -402,7 +408,8 @@ mod tests {
 
     fn live_text(src: &str, values: serde_json::Value) -> String {
         let pieces = lex(src);
-        let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0");
+        let options = DiscoverOptions::default();
+        let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0", &options);
         let out = walk(&pieces, &mut ctx);
         out.lines
             .values()
@@ -429,7 +436,8 @@ mod tests {
     fn with_scope_resolves_relative_references() {
         let values = serde_json::json!({"c": {"image": {"repository": "x"}}});
         let pieces = lex("{{- with .Values.c.image }}\nimage: {{ .repository }}\n{{- end }}\n");
-        let mut ctx = Context::new(&values, "c", "1", "1");
+        let options = DiscoverOptions::default();
+        let mut ctx = Context::new(&values, "c", "1", "1", &options);
         let out = walk(&pieces, &mut ctx);
         let paths: Vec<&str> = out.refs.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"c.image.repository"), "{paths:?}");
@@ -441,5 +449,53 @@ mod tests {
         let src = "{{- if and .Values.p.enabled (not .Values.i.enabled) }}\nA\n{{- end }}\n{{- if or .Values.x .Values.p.enabled }}\nB\n{{- end }}\n";
         let text = live_text(src, values);
         assert!(!text.contains('A') && text.contains('B'), "{text}");
+    }
+
+    fn live_text_for(src: &str, options: &DiscoverOptions) -> String {
+        let values = serde_json::json!({});
+        let pieces = lex(src);
+        let mut ctx = Context::new(&values, "c", "1.0.0", "1.0.0", options);
+        let out = walk(&pieces, &mut ctx);
+        out.lines
+            .values()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn kube_version_comes_from_the_options() {
+        let src = "{{- if eq .Capabilities.KubeVersion.Minor \"31\" }}\nA\n{{- else }}\nB\n{{- end }}\n{{- if eq $.Capabilities.KubeVersion.GitVersion \"v1.31.4\" }}\nC\n{{- end }}\n";
+        let v1_31 = DiscoverOptions {
+            kube_version: crate::discover::KubeVersion::parse("1.31.4").expect("version"),
+            ..Default::default()
+        };
+        let text = live_text_for(src, &v1_31);
+        assert!(
+            text.contains('A') && !text.contains('B') && text.contains('C'),
+            "{text}"
+        );
+        let text = live_text_for(src, &DiscoverOptions::default());
+        assert!(
+            !text.contains('A') && text.contains('B') && !text.contains('C'),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_listed_api_version_is_served() {
+        let src = "{{- if .Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\" }}\nA\n{{- else }}\nB\n{{- end }}\n";
+        let listed = DiscoverOptions {
+            api_versions: vec![
+                crate::discover::ApiVersion::parse("monitoring.coreos.com/v1")
+                    .expect("api version"),
+            ],
+            ..Default::default()
+        };
+        let text = live_text_for(src, &listed);
+        assert!(text.contains('A') && !text.contains('B'), "{text}");
+        // Not listed: it may still be served, so both branches stay live.
+        let text = live_text_for(src, &DiscoverOptions::default());
+        assert!(text.contains('A') && text.contains('B'), "{text}");
     }
 }

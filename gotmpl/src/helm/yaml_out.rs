@@ -1,0 +1,659 @@
+//! YAML as Helm's `toYaml` writes it: `sigs.k8s.io/yaml` turns the value into JSON and the
+//! JSON into YAML with go-yaml v2, whose emitter is libyaml's. So: whole floats print as
+//! integers, map keys in go-yaml's natural order, lists under a key not indented, strings
+//! plain unless they would read back as something else ("true", "1", "", "2024-01-01") or
+//! hold YAML indicators, multi-line strings as `|`/`|-` literals, lines folded past 80
+//! columns. `toYamlPretty` (go-yaml v3, indent 2) indents lists and keeps floats as `%g`.
+
+use crate::Value;
+use std::cmp::Ordering;
+
+/// How one of Helm's YAML writers differs from the other.
+#[derive(Clone, Copy)]
+pub struct Flavor {
+    /// go-yaml v3 with `SetIndent(2)` indents a list under its key; v2 does not.
+    pub indent_lists: bool,
+    /// v2 (through JSON) prints whole floats as integers; v3 prints `%g`.
+    pub via_json: bool,
+}
+
+pub const TO_YAML: Flavor = Flavor {
+    indent_lists: false,
+    via_json: true,
+};
+pub const TO_YAML_PRETTY: Flavor = Flavor {
+    indent_lists: true,
+    via_json: false,
+};
+
+const BEST_WIDTH: usize = 80;
+
+/// The YAML document for `v`, ending in a newline.
+pub fn to_yaml(v: &Value, flavor: Flavor) -> String {
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        whitespace: true,
+        indention: true,
+        flavor,
+    };
+    match v {
+        Value::Map(m) if !m.borrow().is_empty() => e.mapping(v, 0),
+        Value::List(l) if !l.is_empty() => e.sequence(l, 0),
+        other => e.scalar_node(other, 2, false),
+    }
+    // libyaml's document end: a line break unless a literal's last break just gave one.
+    if !(e.indention && e.column == 0) {
+        e.out.push('\n');
+    }
+    e.out
+}
+
+struct Emitter {
+    out: String,
+    column: usize,
+    /// The last character written is a space or a line start.
+    whitespace: bool,
+    /// Only indentation has been written on this line.
+    indention: bool,
+    flavor: Flavor,
+}
+
+/// go-yaml's map key order: runs of digits compare as numbers, non-letters before letters.
+pub fn key_order(a: &str, b: &str) -> Ordering {
+    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank_or_end(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => c == ' ' || c == '\t' || is_break(c),
+    }
+}
+
+/// libyaml's printable set (4-byte UTF-8 characters are not in it).
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+struct Analysis {
+    multiline: bool,
+    block_plain: bool,
+    single_quoted: bool,
+    block: bool,
+}
+
+/// libyaml's `yaml_emitter_analyze_scalar`, for block context.
+fn analyze(s: &str) -> Analysis {
+    if s.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain: false,
+            single_quoted: true,
+            block: false,
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut block_indicators = false;
+    if (s.starts_with("---") || s.starts_with("...")) && is_blank_or_end(chars.get(3).copied()) {
+        block_indicators = true;
+    }
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
+    let (mut break_space, mut space_break, mut previous_space, mut previous_break) =
+        (false, false, false, false);
+    let (mut line_breaks, mut special) = (false, false);
+    let mut preceded_by_whitespace = true;
+    let last = chars.len() - 1;
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_whitespace = is_blank_or_end(chars.get(i + 1).copied());
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' if followed_by_whitespace => block_indicators = true,
+                '-' if followed_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_by_whitespace => block_indicators = true,
+                '#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special = true;
+        }
+        if is_break(c) {
+            line_breaks = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i == last {
+                trailing_space = true;
+            }
+            if previous_break {
+                break_space = true;
+            }
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            if i == 0 {
+                leading_break = true;
+            }
+            if i == last {
+                trailing_break = true;
+            }
+            if previous_space {
+                space_break = true;
+            }
+            previous_break = true;
+            previous_space = false;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = c == ' ' || c == '\t' || is_break(c);
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain: true,
+        single_quoted: true,
+        block: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain = false;
+    }
+    if trailing_space {
+        a.block = false;
+    }
+    if break_space {
+        a.block_plain = false;
+        a.single_quoted = false;
+    }
+    if space_break || special {
+        a.block_plain = false;
+        a.single_quoted = false;
+        a.block = false;
+    }
+    if line_breaks {
+        a.block_plain = false;
+    }
+    if block_indicators {
+        a.block_plain = false;
+    }
+    a
+}
+
+/// Whether go-yaml v2 would read `s` back as a string when written plain.
+fn resolves_to_string(s: &str) -> bool {
+    const SPECIAL: &[&str] = &[
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF", "<<",
+    ];
+    if SPECIAL.contains(&s) {
+        return false;
+    }
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    match first {
+        '.' => s.parse::<f64>().is_err() || s == ".",
+        '0'..='9' | '-' | '+' => {
+            if is_timestamp(s) {
+                return false;
+            }
+            let plain = s.replace('_', "");
+            if crate::sprig::parse_go_int_public(&plain).is_some() {
+                return false;
+            }
+            if unsigned_int(&plain) {
+                return false;
+            }
+            if yaml_style_float(&plain) {
+                return false;
+            }
+            let bin = plain
+                .strip_prefix("-0b")
+                .or_else(|| plain.strip_prefix("0b"));
+            !bin.is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
+        }
+        _ => true,
+    }
+}
+
+fn unsigned_int(s: &str) -> bool {
+    let b = s.strip_prefix('+').unwrap_or(s);
+    !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()) && b.parse::<u64>().is_ok()
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// go-yaml v2's timestamp forms: `2006-1-2`, optionally with `T`/`t`/space and a time.
+fn is_timestamp(s: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}(?::[0-9]{2})?))|(?: [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?))?$",
+        )
+        .expect("static regex")
+    });
+    RE.is_match(s)
+}
+
+/// go-yaml's `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$` (sexagesimal floats).
+fn is_base60_float(s: &str) -> bool {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+            .expect("static regex")
+    });
+    s.contains(':') && RE.is_match(s)
+}
+
+impl Emitter {
+    fn put(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.column += s.chars().count();
+        self.whitespace = s.ends_with(' ');
+        self.indention = self.indention && s.chars().all(|c| c == ' ');
+    }
+
+    fn put_char(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+        self.whitespace = c == ' ';
+        self.indention = self.indention && c == ' ';
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    /// libyaml's `write_indent`.
+    fn indent_to(&mut self, indent: usize) {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.newline();
+        }
+        while self.column < indent {
+            self.put_char(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn mapping(&mut self, v: &Value, indent: usize) {
+        let Value::Map(m) = v else { return };
+        let m = m.borrow();
+        let mut keys: Vec<&String> = m.keys().collect();
+        keys.sort_by(|a, b| key_order(a, b));
+        for k in keys {
+            self.indent_to(indent);
+            let value = &m[k];
+            // libyaml writes a key that is multi-line or over 128 characters as `? key`.
+            if k.chars().any(is_break) || k.chars().count() > 128 {
+                self.put_char('?');
+                self.string_scalar(k, indent + 2, false);
+                self.indent_to(indent);
+                self.put_char(':');
+                self.block_value(value, indent, true);
+                continue;
+            }
+            self.string_scalar(k, indent + 2, true);
+            self.put_char(':');
+            self.block_value(value, indent, false);
+        }
+    }
+
+    /// A mapping's value after its `:`. After `? key`, the `:` counts as indentation, so a
+    /// collection starts on the same line, as after `-`.
+    fn block_value(&mut self, value: &Value, indent: usize, complex_key: bool) {
+        let nested = matches!(value, Value::Map(m) if !m.borrow().is_empty())
+            || matches!(value, Value::List(l) if !l.is_empty());
+        if complex_key && nested {
+            self.put_char(' ');
+            self.indention = true;
+        }
+        match value {
+            Value::Map(inner) if !inner.borrow().is_empty() => self.mapping(value, indent + 2),
+            Value::List(l) if !l.is_empty() => {
+                let at = if self.flavor.indent_lists || complex_key {
+                    indent + 2
+                } else {
+                    indent
+                };
+                self.sequence(l, at)
+            }
+            other => self.scalar_node(other, indent + 2, false),
+        }
+    }
+
+    fn sequence(&mut self, items: &[Value], indent: usize) {
+        for item in items {
+            self.indent_to(indent);
+            self.put_char('-');
+            self.whitespace = false;
+            self.indention = false;
+            match item {
+                Value::Map(inner) if !inner.borrow().is_empty() => {
+                    self.put_char(' ');
+                    self.indention = true;
+                    self.mapping(item, indent + 2)
+                }
+                Value::List(l) if !l.is_empty() => {
+                    self.put_char(' ');
+                    self.indention = true;
+                    self.sequence(l, indent + 2)
+                }
+                other => self.scalar_node(other, indent + 2, false),
+            }
+        }
+    }
+
+    /// A scalar (or empty collection) after `key:` or `-`, continuing at `indent`.
+    fn scalar_node(&mut self, v: &Value, indent: usize, simple_key: bool) {
+        let text = match v {
+            Value::Nil => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => self.float(*f),
+            Value::Map(_) => "{}".to_string(),
+            Value::List(_) => "[]".to_string(),
+            Value::String(s) => return self.string_scalar(s, indent, simple_key),
+            Value::Object(o) => return self.string_scalar(&o.display(), indent, simple_key),
+        };
+        if !self.whitespace {
+            self.put_char(' ');
+        }
+        self.put(&text);
+    }
+
+    fn float(&self, f: f64) -> String {
+        if self.flavor.via_json && f.fract() == 0.0 && f.is_finite() {
+            if f.abs() < 9.2e18 {
+                return (f as i64).to_string();
+            }
+            if f > 0.0 && f < 1.8e19 {
+                return (f as u64).to_string();
+            }
+        }
+        match crate::value::format_float_g(f).as_str() {
+            "+Inf" => ".inf".into(),
+            "-Inf" => "-.inf".into(),
+            "NaN" => ".nan".into(),
+            s => s.to_string(),
+        }
+    }
+
+    fn string_scalar(&mut self, s: &str, indent: usize, simple_key: bool) {
+        let can_plain = resolves_to_string(s) && !is_base60_float(s);
+        let mut style = if s.contains('\n') {
+            Style::Literal
+        } else if can_plain {
+            Style::Plain
+        } else {
+            Style::Double
+        };
+        let a = analyze(s);
+        if style == Style::Plain && (!a.block_plain || (s.is_empty() && simple_key)) {
+            style = Style::Single;
+        }
+        if style == Style::Single && !a.single_quoted {
+            style = Style::Double;
+        }
+        if style == Style::Literal && (!a.block || simple_key) {
+            style = Style::Double;
+        }
+        let _ = a.multiline;
+        let breaks_allowed = !simple_key;
+        if !self.whitespace {
+            self.put_char(' ');
+        }
+        match style {
+            Style::Plain => self.write_plain(s, indent, breaks_allowed),
+            Style::Single => self.write_single(s, indent, breaks_allowed),
+            Style::Double => self.write_double(s, indent, breaks_allowed),
+            Style::Literal => self.write_literal(s, indent),
+        }
+    }
+
+    fn fold_here(&self, allow: bool, spaces: bool) -> bool {
+        allow && !spaces && self.column > BEST_WIDTH && self.flavor.via_json
+    }
+
+    fn write_plain(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if self.fold_here(allow_breaks, spaces) && chars.get(i + 1) != Some(&' ') {
+                    self.indent_to(indent);
+                } else {
+                    self.put_char(' ');
+                }
+                spaces = true;
+            } else {
+                self.put_char(c);
+                spaces = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.put_char('\'');
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if self.fold_here(allow_breaks, spaces)
+                    && i != 0
+                    && i != chars.len() - 1
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.indent_to(indent);
+                } else {
+                    self.put_char(' ');
+                }
+                spaces = true;
+            } else {
+                if c == '\'' {
+                    self.put_char('\'');
+                }
+                self.put_char(c);
+                spaces = false;
+            }
+        }
+        self.put_char('\'');
+    }
+
+    fn write_double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.put_char('"');
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+                let esc = match c {
+                    '\0' => "\\0".to_string(),
+                    '\u{7}' => "\\a".into(),
+                    '\u{8}' => "\\b".into(),
+                    '\t' => "\\t".into(),
+                    '\n' => "\\n".into(),
+                    '\u{b}' => "\\v".into(),
+                    '\u{c}' => "\\f".into(),
+                    '\r' => "\\r".into(),
+                    '\u{1b}' => "\\e".into(),
+                    '"' => "\\\"".into(),
+                    '\\' => "\\\\".into(),
+                    '\u{85}' => "\\N".into(),
+                    '\u{a0}' => "\\_".into(),
+                    '\u{2028}' => "\\L".into(),
+                    '\u{2029}' => "\\P".into(),
+                    c if (c as u32) <= 0xFF => format!("\\x{:02X}", c as u32),
+                    c if (c as u32) <= 0xFFFF => format!("\\u{:04X}", c as u32),
+                    c => format!("\\U{:08X}", c as u32),
+                };
+                self.put(&esc);
+                spaces = false;
+            } else if c == ' ' {
+                if self.fold_here(allow_breaks, spaces) && i != 0 && i != chars.len() - 1 {
+                    self.indent_to(indent);
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put_char('\\');
+                    }
+                } else {
+                    self.put_char(' ');
+                }
+                spaces = true;
+            } else {
+                self.put_char(c);
+                spaces = false;
+            }
+        }
+        self.put_char('"');
+    }
+
+    fn write_literal(&mut self, s: &str, indent: usize) {
+        self.put_char('|');
+        let first = s.chars().next();
+        if first.is_some_and(|c| c == ' ' || is_break(c)) {
+            self.put_char('2');
+        }
+        let mut rev = s.chars().rev();
+        let last = rev.next();
+        let before_last = rev.next();
+        match (last, before_last) {
+            (Some(l), _) if !is_break(l) => self.put_char('-'),
+            (Some(_), None) => self.put_char('+'),
+            (Some(_), Some(b)) if is_break(b) => self.put_char('+'),
+            _ => {}
+        }
+        self.newline();
+        let mut breaks = true;
+        for c in s.chars() {
+            if is_break(c) {
+                self.newline();
+                breaks = true;
+            } else {
+                if breaks {
+                    self.indent_to(indent);
+                    breaks = false;
+                }
+                self.put_char(c);
+            }
+        }
+        // What follows a literal starts on a fresh line (libyaml's indention state).
+        self.indention = breaks;
+        self.whitespace = breaks;
+    }
+}
