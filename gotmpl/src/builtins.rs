@@ -180,6 +180,7 @@ fn length(item: &Rv) -> BResult {
             Value::String(s) => s.len(),
             Value::List(l) => l.len(),
             Value::Map(m) => m.borrow().len(),
+            Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default().len(),
             other => return err(format!("len of type {}", other.type_name())),
         },
     };

@@ -244,6 +244,12 @@ impl<'f> Exec<'f> {
                     .iter()
                     .map(|(k, e)| (Rv::Val(Value::String(k.clone())), Rv::Iface(e.clone())))
                     .collect(),
+                Value::Object(o) if o.entries().is_some() => o
+                    .entries()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, e)| (Rv::Val(Value::String(k)), Rv::Iface(e)))
+                    .collect(),
                 Value::Int(n) => {
                     if b.pipe.decl.len() > 1 {
                         return Err(self.pipe_fail(

@@ -21,6 +21,11 @@ pub trait Object: fmt::Debug {
     fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, crate::FuncError>>;
     /// What `%v` prints (a Go `String()` method where the type has one).
     fn display(&self) -> String;
+    /// For a Go map type with methods (Helm's `.Files`), its entries in key order, which
+    /// `range` and `len` see as a map's; `None` for a struct.
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
 }
 
 /// One template value.
