@@ -195,7 +195,7 @@ fn error(template: &str, line: usize, column: usize, message: &str) -> ferry_got
     ferry_gotmpl::Error {
         template: template.into(),
         line,
-        column,
+        column: Some(column),
         message: message.into(),
     }
 }

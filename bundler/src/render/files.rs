@@ -122,6 +122,15 @@ impl Object for Files {
         Some(result)
     }
 
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        Some(
+            self.0
+                .keys()
+                .map(|k| (k.clone(), Value::String(self.get(k))))
+                .collect(),
+        )
+    }
+
     fn display(&self) -> String {
         // Go prints a []byte as its numbers: `[104 105]`.
         let parts: Vec<String> = self

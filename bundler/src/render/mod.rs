@@ -97,7 +97,19 @@ pub struct Rendered {
 }
 
 /// Renders the chart in `files` with `overrides` (values files, then `--set`, as parsed
-/// layers) using the template functions `funcs`.
+/// layers): `helm template` with Helm's and sprig's functions. Only an unreadable top chart
+/// (no `Chart.yaml`, a `Chart.yaml` or `values.yaml` that is not YAML) is an error.
+pub fn render_chart(
+    files: &FileSet,
+    overrides: &[Value],
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
+    static FUNCTIONS: std::sync::OnceLock<FuncMap> = std::sync::OnceLock::new();
+    let funcs = FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions);
+    render_chart_with(files, overrides, options, funcs)
+}
+
+/// [`render_chart`] with another function map (a test's, or Helm's with additions).
 pub fn render_chart_with(
     files: &FileSet,
     overrides: &[Value],
