@@ -236,6 +236,13 @@ impl Object for VersionSet {
         })
     }
 
+    /// `[]string`: sprig's list functions (`has` above all) take it as one.
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::list_from(
+            self.0.iter().map(|v| Value::String(v.clone())),
+        ))
+    }
+
     fn display(&self) -> String {
         format!("[{}]", self.0.join(" "))
     }

@@ -122,13 +122,13 @@ impl Object for Files {
         Some(result)
     }
 
-    fn entries(&self) -> Option<Vec<(String, Value)>> {
-        Some(
+    /// `map[string][]byte`, bytes as strings (see `Get`).
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::map_from(
             self.0
                 .keys()
-                .map(|k| (k.clone(), Value::String(self.get(k))))
-                .collect(),
-        )
+                .map(|k| (k.clone(), Value::String(self.get(k)))),
+        ))
     }
 
     fn display(&self) -> String {
