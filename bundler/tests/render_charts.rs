@@ -299,3 +299,66 @@ fn files_glob_ranges_over_a_charts_dashboards() {
     let parsed = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
     assert_eq!(parsed(embedded), parsed(&file));
 }
+
+/// Every image a rendered (non-test) pod spec runs is in the corpus's ground truth
+/// (testdata/charts/expected-images.yaml, with non-required-images.yaml's optional ones):
+/// the renderer produces what `helm template` produces, chart by chart.
+#[test]
+fn rendered_pod_images_match_the_corpus_ground_truth() {
+    let read = |name: &str| -> serde_json::Value {
+        serde_saphyr::from_str(&std::fs::read_to_string(chart_dir(name)).unwrap()).unwrap()
+    };
+    let expected = read("expected-images.yaml");
+    let optional = read("non-required-images.yaml");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (chart, images) in expected.as_object().unwrap() {
+        if !chart_dir(chart).join("Chart.yaml").exists() {
+            continue;
+        }
+        let mut allowed: Vec<String> = images
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect();
+        allowed.extend(
+            optional[chart.as_str()]["optional"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.as_str().map(str::to_owned)),
+        );
+        let rendered = render(chart);
+        for doc in rendered.documents.iter().filter(|d| !d.test_hook && !d.crd) {
+            let kind = doc.object["kind"].as_str().unwrap_or_default();
+            let pod = match kind {
+                "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet" | "Job" => {
+                    &doc.object["spec"]["template"]["spec"]
+                }
+                "CronJob" => &doc.object["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                "Pod" => &doc.object["spec"],
+                _ => continue,
+            };
+            for list in ["initContainers", "containers"] {
+                for container in pod[list].as_array().into_iter().flatten() {
+                    let Some(image) = container["image"].as_str() else {
+                        continue;
+                    };
+                    checked += 1;
+                    let normalized =
+                        normalize_reference(image).unwrap_or_else(|e| format!("{image} ({e})"));
+                    if !allowed.contains(&normalized) {
+                        wrong.push(format!(
+                            "{chart}: {kind} {}: {normalized}",
+                            doc.object["metadata"]["name"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!("{checked} pod images checked against the ground truth");
+    assert!(checked > 100);
+    assert_eq!(wrong, Vec::<String>::new());
+}
