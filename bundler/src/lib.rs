@@ -8,6 +8,7 @@ pub mod copy;
 pub mod discover;
 pub mod format;
 pub mod profile;
+pub mod render;
 pub mod sign;
 pub mod writer;
 

@@ -180,6 +180,9 @@ fn length(item: &Rv) -> BResult {
             Value::String(s) => s.len(),
             Value::List(l) => l.len(),
             Value::Map(m) => m.borrow().len(),
+            Value::Object(o) if o.underlying().is_some() => {
+                return length(&Rv::Val(v.clone().without_methods()));
+            }
             other => return err(format!("len of type {}", other.type_name())),
         },
     };

@@ -347,12 +347,14 @@ impl Exec<'_> {
     }
 
     fn eval_args(&mut self, dot: &Rv, args: &[Arg], final_: Option<Rv>) -> XResult<Vec<Value>> {
+        // Functions see a named map or slice type (Helm's `.Capabilities.APIVersions`) as
+        // the map or slice it is, as Go's reflection does.
         let mut vals = Vec::with_capacity(args.len() + 1);
         for a in args {
-            vals.push(self.eval_arg(dot, a)?.value());
+            vals.push(self.eval_arg(dot, a)?.value().without_methods());
         }
         if let Some(f) = final_ {
-            vals.push(f.value());
+            vals.push(f.value().without_methods());
         }
         Ok(vals)
     }

@@ -230,7 +230,13 @@ impl<'f> Exec<'f> {
     }
 
     fn walk_range_inner(&mut self, dot: &Rv, b: &Branch) -> XResult<Flow> {
-        let val = self.eval_pipeline(dot, &b.pipe)?;
+        let val = match self.eval_pipeline(dot, &b.pipe)? {
+            // A named map or slice type (Helm's `.Files`) ranges as the map or slice it is.
+            Rv::Iface(Value::Object(o)) | Rv::Val(Value::Object(o)) if o.underlying().is_some() => {
+                Rv::Val(Value::Object(o).without_methods())
+            }
+            other => other,
+        };
         let items: Vec<(Rv, Rv)> = match &val {
             Rv::Invalid => Vec::new(),
             Rv::Iface(v) | Rv::Val(v) => match v {

@@ -21,6 +21,13 @@ pub trait Object: fmt::Debug {
     fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, crate::FuncError>>;
     /// What `%v` prints (a Go `String()` method where the type has one).
     fn display(&self) -> String;
+    /// For a named Go map or slice type with methods (Helm's `.Files` is a
+    /// `map[string][]byte`, `.Capabilities.APIVersions` a `[]string`), the plain map or list
+    /// it is: what `range`, `len` and function arguments (sprig's `has`, `keys`, …) see.
+    /// `None` for a struct.
+    fn underlying(&self) -> Option<Value> {
+        None
+    }
 }
 
 /// One template value.
@@ -122,6 +129,14 @@ impl Value {
                     .collect(),
             ),
             Value::Object(o) => serde_json::Value::String(o.display()),
+        }
+    }
+
+    /// An object of a named map or slice type as its plain value; anything else as it is.
+    pub fn without_methods(self) -> Value {
+        match &self {
+            Value::Object(o) => o.underlying().unwrap_or(self),
+            _ => self,
         }
     }
 

@@ -18,7 +18,7 @@ const MAX_ENTRIES: usize = 50_000;
 
 /// Files of a chart or pack keyed by `/`-separated relative path.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct FileSet {
+pub struct FileSet {
     /// Human-readable origin used in errors and warnings.
     pub label: String,
     files: BTreeMap<String, Vec<u8>>,
@@ -178,6 +178,19 @@ impl FileSet {
                     k.strip_prefix(&prefix)
                         .map(|rest| (rest.to_owned(), v.clone()))
                 })
+                .collect(),
+        }
+    }
+
+    /// The files whose path `keep` accepts (the renderer applies `.helmignore` with it).
+    pub fn filtered(&self, keep: impl Fn(&str) -> bool) -> FileSet {
+        FileSet {
+            label: self.label.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }
     }

@@ -20,7 +20,7 @@ mod pack;
 mod pod_images;
 mod reference;
 mod template;
-mod values;
+pub(crate) mod values;
 
 use std::path::Path;
 
@@ -31,7 +31,7 @@ pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
 pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
 
-use archive::FileSet;
+pub use archive::FileSet;
 use collect::Collector;
 
 /// One image a source needs. It serialises its origins as their text, the form bundle

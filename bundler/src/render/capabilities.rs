@@ -1,0 +1,118 @@
+//! What `helm template` reports as the cluster's capabilities when there is no cluster: a
+//! Kubernetes version (settable; ferry's default [`DEFAULT_KUBE_VERSION`]) and the API
+//! group/versions compiled into Helm's Kubernetes client. Like `helm template`, the default
+//! set holds group/versions only (`apps/v1`, not `apps/v1/Deployment`); callers add more
+//! (Helm's `--api-versions`) through `RenderOptions::api_versions`.
+
+/// The Kubernetes version charts see unless a profile sets one.
+pub const DEFAULT_KUBE_VERSION: &str = "v1.33.0";
+
+/// The Helm release whose behaviour the renderer follows (`.Capabilities.HelmVersion`).
+pub const HELM_VERSION: &str = "v3.18.4";
+
+/// Helm's client-go (v0.33) scheme: every group/version it registers, with the
+/// apiextensions groups Helm adds for CRDs.
+const BUILT_IN_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1alpha1",
+    "certificates.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1alpha1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1beta2",
+    "scheduling.k8s.io/v1",
+    "scheduling.k8s.io/v1alpha1",
+    "scheduling.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storage.k8s.io/v1beta1",
+    "storagemigration.k8s.io/v1alpha1",
+    "apiextensions.k8s.io/v1",
+    "apiextensions.k8s.io/v1beta1",
+];
+
+/// The default API versions, in Helm's spelling.
+pub fn api_versions() -> Vec<String> {
+    BUILT_IN_API_VERSIONS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// `chartutil.KubeVersion`: `Version` is `v` plus the full semantic version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeVersion {
+    pub version: String,
+    pub major: String,
+    pub minor: String,
+}
+
+impl KubeVersion {
+    /// Parses like Helm's `ParseKubeVersion` (Masterminds semver, lenient): `1.30`,
+    /// `v1.30.2`, `1.30.2-gke.100`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<KubeVersion> {
+        let text = text.trim();
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let (core, suffix) = match text.find(['-', '+']) {
+            Some(i) => (&text[..i], &text[i..]),
+            None => (text, ""),
+        };
+        let parts: Vec<u64> = core
+            .split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<Vec<_>>>()?;
+        if parts.is_empty() || parts.len() > 3 {
+            return None;
+        }
+        let part = |i: usize| parts.get(i).copied().unwrap_or(0);
+        if suffix.len() == 1 {
+            return None;
+        }
+        Some(KubeVersion {
+            version: format!("v{}.{}.{}{suffix}", part(0), part(1), part(2)),
+            major: part(0).to_string(),
+            minor: part(1).to_string(),
+        })
+    }
+}

@@ -1,0 +1,278 @@
+//! Renders a Helm chart the way `helm template` does, without Helm and without I/O: the chart
+//! comes from an in-memory [`FileSet`], values are coalesced with Helm's rules (subcharts,
+//! aliases, `condition`/`tags`, `global`, `import-values`, library charts), templates run on
+//! the `ferry-gotmpl` engine with Helm's built-in objects, and the output is split into the
+//! documents Helm would send to the cluster, each read into JSON.
+//!
+//! Nothing in a readable chart aborts rendering: a template that fails, a document that is
+//! not YAML or a missing subchart becomes a [`Warning`] naming the chart, the file and, where
+//! there is one, the line; the other files still render.
+
+mod builtins;
+mod capabilities;
+mod chart_load;
+mod coalesce;
+mod dependencies;
+mod engine_run;
+mod error;
+mod files;
+mod ignore;
+mod output;
+mod versions;
+
+pub use builtins::{GoStruct, VersionSet};
+pub use capabilities::{api_versions, KubeVersion, DEFAULT_KUBE_VERSION, HELM_VERSION};
+pub use chart_load::{
+    load_chart, scalar_text, Chart, ChartFile, Dependency, ImportValue, Metadata,
+};
+pub use coalesce::{coalesce_tables, coalesce_values, merge_user_layers, merge_values};
+pub use dependencies::{path_value, process_dependencies, table};
+pub use engine_run::{exec_error_text, parse_error_text};
+pub use error::RenderError;
+pub use files::{Files, Pattern};
+pub use ignore::{go_match, IgnoreRules};
+pub use output::{clean_output, is_test_hook, parse_document, split_manifests};
+pub use versions::{check_dependency_versions, in_range, kube_version_mismatch};
+
+use ferry_gotmpl::FuncMap;
+use serde_json::Value;
+
+use crate::discover::{FileSet, Warning};
+use engine_run::{Outcome, Renderable, SharedObjects};
+
+/// The release and cluster a chart is rendered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// `.Release.Name`; `helm template`'s default is `release-name`.
+    pub release_name: String,
+    /// `.Release.Namespace`.
+    pub namespace: String,
+    /// `.Capabilities.KubeVersion`, e.g. `v1.30.2` or `1.30`.
+    pub kube_version: String,
+    /// Added to Helm's built-in `.Capabilities.APIVersions` (Helm's `--api-versions`), e.g.
+    /// `monitoring.coreos.com/v1` or `apps/v1/Deployment`.
+    pub api_versions: Vec<String>,
+    /// Whether files under `crds/` are part of the output (Helm's `--include-crds`).
+    pub include_crds: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            kube_version: DEFAULT_KUBE_VERSION.into(),
+            api_versions: Vec::new(),
+            include_crds: true,
+        }
+    }
+}
+
+/// One YAML document of the rendered output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedDocument {
+    /// The chart's full path: `kube-prometheus-stack/charts/kube-state-metrics`.
+    pub chart: String,
+    /// Helm's name of the file: `kube-prometheus-stack/charts/grafana/templates/x.yaml`.
+    pub template: String,
+    pub object: Value,
+    /// A Helm test (under `templates/tests/` or a `test` hook): not deployed.
+    pub test_hook: bool,
+    /// Taken raw from a chart's `crds/` directory.
+    pub crd: bool,
+}
+
+/// Everything a render produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    pub documents: Vec<RenderedDocument>,
+    pub warnings: Vec<Warning>,
+    /// The Kubernetes version the chart saw (for `--why`).
+    pub kube_version: String,
+    /// The root chart's coalesced values (`.Values`), subcharts' under their names.
+    pub values: Value,
+    /// Template files executed (partials and `NOTES.txt` excluded) and how many failed.
+    pub templates_executed: usize,
+    pub templates_failed: usize,
+}
+
+/// Renders the chart in `files` with `overrides` (values files, then `--set`, as parsed
+/// layers): `helm template` with Helm's and sprig's functions. Only an unreadable top chart
+/// (no `Chart.yaml`, a `Chart.yaml` or `values.yaml` that is not YAML) is an error.
+pub fn render_chart(
+    files: &FileSet,
+    overrides: &[Value],
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
+    static FUNCTIONS: std::sync::OnceLock<FuncMap> = std::sync::OnceLock::new();
+    let funcs = FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions);
+    render_chart_with(files, overrides, options, funcs)
+}
+
+/// [`render_chart`] with another function map (a test's, or Helm's with additions).
+pub fn render_chart_with(
+    files: &FileSet,
+    overrides: &[Value],
+    options: &RenderOptions,
+    funcs: &FuncMap,
+) -> Result<Rendered, RenderError> {
+    let label = files.label.clone();
+    let mut raw_warnings: Vec<(String, String)> = Vec::new();
+    let mut chart = load_chart(files, &mut raw_warnings)?;
+    let mut rendered = Rendered::default();
+    let kube = KubeVersion::parse(&options.kube_version).unwrap_or_else(|| {
+        raw_warnings.push((
+            label.clone(),
+            format!(
+                "kube version {:?} is not a version; {DEFAULT_KUBE_VERSION} used",
+                options.kube_version
+            ),
+        ));
+        KubeVersion::parse(DEFAULT_KUBE_VERSION).expect("default kube version parses")
+    });
+    rendered.kube_version = kube.version.clone();
+    if chart.is_library() {
+        raw_warnings.push((
+            label.clone(),
+            "a library chart is not installable; nothing rendered".into(),
+        ));
+        rendered.warnings = to_warnings(raw_warnings);
+        return Ok(rendered);
+    }
+
+    let kube_constraint = chart
+        .metadata
+        .raw
+        .get("kubeVersion")
+        .and_then(scalar_text)
+        .unwrap_or_default();
+    if let Some(message) = kube_version_mismatch(funcs, &kube_constraint, &kube.version) {
+        raw_warnings.push((format!("{label}: Chart.yaml kubeVersion"), message));
+    }
+
+    check_dependency_versions(&chart, funcs, &label, &mut raw_warnings);
+    let user = merge_user_layers(overrides);
+    process_dependencies(&mut chart, &user, &label, &mut raw_warnings);
+    let mut coalesce_warnings = Vec::new();
+    let values = coalesce_values(&chart, &user, &mut coalesce_warnings);
+    raw_warnings.extend(
+        coalesce_warnings
+            .into_iter()
+            .map(|w| (format!("{label}: values"), w)),
+    );
+
+    rendered.values = values.clone();
+    if options.include_crds {
+        push_crds(&chart, None, &label, &mut rendered, &mut raw_warnings);
+    }
+
+    let shared = SharedObjects {
+        release: builtins::release(options),
+        capabilities: builtins::capabilities(options, &kube),
+    };
+    let mut renderables = Vec::new();
+    engine_run::collect_renderables(
+        &chart,
+        &ferry_gotmpl::Value::from_json(&values),
+        &shared,
+        &mut renderables,
+    );
+    engine_run::sort_for_parsing(&mut renderables);
+    let outcomes = engine_run::execute_all(&renderables, funcs);
+    let by_name: std::collections::HashMap<&str, &Renderable> =
+        renderables.iter().map(|r| (r.name.as_str(), r)).collect();
+    for (name, outcome) in outcomes {
+        let Some(r) = by_name.get(name.as_str()) else {
+            continue;
+        };
+        let location = format!("{label}: {name}");
+        match outcome {
+            Outcome::Failed(message) => {
+                rendered.templates_failed += 1;
+                rendered.templates_executed += 1;
+                raw_warnings.push((location, message));
+            }
+            Outcome::Text(text) => {
+                rendered.templates_executed += 1;
+                let test_file = output::is_test_template(&name, &r.base_path);
+                push_documents(
+                    &clean_output(&text),
+                    (&r.chart_path, &name),
+                    (test_file, false),
+                    &location,
+                    &mut rendered,
+                    &mut raw_warnings,
+                );
+            }
+        }
+    }
+    rendered.warnings = to_warnings(raw_warnings);
+    Ok(rendered)
+}
+
+/// Every enabled chart's `crds/` files, parents first, as Helm's `CRDObjects` lists them.
+fn push_crds(
+    chart: &Chart,
+    parent_path: Option<&str>,
+    label: &str,
+    rendered: &mut Rendered,
+    warnings: &mut Vec<(String, String)>,
+) {
+    let full_path = match parent_path {
+        None => chart.name().to_owned(),
+        Some(parent) => format!("{parent}/charts/{}", chart.name()),
+    };
+    for (name, data) in chart.crd_files() {
+        let template = format!("{full_path}/{name}");
+        let location = format!("{label}: {template}");
+        push_documents(
+            &String::from_utf8_lossy(data),
+            (&full_path, &template),
+            (false, true),
+            &location,
+            rendered,
+            warnings,
+        );
+    }
+    for sub in &chart.subcharts {
+        push_crds(sub, Some(&full_path), label, rendered, warnings);
+    }
+}
+
+fn push_documents(
+    text: &str,
+    (chart, template): (&str, &str),
+    (test_file, crd): (bool, bool),
+    location: &str,
+    rendered: &mut Rendered,
+    warnings: &mut Vec<(String, String)>,
+) {
+    if text.trim().is_empty() {
+        return;
+    }
+    for (index, doc) in split_manifests(text).iter().enumerate() {
+        match parse_document(doc) {
+            Ok(None) => {}
+            Ok(Some(object)) => rendered.documents.push(RenderedDocument {
+                chart: chart.to_owned(),
+                template: template.to_owned(),
+                test_hook: test_file || is_test_hook(&object),
+                crd,
+                object,
+            }),
+            Err(message) => warnings.push((
+                location.to_owned(),
+                format!(
+                    "document {}: rendered YAML not readable: {message}",
+                    index + 1
+                ),
+            )),
+        }
+    }
+}
+
+fn to_warnings(raw: Vec<(String, String)>) -> Vec<Warning> {
+    raw.into_iter()
+        .map(|(location, message)| Warning { location, message })
+        .collect()
+}
