@@ -91,7 +91,34 @@ data:
   motd: "image: nginx:1.27 is what we run"
 "#;
 
+/// trivy-operator's flat keys: split fields under a dotted prefix, and a whole `imageRef`; a
+/// repository without a tag (`trivy.dbRepository`) is data, not an image.
+const DOTTED_KEYS: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: trivy-operator-trivy-config
+data:
+  trivy.repository: "mirror.gcr.io/aquasec/trivy"
+  trivy.tag: "0.72.0"
+  trivy.dbRepository: "mirror.gcr.io/aquasec/trivy-db"
+  node.collector.imageRef: "ghcr.io/aquasecurity/node-collector:0.3.1"
+  node.collector.imagePullSecret: "pull-secret"
+"#;
+
 #[rstest]
+#[case::dotted_keys_compose_images(
+    DOTTED_KEYS,
+    &[
+        (
+            "ghcr.io/aquasecurity/node-collector:0.3.1",
+            "manifests x.yaml:1 ConfigMap/trivy-operator-trivy-config data node.collector.imageRef",
+        ),
+        (
+            "mirror.gcr.io/aquasec/trivy:0.72.0",
+            "manifests x.yaml:1 ConfigMap/trivy-operator-trivy-config data trivy.*",
+        ),
+    ]
+)]
 #[case::env_keys_and_broken_text(
     ENV_KEYS_AND_BROKEN_TEXT,
     &[(

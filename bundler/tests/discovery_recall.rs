@@ -1,5 +1,7 @@
 //! Recall and precision of chart image discovery against the hand-checked corpus in
-//! testdata/charts (expected-images.yaml; non-required-images.yaml entries score neither way).
+//! testdata/charts (expected-images.yaml; non-required-images.yaml entries score neither way),
+//! per chart and over the whole corpus, counted per image. Images only the heuristic fallback
+//! found (guesses) are counted like the rest and also shown apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,7 +36,7 @@ fn recall_and_precision_over_the_chart_corpus() {
         "every corpus chart has expectations"
     );
 
-    let (mut hits, mut misses, mut false_positives) = (0usize, 0usize, 0usize);
+    let (mut hits, mut misses, mut false_positives, mut guesses) = (0usize, 0usize, 0usize, 0usize);
     for dir in &chart_dirs {
         let item = dir
             .file_name()
@@ -59,10 +61,11 @@ fn recall_and_precision_over_the_chart_corpus() {
             .collect();
         let scored = hit + extra.len();
         println!(
-            "{item:32} recall {:.2} ({hit}/{}) precision {:.2} ({hit}/{scored}) warnings {}",
+            "{item:32} recall {:.2} ({hit}/{}) precision {:.2} ({hit}/{scored}) guesses {} warnings {}",
             ratio(hit, want.len()),
             want.len(),
             ratio(hit, scored),
+            discovery.guesses(),
             discovery.warnings.len()
         );
         for m in &missed {
@@ -80,6 +83,7 @@ fn recall_and_precision_over_the_chart_corpus() {
         for w in &discovery.warnings {
             println!("    warning  {w}");
         }
+        guesses += discovery.guesses();
         hits += hit;
         misses += missed.len();
         false_positives += extra.len();
@@ -87,14 +91,15 @@ fn recall_and_precision_over_the_chart_corpus() {
     let recall = ratio(hits, hits + misses);
     let precision = ratio(hits, hits + false_positives);
     println!(
-        "OVERALL recall {recall:.3} ({hits}/{}) precision {precision:.3} ({hits}/{})",
+        "OVERALL {} charts: recall {recall:.3} ({hits}/{}) precision {precision:.3} ({hits}/{}) guesses {guesses}",
+        chart_dirs.len(),
         hits + misses,
         hits + false_positives
     );
-    assert!(recall >= 0.95, "overall recall {recall:.3} below 0.95");
+    assert!(recall >= 0.98, "overall recall {recall:.3} below 0.98");
     assert!(
-        precision >= 0.90,
-        "overall precision {precision:.3} below 0.90"
+        precision >= 0.95,
+        "overall precision {precision:.3} below 0.95"
     );
 }
 

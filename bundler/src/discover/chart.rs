@@ -207,7 +207,7 @@ fn report_template_lines(facts: &TemplateFacts, used: &[Block], out: &mut Collec
     }
 }
 
-fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
+pub(crate) fn report_annotations(meta: &ChartMeta, out: &mut Collector) {
     for key in IMAGE_ANNOTATIONS {
         let Some(text) = meta.annotations.get(key) else {
             continue;

@@ -32,6 +32,29 @@ pub(crate) fn config_values(object: &Value) -> Vec<(String, &str)> {
         .collect()
 }
 
+/// Images composed from flat keys that share a dotted prefix, as some operators write their
+/// ConfigMaps (trivy-operator: `trivy.repository` and `trivy.tag`): each prefix's last segments
+/// are read as the split fields of [`composed`]. Returns the prefix and the reference.
+pub(crate) fn dotted_images(data: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    let mut groups: std::collections::BTreeMap<&str, serde_json::Map<String, Value>> =
+        Default::default();
+    for (key, value) in data {
+        if let Some((prefix, field)) = key.rsplit_once('.') {
+            if matches!(field, "registry" | "repository" | "tag" | "digest") {
+                groups
+                    .entry(prefix)
+                    .or_default()
+                    .insert(field.to_owned(), value.clone());
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, fields)| fields.contains_key("repository"))
+        .filter_map(|(prefix, fields)| Some((prefix.to_owned(), composed(&fields)?)))
+        .collect()
+}
+
 /// The images in one data entry: under a key named like an image variable (`RELATED_IMAGE_DB`,
 /// read through `envFrom`), the value as an env value; otherwise the value's config if it parses
 /// as a YAML or JSON mapping or sequence; nothing for other text.

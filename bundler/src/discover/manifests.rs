@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::collect::Collector;
-use super::embedded::{config_values, embedded_images};
+use super::embedded::{config_values, dotted_images, embedded_images};
 use super::origin::Origin;
 use super::pod_images::{argument_images, env_images, PassedImage};
 use super::reference::normalize_reference;
@@ -87,6 +87,17 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
             }
         }
         // Config an operator reads from a ConfigMap or Secret is found where the object starts.
+        if kind == "ConfigMap" {
+            let data = value.get("data").and_then(serde_json::Value::as_object);
+            for (prefix, raw) in data.map(dotted_images).unwrap_or_default() {
+                let object = format!("{kind}/{object} data {prefix}.*");
+                let origin = Origin::manifest(source, file, doc.first_line, object);
+                match normalize_reference(&raw) {
+                    Ok(reference) => out.image(reference, origin),
+                    Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
+                }
+            }
+        }
         for (key, text) in config_values(&value) {
             for image in embedded_images(&format!("manifests {name}"), &key, text) {
                 let mut object = format!("{kind}/{object} {key}");

@@ -7,6 +7,7 @@
 mod archive;
 mod blocks;
 mod chart;
+mod chart_rendered;
 mod chart_meta;
 mod chart_templates;
 mod collect;
@@ -125,7 +126,7 @@ pub fn discover_chart_with(
 ) -> Result<Discovery, DiscoverError> {
     let files = FileSet::from_path_as(chart, label)?;
     let mut out = Collector::default();
-    chart::discover(&files, overrides, options, &mut out)?;
+    chart_rendered::discover(&files, overrides, options, &mut out)?;
     Ok(out.finish())
 }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::archive::FileSet;
-use super::chart;
+use super::chart_rendered;
 use super::chart_meta::ChartMeta;
 use super::collect::Collector;
 use super::error::DiscoverError;
@@ -141,7 +141,7 @@ fn charts(
         let overlay = lookup(values, &format!("charts.{}", meta.name))
             .cloned()
             .unwrap_or(Value::Null);
-        chart::discover(&chart_files, &[overlay], options, out)?;
+        chart_rendered::discover(&chart_files, &[overlay], options, out)?;
     }
     Ok(())
 }

@@ -43,8 +43,11 @@ pub(crate) fn env_images(env: &[Value]) -> Vec<PassedImage> {
 fn names_an_image(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).collect();
-    let says_image =
-        upper.ends_with("IMAGE") || words.iter().any(|w| matches!(*w, "IMAGE" | "IMAGES"));
+    // `imageRef` (trivy-operator's `node.collector.imageRef`) names a whole reference too.
+    let says_image = upper.ends_with("IMAGE")
+        || words
+            .iter()
+            .any(|w| matches!(*w, "IMAGE" | "IMAGES" | "IMAGEREF"));
     let pull_setting = words
         .iter()
         .any(|w| matches!(*w, "PULL" | "POLICY" | "SECRET" | "SECRETS"));

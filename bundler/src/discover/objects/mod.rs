@@ -30,7 +30,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::collect::Collector;
-use super::embedded::{config_values, embedded_images};
+use super::embedded::{config_values, dotted_images, embedded_images};
 use super::options::KubeVersion;
 use super::origin::Origin;
 use super::reference::normalize_reference;
@@ -174,6 +174,13 @@ impl Finder<'_> {
                 if let Some(text) = decoded {
                     entries.push((format!("data {key}"), text));
                 }
+            }
+        }
+        if object.get("kind").and_then(Value::as_str) == Some("ConfigMap") {
+            let data = object.get("data").and_then(Value::as_object);
+            for (prefix, raw) in data.map(dotted_images).unwrap_or_default() {
+                let at = FieldPath::default().key("data").key(&format!("{prefix}.*"));
+                self.report(&at.to_string(), &raw);
             }
         }
         let label = format!("{} {}", self.source.chart, self.source.file);

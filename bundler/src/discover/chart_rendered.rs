@@ -1,0 +1,98 @@
+//! Chart discovery by rendering: the chart is rendered as `helm template` would render it
+//! (`crate::render`) and images are read from the rendered objects (`objects`). The heuristic
+//! reading of values and template text (`chart`) runs only for what rendering could not reach
+//! (a template that failed), and what it adds is marked as a guess.
+
+use serde_json::Value;
+
+use super::archive::FileSet;
+use super::collect::Collector;
+use super::error::DiscoverError;
+use super::objects::{images_in_object, ObjectSource};
+use super::options::DiscoverOptions;
+use super::Discovery;
+use crate::render::{render_chart, RenderOptions, Rendered};
+
+/// Discovers the images of the chart in `files` under `overrides`, for the cluster `options`
+/// describe.
+pub(crate) fn discover(
+    files: &FileSet,
+    overrides: &[Value],
+    options: &DiscoverOptions,
+    out: &mut Collector,
+) -> Result<(), DiscoverError> {
+    let render_options = RenderOptions {
+        kube_version: options.kube_version.to_string(),
+        api_versions: options
+            .api_versions
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect(),
+        ..RenderOptions::default()
+    };
+    match render_chart(files, overrides, &render_options) {
+        Ok(rendered) => {
+            let failed = rendered.templates_failed;
+            let found = images_rendered(files, &rendered, options);
+            let reached: Vec<String> = found.references().iter().map(|r| r.to_string()).collect();
+            out.absorb(found);
+            if failed > 0 {
+                // Rendering missed what the failed templates would have printed: the
+                // heuristic may still see it, as a guess.
+                let mut heuristic = Collector::default();
+                super::chart::discover(files, overrides, options, &mut heuristic)?;
+                absorb_guesses(heuristic.finish(), &reached, out);
+            }
+            Ok(())
+        }
+        // An unreadable chart: the heuristic reads it again to say exactly where (file and
+        // line), and guesses what it can if it reads it after all.
+        Err(_) => {
+            let mut heuristic = Collector::default();
+            super::chart::discover(files, overrides, options, &mut heuristic)?;
+            absorb_guesses(heuristic.finish(), &[], out);
+            Ok(())
+        }
+    }
+}
+
+fn images_rendered(files: &FileSet, rendered: &Rendered, options: &DiscoverOptions) -> Discovery {
+    let mut found = Collector::default();
+    for doc in rendered.documents.iter().filter(|d| !d.crd) {
+        // Helm names a file after the chart (`web/templates/x.yaml`); origins name the chart
+        // already, so the file is given inside it.
+        let file = doc
+            .template
+            .split_once('/')
+            .map_or(doc.template.as_str(), |(_, rest)| rest);
+        let source = ObjectSource {
+            chart: &files.label,
+            file,
+            kube_version: Some(&options.kube_version),
+            helm_test: doc.test_hook,
+        };
+        images_in_object(&doc.object, &source, &mut found);
+    }
+    for warning in &rendered.warnings {
+        found.warn(warning.location.clone(), warning.message.clone());
+    }
+    if let Ok(meta) = super::chart_meta::ChartMeta::read(files) {
+        super::chart::report_annotations(&meta, &mut found);
+    }
+    found.finish()
+}
+
+/// Adds the heuristic's images that rendering did not find, each origin marked as a guess.
+fn absorb_guesses(heuristic: Discovery, reached: &[String], out: &mut Collector) {
+    for image in heuristic.images {
+        if reached.contains(&image.reference) {
+            continue;
+        }
+        for origin in image.origins {
+            out.image(image.reference.clone(), origin.as_guess());
+        }
+    }
+    for warning in heuristic.warnings {
+        out.warn(warning.location, warning.message);
+    }
+}
