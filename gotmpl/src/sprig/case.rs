@@ -1,4 +1,4 @@
-//! Case conversions as huandu/xstrings v1.5 does them (sprig's `snakecase`, `kebabcase`,
+//! Case conversions as huandu/xstrings v1.5.0 (what Helm 3 builds with) does them (sprig's `snakecase`, `kebabcase`,
 //! `camelcase`, `swapcase`), with its word splitting: upper-case runs, letters, numbers,
 //! punctuation and connectors (`-`, `_`, spaces) are separate words.
 
@@ -188,7 +188,8 @@ pub fn to_lower_case_words(s: &str, connector: char) -> String {
     out
 }
 
-/// `camelcase`: connectors dropped, the letter after one upper-cased, other case kept.
+/// `camelcase` (xstrings 1.5): connectors dropped, the letter after one upper-cased, the
+/// rest lower-cased.
 pub fn to_camel_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -214,6 +215,7 @@ pub fn to_camel_case(s: &str) -> String {
         if is_connector(r1) {
             r0 = r0.to_uppercase().next().unwrap_or(r0);
         } else {
+            r0 = r0.to_lowercase().next().unwrap_or(r0);
             out.push(r1);
         }
     }

@@ -1,0 +1,196 @@
+//! The functions against the real Helm: one chart whose template prints every case, rendered
+//! by `helm template` (3.17, installed by scripts/setup) and by ferry, compared case by case.
+//! Each case is printed through `toJson`, so any text at all lands in valid YAML.
+
+use ferry_gotmpl::{helm, Templates, Value};
+
+const VALUES: &str = r#"
+int: 3
+float: 1.5
+big: 1000000
+huge: 1e21
+tiny: 0.000001
+neg: -0.25
+whole: 3.0
+yes: yes
+str: hello world
+list: [b, "", a, b, 1, 2.5]
+nested:
+  b: [1, {c: d}]
+  a: {}
+  z: []
+  "y": 1
+  n: no
+  a10: 1
+  a2: 2
+  _x: 3
+  B: 4
+tricky:
+  t: "true"
+  one: "1"
+  empty: ""
+  date: "2024-01-01"
+  colon: "a: b"
+  dash: "- x"
+  star: "*x"
+  hash: "x #y"
+  lead: " lead"
+  trail: "trail "
+  quote: "it's: x"
+  url: "http://x.io/a?b=c"
+  octal: "0755"
+  sexagesimal: "1:20"
+  exp: "1e3"
+  multi: "line1\nline2"
+  multinl: "line1\nline2\n"
+  multinl2: "x\n\n"
+  leadnl: " lead\nx"
+  spacenl: "trailing space \nx"
+  tab: "a\tb"
+  uni: "héllo wörld"
+  emoji: "🚀"
+  long: "aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa"
+  longq: "aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa aaaaaaaaa #"
+  "multi\nkey": 1
+image:
+  registry: docker.io
+  repository: bitnami/nginx
+  tag: "1.25.3"
+kube: v1.25.3-gke.1302
+tpl: "{{ .Values.str | upper }}"
+"#;
+
+/// Template expressions; each is printed as `cN: {{ EXPR | toJson }}`.
+const CASES: &[&str] = &[
+    "toYaml .Values",
+    "toYaml .Values.tricky",
+    "toYaml .Values.nested",
+    "toYaml .Values.list",
+    "toYaml .Values.int",
+    "toYaml .Values.str",
+    "toYaml .Values.huge",
+    "toYamlPretty .Values.nested",
+    "toYamlPretty .Values.image",
+    "toToml .Values.image",
+    "toToml (dict \"a\" 1 \"b\" (list 1 2) \"c\" (dict \"d\" (dict \"e\" true)) \"t\" (list (dict \"x\" 1) (dict \"x\" 2)))",
+    "toJson .Values",
+    "toPrettyJson .Values.nested",
+    "toRawJson (dict \"a\" \"<&>\")",
+    "fromYaml \"a: yes\\nb: 0755\\nc: 1e3\\nd: ~\\ne: 2024-01-01\\nf: 0x1F\" | toJson",
+    "fromYaml \"- a\" | toJson",
+    "fromYamlArray \"a: 1\" | toJson",
+    "fromJson \"[1]\" | toJson",
+    "fromJsonArray \"{}\" | toJson",
+    "printf \"%v %v %v %v %v %v\" .Values.int .Values.float .Values.big .Values.huge .Values.tiny .Values.whole",
+    "list (snakecase \"HTTPServer\") (snakecase \"FirstName\") (snakecase \"http2xx\") (camelcase \"http_server\") (kebabcase \"NoHTTPS\") (camelcase \"GOLANG_IS_GREAT\")",
+    "list (title \"hello-world_x it's\") (untitle \"Hello World\") (swapcase \"This Is A.Test\") (initials \"First Try\")",
+    "list (wrap 5 \"Hello World\") (wrapWith 3 \"|\" \"abcdefg\") (abbrev 5 \"hello world\") (abbrevboth 5 10 \"1234 5678 9123\")",
+    "list (trunc 3 \"foooooo\") (trunc -3 \"baaaaaar\") (substr 1 3 \"hello\") (nospace \"a b c\") (repeat 2 \"ab\")",
+    "list (quote \"a\" 1 nil \"tab\\there\" \"é\" \"\\u0001\") (squote \"a\" 2) (cat \"a\" nil 1.5)",
+    "list (regexMatch \"^\\\\d+$\" \"123\") (regexFindAll \"[2,4]\" \"1234\" -1) (regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\") (regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\") (regexSplit \"z+\" \"pizza\" -1) (regexQuoteMeta \"a.b[c]\")",
+    "list (semverCompare \">=1.21-0\" .Values.kube) (semverCompare \">=1.21.0\" .Values.kube) (semverCompare \"<1.22\" \"v1.21.5-eks-1\") (semverCompare \"^1.2.3\" \"1.9.0\") (semverCompare \"~1.2.3\" \"1.3.0\") (semverCompare \"1.2 - 1.4.5\" \"1.4.5\") (semverCompare \">1.1\" \"1.1.5\") (semverCompare \"!=4.x\" \"4.1.0\")",
+    "list (semver \"v1.25\").Major (semver \"1.2.3-beta.1+c0ff33\").Prerelease (semver \"2\")",
+    "list (b64enc \"coffee\") (b64dec \"Y29mZmVl\") (b32enc \"coffee\") (b64dec \"!!\") (sha1sum \"x\") (sha256sum \"x\") (adler32sum \"x\")",
+    "list (int \"3.0\") (int \"08\") (int64 \"0x1F\") (int 5.9) (float64 \"1e6\") (atoi \"42\") (toDecimal \"0777\") (add \"3\" 2.9) (add1 1.9)",
+    "list (addf 1.1 2.2) (subf 0.3 0.1) (mulf 1.1 3) (divf 1 3) (divf 2 3) (maxf 1 2.5) (round 123.5555 3) (round 2.45 1 0.6) (floor \"-1.5\") (ceil 1.2)",
+    "list (seq 5) (seq 0 2 10) (seq -3) (until 3) (untilStep 10 0 -3)",
+    "list (div 7 2) (mod -7 2) (mul 2 \"3\") (max 1 5 3) (min 4 2) (sub 1 3)",
+    "list (default \"d\" false) (default \"d\" 0) (default \"d\" .Values.missing) (empty (list)) (coalesce \"\" 0 \"x\") (ternary 1 2 true) (all 1 \"\") (any 0 \"a\")",
+    "list (typeOf 1) (typeOf .Values.int) (typeOf .Values.list) (typeOf .Values.nested) (kindOf \"x\") (kindOf .Values.list) (typeIsLike \"*string\" \"x\") (deepEqual 1 1.0)",
+    "list (splitList \",\" \"a,b,,c\") (split \"$\" \"a$b\") (splitn \"$\" 2 \"a$b$c\") (join \"-\" .Values.list) (sortAlpha .Values.list) (toStrings .Values.list)",
+    "list (.Values.list | uniq) (.Values.list | compact) (without .Values.list \"b\") (has \"a\" .Values.list) (has 1 .Values.list) (first .Values.list) (rest .Values.list) (last .Values.list) (initial .Values.list) (reverse .Values.list) (slice .Values.list 1 3) (chunk 4 .Values.list) (concat (list 1) .Values.list)",
+    "list (dict \"a\" 1 \"b\") (get .Values.image \"tag\") (hasKey .Values.image \"tag\") (pluck \"tag\" .Values.image (dict \"tag\" \"x\")) (pick .Values.image \"tag\") (omit .Values.image \"tag\") (keys .Values.image | sortAlpha) (dig \"image\" \"tag\" \"none\" (merge (dict) .Values)) (dig \"image\" \"nope\" \"none\" (merge (dict) .Values))",
+    "merge (dict \"a\" false \"b\" \"\" \"c\" (dict \"x\" 1) \"l\" (list 1)) (dict \"a\" true \"b\" \"y\" \"c\" (dict \"x\" 2 \"y\" 3) \"l\" (list 2) \"n\" 1)",
+    "mergeOverwrite (dict \"a\" true \"b\" \"x\" \"c\" (dict \"x\" 1 \"z\" 9) \"l\" (list 1)) (dict \"a\" false \"b\" \"\" \"c\" (dict \"x\" 2) \"l\" (list 2))",
+    "list (base \"a/b.c\") (dir \"a/b/c\") (clean \"a//b/../c/\") (ext \"x.tar.gz\") (isAbs \"/x\") (osBase \"/\")",
+    "list (urlParse \"http://u:p@h.io:80/p%20q?x=1#f\") (urlJoin (dict \"scheme\" \"https\" \"host\" \"h\" \"path\" \"a b\"))",
+    "list (duration \"95\") (durationRound \"2h10m5s\") (durationRound \"3000h\") (htmlDate 0) (date \"Mon Jan _2 15:04:05 MST 2006\" 1136214245) (toDate \"2006-01-02\" \"2017-12-31\" | unixEpoch)",
+    "list (tpl .Values.tpl .) (required \"x\" 0) (lookup \"v1\" \"Secret\" \"ns\" \"n\")",
+    "list (len (randAlphaNum 7)) (len (uuidv4)) (len (htpasswd \"myUser\" \"myPassword\")) (genPrivateKey \"foo\")",
+];
+
+fn chart_template() -> String {
+    CASES
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("c{i}: {{{{ {e} | toJson }}}}\n"))
+        .collect()
+}
+
+/// Each case's JSON text from a rendered document (`cN: <json>` lines).
+fn cases_of(rendered: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for line in rendered.lines() {
+        let Some(rest) = line.strip_prefix('c') else {
+            continue;
+        };
+        let Some((n, json)) = rest.split_once(": ") else {
+            continue;
+        };
+        let Ok(n) = n.parse::<usize>() else { continue };
+        out.push((n, json.to_string()));
+    }
+    out
+}
+
+fn helm_render(helm: &std::path::Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chk");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: chk\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), VALUES).unwrap();
+    std::fs::write(chart.join("templates/cases.yaml"), chart_template()).unwrap();
+    let out = std::process::Command::new(helm)
+        .args(["template", "rel"])
+        .arg(&chart)
+        .output()
+        .expect("helm runs");
+    assert!(
+        out.status.success(),
+        "helm failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn ferry_render() -> String {
+    let funcs = helm::functions();
+    let values = helm::from_yaml_map(VALUES);
+    let data = Value::map_from([("Values".to_string(), values)]);
+    let mut set = Templates::new();
+    set.parse("chk/templates/cases.yaml", &chart_template(), &funcs)
+        .unwrap();
+    set.execute("chk/templates/cases.yaml", &data, &funcs)
+        .unwrap()
+}
+
+#[test]
+fn every_case_renders_as_helm_renders_it() {
+    let Some(helm) = ferry_testkit::tools::helm() else {
+        return;
+    };
+    let theirs = cases_of(&helm_render(&helm));
+    let ours = cases_of(&ferry_render());
+    assert_eq!(theirs.len(), CASES.len(), "helm printed every case");
+    assert_eq!(ours.len(), CASES.len(), "ferry printed every case");
+    let mut differ = Vec::new();
+    for ((n, t), (_, o)) in theirs.iter().zip(&ours) {
+        if t != o {
+            differ.push(format!(
+                "case {n}: {}\n  helm:  {t:?}\n  ferry: {o:?}",
+                CASES[*n]
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {} differ:\n{}",
+        differ.len(),
+        CASES.len(),
+        differ.join("\n")
+    );
+}
