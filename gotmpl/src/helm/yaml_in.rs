@@ -76,38 +76,55 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 /// A key's text as `sigs.k8s.io/yaml` writes non-string keys into JSON.
-fn key_text(key: Node) -> String {
-    match key {
+fn key_text(key: Node) -> Result<String, String> {
+    Ok(match key {
         Node::Null => "null".into(),
         Node::Bool(b) => b.to_string(),
         Node::Int(i) => i.to_string(),
         Node::UInt(u) => u.to_string(),
         Node::Float(f) => crate::value::format_float_g(f),
         Node::Str(s) => s,
-        other => to_value(other).to_string(),
-    }
+        other => to_value(other)?.to_string(),
+    })
 }
 
-fn to_value(n: Node) -> Value {
-    match n {
+/// The value as go-yaml's result marshalled to JSON and read back: non-finite floats fail
+/// as `json.Marshal` fails on them.
+fn to_value(n: Node) -> Result<Value, String> {
+    Ok(match n {
         Node::Null => Value::Nil,
         Node::Bool(b) => Value::Bool(b),
         Node::Int(i) => Value::Float(i as f64),
         Node::UInt(u) => Value::Float(u as f64),
+        Node::Float(f) if !f.is_finite() => {
+            return Err(format!(
+                "error converting YAML to JSON: json: unsupported value: {}",
+                crate::value::format_float_g(f)
+            ))
+        }
         Node::Float(f) => Value::Float(f),
         Node::Str(s) => Value::String(s),
-        Node::Seq(items) => Value::list_from(items.into_iter().map(to_value)),
+        Node::Seq(items) => Value::list_from(
+            items
+                .into_iter()
+                .map(to_value)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
         // A later duplicate key wins, as in go-yaml v2's map decoding.
-        Node::Map(entries) => {
-            Value::map_from(entries.into_iter().map(|(k, v)| (key_text(k), to_value(v))))
-        }
-    }
+        Node::Map(entries) => Value::map_from(
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((key_text(k)?, to_value(v)?)))
+                .collect::<Result<Vec<_>, String>>()?,
+        ),
+    })
 }
 
 fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         emit_comments: false,
         legacy_octal_numbers: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     }
 }
 
@@ -118,7 +135,6 @@ pub fn parse(text: &str) -> Result<Value, String> {
     }
     // go-yaml's Unmarshal reads the first document and ignores the rest.
     serde_saphyr::from_str_multiple_with_options::<Node, Vec<Node>>(text, options())
-        .map(|docs| docs.into_iter().next().map_or(Value::Nil, to_value))
         .map_err(|e| {
             let msg = e.to_string();
             format!(
@@ -126,4 +142,5 @@ pub fn parse(text: &str) -> Result<Value, String> {
                 msg.lines().next().unwrap_or(&msg)
             )
         })
+        .and_then(|docs: Vec<Node>| docs.into_iter().next().map_or(Ok(Value::Nil), to_value))
 }

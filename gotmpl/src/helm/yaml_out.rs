@@ -262,7 +262,7 @@ fn resolves_to_string(s: &str) -> bool {
         "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
         ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF", "<<",
+        "-.Inf", "-.INF",
     ];
     if SPECIAL.contains(&s) {
         return false;
@@ -355,6 +355,47 @@ fn is_base60_float(s: &str) -> bool {
             .expect("static regex")
     });
     s.contains(':') && RE.is_match(s)
+}
+
+/// What go-yaml makes of a raw NEL (U+0085) inside the JSON it re-reads: a line break, folded
+/// with the blanks around it (one break is a space, n breaks are n-1 newlines). Go's JSON
+/// escapes every other break, so only NEL is changed by the trip.
+fn fold_next_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\u{85}'
+            || ((chars[i] == ' ' || chars[i] == '\t') && next_is_nel(&chars[i..]))
+        {
+            while out.ends_with([' ', '\t']) {
+                out.pop();
+            }
+            let mut breaks = 0;
+            while i < chars.len() && matches!(chars[i], '\u{85}' | ' ' | '\t') {
+                if chars[i] == '\u{85}' {
+                    breaks += 1;
+                }
+                i += 1;
+            }
+            if breaks == 1 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks - 1));
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether blanks starting at `rest` run into a NEL.
+fn next_is_nel(rest: &[char]) -> bool {
+    rest.iter()
+        .find(|c| !matches!(c, ' ' | '\t'))
+        .is_some_and(|c| *c == '\u{85}')
 }
 
 impl Emitter {
@@ -478,12 +519,15 @@ impl Emitter {
     }
 
     fn float(&self, f: f64) -> String {
-        if self.flavor.via_json && f.fract() == 0.0 && f.is_finite() {
-            if f.abs() < 9.2e18 {
-                return (f as i64).to_string();
+        if self.flavor.via_json && f.fract() == 0.0 && f.is_finite() && f.abs() < 1e21 {
+            // JSON writes the shortest digits ("12345678901234567000"); go-yaml reads them
+            // back as an integer when they fit one.
+            let digits = format!("{f}");
+            if let Ok(i) = digits.parse::<i64>() {
+                return i.to_string();
             }
-            if f > 0.0 && f < 1.8e19 {
-                return (f as u64).to_string();
+            if let Ok(u) = digits.parse::<u64>() {
+                return u.to_string();
             }
         }
         match crate::value::format_float_g(f).as_str() {
@@ -495,6 +539,13 @@ impl Emitter {
     }
 
     fn string_scalar(&mut self, s: &str, indent: usize, simple_key: bool) {
+        let folded;
+        let s = if self.flavor.via_json && s.contains('\u{85}') {
+            folded = fold_next_lines(s);
+            folded.as_str()
+        } else {
+            s
+        };
         let can_plain = resolves_to_string(s) && !is_base60_float(s);
         let mut style = if s.contains('\n') {
             Style::Literal
@@ -554,6 +605,7 @@ impl Emitter {
         self.put_char('\'');
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
+        let mut breaks = false;
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 if self.fold_here(allow_breaks, spaces)
@@ -566,12 +618,30 @@ impl Emitter {
                     self.put_char(' ');
                 }
                 spaces = true;
+            } else if is_break(c) {
+                // A break other than '\n' is written as itself; the text goes on indented.
+                if !breaks && c == '\n' {
+                    self.newline();
+                }
+                if c == '\n' {
+                    self.newline();
+                } else {
+                    self.out.push(c);
+                    self.column = 0;
+                    self.whitespace = true;
+                }
+                self.indention = true;
+                breaks = true;
             } else {
+                if breaks {
+                    self.indent_to(indent);
+                }
                 if c == '\'' {
                     self.put_char('\'');
                 }
                 self.put_char(c);
                 spaces = false;
+                breaks = false;
             }
         }
         self.put_char('\'');

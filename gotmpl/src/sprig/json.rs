@@ -108,7 +108,9 @@ pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // U+FFFD here stands for an invalid byte (a cut character), which Go writes as
+            // the escape.
+            '\u{2028}' | '\u{2029}' | '\u{fffd}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }

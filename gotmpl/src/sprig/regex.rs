@@ -115,6 +115,18 @@ fn go_to_rust(p: &str) -> String {
                     ('D', true) => "[^0-9]",
                     ('W', true) => "[^0-9A-Za-z_]",
                     ('S', true) => r"[^\t\n\f\r ]",
+                    ('p' | 'P', _) if chars.peek() == Some(&'{') => {
+                        // A Unicode class name, `\p{Greek}`.
+                        out.push('\\');
+                        out.push(n);
+                        for d in chars.by_ref() {
+                            out.push(d);
+                            if d == '}' {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
                     _ => {
                         out.push('\\');
                         out.push(n);
