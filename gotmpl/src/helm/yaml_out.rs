@@ -60,6 +60,8 @@ struct Emitter {
 }
 
 /// go-yaml's map key order: runs of digits compare as numbers, non-letters before letters.
+/// (go-yaml's comparison is not transitive for keys like "10", "1a", "9"; Helm's order for
+/// those depends on Go's random map order, so no order can match it every time.)
 pub fn key_order(a: &str, b: &str) -> Ordering {
     let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut i = 0;
@@ -510,7 +512,13 @@ impl Emitter {
             Value::Map(_) => "{}".to_string(),
             Value::List(_) => "[]".to_string(),
             Value::String(s) => return self.string_scalar(s, indent, simple_key),
-            Value::Object(o) => return self.string_scalar(&o.display(), indent, simple_key),
+            Value::Object(o) => {
+                return self.string_scalar(
+                    &crate::sprig::json::object_text(o.as_ref()),
+                    indent,
+                    simple_key,
+                )
+            }
         };
         if !self.whitespace {
             self.put_char(' ');

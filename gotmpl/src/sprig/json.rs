@@ -31,7 +31,7 @@ fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Resu
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&go_float(*f)?),
         Value::String(s) => write_string(out, s, style.escape_html),
-        Value::Object(o) => write_string(out, &o.display(), style.escape_html),
+        Value::Object(o) => write_string(out, &object_text(o.as_ref()), style.escape_html),
         Value::List(l) => {
             if l.is_empty() {
                 out.push_str("[]");
@@ -72,6 +72,20 @@ fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Resu
         }
     }
     Ok(())
+}
+
+/// What Go's JSON writes for a struct the templates hold: a `time.Time` as RFC 3339 with
+/// nanoseconds (its `MarshalJSON`), anything else (a semver version) as its text.
+pub fn object_text(o: &dyn crate::Object) -> String {
+    if o.type_name() == "time.Time" {
+        if let Some(Some(Ok(Value::String(s)))) = Some(o.method(
+            "Format",
+            &[Value::String("2006-01-02T15:04:05.999999999Z07:00".into())],
+        )) {
+            return s;
+        }
+    }
+    o.display()
 }
 
 /// Go's float encoder: `'f'` format with the shortest digits, `'e'` outside [1e-6, 1e21).
