@@ -177,6 +177,9 @@ const CASES: &[&str] = &[
     "list (typeOf (dict \"a\" 1).a) (kindOf (semver \"1.2.3\")) (typeOf (semver \"1.2.3\")) (typeOf (now)) (kindOf (now))",
     "list (urlParse \"//host/path\") (urlParse \"http://host\") (urlParse \"x:y\") (urlParse \"http://h/a%2Fb\") (urlParse \"http://user@host\") (urlJoin (dict \"scheme\" \"http\" \"host\" \"h\" \"path\" \"/a%2Fb\"))",
     "list (mergeOverwrite (dict \"a\" (list 1)) (dict \"a\" (list))) (merge (dict \"a\" (dict)) (dict \"a\" (dict \"b\" 1))) (mergeOverwrite (dict \"a\" 1) (dict \"a\" (dict \"b\" 1))) (merge (dict \"a\" nil) (dict \"a\" 1)) (merge (dict) (dict \"a\" nil))",
+    "list (keys .Values.image | sortAlpha) (pick .Values \"int\" \"str\") (hasKey .Values \"int\") (get .Values \"str\") (omit .Values.image \"registry\") (values .Values.image | sortAlpha) (kindIs \"map\" .Values) (empty .Values.missing) (default \"x\" .Values.nested.a)",
+    "list (.Values.image.tag | quote) (printf \"%s/%s:%s\" .Values.image.registry .Values.image.repository .Values.image.tag) (.Values.str | trunc 63 | trimSuffix \"-\") (.Values.int | toString) (.Values.float | int) (.Values.big | int64) (.Values.whole | toString) (.Values.huge | toString)",
+    "list (ternary \"a\" \"b\" (gt .Values.int 2.0)) (has \"a\" .Values.list) (.Values.list | len) (index .Values.list 0) (toJson .Values.list) (.Values.list | sortAlpha | uniq)",
     "list (len (randAlphaNum 7)) (len (uuidv4)) (len (htpasswd \"myUser\" \"myPassword\")) (genPrivateKey \"foo\")",
 ];
 
