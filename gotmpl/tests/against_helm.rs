@@ -180,6 +180,9 @@ const CASES: &[&str] = &[
     "list (keys .Values.image | sortAlpha) (pick .Values \"int\" \"str\") (hasKey .Values \"int\") (get .Values \"str\") (omit .Values.image \"registry\") (values .Values.image | sortAlpha) (kindIs \"map\" .Values) (empty .Values.missing) (default \"x\" .Values.nested.a)",
     "list (.Values.image.tag | quote) (printf \"%s/%s:%s\" .Values.image.registry .Values.image.repository .Values.image.tag) (.Values.str | trunc 63 | trimSuffix \"-\") (.Values.int | toString) (.Values.float | int) (.Values.big | int64) (.Values.whole | toString) (.Values.huge | toString)",
     "list (ternary \"a\" \"b\" (gt .Values.int 2.0)) (has \"a\" .Values.list) (.Values.list | len) (index .Values.list 0) (toJson .Values.list) (.Values.list | sortAlpha | uniq)",
+    "toYamlPretty .Values.tricky",
+    "toYamlPretty (list 0.1 1e-7 123456789.5 3.0 1e21 -0.0 \"1\" \"true\" \"y\" \"\" \"<<\" \"2024-01-01\" nil (dict) (list))",
+    "toYamlPretty (dict \"k\" (list (list 1 (list 2)) (dict \"a\" (list (dict \"b\" 1)))) \"m\" \"a\\nb\\n\" \"n\" \" x\\ny\")",
     "list (len (randAlphaNum 7)) (len (uuidv4)) (len (htpasswd \"myUser\" \"myPassword\")) (genPrivateKey \"foo\")",
 ];
 
