@@ -6,8 +6,9 @@
 mod toml;
 mod yaml_in;
 mod yaml_out;
+mod yaml_scalar;
 
-pub use yaml_out::key_order;
+pub use yaml_scalar::key_order;
 
 use crate::sprig::json::{self, Style};
 use crate::{FuncError, FuncMap, Runtime, Value};
