@@ -8,6 +8,8 @@ mod yaml_in;
 mod yaml_out;
 mod yaml_scalar;
 
+pub use yaml_in::parse as parse_yaml;
+pub use yaml_out::{Flavor, TO_YAML, TO_YAML_PRETTY};
 pub use yaml_scalar::key_order;
 
 use crate::sprig::json::{self, Style};
