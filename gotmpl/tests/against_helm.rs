@@ -204,15 +204,19 @@ const CASES: &[&str] = &[
     "toToml (dict \"t\" (dict \"aot\" (list (dict \"a\" 1) (dict \"b\" (dict \"c\" 2))) \"v\" \"é\\n\") \"top\" 0.1 \"n\" nil \"l\" (list (list)) \"i\" (add 1 2))",
     "toToml .Values.image",
     "toToml .Values",
+    "list (quote .Values.missing) (.Values.missing | default \"x\" | quote) (squote .Values.missing) (toYaml .Values.missing) (empty .Values.missing) (.Values.missing | toString) (toJson .Values.missing) (coalesce .Values.missing .Values.nested.a \"z\") (kindOf .Values.missing) (typeOf .Values.missing) (cat .Values.missing \"a\") (ternary 1 2 (empty .Values.missing)) (hasKey .Values.nested \"missing\") (dig \"missing\" \"d\" (dict)) (.Values.missing | toStrings)",
+    "list (include \"missing-template-guard\" . | default \"none\") (tpl \"{{ .Values.int }}-{{ .Values.str }}\" .) (tpl \"{{ toYaml .Values.image }}\" .)",
     "list (len (randAlphaNum 7)) (len (uuidv4)) (len (htpasswd \"myUser\" \"myPassword\")) (genPrivateKey \"foo\")",
 ];
 
 fn chart_template() -> String {
-    CASES
+    let guard = "{{- define \"missing-template-guard\" -}}{{- end -}}\n";
+    let cases: String = CASES
         .iter()
         .enumerate()
         .map(|(i, e)| format!("c{i}: {{{{ {e} | toJson }}}}\n"))
-        .collect()
+        .collect();
+    format!("{guard}{cases}")
 }
 
 /// Each case's JSON text from a rendered document (`cN: <json>` lines).
