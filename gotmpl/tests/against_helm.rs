@@ -296,3 +296,90 @@ fn every_case_renders_as_helm_renders_it() {
         differ.join("\n")
     );
 }
+
+/// Templates that fail in Helm, and the message each gives (after `Error: `).
+const FAILING: &[&str] = &[
+    "{{ upper .Values.missing }}",
+    "{{ trunc .Values.n \"abc\" }}",
+    "{{ first \"abc\" }}",
+    "{{ semverCompare \">=1.0\" \"bad\" }}",
+    "{{ until .Values.n }}",
+    "{{ div 1 0 }}",
+    "{{ set nil \"a\" 1 }}",
+    "{{ mustFirst .Values }}",
+    "{{ upper }}",
+    "{{ required \"need .Values.who\" .Values.who }}",
+    "{{ fail \"license required\" }}",
+    "{{ include \"nope\" . }}",
+];
+
+fn helm_error(helm: &std::path::Path, template: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chk");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: chk\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "n: 3\n").unwrap();
+    std::fs::write(chart.join("templates/t.yaml"), template).unwrap();
+    let out = std::process::Command::new(helm)
+        .args(["template", "rel"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{template} renders in helm");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("Error: ")
+        .to_string()
+}
+
+fn ferry_error(template: &str) -> String {
+    let funcs = helm::functions();
+    let values = helm::from_yaml_map("n: 3\n");
+    let data = Value::map_from([("Values".to_string(), values)]);
+    let mut set = Templates::new();
+    let result = set
+        .parse("chk/templates/t.yaml", template, &funcs)
+        .and_then(|()| set.execute("chk/templates/t.yaml", &data, &funcs));
+    result.expect_err("fails in ferry too").to_string()
+}
+
+/// The function's own words at the end of an error, without the framing around them (the
+/// place, `error calling X:`, Helm's `execution error at (…):`), which is the engine's.
+fn function_message(error: &str) -> &str {
+    let tail = error
+        .rsplit_once(">: ")
+        .or_else(|| error.rsplit_once("): "))
+        .map_or(error, |(_, t)| t);
+    match tail.strip_prefix("error calling ") {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m),
+        None => tail,
+    }
+}
+
+#[test]
+fn failing_templates_fail_with_helms_message() {
+    let Some(helm) = ferry_testkit::tools::helm() else {
+        return;
+    };
+    let mut differ = Vec::new();
+    for t in FAILING {
+        let (theirs, ours) = (helm_error(&helm, t), ferry_error(t));
+        if function_message(&theirs) != function_message(&ours) {
+            differ.push(format!("{t}\n  helm:  {theirs}\n  ferry: {ours}"));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {} differ:\n{}",
+        differ.len(),
+        FAILING.len(),
+        differ.join("\n")
+    );
+}

@@ -31,14 +31,16 @@ pub fn at_least(args: &[Value], n: usize, name: &str) -> Result<(), FuncError> {
     Ok(())
 }
 
+/// Go's wording for a typed parameter given the wrong value. What charts pass comes out of
+/// `map[string]interface {}` (values, dicts), so Go names its type `interface {}`, missing
+/// values included; integers come from literals and sprig's arithmetic.
 fn wrong_type(want: &str, got: &Value) -> FuncError {
-    match got {
-        Value::Nil => FuncError(format!("invalid value; expected {want}")),
-        other => FuncError(format!(
-            "wrong type for value; expected {want}; got {}",
-            other.type_name()
-        )),
-    }
+    let got = match got {
+        Value::Int(_) => "int".to_string(),
+        Value::Object(o) => o.type_name().to_string(),
+        _ => "interface {}".to_string(),
+    };
+    FuncError(format!("wrong type for value; expected {want}; got {got}"))
 }
 
 /// A `string` parameter.
@@ -72,12 +74,10 @@ pub fn map(v: &Value) -> Result<Option<&Map>, FuncError> {
 }
 
 /// A map parameter that the function writes to: a nil map panics in Go.
-pub fn map_mut<'a>(v: &'a Value, name: &str) -> Result<&'a Map, FuncError> {
+pub fn map_mut(v: &Value) -> Result<&Map, FuncError> {
     match map(v)? {
         Some(m) => Ok(m),
-        None => Err(FuncError(format!(
-            "error calling {name}: assignment to entry in nil map"
-        ))),
+        None => Err(FuncError::new("assignment to entry in nil map")),
     }
 }
 

@@ -73,12 +73,12 @@ impl Version {
     pub fn parse(v: &str) -> Result<Version, FuncError> {
         let m = LOOSE
             .captures(v)
-            .ok_or_else(|| FuncError::new("invalid semantic version"))?;
+            .ok_or_else(|| FuncError::new("Invalid Semantic Version"))?;
         let pre = m.get(5).map_or("", |x| x.as_str()).to_string();
         let metadata = m.get(8).map_or("", |x| x.as_str()).to_string();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
             if part.bytes().all(|b| b.is_ascii_digit()) && part.len() > 1 && part.starts_with('0') {
-                return Err(FuncError::new("version segment starts with 0"));
+                return Err(FuncError::new("Version segment starts with 0"));
             }
         }
         Ok(Version {
