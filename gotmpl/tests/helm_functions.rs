@@ -162,6 +162,16 @@ fn to_yaml_pretty_indents_lists(#[case] json: &str, #[case] want: &str) {
     "map[a:true b:493 c:1000 d:<nil>]"
 )]
 #[case("fromYaml", "a:\n  b: [1, 2]\n", "map[a:map[b:[1 2]]]")]
+#[case("fromYaml", "---\na: 1\n", "map[a:1]")]
+#[case("fromYaml", "a: 1\n---\nb: 2\n", "map[a:1]")]
+#[case("fromYaml", "# only a comment\n", "map[]")]
+#[case("fromYaml", "a: &x 1\nb: *x\n", "map[a:1 b:1]")]
+#[case("fromYaml", "1: one\ntrue: yes\n", "map[1:one true:true]")]
+#[case(
+    "fromYaml",
+    "n: 1\n\"y\": 2\non: 3\n1.5: x\n~: z\n",
+    "map[1.5:x false:1 null:z true:3 y:2]"
+)]
 #[case(
     "fromYamlArray",
     "- one\n- 2\n- name: helm\n",
@@ -225,9 +235,9 @@ fn from_functions_put_errors_in_the_map(#[case] name: &str, #[case] input: &str)
 
 #[test]
 fn yaml_numbers_are_float64_as_helm_reads_them() {
-    let v = call("fromYaml", &[s("n: 3")]).unwrap();
+    let v = call("fromYaml", &[s("num: 3")]).unwrap();
     let n =
-        ferry_gotmpl::sprig::functions()["get"](&mut Recorder::default(), &[v, s("n")]).unwrap();
+        ferry_gotmpl::sprig::functions()["get"](&mut Recorder::default(), &[v, s("num")]).unwrap();
     assert!(matches!(n, Value::Float(x) if x == 3.0));
     assert_eq!(show("typeOf", &[n]), "float64");
 }

@@ -129,7 +129,10 @@ fn charts_render_with_helm_functions(#[case] template: &str, #[case] want: &str)
     r#"{{ fail "chart cannot run without a license" }}"#,
     "chart cannot run without a license"
 )]
-#[case(r#"{{ .Values.replicas | until }}"#, "expected int; got float64")]
+#[case(
+    r#"{{ .Values.replicas | until }}"#,
+    "wrong type for value; expected int; got interface {}"
+)]
 #[case(r#"{{ first "x" }}"#, "Cannot find first on type string")]
 fn chart_errors_carry_the_message(#[case] template: &str, #[case] want: &str) {
     let err = render(template, &values(VALUES)).unwrap_err();

@@ -166,7 +166,25 @@ fn now() -> Value {
 #[case("camelcase", vec![s("_complex__case_")], "_Complex_Case_")]
 #[case("camelcase", vec![s(" complex -case ")], " Complex Case ")]
 #[case("camelcase", vec![s("all")], "All")]
-#[case("camelcase", vec![s("GOLANG_IS_GREAT")], "GOLANGISGREAT")]
+#[case("camelcase", vec![s("GOLANG_IS_GREAT")], "GolangIsGreat")]
+// What helm template 3.17 gives (xstrings 1.5.0).
+#[case("camelcase", vec![s("helloWorld")], "HelloWorld")]
+#[case("camelcase", vec![s("GOLANG")], "Golang")]
+#[case("camelcase", vec![s("HTTPServer")], "Httpserver")]
+#[case("camelcase", vec![s("aBC")], "ABC")]
+#[case("camelcase", vec![s("ABc")], "Abc")]
+#[case("camelcase", vec![s("hello_WORLD")], "HelloWorld")]
+#[case("camelcase", vec![s("ABC_DEF")], "AbcDef")]
+#[case("camelcase", vec![s("fooBAR")], "FooBAR")]
+#[case("camelcase", vec![s("foo-bar baz")], "FooBarBaz")]
+#[case("camelcase", vec![s("x__y")], "X_Y")]
+#[case("camelcase", vec![s("a1b_c2D")], "A1bC2D")]
+#[case("camelcase", vec![s("ÉCOLE_été")], "ÉcoleÉté")]
+#[case("camelcase", vec![s("__")], "___")]
+#[case("camelcase", vec![s("A_")], "A_")]
+#[case("upper", vec![s("straße")], "STRAßE")]
+#[case("lower", vec![s("ÀÉÎ")], "àéî")]
+#[case("nospace", vec![s("\u{a0}a b\tc")], "Âabc")]
 #[case("camelcase", vec![s("a")], "A")]
 #[case("swapcase", vec![s("This Is A.Test")], "tHIS iS a.tEST")]
 #[case("shuffle", vec![s("")], "")]
@@ -465,6 +483,9 @@ fn deep_copy_is_not_shared() {
 #[case("int", vec![nil()], "0")]
 #[case("int64", vec![s("0x1F")], "31")]
 #[case("int64", vec![s("-0b101")], "-5")]
+#[case("int", vec![f(1e19)], "-9223372036854775808")]
+#[case("float64", vec![s("1_000.5")], "1000.5")]
+#[case("float64", vec![s("1__0")], "0")]
 #[case("float64", vec![s("1.5")], "1.5")]
 #[case("float64", vec![i(3)], "3")]
 #[case("float64", vec![s("x")], "0")]
@@ -615,7 +636,7 @@ fn quoted_patterns_match_their_text() {
 #[case("kindIs", vec![s("slice"), s("x")], "false")]
 #[case("typeIs", vec![s("string"), s("x")], "true")]
 #[case("typeIs", vec![s("int"), f(1.0)], "false")]
-#[case("typeIsLike", vec![s("*string"), s("x")], "true")]
+#[case("typeIsLike", vec![s("*string"), s("x")], "false")]
 #[case("typeIsLike", vec![s("string"), s("x")], "true")]
 #[case("typeIsLike", vec![s("int"), s("x")], "false")]
 #[case("deepEqual", vec![ints(&[1, 2]), ints(&[1, 2])], "true")]
@@ -655,14 +676,17 @@ fn paths(#[case] name: &str, #[case] path: &str, #[case] want: &str) {
 }
 
 #[rstest]
-#[case("http://admin:secret@server.com:8080/api?list=false#anchor", "map[fragment:anchor host:server.com:8080 hostname:server.com opaque: path:/api port:8080 query:list=false scheme:http userinfo:admin:secret]")]
-#[case("https://example.com", "map[fragment: host:example.com hostname:example.com opaque: path: port: query: scheme:https userinfo:]")]
-#[case("mailto:someone@example.com", "map[fragment: host: hostname: opaque:someone@example.com path: port: query: scheme:mailto userinfo:]")]
+#[case("http://admin:secret@server.com:8080/api?list=false#anchor", "map[fragment:anchor host:server.com:8080 hostname:server.com opaque: path:/api query:list=false scheme:http userinfo:admin:secret]")]
+#[case("https://example.com", "map[fragment: host:example.com hostname:example.com opaque: path: query: scheme:https userinfo:]")]
+#[case("mailto:someone@example.com", "map[fragment: host: hostname: opaque:someone@example.com path: query: scheme:mailto userinfo:]")]
 #[case(
     "/relative/p%20ath?q=1",
-    "map[fragment: host: hostname: opaque: path:/relative/p ath port: query:q=1 scheme: userinfo:]"
+    "map[fragment: host: hostname: opaque: path:/relative/p ath query:q=1 scheme: userinfo:]"
 )]
-#[case("http://[::1]:443/x", "map[fragment: host:[::1]:443 hostname:::1 opaque: path:/x port:443 query: scheme:http userinfo:]")]
+#[case(
+    "http://[::1]:443/x",
+    "map[fragment: host:[::1]:443 hostname:::1 opaque: path:/x query: scheme:http userinfo:]"
+)]
 fn url_parse(#[case] url: &str, #[case] want: &str) {
     assert_eq!(show("urlParse", &[s(url)]), want);
 }
@@ -762,7 +786,9 @@ fn dates_chain_as_charts_use_them() {
     assert_eq!(show("htmlDate", &[parsed]), "2024-02-29");
 }
 
-// Masterminds/semver v3.4.0 constraints_test.go, TestConstraintsCheck.
+// Masterminds/semver v3.4.0 constraints_test.go, TestConstraintsCheck, with the answers of
+// semver 3.3 (Helm 3.17's; tests/against_helm.rs asks Helm itself): a prerelease version
+// passes only constraints that name a prerelease, one by one.
 #[rstest]
 #[case("*", "1.2.3", true)]
 #[case("~0.0.0", "1.2.3", true)]
@@ -850,14 +876,14 @@ fn dates_chain_as_charts_use_them() {
 #[case(">= 1.1 <2 != 1.2.3 || >= 3", "3.0.0", true)]
 #[case(">= 1.1 < 2 !=1.2.3 || > 3", "3.0.0", false)]
 #[case(">=1.1 < 2 !=1.2.3 || > 3", "1.2.3", false)]
-#[case(">= 1.0.0  <= 2.0.0-beta", "1.0.1-beta", true)]
+#[case(">= 1.0.0  <= 2.0.0-beta", "1.0.1-beta", false)]
 #[case(">= 1.0.0  <= 2.0.0-beta", "1.0.1", true)]
 #[case(">= 1.0.0  <= 2.0.0-beta", "3.0.0", false)]
-#[case(">= 1.0.0  <= 2.0.0-beta || > 3", "1.0.1-beta", true)]
+#[case(">= 1.0.0  <= 2.0.0-beta || > 3", "1.0.1-beta", false)]
 #[case(">= 1.0.0  <= 2.0.0-beta || > 3", "3.0.1-beta", false)]
-#[case(">= 1.0.0  <= 2.0.0-beta != 1.0.1 || > 3", "1.0.1-beta", true)]
+#[case(">= 1.0.0  <= 2.0.0-beta != 1.0.1 || > 3", "1.0.1-beta", false)]
 #[case(">= 1.0.0  <= 2.0.0-beta != 1.0.1-beta || > 3", "1.0.1-beta", false)]
-#[case(">= 1.0.0-0  <= 2.0.0", "1.0.1-beta", true)]
+#[case(">= 1.0.0-0  <= 2.0.0", "1.0.1-beta", false)]
 #[case("1.1 - 2", "1.1.1", true)]
 #[case("1.5.0 - 4.5", "3.7.0", true)]
 #[case("1.1-3", "4.3.2", false)]
@@ -898,6 +924,7 @@ fn dates_chain_as_charts_use_them() {
 #[case("<1.22-0", "v1.21.5-eks-bc4871b", true)]
 #[case(">= 1.19-0 < 1.22-0", "v1.21.1", true)]
 #[case(">=1.16.0-0 <1.19.0-0", "1.19.0", false)]
+#[case(">=1.16.0-0 <1.30.0", "v1.25.3-gke.1", false)]
 #[case(">=1.16.0-0", "v1.33.0", true)]
 #[case("^1.20.0-0 || <1.10", "v1.9.3", true)]
 #[case(">=1.19.0 || >=1.19-0", "v1.30.1+k3s1", true)]
@@ -1014,11 +1041,16 @@ fn uuid_and_bytes_have_their_shapes() {
     assert_eq!(shuffled.into_iter().collect::<String>(), "abcdef");
 }
 
-#[rstest]
-#[case(vec![s("myUser"), s("myPassword"), s("sha")], "myUser:{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=")]
-#[case(vec![s("bad:user"), s("x")], "invalid username: bad:user")]
-fn htpasswd_sha_is_exact(#[case] args: Vec<Value>, #[case] want: &str) {
-    assert_eq!(show("htpasswd", &args), want);
+#[test]
+fn htpasswd_checks_the_user_name() {
+    assert_eq!(
+        show("htpasswd", &[s("bad:user"), s("x")]),
+        "invalid username: bad:user"
+    );
+    assert!(
+        call("htpasswd", &[s("u"), s("p"), s("sha")]).is_err(),
+        "sprig 3.3 takes two arguments"
+    );
 }
 
 #[test]
@@ -1128,10 +1160,10 @@ fn no_outside_world(#[case] name: &str, #[case] args: Vec<Value>, #[case] want: 
 #[case("fail", vec![s("boom")], "boom")]
 #[case("substr", vec![i(0), i(10), i(5)], "wrong type for value; expected string; got int")]
 #[case("substr", vec![i(2), i(1), s("abc")], "slice bounds out of range")]
-#[case("upper", vec![nil()], "invalid value; expected string")]
+#[case("upper", vec![nil()], "wrong type for value; expected string; got interface {}")]
 #[case("upper", vec![], "wrong number of args for upper: want 1 got 0")]
-#[case("trunc", vec![f(3.0), s("x")], "wrong type for value; expected int; got float64")]
-#[case("ternary", vec![s("a"), s("b"), s("true")], "expected bool; got string")]
+#[case("trunc", vec![f(3.0), s("x")], "wrong type for value; expected int; got interface {}")]
+#[case("ternary", vec![s("a"), s("b"), s("true")], "expected bool; got interface {}")]
 #[case("first", vec![s("abc")], "Cannot find first on type string")]
 #[case("mustFirst", vec![j("{}")], "Cannot find first on type map")]
 #[case("mustLast", vec![i(1)], "Cannot find last on type int")]
@@ -1147,17 +1179,17 @@ fn no_outside_world(#[case] name: &str, #[case] args: Vec<Value>, #[case] want: 
 #[case("divf", vec![i(1), i(0)], "decimal division by 0")]
 #[case("repeat", vec![i(-1), s("x")], "negative Repeat count")]
 #[case("semverCompare", vec![s("bad constraint"), s("1.0.0")], "improper constraint")]
-#[case("semverCompare", vec![s(">=1.0"), s("notaversion")], "invalid semantic version")]
-#[case("semver", vec![s("1.2.3-01")], "version segment starts with 0")]
+#[case("semverCompare", vec![s(">=1.0"), s("notaversion")], "Invalid Semantic Version")]
+#[case("semver", vec![s("1.2.3-01")], "Version segment starts with 0")]
 #[case("mustRegexMatch", vec![s("("), s("x")], "error parsing regexp")]
-#[case("regexFind", vec![s("[z-a]"), s("x")], "error parsing regexp")]
+#[case("regexFind", vec![s("[z-a]"), s("x")], "regexp: Compile(`[z-a]`): error parsing regexp")]
 #[case("mustFromJson", vec![s("{")], "EOF")]
 #[case("mustToJson", vec![f(f64::NAN)], "json: unsupported value: NaN")]
 #[case("mustToRawJson", vec![f(f64::INFINITY)], "json: unsupported value: +Inf")]
 #[case("dig", vec![s("a"), s("b")], "dig needs at least three arguments")]
 #[case("dig", vec![s("a"), s("b"), s("d"), j(r#"{"a":"flat"}"#)], "interface conversion: interface {} is string, not map[string]interface {}")]
 #[case("set", vec![nil(), s("a"), s("b")], "assignment to entry in nil map")]
-#[case("get", vec![s("x"), s("a")], "expected map[string]interface {}; got string")]
+#[case("get", vec![s("x"), s("a")], "expected map[string]interface {}; got interface {}")]
 #[case("mustDateModify", vec![s("bad"), i(0)], "expected time.Time")]
 #[case("mustToDate", vec![s("2006-01-02"), s("x")], "cannot parse")]
 #[case("decryptAES", vec![s("k"), s("Zm9v")], "ferry cannot decrypt")]

@@ -4,9 +4,13 @@
 //! but return a map holding `Error` (or a list holding the message).
 
 mod toml;
+mod yaml_in;
 mod yaml_out;
+mod yaml_scalar;
 
-pub use yaml_out::key_order;
+pub use yaml_in::parse as parse_yaml;
+pub use yaml_out::{Flavor, TO_YAML, TO_YAML_PRETTY};
+pub use yaml_scalar::key_order;
 
 use crate::sprig::json::{self, Style};
 use crate::{FuncError, FuncMap, Runtime, Value};
@@ -101,29 +105,6 @@ pub fn to_yaml(v: &Value, flavor: yaml_out::Flavor) -> Result<String, FuncError>
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        emit_comments: false,
-        legacy_octal_numbers: true,
-    }
-}
-
-/// YAML read as `sigs.k8s.io/yaml.Unmarshal` reads it: through JSON, so numbers are float64.
-fn parse_yaml(s: &str) -> Result<Value, String> {
-    if s.trim().is_empty() {
-        return Ok(Value::Nil);
-    }
-    serde_saphyr::from_str_with_options::<serde_json::Value>(s, yaml_options())
-        .map(|j| Value::from_json(&j))
-        .map_err(|e| {
-            let msg = e.to_string();
-            format!(
-                "error converting YAML to JSON: yaml: {}",
-                msg.lines().next().unwrap_or(&msg)
-            )
-        })
-}
-
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::List(_) => "array",
@@ -139,7 +120,7 @@ fn error_map(msg: String) -> Value {
 }
 
 pub fn from_yaml_map(s: &str) -> Value {
-    match parse_yaml(s) {
+    match yaml_in::parse(s) {
         Ok(Value::Nil) => Value::new_map(),
         Ok(v @ Value::Map(_)) => v,
         Ok(other) => error_map(format!(
@@ -151,7 +132,7 @@ pub fn from_yaml_map(s: &str) -> Value {
 }
 
 pub fn from_yaml_list(s: &str) -> Value {
-    match parse_yaml(s) {
+    match yaml_in::parse(s) {
         Ok(Value::Nil) => Value::list_from([]),
         Ok(v @ Value::List(_)) => v,
         Ok(other) => Value::list_from([Value::String(format!(

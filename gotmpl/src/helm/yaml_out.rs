@@ -5,8 +5,11 @@
 //! hold YAML indicators, multi-line strings as `|`/`|-` literals, lines folded past 80
 //! columns. `toYamlPretty` (go-yaml v3, indent 2) indents lists and keeps floats as `%g`.
 
+use super::yaml_scalar::{
+    analyze, fold_next_lines, is_base60_float, is_break, is_printable, key_order,
+    resolves_to_string,
+};
 use crate::Value;
-use std::cmp::Ordering;
 
 /// How one of Helm's YAML writers differs from the other.
 #[derive(Clone, Copy)]
@@ -59,302 +62,12 @@ struct Emitter {
     flavor: Flavor,
 }
 
-/// go-yaml's map key order: runs of digits compare as numbers, non-letters before letters.
-pub fn key_order(a: &str, b: &str) -> Ordering {
-    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut i = 0;
-    while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
-            i += 1;
-            continue;
-        }
-        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
-        if al && bl {
-            return ar[i].cmp(&br[i]);
-        }
-        if al || bl {
-            return if bl {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            };
-        }
-        let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
-            let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
-                j -= 1;
-                if ar[j] != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
-            }
-        }
-        let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
-            bi += 1;
-        }
-        if an != bn {
-            return an.cmp(&bn);
-        }
-        if ai != bi {
-            return ai.cmp(&bi);
-        }
-        return ar[i].cmp(&br[i]);
-    }
-    ar.len().cmp(&br.len())
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Style {
     Plain,
     Single,
     Double,
     Literal,
-}
-
-fn is_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-fn is_blank_or_end(c: Option<char>) -> bool {
-    match c {
-        None => true,
-        Some(c) => c == ' ' || c == '\t' || is_break(c),
-    }
-}
-
-/// libyaml's printable set (4-byte UTF-8 characters are not in it).
-fn is_printable(c: char) -> bool {
-    let u = c as u32;
-    u == 0x0A
-        || (0x20..=0x7E).contains(&u)
-        || (0xA0..=0xD7FF).contains(&u)
-        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
-}
-
-struct Analysis {
-    multiline: bool,
-    block_plain: bool,
-    single_quoted: bool,
-    block: bool,
-}
-
-/// libyaml's `yaml_emitter_analyze_scalar`, for block context.
-fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
-        return Analysis {
-            multiline: false,
-            block_plain: false,
-            single_quoted: true,
-            block: false,
-        };
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let mut block_indicators = false;
-    if (s.starts_with("---") || s.starts_with("...")) && is_blank_or_end(chars.get(3).copied()) {
-        block_indicators = true;
-    }
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
-        (false, false, false, false);
-    let (mut break_space, mut space_break, mut previous_space, mut previous_break) =
-        (false, false, false, false);
-    let (mut line_breaks, mut special) = (false, false);
-    let mut preceded_by_whitespace = true;
-    let last = chars.len() - 1;
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = is_blank_or_end(chars.get(i + 1).copied());
-        if i == 0 {
-            match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => block_indicators = true,
-                '?' | ':' if followed_by_whitespace => block_indicators = true,
-                '-' if followed_by_whitespace => block_indicators = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                ':' if followed_by_whitespace => block_indicators = true,
-                '#' if preceded_by_whitespace => block_indicators = true,
-                _ => {}
-            }
-        }
-        if !is_printable(c) {
-            special = true;
-        }
-        if is_break(c) {
-            line_breaks = true;
-        }
-        if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i == last {
-                trailing_space = true;
-            }
-            if previous_break {
-                break_space = true;
-            }
-            previous_space = true;
-            previous_break = false;
-        } else if is_break(c) {
-            if i == 0 {
-                leading_break = true;
-            }
-            if i == last {
-                trailing_break = true;
-            }
-            if previous_space {
-                space_break = true;
-            }
-            previous_break = true;
-            previous_space = false;
-        } else {
-            previous_space = false;
-            previous_break = false;
-        }
-        preceded_by_whitespace = c == ' ' || c == '\t' || is_break(c);
-    }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        block_plain: true,
-        single_quoted: true,
-        block: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.block_plain = false;
-    }
-    if trailing_space {
-        a.block = false;
-    }
-    if break_space {
-        a.block_plain = false;
-        a.single_quoted = false;
-    }
-    if space_break || special {
-        a.block_plain = false;
-        a.single_quoted = false;
-        a.block = false;
-    }
-    if line_breaks {
-        a.block_plain = false;
-    }
-    if block_indicators {
-        a.block_plain = false;
-    }
-    a
-}
-
-/// Whether go-yaml v2 would read `s` back as a string when written plain.
-fn resolves_to_string(s: &str) -> bool {
-    const SPECIAL: &[&str] = &[
-        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
-        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF", "<<",
-    ];
-    if SPECIAL.contains(&s) {
-        return false;
-    }
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    match first {
-        '.' => s.parse::<f64>().is_err() || s == ".",
-        '0'..='9' | '-' | '+' => {
-            if is_timestamp(s) {
-                return false;
-            }
-            let plain = s.replace('_', "");
-            if crate::sprig::parse_go_int_public(&plain).is_some() {
-                return false;
-            }
-            if unsigned_int(&plain) {
-                return false;
-            }
-            if yaml_style_float(&plain) {
-                return false;
-            }
-            let bin = plain
-                .strip_prefix("-0b")
-                .or_else(|| plain.strip_prefix("0b"));
-            !bin.is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
-        }
-        _ => true,
-    }
-}
-
-fn unsigned_int(s: &str) -> bool {
-    let b = s.strip_prefix('+').unwrap_or(s);
-    !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()) && b.parse::<u64>().is_ok()
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// go-yaml v2's timestamp forms: `2006-1-2`, optionally with `T`/`t`/space and a time.
-fn is_timestamp(s: &str) -> bool {
-    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}(?::[0-9]{2})?))|(?: [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?))?$",
-        )
-        .expect("static regex")
-    });
-    RE.is_match(s)
-}
-
-/// go-yaml's `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$` (sexagesimal floats).
-fn is_base60_float(s: &str) -> bool {
-    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-            .expect("static regex")
-    });
-    s.contains(':') && RE.is_match(s)
 }
 
 impl Emitter {
@@ -469,7 +182,13 @@ impl Emitter {
             Value::Map(_) => "{}".to_string(),
             Value::List(_) => "[]".to_string(),
             Value::String(s) => return self.string_scalar(s, indent, simple_key),
-            Value::Object(o) => return self.string_scalar(&o.display(), indent, simple_key),
+            Value::Object(o) => {
+                return self.string_scalar(
+                    &crate::sprig::json::object_text(o.as_ref()),
+                    indent,
+                    simple_key,
+                )
+            }
         };
         if !self.whitespace {
             self.put_char(' ');
@@ -478,12 +197,15 @@ impl Emitter {
     }
 
     fn float(&self, f: f64) -> String {
-        if self.flavor.via_json && f.fract() == 0.0 && f.is_finite() {
-            if f.abs() < 9.2e18 {
-                return (f as i64).to_string();
+        if self.flavor.via_json && f.fract() == 0.0 && f.is_finite() && f.abs() < 1e21 {
+            // JSON writes the shortest digits ("12345678901234567000"); go-yaml reads them
+            // back as an integer when they fit one.
+            let digits = format!("{f}");
+            if let Ok(i) = digits.parse::<i64>() {
+                return i.to_string();
             }
-            if f > 0.0 && f < 1.8e19 {
-                return (f as u64).to_string();
+            if let Ok(u) = digits.parse::<u64>() {
+                return u.to_string();
             }
         }
         match crate::value::format_float_g(f).as_str() {
@@ -495,6 +217,13 @@ impl Emitter {
     }
 
     fn string_scalar(&mut self, s: &str, indent: usize, simple_key: bool) {
+        let folded;
+        let s = if self.flavor.via_json && s.contains('\u{85}') {
+            folded = fold_next_lines(s);
+            folded.as_str()
+        } else {
+            s
+        };
         let can_plain = resolves_to_string(s) && !is_base60_float(s);
         let mut style = if s.contains('\n') {
             Style::Literal
@@ -554,6 +283,7 @@ impl Emitter {
         self.put_char('\'');
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
+        let mut breaks = false;
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 if self.fold_here(allow_breaks, spaces)
@@ -566,12 +296,30 @@ impl Emitter {
                     self.put_char(' ');
                 }
                 spaces = true;
+            } else if is_break(c) {
+                // A break other than '\n' is written as itself; the text goes on indented.
+                if !breaks && c == '\n' {
+                    self.newline();
+                }
+                if c == '\n' {
+                    self.newline();
+                } else {
+                    self.out.push(c);
+                    self.column = 0;
+                    self.whitespace = true;
+                }
+                self.indention = true;
+                breaks = true;
             } else {
+                if breaks {
+                    self.indent_to(indent);
+                }
                 if c == '\'' {
                     self.put_char('\'');
                 }
                 self.put_char(c);
                 spaces = false;
+                breaks = false;
             }
         }
         self.put_char('\'');

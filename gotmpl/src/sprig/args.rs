@@ -31,14 +31,16 @@ pub fn at_least(args: &[Value], n: usize, name: &str) -> Result<(), FuncError> {
     Ok(())
 }
 
+/// Go's wording for a typed parameter given the wrong value. What charts pass comes out of
+/// `map[string]interface {}` (values, dicts), so Go names its type `interface {}`, missing
+/// values included; integers come from literals and sprig's arithmetic.
 fn wrong_type(want: &str, got: &Value) -> FuncError {
-    match got {
-        Value::Nil => FuncError(format!("invalid value; expected {want}")),
-        other => FuncError(format!(
-            "wrong type for value; expected {want}; got {}",
-            other.type_name()
-        )),
-    }
+    let got = match got {
+        Value::Int(_) => "int".to_string(),
+        Value::Object(o) => o.type_name().to_string(),
+        _ => "interface {}".to_string(),
+    };
+    FuncError(format!("wrong type for value; expected {want}; got {got}"))
 }
 
 /// A `string` parameter.
@@ -72,12 +74,10 @@ pub fn map(v: &Value) -> Result<Option<&Map>, FuncError> {
 }
 
 /// A map parameter that the function writes to: a nil map panics in Go.
-pub fn map_mut<'a>(v: &'a Value, name: &str) -> Result<&'a Map, FuncError> {
+pub fn map_mut(v: &Value) -> Result<&Map, FuncError> {
     match map(v)? {
         Some(m) => Ok(m),
-        None => Err(FuncError(format!(
-            "error calling {name}: assignment to entry in nil map"
-        ))),
+        None => Err(FuncError::new("assignment to entry in nil map")),
     }
 }
 
@@ -117,8 +117,12 @@ pub fn is_empty(v: &Value) -> bool {
 pub fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Int(i) => *i,
+        // Go's conversion on amd64: out of range (and NaN) gives the minimum.
         Value::Float(f) => {
-            if f.is_finite() {
+            if f.is_finite()
+                && *f < 9_223_372_036_854_775_808.0
+                && *f >= -9_223_372_036_854_775_808.0
+            {
                 f.trunc() as i64
             } else {
                 i64::MIN
@@ -144,10 +148,19 @@ pub fn to_float64(v: &Value) -> f64 {
 /// Go's `strconv.ParseFloat(s, 64)` for decimal forms (and Inf/NaN spellings).
 pub fn parse_go_float(s: &str) -> Option<f64> {
     let t = s.strip_prefix('+').unwrap_or(s);
-    if t.is_empty() || t.contains(['_', ' ']) {
+    if t.is_empty() || t.contains(' ') {
         return None;
     }
-    t.parse::<f64>().ok()
+    // Underscores between digits are read as Go 1.13 number literals allow them.
+    let b = t.as_bytes();
+    let ok_underscores = b.iter().enumerate().all(|(i, c)| {
+        *c != b'_'
+            || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
+    if !ok_underscores {
+        return None;
+    }
+    t.replace('_', "").parse::<f64>().ok()
 }
 
 /// cast's `trimZeroDecimal`: `"3.00"` → `"3"`; `"3.5"` and `"3."` are kept.
@@ -236,6 +249,8 @@ pub fn kind_name(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::List(_) => "slice",
         Value::Map(_) => "map",
+        // Templates hold Go pointers (`*semver.Version`) and structs (`time.Time`).
+        Value::Object(o) if o.type_name().starts_with('*') => "ptr",
         Value::Object(_) => "struct",
     }
 }

@@ -1,4 +1,4 @@
-//! Case conversions as huandu/xstrings v1.5 does them (sprig's `snakecase`, `kebabcase`,
+//! Case conversions as huandu/xstrings v1.5.0 (what Helm 3 builds with) does them (sprig's `snakecase`, `kebabcase`,
 //! `camelcase`, `swapcase`), with its word splitting: upper-case runs, letters, numbers,
 //! punctuation and connectors (`-`, `_`, spaces) are separate words.
 
@@ -120,7 +120,7 @@ fn push_lower(out: &mut String, wt: Word, word: &str, connector: char) {
         if is_connector(c) {
             out.push(connector);
         } else if c.is_uppercase() {
-            out.extend(c.to_lowercase());
+            out.push(lower_one(c));
         } else {
             out.push(c);
         }
@@ -188,22 +188,33 @@ pub fn to_lower_case_words(s: &str, connector: char) -> String {
     out
 }
 
-/// `camelcase`: connectors dropped, the letter after one upper-cased, other case kept.
+/// `camelcase` as Helm 3.17 gives it (xstrings 1.5.0, checked against `helm template`):
+/// connectors dropped and the letter after one upper-cased; a word that starts with a capital
+/// has the capitals right after it lowered (`GOLANG` → `Golang`, `HTTPServer` → `Httpserver`),
+/// while other case is kept (`fooBAR` → `FooBAR`, `helloWorld` → `HelloWorld`).
 pub fn to_camel_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
+    let mut chars = s.chars();
     // Leading connectors stay.
-    let mut r0 = None;
+    let mut first = None;
+    let mut last_connector = None;
     for c in chars.by_ref() {
         if !is_connector(c) {
-            r0 = Some(c.to_uppercase().next().unwrap_or(c));
+            first = Some(c);
             break;
         }
         out.push(c);
+        last_connector = Some(c);
     }
-    let Some(mut r0) = r0 else {
+    let Some(first) = first else {
+        // Only connectors: xstrings writes the last one once more.
+        if let Some(c) = last_connector {
+            out.push(c);
+        }
         return out;
     };
+    let mut lowering = first.is_uppercase();
+    let mut r0 = upper_one(first);
     for c in chars {
         let r1 = r0;
         r0 = c;
@@ -212,8 +223,16 @@ pub fn to_camel_case(s: &str) -> String {
             continue;
         }
         if is_connector(r1) {
-            r0 = r0.to_uppercase().next().unwrap_or(r0);
+            lowering = r0.is_uppercase();
+            r0 = upper_one(r0);
         } else {
+            if r0.is_uppercase() {
+                if lowering {
+                    r0 = lower_one(r0);
+                }
+            } else {
+                lowering = false;
+            }
             out.push(r1);
         }
     }
@@ -221,14 +240,28 @@ pub fn to_camel_case(s: &str) -> String {
     out
 }
 
+/// Go's `unicode.ToUpper`: one character for one (`ß` stays `ß`).
+pub fn upper_one(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToLower`: one character for one (`İ` → `i`).
+pub fn lower_one(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
 /// `swapcase`: upper to lower and lower to upper.
 pub fn swap_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_uppercase() {
-            out.extend(c.to_lowercase());
+            out.push(lower_one(c));
         } else if c.is_lowercase() {
-            out.extend(c.to_uppercase());
+            out.push(upper_one(c));
         } else {
             out.push(c);
         }

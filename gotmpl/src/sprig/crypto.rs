@@ -5,19 +5,17 @@
 //! - `genPrivateKey`, `genCA`, `genSelfSignedCert`, `genSignedCert` (and `…WithKey`) return
 //!   PEM-shaped text (right BEGIN/END lines, base64 body) whose body decodes to the words
 //!   "ferry placeholder, not a key/certificate": never usable, never secret;
-//! - `bcrypt` and `htpasswd` (bcrypt form) return `$2a$10$…` strings of bcrypt's shape;
-//!   `htpasswd … "sha"` is exact (`{SHA}` + base64 SHA-1);
+//! - `bcrypt` and `htpasswd` return `$2a$10$…` strings of bcrypt's shape;
 //! - `derivePassword` returns a fixed-shape password seeded by its arguments;
 //! - `encryptAES` returns base64 of a marked, reversible wrapping that `decryptAES` undoes.
 //!
 //! Only the images in rendered objects matter to ferry, and none of these feed an image.
 
-use super::args::{self, exactly, int, string, text, FnResult};
+use super::args::{exactly, int, string, text, FnResult};
 use super::det::Stream;
 use super::encoding::{b64_decode, base64_std};
 use crate::{FuncError, FuncMap, Value};
 use base64::Engine as _;
-use sha1::Digest as _;
 
 pub fn register(m: &mut FuncMap) {
     m.insert("randAlphaNum", |_, a| random_text(a, "randAlphaNum", ALNUM));
@@ -155,23 +153,14 @@ fn bcrypt_shaped(input: &str) -> String {
     format!("$2a$10${body}")
 }
 
+/// `htpasswd USER PASSWORD` (sprig 3.3, as Helm 3 has it: bcrypt only).
 fn htpasswd(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
-    args::at_least(a, 2, "htpasswd")?;
+    exactly(a, 2, "htpasswd")?;
     let (user, pass) = (string(&a[0])?, string(&a[1])?);
-    let algo = match a.get(2) {
-        Some(v) => string(v)?,
-        None => "bcrypt",
-    };
     if user.contains(':') {
         return text(format!("invalid username: {user}"));
     }
-    match algo {
-        "sha" | "SHA" => text(format!(
-            "{user}:{{SHA}}{}",
-            base64_std().encode(sha1::Sha1::digest(pass.as_bytes()))
-        )),
-        _ => text(format!("{user}:{}", bcrypt_shaped(pass))),
-    }
+    text(format!("{user}:{}", bcrypt_shaped(pass)))
 }
 
 fn derive_password(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {

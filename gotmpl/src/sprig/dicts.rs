@@ -46,7 +46,7 @@ fn get(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 
 fn set(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 3, "set")?;
-    let m = args::map_mut(&a[0], "set")?;
+    let m = args::map_mut(&a[0])?;
     m.borrow_mut()
         .insert(string(&a[1])?.to_string(), a[2].clone());
     Ok(a[0].clone())

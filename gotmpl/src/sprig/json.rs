@@ -31,7 +31,7 @@ fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Resu
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&go_float(*f)?),
         Value::String(s) => write_string(out, s, style.escape_html),
-        Value::Object(o) => write_string(out, &o.display(), style.escape_html),
+        Value::Object(o) => write_string(out, &object_text(o.as_ref()), style.escape_html),
         Value::List(l) => {
             if l.is_empty() {
                 out.push_str("[]");
@@ -74,6 +74,20 @@ fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Resu
     Ok(())
 }
 
+/// What Go's JSON writes for a struct the templates hold: a `time.Time` as RFC 3339 with
+/// nanoseconds (its `MarshalJSON`), anything else (a semver version) as its text.
+pub fn object_text(o: &dyn crate::Object) -> String {
+    if o.type_name() == "time.Time" {
+        if let Some(Some(Ok(Value::String(s)))) = Some(o.method(
+            "Format",
+            &[Value::String("2006-01-02T15:04:05.999999999Z07:00".into())],
+        )) {
+            return s;
+        }
+    }
+    o.display()
+}
+
 /// Go's float encoder: `'f'` format with the shortest digits, `'e'` outside [1e-6, 1e21).
 pub fn go_float(f: f64) -> Result<String, FuncError> {
     if !f.is_finite() {
@@ -108,7 +122,9 @@ pub fn write_string(out: &mut String, s: &str, escape_html: bool) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // U+FFFD here stands for an invalid byte (a cut character), which Go writes as
+            // the escape.
+            '\u{2028}' | '\u{2029}' | '\u{fffd}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }

@@ -10,6 +10,7 @@ mod decimal;
 mod defaults;
 mod det;
 mod dicts;
+mod duration;
 mod encoding;
 pub(crate) mod json;
 mod lists;
@@ -20,6 +21,7 @@ mod regex;
 mod semver;
 mod strings;
 mod system;
+mod time;
 mod urls;
 
 pub use dates::FIXED_NOW;

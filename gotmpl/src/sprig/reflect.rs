@@ -15,7 +15,8 @@ pub fn register(m: &mut FuncMap) {
     m.insert("typeIsLike", |_, a| {
         exactly(a, 2, "typeIsLike")?;
         let (target, t) = (string(&a[0])?, a[1].type_name());
-        Ok(Value::Bool(target == t || target == format!("*{t}")))
+        // True when SRC has the type, or is a pointer to it.
+        Ok(Value::Bool(t == target || t == format!("*{target}")))
     });
     m.insert("kindOf", |_, a| {
         exactly(a, 1, "kindOf")?;

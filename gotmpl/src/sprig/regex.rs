@@ -21,11 +21,11 @@ pub fn register(m: &mut FuncMap) {
         let r = compile(string(&a[0])?)?;
         Ok(Value::Bool(r.is_match(string(&a[1])?)))
     });
-    m.insert("regexFindAll", find_all);
-    m.insert("mustRegexFindAll", find_all);
+    m.insert("regexFindAll", |rt, a| find_all(rt, a, must_compile));
+    m.insert("mustRegexFindAll", |rt, a| find_all(rt, a, compile));
     m.insert("regexFind", |_, a| {
         exactly(a, 2, "regexFind")?;
-        let r = compile(string(&a[0])?)?;
+        let r = must_compile(string(&a[0])?)?;
         text(r.find(string(&a[1])?).map_or("", |m| m.as_str()))
     });
     m.insert("mustRegexFind", |_, a| {
@@ -33,12 +33,16 @@ pub fn register(m: &mut FuncMap) {
         let r = compile(string(&a[0])?)?;
         text(r.find(string(&a[1])?).map_or("", |m| m.as_str()))
     });
-    m.insert("regexReplaceAll", replace_all);
-    m.insert("mustRegexReplaceAll", replace_all);
-    m.insert("regexReplaceAllLiteral", replace_all_literal);
-    m.insert("mustRegexReplaceAllLiteral", replace_all_literal);
-    m.insert("regexSplit", split);
-    m.insert("mustRegexSplit", split);
+    m.insert("regexReplaceAll", |rt, a| replace_all(rt, a, must_compile));
+    m.insert("mustRegexReplaceAll", |rt, a| replace_all(rt, a, compile));
+    m.insert("regexReplaceAllLiteral", |rt, a| {
+        replace_all_literal(rt, a, must_compile)
+    });
+    m.insert("mustRegexReplaceAllLiteral", |rt, a| {
+        replace_all_literal(rt, a, compile)
+    });
+    m.insert("regexSplit", |rt, a| split(rt, a, must_compile));
+    m.insert("mustRegexSplit", |rt, a| split(rt, a, compile));
     m.insert("regexQuoteMeta", |_, a| {
         exactly(a, 1, "regexQuoteMeta")?;
         text(quote_meta(string(&a[0])?))
@@ -47,6 +51,11 @@ pub fn register(m: &mut FuncMap) {
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+}
+
+/// `regexp.MustCompile`, as the non-`must` functions call it: its panic names the pattern.
+fn must_compile(pattern: &str) -> Result<Regex, FuncError> {
+    compile(pattern).map_err(|e| FuncError(format!("regexp: Compile(`{pattern}`): {}", e.0)))
 }
 
 /// Compiles a Go regular expression (cached: charts call these in loops).
@@ -115,6 +124,18 @@ fn go_to_rust(p: &str) -> String {
                     ('D', true) => "[^0-9]",
                     ('W', true) => "[^0-9A-Za-z_]",
                     ('S', true) => r"[^\t\n\f\r ]",
+                    ('p' | 'P', _) if chars.peek() == Some(&'{') => {
+                        // A Unicode class name, `\p{Greek}`.
+                        out.push('\\');
+                        out.push(n);
+                        for d in chars.by_ref() {
+                            out.push(d);
+                            if d == '}' {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
                     _ => {
                         out.push('\\');
                         out.push(n);
@@ -185,7 +206,9 @@ fn starts_repetition(mut rest: std::iter::Peekable<std::str::Chars>) -> bool {
     rest.next() == Some('}')
 }
 
-fn find_all(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
+type Compiler = fn(&str) -> Result<Regex, FuncError>;
+
+fn find_all(_: &mut dyn crate::Runtime, a: &[Value], compile: Compiler) -> FnResult {
     exactly(a, 3, "regexFindAll")?;
     let r = compile(string(&a[0])?)?;
     let (s, n) = (string(&a[1])?, int(&a[2])?);
@@ -195,14 +218,14 @@ fn find_all(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
     ))
 }
 
-fn replace_all(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
+fn replace_all(_: &mut dyn crate::Runtime, a: &[Value], compile: Compiler) -> FnResult {
     exactly(a, 3, "regexReplaceAll")?;
     let r = compile(string(&a[0])?)?;
     let (s, repl) = (string(&a[1])?, string(&a[2])?);
     text(r.replace_all(s, repl).into_owned())
 }
 
-fn replace_all_literal(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
+fn replace_all_literal(_: &mut dyn crate::Runtime, a: &[Value], compile: Compiler) -> FnResult {
     exactly(a, 3, "regexReplaceAllLiteral")?;
     let r = compile(string(&a[0])?)?;
     let (s, repl) = (string(&a[1])?, string(&a[2])?);
@@ -210,7 +233,7 @@ fn replace_all_literal(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
 }
 
 /// Go's `Regexp.Split(s, n)`.
-fn split(_: &mut dyn crate::Runtime, a: &[Value]) -> FnResult {
+fn split(_: &mut dyn crate::Runtime, a: &[Value], compile: Compiler) -> FnResult {
     exactly(a, 3, "regexSplit")?;
     let pattern = string(&a[0])?;
     let r = compile(pattern)?;

@@ -1,8 +1,9 @@
-//! `semver` and `semverCompare` with Masterminds/semver v3.4 semantics (what sprig uses):
-//! loose versions (`v1`, `1.2`, `v1.21.5-gke.1`), constraints with `||` between groups and
-//! commas or spaces within one, hyphen ranges, `x`/`*` wildcards, `~`, `^`, and the
-//! prerelease rule: a version with a prerelease (e.g. a GKE `GitVersion`) matches a group
-//! only if some constraint of that group names a prerelease, as in `>=1.21-0`.
+//! `semver` and `semverCompare` with Masterminds/semver 3.3 semantics (what Helm 3.17
+//! builds with, checked against `helm template`): loose versions (`v1`, `1.2`,
+//! `v1.21.5-gke.1`), constraints with `||` between groups and commas or spaces within one,
+//! hyphen ranges, `x`/`*` wildcards, `~`, `^`, and the prerelease rule: a version with a
+//! prerelease (e.g. a GKE `GitVersion`) passes a constraint only if that constraint names a
+//! prerelease itself, as in `>=1.21-0` (so `>=1.16-0 <1.30` never matches `v1.25.3-gke.1`).
 
 use super::args::{exactly, string};
 use crate::{FuncError, FuncMap, Object, Value};
@@ -64,7 +65,7 @@ fn segment(s: Option<regex::Match>) -> Result<u64, FuncError> {
             .as_str()
             .trim_start_matches('.')
             .parse()
-            .map_err(|e| FuncError(format!("error parsing version segment: {e}"))),
+            .map_err(|e| FuncError(format!("Error parsing version segment: {e}"))),
     }
 }
 
@@ -72,12 +73,12 @@ impl Version {
     pub fn parse(v: &str) -> Result<Version, FuncError> {
         let m = LOOSE
             .captures(v)
-            .ok_or_else(|| FuncError::new("invalid semantic version"))?;
+            .ok_or_else(|| FuncError::new("Invalid Semantic Version"))?;
         let pre = m.get(5).map_or("", |x| x.as_str()).to_string();
         let metadata = m.get(8).map_or("", |x| x.as_str()).to_string();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
             if part.bytes().all(|b| b.is_ascii_digit()) && part.len() > 1 && part.starts_with('0') {
-                return Err(FuncError::new("version segment starts with 0"));
+                return Err(FuncError::new("Version segment starts with 0"));
             }
         }
         Ok(Version {
@@ -268,8 +269,10 @@ impl Constraint {
         })
     }
 
-    fn check(&self, v: &Version, include_pre: bool) -> bool {
-        if !v.pre.is_empty() && !include_pre {
+    fn check(&self, v: &Version) -> bool {
+        // semver 3.3 checks each constraint on its own; `!=` only when it has a wildcard.
+        let blocked = !v.pre.is_empty() && self.con.pre.is_empty();
+        if blocked && (self.op != Op::NotEqual || self.dirty) {
             return false;
         }
         let c = &self.con;
@@ -364,7 +367,7 @@ impl Constraint {
 /// Groups joined by `||`; each group's constraints must all hold.
 #[derive(Debug)]
 pub struct Constraints {
-    groups: Vec<(Vec<Constraint>, bool)>,
+    groups: Vec<Vec<Constraint>>,
 }
 
 impl Constraints {
@@ -383,8 +386,7 @@ impl Constraints {
                 .into_iter()
                 .map(Constraint::parse)
                 .collect::<Result<_, _>>()?;
-            let has_pre = group.iter().any(|c| !c.con.pre.is_empty());
-            groups.push((group, has_pre));
+            groups.push(group);
         }
         Ok(Constraints { groups })
     }
@@ -392,7 +394,7 @@ impl Constraints {
     pub fn check(&self, v: &Version) -> bool {
         self.groups
             .iter()
-            .any(|(group, pre)| group.iter().all(|c| c.check(v, *pre)))
+            .any(|group| group.iter().all(|c| c.check(v)))
     }
 }
 

@@ -10,8 +10,12 @@ pub fn register(m: &mut FuncMap) {
     m.insert("abbrevboth", abbrevboth);
     m.insert("trunc", trunc);
     m.insert("trim", |_, a| one_str(a, "trim", |s| s.trim().to_string()));
-    m.insert("upper", |_, a| one_str(a, "upper", str::to_uppercase));
-    m.insert("lower", |_, a| one_str(a, "lower", str::to_lowercase));
+    m.insert("upper", |_, a| {
+        one_str(a, "upper", |s| s.chars().map(case::upper_one).collect())
+    });
+    m.insert("lower", |_, a| {
+        one_str(a, "lower", |s| s.chars().map(case::lower_one).collect())
+    });
     m.insert("title", |_, a| one_str(a, "title", title));
     m.insert("untitle", |_, a| one_str(a, "untitle", untitle));
     m.insert("substr", substr);
@@ -20,11 +24,7 @@ pub fn register(m: &mut FuncMap) {
     m.insert("trimAll", trim_all);
     m.insert("trimSuffix", trim_suffix);
     m.insert("trimPrefix", trim_prefix);
-    m.insert("nospace", |_, a| {
-        one_str(a, "nospace", |s| {
-            s.chars().filter(|c| !c.is_whitespace()).collect()
-        })
-    });
+    m.insert("nospace", |_, a| one_str(a, "nospace", delete_white_space));
     m.insert("initials", |_, a| one_str(a, "initials", initials));
     m.insert("swapcase", |_, a| one_str(a, "swapcase", case::swap_case));
     m.insert("shuffle", |_, a| one_str(a, "shuffle", shuffle));
@@ -158,7 +158,7 @@ fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if is_separator(prev) {
-            out.extend(c.to_uppercase());
+            out.push(case::upper_one(c));
         } else {
             out.push(c);
         }
@@ -176,7 +176,7 @@ fn untitle(s: &str) -> String {
             out.push(c);
             next = true;
         } else if next {
-            out.extend(c.to_lowercase());
+            out.push(case::lower_one(c));
             next = false;
         } else {
             out.push(c);
@@ -232,6 +232,15 @@ fn trim_prefix(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 2, "trimPrefix")?;
     let (prefix, s) = (string(&a[0])?, string(&a[1])?);
     text(s.strip_prefix(prefix).unwrap_or(s))
+}
+
+/// goutils `DeleteWhiteSpace`: it walks bytes, not characters, so each byte of a non-ASCII
+/// character comes out as the Latin-1 character of that value (`\u00a0` → `Â`), as in Helm.
+fn delete_white_space(s: &str) -> String {
+    s.bytes()
+        .map(char::from)
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// goutils `Initials`: the first character of each space-separated word.

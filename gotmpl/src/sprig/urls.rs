@@ -1,6 +1,6 @@
 //! `urlParse` and `urlJoin`, as Go's `net/url` splits and assembles a URL: the map has
-//! `scheme`, `host`, `hostname`, `port`, `path` (unescaped), `query` (raw), `opaque`,
-//! `fragment` and `userinfo`.
+//! `scheme`, `host`, `hostname`, `path` (unescaped), `query` (raw), `opaque`, `fragment` and
+//! `userinfo` (sprig 3.3 has no `port`).
 
 use super::args::{self, exactly, text, FnResult};
 use crate::{FuncError, FuncMap, Value};
@@ -119,13 +119,12 @@ fn url_parse(raw: &str) -> FnResult {
     } else {
         path = unescape(rest).map_err(fail)?;
     }
-    let (hostname, port) = split_host_port(&host);
+    let hostname = hostname(&host);
     Ok(Value::map_from(
         [
             ("scheme", scheme),
             ("host", host.clone()),
             ("hostname", hostname),
-            ("port", port),
             ("path", path),
             ("query", query),
             ("opaque", opaque),
@@ -137,17 +136,16 @@ fn url_parse(raw: &str) -> FnResult {
     ))
 }
 
-/// Go's `URL.Hostname()` and `URL.Port()`: brackets dropped from IPv6 literals.
-fn split_host_port(host: &str) -> (String, String) {
+/// Go's `URL.Hostname()`: the host without its port, brackets dropped from IPv6 literals.
+fn hostname(host: &str) -> String {
     if let Some(inner) = host.strip_prefix('[') {
         if let Some(end) = inner.find(']') {
-            let port = inner[end + 1..].strip_prefix(':').unwrap_or("");
-            return (inner[..end].to_string(), port.to_string());
+            return inner[..end].to_string();
         }
     }
     match host.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h.to_string(), p.to_string()),
-        _ => (host.to_string(), String::new()),
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
+        _ => host.to_string(),
     }
 }
 
