@@ -201,52 +201,7 @@ impl fmt::Display for Value {
 /// Go's `strconv.FormatFloat(x, 'g', -1, 64)`, which `%v` uses: the shortest digits that
 /// round-trip, in exponent form when the decimal exponent is below -4 or at least 6.
 pub fn format_float_g(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // Rust's `{:e}` gives the shortest round-tripping digits, e.g. `1.5e6`.
-    let e = format!("{x:e}");
-    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let negative = mantissa.starts_with('-');
-    let sign = if negative { "-" } else { "" };
-    if !(-4..6).contains(&exp) {
-        // %e form with at least two exponent digits, as Go prints it.
-        let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
-    }
-    if exp < 0 {
-        let zeros = "0".repeat((-exp - 1) as usize);
-        return format!("{sign}0.{zeros}{digits}");
-    }
-    let int_len = exp as usize + 1;
-    if digits.len() <= int_len {
-        format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
-    } else {
-        let (a, b) = digits.split_at(int_len);
-        format!("{sign}{a}.{b}")
-    }
+    crate::float::format_float(x, 'g', None)
 }
 
 #[cfg(test)]
