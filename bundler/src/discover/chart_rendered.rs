@@ -38,18 +38,29 @@ pub(crate) fn discover(
             out.absorb(found);
             if failed > 0 {
                 // Rendering missed what the failed templates would have printed: the
-                // heuristic may still see it, as a guess.
+                // heuristic may still see it, as a guess. Its own failure costs only the
+                // guesses, never what rendering found.
                 let mut heuristic = Collector::default();
-                super::chart::discover(files, overrides, options, &mut heuristic)?;
-                absorb_guesses(heuristic.finish(), &reached, out);
+                match super::chart::discover(files, overrides, options, &mut heuristic) {
+                    Ok(()) => absorb_guesses(heuristic.finish(), &reached, out),
+                    Err(e) => out.warn(
+                        files.label.clone(),
+                        format!("no guesses for the templates that failed: {e}"),
+                    ),
+                }
             }
             Ok(())
         }
-        // An unreadable chart: the heuristic reads it again to say exactly where (file and
-        // line), and guesses what it can if it reads it after all.
-        Err(_) => {
+        // An unreadable chart: the heuristic reads it again, which names the file and line
+        // when it fails too; if it reads the chart after all, its images are guesses, and the
+        // reason rendering gave up is a warning.
+        Err(e) => {
             let mut heuristic = Collector::default();
             super::chart::discover(files, overrides, options, &mut heuristic)?;
+            out.warn(
+                files.label.clone(),
+                format!("not rendered ({e}); its images are guessed from values and templates"),
+            );
             absorb_guesses(heuristic.finish(), &[], out);
             Ok(())
         }
@@ -82,10 +93,13 @@ fn images_rendered(files: &FileSet, rendered: &Rendered, options: &DiscoverOptio
     found.finish()
 }
 
-/// Adds the heuristic's images that rendering did not find, each origin marked as a guess.
+/// Adds the heuristic's images that rendering did not find, each origin marked as a guess. A
+/// guess of a repository rendering found (another tag or registry of the same image) is the
+/// heuristic misreading what rendering read right, and is dropped.
 fn absorb_guesses(heuristic: Discovery, reached: &[String], out: &mut Collector) {
+    let rendered_repositories: Vec<&str> = reached.iter().map(|r| repository(r)).collect();
     for image in heuristic.images {
-        if reached.contains(&image.reference) {
+        if rendered_repositories.contains(&repository(&image.reference)) {
             continue;
         }
         for origin in image.origins {
@@ -94,5 +108,16 @@ fn absorb_guesses(heuristic: Discovery, reached: &[String], out: &mut Collector)
     }
     for warning in heuristic.warnings {
         out.warn(warning.location, warning.message);
+    }
+}
+
+/// A normalised reference without its tag and digest.
+fn repository(reference: &str) -> &str {
+    let name = reference
+        .split_once('@')
+        .map_or(reference, |(name, _)| name);
+    match name.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => name,
     }
 }
