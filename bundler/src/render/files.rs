@@ -48,25 +48,17 @@ impl Files {
         self.yaml_by_base_name(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes))
     }
 
-    /// Sorted keys; every value double-quoted (valid YAML for any content, read back as
-    /// exactly the string Helm's block scalars hold).
+    /// Helm's `toYAML` of the map of base name to content: go-yaml's layout (block scalars
+    /// for multi-line text), which templates that `quote` or `indent` it print as text.
     fn yaml_by_base_name(&self, encode: impl Fn(&[u8]) -> String) -> String {
-        let by_base: BTreeMap<&str, String> = self
-            .0
-            .iter()
-            .map(|(name, data)| (name.rsplit('/').next().unwrap_or(name), encode(data)))
-            .collect();
-        by_base
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}: {}",
-                    serde_json::Value::String((*k).to_owned()),
-                    serde_json::Value::String(v.clone())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        if self.0.is_empty() {
+            return String::new();
+        }
+        let by_base = ferry_gotmpl::Value::map_from(self.0.iter().map(|(name, data)| {
+            let base = name.rsplit('/').next().unwrap_or(name).to_owned();
+            (base, ferry_gotmpl::Value::String(encode(data)))
+        }));
+        ferry_gotmpl::helm::to_yaml(&by_base, ferry_gotmpl::helm::TO_YAML).unwrap_or_default()
     }
 
     /// Helm's `Lines`: the file split on newlines, without a final empty line.
