@@ -79,6 +79,12 @@ fn alias_bomb_yaml() -> String {
     "nested reference name",
     Some(1)
 )]
+#[case::deep_controls_in_deep_tpl(
+    &format!("again: {:?}\n", nested_controls(99, "{{ tpl $.Values.again $ }}")),
+    "a: 1\nb: {{ tpl .Values.again . }}\n",
+    "exceeded maximum template depth (100)",
+    Some(1)
+)]
 #[case::repeat_beyond_memory("", "a: 1\nb: {{ repeat 1000000000000 \"x\" }}\n", "repeat", Some(2))]
 #[case::output_blow_up(
     "",
