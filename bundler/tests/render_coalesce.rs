@@ -280,3 +280,12 @@ fn shapes_that_differ_keep_the_users_value(
         warning.map(str::to_owned).into_iter().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_user_null_over_a_default_null_is_deleted() {
+    // Helm 3.17.3 (`helm template -f`): `t: {n: null}` over defaults `t: {n: null}` has no `n`.
+    let mut dst = json!({"n": null}).as_object().unwrap().clone();
+    let src = json!({"n": null, "a": 1}).as_object().unwrap().clone();
+    coalesce_tables(&mut dst, src, "", false, &mut Vec::new());
+    assert_eq!(Value::Object(dst), json!({"a": 1}));
+}

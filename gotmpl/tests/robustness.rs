@@ -107,3 +107,49 @@ fn random_texts_render_or_fail_without_panicking() {
         "{rendered} rendered, {failed} failed"
     );
 }
+
+/// Runs `text` with Helm's functions.
+fn run_helm(text: &str) -> Result<String, String> {
+    let funcs = ferry_gotmpl::helm::functions();
+    let mut set = Templates::new();
+    set.parse("t", text, &funcs).map_err(|e| e.to_string())?;
+    set.execute("t", &Value::Nil, &funcs)
+        .map_err(|e| e.to_string())
+}
+
+/// Functions that would allocate without bound fail before allocating: a hostile count
+/// costs an error, not the process (an allocation failure aborts).
+#[rstest::rstest]
+#[case::repeat_past_the_string_bound(
+    "{{ repeat 1000000000000 \"ab\" }}",
+    "repeat: 1000000000000 times 2 bytes exceed the 64 MiB a string may hold"
+)]
+#[case::until_past_the_list_bound(
+    "{{ until 100000000 | len }}",
+    "until: 100000000 items exceed the 1048576 a list may hold"
+)]
+#[case::until_step_past_the_list_bound(
+    "{{ untilStep 0 -9000000000 -3 | len }}",
+    "untilStep: 3000000000 items exceed the 1048576 a list may hold"
+)]
+#[case::seq_past_the_list_bound(
+    "{{ seq 1 2 9000000 }}",
+    "seq: 4500000 items exceed the 1048576 a list may hold"
+)]
+fn unbounded_results_are_errors(#[case] text: &str, #[case] message: &str) {
+    let err = run_helm(text).expect_err("bounded");
+    assert!(err.ends_with(message), "{err}");
+}
+
+/// Up to the bounds, the functions give what sprig gives.
+#[rstest::rstest]
+#[case::repeat_at_the_bound("{{ repeat 67108864 \"x\" | len }}", "67108864")]
+#[case::until_at_the_bound("{{ until 1048576 | len }}", "1048576")]
+#[case::until_step_down("{{ untilStep 10 1 -4 }}", "[10 6 2]")]
+#[case::until_step_away("{{ untilStep 1 10 -1 }}", "[]")]
+#[case::until_step_zero("{{ untilStep 1 10 0 }}", "[]")]
+#[case::until_negative("{{ until -3 }}", "[0 -1 -2]")]
+#[case::seq_down("{{ seq 5 2 }}", "5 4 3 2")]
+fn bounded_results_are_sprigs(#[case] text: &str, #[case] expected: &str) {
+    assert_eq!(run_helm(text).as_deref(), Ok(expected));
+}

@@ -57,7 +57,7 @@ fn for_kubernetes(mut found: Discovery, version: &KubeVersion) -> Discovery {
 
 fn default_values(files: &FileSet) -> Result<Value, DiscoverError> {
     let values = match files.get_str("values.yaml") {
-        Some(text) => parse_yaml(&files.label, "values.yaml", &text)?,
+        Some(text) => super::values::parse_helm_yaml(&files.label, "values.yaml", &text)?,
         None => Value::Null,
     };
     Ok(if values.is_object() {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::archive::FileSet;
 use super::error::DiscoverError;
-use super::values::{lookup, parse_yaml, scalar_string};
+use super::values::{lookup, scalar_string};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dependency {
@@ -65,7 +65,7 @@ impl ChartMeta {
                 path: files.label.clone(),
                 file: "Chart.yaml",
             })?;
-        let doc = parse_yaml(&files.label, "Chart.yaml", &text)?;
+        let doc = super::values::parse_helm_yaml(&files.label, "Chart.yaml", &text)?;
         let field = |key: &str| {
             lookup(&doc, key)
                 .and_then(scalar_string)

@@ -30,7 +30,7 @@ pub use objects::{discover_object, ObjectSource};
 pub use options::{ApiVersion, DiscoverOptions, KubeVersion, OptionsError, DEFAULT_KUBE_VERSION};
 pub use origin::{Origin, Rule};
 pub use reference::{normalize_reference, ReferenceError};
-pub use values::{chart_yaml_options, yaml_error_message, yaml_error_position};
+pub use values::{chart_yaml_options, parse_helm_yaml, yaml_error_message, yaml_error_position};
 
 pub use archive::FileSet;
 use collect::Collector;

@@ -47,6 +47,34 @@ pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, 
     })
 }
 
+/// Parses a chart's values file, `Chart.yaml` or `requirements.yaml`, or a user's values file,
+/// the way Helm reads them (`sigs.k8s.io/yaml`, go-yaml v2): YAML 1.1 scalars (`enabled: no`
+/// is false, `010` is 8), non-string keys as their text, the first document only; with
+/// ferry's reader limits. Errors as [`parse_yaml`]'s; one that JSON cannot hold (`.inf`, as
+/// Helm refuses it too) has no place, line 0.
+pub fn parse_helm_yaml(source: &str, file: &str, text: &str) -> Result<Value, DiscoverError> {
+    let options = ferry_gotmpl::helm::yaml11_options(chart_yaml_options());
+    ferry_gotmpl::helm::parse_json_with(text, options).map_err(|err| match err {
+        ferry_gotmpl::helm::ReadError::Syntax(err) => {
+            let (line, column) = yaml_error_position(&err);
+            DiscoverError::Yaml {
+                path: source.to_owned(),
+                file: file.to_owned(),
+                line,
+                column,
+                message: yaml_error_message(&err),
+            }
+        }
+        ferry_gotmpl::helm::ReadError::Convert(message) => DiscoverError::Yaml {
+            path: source.to_owned(),
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            message,
+        },
+    })
+}
+
 /// Line and column (1-based) of a serde-saphyr error, `(0, 0)` when it has none.
 pub fn yaml_error_position(err: &serde_saphyr::Error) -> (u64, u64) {
     err.location()

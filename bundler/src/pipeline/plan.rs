@@ -392,20 +392,24 @@ fn local_package(path: &Path, work: &Path) -> Result<PathBuf, PipelineError> {
     Ok(crate::net::package::package_source(path, work)?)
 }
 
+/// A user's values file, read as Helm reads `-f` files (YAML 1.1, see
+/// [`discover::parse_helm_yaml`]).
 fn read_yaml_value(path: &Path) -> Result<serde_json::Value, PipelineError> {
     let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_saphyr::from_str_with_options(&text, discover::chart_yaml_options()).map_err(|e| {
-        let (line, column) = discover::yaml_error_position(&e);
-        PipelineError::Profile {
-            path: path.to_path_buf(),
-            message: format!(
-                "line {line}, column {column}: {}",
-                discover::yaml_error_message(&e)
-            ),
-        }
+    discover::parse_helm_yaml("", "", &text).map_err(|e| PipelineError::Profile {
+        path: path.to_path_buf(),
+        message: match e {
+            discover::DiscoverError::Yaml {
+                line,
+                column,
+                message,
+                ..
+            } => format!("line {line}, column {column}: {message}"),
+            other => other.to_string(),
+        },
     })
 }
 

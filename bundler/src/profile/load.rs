@@ -22,15 +22,20 @@ impl Profile {
 
     /// Parses and validates profile text; `path` is only used to name errors. Paths stay as written.
     pub fn parse(path: &Path, text: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = serde_saphyr::from_str(text).map_err(|err| {
-            let (line, column) = yaml_error_position(&err);
-            ProfileError::Parse {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: yaml_error_message(&err),
-            }
-        })?;
+        // A layer's `set:` is values as a values file gives them, so its untyped scalars are
+        // read as Helm reads values (YAML 1.1: `010` is 8, `off` false); typed fields are not
+        // affected.
+        let options = ferry_gotmpl::helm::yaml11_options(serde_saphyr::Options::default());
+        let profile: Profile =
+            serde_saphyr::from_str_with_options(text, options).map_err(|err| {
+                let (line, column) = yaml_error_position(&err);
+                ProfileError::Parse {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: yaml_error_message(&err),
+                }
+            })?;
         validate(&profile).map_err(|message| ProfileError::Invalid {
             path: path.to_path_buf(),
             message,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::error::RenderError;
 use super::ignore::IgnoreRules;
-use crate::discover::values::parse_yaml;
+use crate::discover::values::parse_helm_yaml as parse_yaml;
 use crate::discover::FileSet;
 
 /// Subcharts nested deeper than this are not loaded (a warning says so).

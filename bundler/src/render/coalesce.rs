@@ -191,7 +191,8 @@ fn coalesce_own_values(
 }
 
 /// `coalesceTablesFullKey`: `src` under `dst`, `dst` authoritative. Coalescing (not merging)
-/// removes a key `dst` sets to null where `src` has a value.
+/// removes a key `dst` sets to null where `src` has the key, even with a null there (Helm
+/// 3.17.3 deletes a user's `x: null` over a default `x: null`, keeps one with no default).
 pub fn coalesce_tables(
     dst: &mut Map<String, Value>,
     mut src: Map<String, Value>,
@@ -199,11 +200,7 @@ pub fn coalesce_tables(
     merge: bool,
     warnings: &mut Vec<String>,
 ) {
-    let src_had_value: Vec<String> = src
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, _)| k.clone())
-        .collect();
+    let src_had_key: Vec<String> = src.keys().cloned().collect();
     for (key, value) in dst.iter() {
         if value.is_null() {
             src.insert(key.clone(), Value::Null);
@@ -212,7 +209,7 @@ pub fn coalesce_tables(
     for (key, value) in src {
         let full_key = concat_prefix(prefix, &key);
         match dst.get_mut(&key) {
-            Some(Value::Null) if !merge && src_had_value.contains(&key) => {
+            Some(Value::Null) if !merge && src_had_key.contains(&key) => {
                 dst.remove(&key);
             }
             None => {

@@ -210,9 +210,22 @@ pub fn exec_error_text(e: &ferry_gotmpl::Error) -> String {
             message = rest;
             continue;
         }
+        // `tpl` wraps the inner error after the text it ran; a recursion through `tpl`
+        // would repeat that text at every level, so only the innermost place is kept.
+        if let Some(rest) = message
+            .strip_prefix("error calling tpl: error during tpl function execution for ")
+            .and_then(|rest| rest.find("\": template: ").map(|i| &rest[i + 3..]))
+        {
+            message = rest;
+            continue;
+        }
         if let Some(rest) = message.strip_prefix("template: ") {
             if let Some(i) = rest.find(": ") {
-                location = rest[..i].to_owned();
+                // A place without a line (`again: exceeded maximum template depth`) says
+                // less than the outer one that has one.
+                if rest[..i].contains(':') {
+                    location = rest[..i].to_owned();
+                }
                 message = &rest[i + 2..];
                 continue;
             }
@@ -259,6 +272,25 @@ mod tests {
                 "app/templates/a.yaml",
                 "app/templates/_helpers.tpl",
             ]
+        );
+    }
+
+    #[test]
+    fn a_recursion_through_tpl_names_only_the_innermost_place() {
+        let level = r#"error calling tpl: error during tpl function execution for "{{ include \"a\" . }}": template: c/templates/x.yaml:1:3: executing "c/templates/x.yaml" at <include "a" .>: error calling include: template: c/templates/x.yaml:1:23: executing "a" at <tpl .Values.a .>: "#;
+        let e = ferry_gotmpl::Error {
+            template: "c/templates/x.yaml".into(),
+            line: 1,
+            column: Some(23),
+            message: format!(
+                "{}{}template: a: exceeded maximum template depth (100)",
+                r#"executing "a" at <tpl .Values.a .>: "#,
+                level.repeat(3)
+            ),
+        };
+        assert_eq!(
+            exec_error_text(&e),
+            "execution error at (c/templates/x.yaml:1:23): exceeded maximum template depth (100)"
         );
     }
 

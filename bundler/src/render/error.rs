@@ -14,4 +14,7 @@ pub enum RenderError {
         file: String,
         message: String,
     },
+    /// A bug in the renderer outside the engine's guarded calls.
+    #[error("{chart}: the renderer failed unexpectedly")]
+    Panicked { chart: String },
 }

@@ -109,8 +109,43 @@ pub fn render_chart(
     render_chart_with(files, overrides, options, funcs)
 }
 
-/// [`render_chart`] with another function map (a test's, or Helm's with additions).
+/// The stack a chart renders on. Every nested `include`, `tpl` and `if`/`with`/`range` is
+/// recursion in the engine, each `include` level tens of KiB in a debug build: a hostile chart
+/// (100 includes deep, each 100 controls deep) overflows the 2 MiB of a tokio or test thread,
+/// and an overflow aborts the process. Bounds alone would have to be far lower than real charts
+/// need, so the render runs on its own thread with room for the engine's own depth bounds
+/// (100 nested calls, 100 nested controls or parentheses in each). Measured in a debug build,
+/// 100 `include` (or `tpl`) levels each 99 controls deep overflow 32 MiB and fit in 64 MiB
+/// (tests/render_hostile.rs); 256 MiB is four times that. The memory is reserved, not
+/// touched, until used.
+pub const RENDER_STACK_BYTES: usize = 256 << 20;
+
+/// [`render_chart`] with another function map (a test's, or Helm's with additions). Runs on
+/// a thread of its own with a [`RENDER_STACK_BYTES`] stack.
 pub fn render_chart_with(
+    files: &FileSet,
+    overrides: &[Value],
+    options: &RenderOptions,
+    funcs: &FuncMap,
+) -> Result<Rendered, RenderError> {
+    std::thread::scope(|scope| {
+        let render = std::thread::Builder::new()
+            .name("ferry-render".into())
+            .stack_size(RENDER_STACK_BYTES)
+            .spawn_scoped(scope, || render_here(files, overrides, options, funcs));
+        match render {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(RenderError::Panicked {
+                    chart: files.label.clone(),
+                })
+            }),
+            // No thread to be had (resource limits): render here, as deep as this stack allows.
+            Err(_) => render_here(files, overrides, options, funcs),
+        }
+    })
+}
+
+fn render_here(
     files: &FileSet,
     overrides: &[Value],
     options: &RenderOptions,

@@ -8,7 +8,7 @@ mod yaml_in;
 mod yaml_out;
 mod yaml_scalar;
 
-pub use yaml_in::parse as parse_yaml;
+pub use yaml_in::{parse as parse_yaml, parse_json_with, yaml11_options, ReadError};
 pub use yaml_out::{Flavor, TO_YAML, TO_YAML_PRETTY};
 pub use yaml_scalar::key_order;
 

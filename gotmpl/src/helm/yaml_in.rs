@@ -121,11 +121,75 @@ fn to_value(n: Node) -> Result<Value, String> {
 }
 
 fn options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        emit_comments: false,
-        legacy_octal_numbers: true,
-        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+    yaml11_options(serde_saphyr::options! { emit_comments: false })
+}
+
+/// `base` (a caller's limits: input size, nodes, comments) with scalars resolved as go-yaml v2
+/// resolves them: `yes`/`no`/`on`/`off`/`y`/`n` in any of their cases are booleans, `010` is
+/// octal, `0x1F`, `0o17`, `0b101`, `1_000`, `.5` and `1e3` numbers.
+pub fn yaml11_options(base: serde_saphyr::Options) -> serde_saphyr::Options {
+    let mut options = base;
+    options.legacy_octal_numbers = true;
+    options.leading_zero_numbers_as_strings = false;
+    options.underscored_numbers_as_strings = false;
+    options.strict_booleans = false;
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+    options
+}
+
+/// Why [`parse_json_with`] read no value.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Not YAML, or past the reader's limits; the error knows where.
+    Syntax(serde_saphyr::Error),
+    /// YAML that JSON cannot hold (`.inf`), worded as Helm words it.
+    Convert(String),
+}
+
+/// The first document of `text` as `sigs.k8s.io/yaml` reads a values file or `Chart.yaml`
+/// into Go: YAML 1.1 scalars, non-string keys as their text, read with `options` (give it
+/// through [`yaml11_options`]). `null` for an empty document.
+pub fn parse_json_with(
+    text: &str,
+    options: serde_saphyr::Options,
+) -> Result<serde_json::Value, ReadError> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::Value::Null);
     }
+    let docs: Vec<Node> =
+        serde_saphyr::from_str_multiple_with_options(text, options).map_err(ReadError::Syntax)?;
+    docs.into_iter()
+        .next()
+        .map_or(Ok(serde_json::Value::Null), to_json)
+        .map_err(ReadError::Convert)
+}
+
+fn to_json(n: Node) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match n {
+        Node::Null => J::Null,
+        Node::Bool(b) => J::Bool(b),
+        Node::Int(i) => J::from(i),
+        Node::UInt(u) => J::from(u),
+        Node::Float(f) => serde_json::Number::from_f64(f)
+            .map(J::Number)
+            .ok_or_else(|| {
+                format!(
+                    "error converting YAML to JSON: json: unsupported value: {}",
+                    crate::value::format_float_g(f)
+                )
+            })?,
+        Node::Str(s) => J::String(s),
+        Node::Seq(items) => J::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        // A later duplicate key wins, as in go-yaml v2's map decoding.
+        Node::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in entries {
+                map.insert(key_text(k)?, to_json(v)?);
+            }
+            J::Object(map)
+        }
+    })
 }
 
 /// The first document of `text`; `Value::Nil` for an empty one. Errors read as Helm's start.

@@ -212,29 +212,27 @@ fn sort_alpha(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 }
 
 /// sprig's `untilStep`: from `start` towards `stop` (exclusive) by `step`; a step pointing
-/// away from `stop` gives an empty list.
-pub fn until_step_ints(start: i64, stop: i64, step: i64) -> Vec<i64> {
-    let mut v = Vec::new();
-    if stop < start {
-        if step >= 0 {
-            return v;
-        }
-        let mut i = start;
-        while i > stop {
-            v.push(i);
-            i += step;
-        }
-        return v;
+/// away from `stop` gives an empty list. More than [`super::MAX_LIST_ITEMS`] items is an error
+/// (`what` names the function), counted before anything is allocated.
+pub fn until_step_ints(
+    what: &str,
+    start: i64,
+    stop: i64,
+    step: i64,
+) -> Result<Vec<i64>, FuncError> {
+    let (span, step_len) = (i128::from(stop) - i128::from(start), i128::from(step));
+    let count = if step_len == 0 || (span > 0) != (step_len > 0) || span == 0 {
+        0
+    } else {
+        (span.abs() + step_len.abs() - 1) / step_len.abs()
+    };
+    if count > super::MAX_LIST_ITEMS as i128 {
+        return Err(FuncError(format!(
+            "{what}: {count} items exceed the {} a list may hold",
+            super::MAX_LIST_ITEMS
+        )));
     }
-    if step <= 0 {
-        return v;
-    }
-    let mut i = start;
-    while i < stop {
-        v.push(i);
-        i += step;
-    }
-    v
+    Ok((0..count as i64).map(|i| start + i * step).collect())
 }
 
 fn ints(v: Vec<i64>) -> Value {
@@ -245,15 +243,21 @@ fn until(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "until")?;
     let count = int(&a[0])?;
     Ok(ints(until_step_ints(
+        "until",
         0,
         count,
         if count < 0 { -1 } else { 1 },
-    )))
+    )?))
 }
 
 fn until_step(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 3, "untilStep")?;
-    Ok(ints(until_step_ints(int(&a[0])?, int(&a[1])?, int(&a[2])?)))
+    Ok(ints(until_step_ints(
+        "untilStep",
+        int(&a[0])?,
+        int(&a[1])?,
+        int(&a[2])?,
+    )?))
 }
 
 /// sprig's `seq`, like the Unix tool: `seq END`, `seq START END`, `seq START STEP END`.
@@ -262,18 +266,18 @@ fn seq(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     let v = match p.as_slice() {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            until_step_ints(1, end + inc, inc)
+            until_step_ints("seq", 1, end + inc, inc)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step_ints(*start, end + step, step)
+            until_step_ints("seq", *start, end + step, step)?
         }
         [start, step, end] => {
             let inc = if end < start { -1 } else { 1 };
             if end < start && *step > 0 {
                 Vec::new()
             } else {
-                until_step_ints(*start, end + inc, *step)
+                until_step_ints("seq", *start, end + inc, *step)?
             }
         }
         _ => Vec::new(),

@@ -213,6 +213,13 @@ fn repeat(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     if count < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
+    if (count as u128) * (s.len() as u128) > super::MAX_STRING_BYTES as u128 {
+        return Err(FuncError(format!(
+            "repeat: {count} times {} bytes exceed the {} MiB a string may hold",
+            s.len(),
+            super::MAX_STRING_BYTES >> 20
+        )));
+    }
     text(s.repeat(count as usize))
 }
 
