@@ -55,8 +55,16 @@ fn every_evaluation_case_passes() {
             _ => false,
         };
         if !ok {
-            failures.push(format!("#{} {} {:?}: got {result:?}", case.id, case.cat, case.tmpl));
+            failures.push(format!(
+                "#{} {} {:?}: got {result:?}",
+                case.id, case.cat, case.tmpl
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -69,6 +69,10 @@ pub(crate) fn discover(
 
 fn images_rendered(files: &FileSet, rendered: &Rendered, options: &DiscoverOptions) -> Discovery {
     let mut found = Collector::default();
+    // Origins name the chart by its own name and version (`chart web 1.0.0`), as the
+    // heuristic's do, never by where it lies on disk.
+    let meta = super::chart_meta::ChartMeta::read(files).ok();
+    let chart = meta.as_ref().map_or(files.label.clone(), |m| m.label());
     for doc in rendered.documents.iter().filter(|d| !d.crd) {
         // Helm names a file after the chart (`web/templates/x.yaml`); origins name the chart
         // already, so the file is given inside it.
@@ -77,7 +81,7 @@ fn images_rendered(files: &FileSet, rendered: &Rendered, options: &DiscoverOptio
             .split_once('/')
             .map_or(doc.template.as_str(), |(_, rest)| rest);
         let source = ObjectSource {
-            chart: &files.label,
+            chart: &chart,
             file,
             kube_version: Some(&options.kube_version),
             helm_test: doc.test_hook,
@@ -87,8 +91,8 @@ fn images_rendered(files: &FileSet, rendered: &Rendered, options: &DiscoverOptio
     for warning in &rendered.warnings {
         found.warn(warning.location.clone(), warning.message.clone());
     }
-    if let Ok(meta) = super::chart_meta::ChartMeta::read(files) {
-        super::chart::report_annotations(&meta, &mut found);
+    if let Some(meta) = &meta {
+        super::chart::report_annotations(meta, &mut found);
     }
     found.finish()
 }
