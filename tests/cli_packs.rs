@@ -103,7 +103,7 @@ fn oci_pack_is_locked_built_and_explained() {
         ("registry.example/tools/cleanup:0.3.1", "pack hello 0.1.0"),
         (
             "docker.io/library/alpine:3.20",
-            "template chart hello 0.1.0",
+            "rendered chart hello 0.1.0",
         ),
     ] {
         let image = artifacts

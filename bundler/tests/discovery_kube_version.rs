@@ -122,12 +122,12 @@ fn version_picking_chart(root: &Path) {
 #[case::default(
     DiscoverOptions::default(),
     "registry.k8s.io/kubectl:v1.33.0",
-    "templates/job.yaml:13 for Kubernetes v1.33.0"
+    "templates/job.yaml Job/k spec.template.spec.containers{k}.image for Kubernetes v1.33.0"
 )]
 #[case::set(
     DiscoverOptions { kube_version: KubeVersion::parse("1.31.4").expect("version"), ..Default::default() },
     "registry.k8s.io/kubectl:v1.31.4",
-    "templates/job.yaml:11 for Kubernetes v1.31.4"
+    "templates/job.yaml Job/k spec.template.spec.containers{k}.image for Kubernetes v1.31.4"
 )]
 fn the_version_reaches_chart_discovery(
     #[case] options: DiscoverOptions,

@@ -1,7 +1,8 @@
 //! Chart discovery by rendering: the chart is rendered as `helm template` would render it
 //! (`crate::render`) and images are read from the rendered objects (`objects`). The heuristic
 //! reading of values and template text (`chart`) runs only for what rendering could not reach
-//! (a template that failed), and what it adds is marked as a guess.
+//! (a template that failed, a rendered document that is not YAML), and what it adds is
+//! marked as a guess.
 
 use serde_json::Value;
 
@@ -32,7 +33,7 @@ pub(crate) fn discover(
     };
     match render_chart(files, overrides, &render_options) {
         Ok(rendered) => {
-            let failed = rendered.templates_failed;
+            let failed = rendered.templates_failed + rendered.documents_unreadable;
             let found = images_rendered(files, &rendered, options);
             let reached: Vec<String> = found.references().iter().map(|r| r.to_string()).collect();
             out.absorb(found);

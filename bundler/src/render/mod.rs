@@ -76,7 +76,7 @@ pub struct RenderedDocument {
     /// Helm's name of the file: `kube-prometheus-stack/charts/grafana/templates/x.yaml`.
     pub template: String,
     pub object: Value,
-    /// A Helm test (under `templates/tests/` or a `test` hook): not deployed.
+    /// A Helm test (a `helm.sh/hook: test` document): rendered, never installed.
     pub test_hook: bool,
     /// Taken raw from a chart's `crds/` directory.
     pub crd: bool,
@@ -94,6 +94,8 @@ pub struct Rendered {
     /// Template files executed (partials and `NOTES.txt` excluded) and how many failed.
     pub templates_executed: usize,
     pub templates_failed: usize,
+    /// Rendered documents that were not YAML (Helm refuses the chart; ferry skips them).
+    pub documents_unreadable: usize,
 }
 
 /// Renders the chart in `files` with `overrides` (values files, then `--set`, as parsed
@@ -229,11 +231,10 @@ fn render_here(
             }
             Outcome::Text(text) => {
                 rendered.templates_executed += 1;
-                let test_file = output::is_test_template(&name, &r.base_path);
                 push_documents(
                     &clean_output(&text),
                     (&r.chart_path, &name),
-                    (test_file, false),
+                    false,
                     &location,
                     &mut rendered,
                     &mut raw_warnings,
@@ -263,7 +264,7 @@ fn push_crds(
         push_documents(
             &String::from_utf8_lossy(data),
             (&full_path, &template),
-            (false, true),
+            true,
             &location,
             rendered,
             warnings,
@@ -277,7 +278,7 @@ fn push_crds(
 fn push_documents(
     text: &str,
     (chart, template): (&str, &str),
-    (test_file, crd): (bool, bool),
+    crd: bool,
     location: &str,
     rendered: &mut Rendered,
     warnings: &mut Vec<(String, String)>,
@@ -291,17 +292,22 @@ fn push_documents(
             Ok(Some(object)) => rendered.documents.push(RenderedDocument {
                 chart: chart.to_owned(),
                 template: template.to_owned(),
-                test_hook: test_file || is_test_hook(&object),
+                // Helm knows a test by its hook annotation, not by the file's directory: a
+                // manifest under templates/tests/ without one is installed like any other.
+                test_hook: is_test_hook(&object),
                 crd,
                 object,
             }),
-            Err(message) => warnings.push((
-                location.to_owned(),
-                format!(
-                    "document {}: rendered YAML not readable: {message}",
-                    index + 1
-                ),
-            )),
+            Err(message) => {
+                rendered.documents_unreadable += 1;
+                warnings.push((
+                    location.to_owned(),
+                    format!(
+                        "document {}: rendered YAML not readable: {message}",
+                        index + 1
+                    ),
+                ))
+            }
         }
     }
 }

@@ -69,13 +69,6 @@ pub fn is_test_hook(object: &Value) -> bool {
         .any(|h| matches!(h, "test" | "test-success" | "test-failure"))
 }
 
-/// Whether a template file lies under a chart's `templates/tests/`.
-pub fn is_test_template(template: &str, base_path: &str) -> bool {
-    template
-        .strip_prefix(base_path)
-        .is_some_and(|rest| rest.starts_with("/tests/"))
-}
-
 /// A document read from rendered text with ferry's YAML limits: its object (`None` for an
 /// empty or comment-only document), or why it could not be read (`line L, column C: …`,
 /// counted within the document).
