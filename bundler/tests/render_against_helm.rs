@@ -97,8 +97,7 @@ fn every_corpus_chart_renders_as_helm_template_renders_it() {
         let first = helm_documents(&helm, &chart);
         let second = helm_documents(&helm, &chart);
         let files = FileSet::from_path_as(&chart, &name).expect("chart reads");
-        let rendered =
-            render_chart(&files, &[], &RenderOptions::default()).expect("chart renders");
+        let rendered = render_chart(&files, &[], &RenderOptions::default()).expect("chart renders");
         let mut ours: BTreeMap<Key, Vec<Value>> = BTreeMap::new();
         for doc in &rendered.documents {
             ours.entry(key(&doc.object))
@@ -151,7 +150,14 @@ fn every_corpus_chart_renders_as_helm_template_renders_it() {
             println!("    warning {w}");
         }
         for i in helm_images.symmetric_difference(&our_images) {
-            println!("    image only in {}: {i}", if helm_images.contains(i) { "helm" } else { "ferry" });
+            println!(
+                "    image only in {}: {i}",
+                if helm_images.contains(i) {
+                    "helm"
+                } else {
+                    "ferry"
+                }
+            );
         }
         same += c_same;
         unstable += c_unstable;
@@ -160,7 +166,10 @@ fn every_corpus_chart_renders_as_helm_template_renders_it() {
         }
     }
     println!("OVERALL documents {total}, identical {same}, helm-unstable {unstable}, charts differing: {failures:?}");
-    assert!(failures.is_empty(), "charts rendered unlike helm: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "charts rendered unlike helm: {failures:?}"
+    );
 }
 
 /// Where two objects first differ: the path and both values, cut short.
@@ -175,7 +184,10 @@ fn first_difference(helm: &Value, ours: &Value, path: &str) -> String {
                 }
             }
             let extra = b.keys().find(|k| !a.contains_key(*k));
-            format!("{path}.{} only in ferry", extra.map(String::as_str).unwrap_or("?"))
+            format!(
+                "{path}.{} only in ferry",
+                extra.map(String::as_str).unwrap_or("?")
+            )
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
             .iter()

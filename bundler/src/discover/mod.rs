@@ -7,8 +7,8 @@
 mod archive;
 mod blocks;
 mod chart;
-mod chart_rendered;
 mod chart_meta;
+mod chart_rendered;
 mod chart_templates;
 mod collect;
 mod embedded;

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::archive::FileSet;
-use super::chart_rendered;
 use super::chart_meta::ChartMeta;
+use super::chart_rendered;
 use super::collect::Collector;
 use super::error::DiscoverError;
 use super::manifests;
