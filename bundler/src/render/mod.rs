@@ -120,8 +120,10 @@ pub fn render_chart_with(
     let label = files.label.clone();
     let mut raw_warnings: Vec<(String, String)> = Vec::new();
     let mut chart = load_chart(files, &mut raw_warnings)?;
-    let mut rendered = Rendered::default();
-    rendered.kube_version = options.kube_version.clone();
+    let mut rendered = Rendered {
+        kube_version: options.kube_version.clone(),
+        ..Rendered::default()
+    };
     if chart.is_library() {
         raw_warnings.push((
             label.clone(),
