@@ -41,6 +41,13 @@ fn no_value_is_erased() {
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-install, test-success"}}}), true)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "test-failure"}}}), true)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-install,post-upgrade"}}}), false)]
+// Helm lower-cases each entry before it looks it up.
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "post-install, Test"}}}), true)]
+// Only the whole entry counts: a hook named like a test is not one.
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "testing"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "test-cleanup"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-test"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": ""}}}), false)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook-weight": "test"}}}), false)]
 #[case(json!({"metadata": {"name": "x"}}), false)]
 fn test_hooks_are_recognised(#[case] object: serde_json::Value, #[case] want: bool) {
