@@ -36,7 +36,7 @@ impl Finder<'_> {
 
     fn walk_map(&mut self, map: &Map<String, Value>, path: &FieldPath) {
         let holds_image = matches!(map.get("image"), Some(Value::String(_)));
-        // A map with a name and an image is a container or a step: what is found in it is its.
+        // A map with a name and an image is a container or a step: what is found in it is its own.
         let outer = self.container.clone();
         if let (Some(_), Some(name)) = (map.get("image"), item_name_of(map)) {
             self.container = Some(name.to_owned());
