@@ -148,3 +148,163 @@ fn pack_values_with_unquoted_palette_macros_are_read_with_a_warning() {
         found.warnings
     );
 }
+
+/// Read as a chart's rendered objects are: `helm test` hooks, policies and CRDs hold no images
+/// to fetch; other hooks are deployed.
+const HOOKS_POLICIES_AND_CRDS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: smoke
+  annotations:
+    helm.sh/hook: test
+spec:
+  containers:
+    - name: t
+      image: busybox:1.36
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: no-latest
+spec:
+  rules:
+    - name: tag
+      validate:
+        pattern:
+          spec:
+            containers:
+              - image: "!*:latest"
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  versions:
+    - name: v1
+      schema:
+        openAPIV3Schema:
+          properties:
+            image:
+              default: example/widget:1.0
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pre
+  annotations:
+    helm.sh/hook: pre-install
+spec:
+  containers:
+    - name: migrate
+      image: ghcr.io/acme/migrate:1.0
+"#;
+
+/// An unknown kind's `image` counts only when it is plainly a reference; an operator's counts
+/// as written; a Tekton step is named like a container.
+const UNKNOWN_AND_OPERATOR_KINDS: &str = r#"apiVersion: example.io/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  image: widget
+  sidecar:
+    image: ghcr.io/acme/sidecar:2.0
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: main
+spec:
+  image: quay.io/prometheus/prometheus
+---
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: build
+spec:
+  steps:
+    - name: compile
+      image: golang:1.22
+"#;
+
+/// Secret `data` is base64; an IstioOperator composes its images from `hub` and `tag`.
+const SECRET_DATA_AND_COMPOSED: &str = r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: op
+data:
+  RELATED_IMAGE_DB: cmVnaXN0cnkuZXhhbXBsZS5jb20vYWNtZS9kYjoxNS43
+---
+apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata:
+  name: control-plane
+spec:
+  hub: docker.io/istio
+  tag: 1.22.1
+"#;
+
+const IMAGE_VOLUME: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: with-volume
+spec:
+  containers:
+    - name: app
+      image: nginx:1.27
+  volumes:
+    - name: models
+      image:
+        reference: quay.io/acme/models:v1
+"#;
+
+#[rstest::rstest]
+#[case::test_hooks_policies_and_crds_are_skipped(
+    HOOKS_POLICIES_AND_CRDS,
+    &[("ghcr.io/acme/migrate:1.0", "manifests x.yaml:47 Pod/pre container migrate")]
+)]
+#[case::unknown_kinds_need_a_reference_operators_do_not(
+    UNKNOWN_AND_OPERATOR_KINDS,
+    &[
+        ("docker.io/library/golang:1.22", "manifests x.yaml:24 Task/build container compile"),
+        ("ghcr.io/acme/sidecar:2.0", "manifests x.yaml:8 Widget/w"),
+        ("quay.io/prometheus/prometheus", "manifests x.yaml:15 Prometheus/main"),
+    ]
+)]
+#[case::secret_data_and_composed_images(
+    SECRET_DATA_AND_COMPOSED,
+    &[
+        ("docker.io/istio/pilot:1.22.1", "manifests x.yaml:8 IstioOperator/control-plane spec.hub+spec.tag (pilot)"),
+        ("docker.io/istio/proxyv2:1.22.1", "manifests x.yaml:8 IstioOperator/control-plane spec.hub+spec.tag (proxyv2)"),
+        ("registry.example.com/acme/db:15.7", "manifests x.yaml:1 Secret/op data RELATED_IMAGE_DB"),
+    ]
+)]
+#[case::image_volumes(
+    IMAGE_VOLUME,
+    &[
+        ("docker.io/library/nginx:1.27", "manifests x.yaml:8 Pod/with-volume container app"),
+        ("quay.io/acme/models:v1", "manifests x.yaml:12 Pod/with-volume volume models"),
+    ]
+)]
+fn manifests_are_read_as_rendered_objects_are(
+    #[case] yaml: &str,
+    #[case] expected: &[(&str, &str)],
+) {
+    let found = discover_manifests("x.yaml", yaml);
+    let got: Vec<(&str, String)> = found
+        .images
+        .iter()
+        .flat_map(|i| {
+            i.origins
+                .iter()
+                .map(|o| (i.reference.as_str(), o.to_string()))
+        })
+        .collect();
+    let want: Vec<(&str, String)> = expected
+        .iter()
+        .map(|(r, o)| (*r, (*o).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+    assert!(found.warnings.is_empty(), "{:?}", found.warnings);
+}

@@ -721,3 +721,25 @@ fn an_operator_field_that_is_not_a_reference_is_a_warning() {
         "rendered chart demo 1.0.0 templates/object.yaml Cluster/pg spec.imageName"
     );
 }
+
+/// An unknown kind's `image` that is still a template (left for another tool to fill) is not
+/// an image ferry can fetch, and is said to be so; a bare word stays silent, as it may be
+/// anything.
+#[rstest]
+#[case::helm("\"{{ .Values.db }}\"", 1)]
+#[case::envsubst("\"${REGISTRY}/db:15\"", 1)]
+#[case::bare_word("postgres", 0)]
+fn an_unknown_kinds_templated_image_is_a_warning(#[case] image: &str, #[case] warnings: usize) {
+    let found = discover(&format!(
+        "apiVersion: example.io/v1\nkind: Database\nmetadata: {{name: db}}\nspec: {{image: {image}}}\n"
+    ));
+    assert!(found.images.is_empty(), "{:?}", found.images);
+    assert_eq!(found.warnings.len(), warnings, "{:?}", found.warnings);
+    if warnings == 1 {
+        assert_eq!(
+            found.warnings[0].location,
+            "rendered chart demo 1.0.0 templates/object.yaml Database/db spec.image"
+        );
+        assert!(found.warnings[0].message.contains("template expression"));
+    }
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use ferry_bundler::discover::FileSet;
-use ferry_bundler::render::{render_chart, RenderOptions, Rendered};
+use ferry_bundler::render::{render_chart, KubeVersion, RenderOptions, Rendered};
 use rstest::rstest;
 use serde_json::{json, Value};
 
@@ -90,12 +90,36 @@ fn built_in_objects_are_helms(#[case] template: &str, #[case] want: Value) {
     );
 }
 
+/// `.Capabilities.KubeVersion`'s fields as Helm fills them (`chartutil.ParseKubeVersion`):
+/// `Version` and `GitVersion` are `v` and the full semantic version, vendor suffix included.
+#[rstest]
+#[case("v1.33.0", "v1.33.0", "1", "33")]
+#[case("1.30", "v1.30.0", "1", "30")]
+#[case("v1.29.4-gke.100", "v1.29.4-gke.100", "1", "29")]
+#[case("1.28.3+k3s1", "v1.28.3+k3s1", "1", "28")]
+fn capabilities_show_the_kube_version_as_helm_does(
+    #[case] set: &str,
+    #[case] version: &str,
+    #[case] major: &str,
+    #[case] minor: &str,
+) {
+    let options = RenderOptions {
+        kube_version: KubeVersion::parse(set).unwrap(),
+        ..RenderOptions::default()
+    };
+    let template = "'{{ .Capabilities.KubeVersion.Version }} {{ .Capabilities.KubeVersion.GitVersion }} {{ .Capabilities.KubeVersion.Major }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.KubeVersion }}'";
+    assert_eq!(
+        rendered_value(template, &[], &options),
+        json!(format!("{version} {version} {major} {minor} {version}"))
+    );
+}
+
 #[test]
 fn release_kube_version_and_api_versions_are_settable() {
     let options = RenderOptions {
         release_name: "prod".into(),
         namespace: "apps".into(),
-        kube_version: "1.27".into(),
+        kube_version: KubeVersion::parse("1.27").unwrap(),
         api_versions: vec!["monitoring.coreos.com/v1".into()],
         include_crds: true,
     };
@@ -404,7 +428,7 @@ fn a_kube_version_outside_the_charts_range_is_a_warning(
         ],
         &[],
         &RenderOptions {
-            kube_version: kube.into(),
+            kube_version: KubeVersion::parse(kube).unwrap(),
             ..RenderOptions::default()
         },
     );

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use ferry_bundler::render::{
     api_versions, clean_output, exec_error_text, is_test_hook, parse_document, parse_error_text,
-    split_manifests, Files, KubeVersion, Pattern,
+    split_manifests, Files, Pattern,
 };
 use ferry_gotmpl::{Object, Value};
 use rstest::rstest;
@@ -41,6 +41,13 @@ fn no_value_is_erased() {
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-install, test-success"}}}), true)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "test-failure"}}}), true)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-install,post-upgrade"}}}), false)]
+// Helm lower-cases each entry before it looks it up.
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "post-install, Test"}}}), true)]
+// Only the whole entry counts: a hook named like a test is not one.
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "testing"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "test-cleanup"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": "pre-test"}}}), false)]
+#[case(json!({"metadata": {"annotations": {"helm.sh/hook": ""}}}), false)]
 #[case(json!({"metadata": {"annotations": {"helm.sh/hook-weight": "test"}}}), false)]
 #[case(json!({"metadata": {"name": "x"}}), false)]
 fn test_hooks_are_recognised(#[case] object: serde_json::Value, #[case] want: bool) {
@@ -64,22 +71,6 @@ fn a_broken_document_names_its_line() {
     let err = parse_document("kind: Pod\nmetadata:\n  name: [x\n").unwrap_err();
     assert!(err.starts_with("line "), "{err}");
     assert!(!err.contains("line 0"), "{err}");
-}
-
-#[rstest]
-#[case("v1.33.0", Some(("v1.33.0", "1", "33")))]
-#[case("1.30", Some(("v1.30.0", "1", "30")))]
-#[case("v1.29.4-gke.100", Some(("v1.29.4-gke.100", "1", "29")))]
-#[case("1", Some(("v1.0.0", "1", "0")))]
-#[case("one.two", None)]
-#[case("1.2.3.4", None)]
-#[case("", None)]
-fn kube_versions_parse_as_helm(#[case] text: &str, #[case] want: Option<(&str, &str, &str)>) {
-    let got = KubeVersion::parse(text);
-    let got = got
-        .as_ref()
-        .map(|k| (k.version.as_str(), k.major.as_str(), k.minor.as_str()));
-    assert_eq!(got, want);
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub(crate) fn discover(
     out: &mut Collector,
 ) -> Result<(), DiscoverError> {
     let render_options = RenderOptions {
-        kube_version: options.kube_version.to_string(),
+        kube_version: options.kube_version.clone(),
         api_versions: options
             .api_versions
             .iter()

@@ -1,15 +1,13 @@
-//! Images in plain Kubernetes manifests: every `image:` field (pod specs of all workload kinds,
-//! init and ephemeral containers, custom resources), and the images containers pass on in env
-//! values and arguments (see [`super::pod_images`]), and the YAML or JSON config ConfigMaps and
-//! Secrets carry (see [`super::embedded`]).
+//! Images in plain Kubernetes manifests: each document of a multi-document stream is read as
+//! the objects a chart renders to are ([`super::objects`]: pod specs of every workload kind,
+//! the images containers pass on in env values and arguments, operators' image fields, config
+//! in ConfigMaps and Secrets), and origins name the file and the line the image is on.
 
-use serde_json::Value;
+use std::cell::RefCell;
 
 use super::collect::Collector;
-use super::embedded::{config_values, dotted_images, embedded_images};
+use super::objects::{images_in_object, Naming, Site};
 use super::origin::Origin;
-use super::pod_images::{argument_images, env_images, PassedImage};
-use super::reference::normalize_reference;
 use super::values::parse_yaml;
 
 /// One YAML document of a multi-document stream with the line it starts on.
@@ -47,132 +45,73 @@ pub(crate) fn discover(source: Option<&str>, file: &str, yaml: &str, out: &mut C
         Some(source) => format!("{source} {file}"),
         None => file.to_owned(),
     };
+    let label = format!("manifests {name}");
     for doc in split_documents(yaml) {
         if doc.text.trim().is_empty() {
             continue;
         }
-        let location = format!("manifests {name}:{}", doc.first_line);
         let document = format!("document from line {}", doc.first_line);
-        let value = match parse_yaml(&format!("manifests {name}"), &document, doc.text) {
+        let value = match parse_yaml(&label, &document, doc.text) {
             Ok(v) => v,
             Err(e) => {
+                let location = format!("{label}:{}", doc.first_line);
                 out.warn(location, format!("not parseable YAML: {e}"));
                 continue;
             }
         };
-        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("?");
-        let object = value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("?");
-        let mut finder = LineFinder {
+        let naming = ManifestNaming {
+            pack: source,
+            file,
+            label: &label,
             doc: &doc,
-            used: Vec::new(),
+            used_lines: RefCell::default(),
         };
-        let mut found = Vec::new();
-        collect(&value, None, &mut found);
-        for hit in found {
-            let line = finder.line_of(&hit.raw);
-            let mut object = format!("{kind}/{object}");
-            if let Some(container) = &hit.container {
-                object.push_str(&format!(" container {container}"));
-            }
-            if let Some(via) = &hit.via {
-                object.push_str(&format!(" {via}"));
-            }
-            let origin = Origin::manifest(source, file, line, object);
-            match normalize_reference(&hit.raw) {
-                Ok(reference) => out.image(reference, origin),
-                Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
-            }
-        }
-        // Config an operator reads from a ConfigMap or Secret is found where the object starts.
-        if kind == "ConfigMap" {
-            let data = value.get("data").and_then(serde_json::Value::as_object);
-            for (prefix, raw) in data.map(dotted_images).unwrap_or_default() {
-                let object = format!("{kind}/{object} data {prefix}.*");
-                let origin = Origin::manifest(source, file, doc.first_line, object);
-                match normalize_reference(&raw) {
-                    Ok(reference) => out.image(reference, origin),
-                    Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
-                }
-            }
-        }
-        for (key, text) in config_values(&value) {
-            for image in embedded_images(&format!("manifests {name}"), &key, text) {
-                let mut object = format!("{kind}/{object} {key}");
-                if let Some(via) = &image.via {
-                    object.push_str(&format!(" {via}"));
-                }
-                let origin = Origin::manifest(source, file, doc.first_line, object);
-                match normalize_reference(&image.raw) {
-                    Ok(reference) => out.image(reference, origin),
-                    Err(e) => out.warn(origin.to_string(), format!("image not usable: {e}")),
-                }
-            }
-        }
+        images_in_object(&value, &naming, out);
     }
 }
 
-struct Hit {
-    raw: String,
-    container: Option<String>,
-    /// The env variable or argument that passed the image on (`env RELATED_IMAGE_DB`).
-    via: Option<String>,
-}
-
-fn passed(images: Vec<PassedImage>, container: Option<&str>, found: &mut Vec<Hit>) {
-    found.extend(images.into_iter().map(|image| Hit {
-        raw: image.raw,
-        container: container.map(str::to_owned),
-        via: Some(image.via),
-    }));
-}
-
-fn collect(node: &Value, container: Option<&str>, found: &mut Vec<Hit>) {
-    match node {
-        Value::Object(map) => {
-            let here = map
-                .get("name")
-                .and_then(Value::as_str)
-                .filter(|_| map.contains_key("image"))
-                .or(container);
-            for (key, value) in map {
-                match (key.as_str(), value) {
-                    ("image", Value::String(s)) => found.push(Hit {
-                        raw: s.clone(),
-                        container: here.map(str::to_owned),
-                        via: None,
-                    }),
-                    ("args" | "command", Value::Array(items)) => {
-                        passed(argument_images(items), here, found);
-                    }
-                    ("env", Value::Array(items)) => passed(env_images(items), here, found),
-                    _ => collect(value, here, found),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect(v, container, found)),
-        _ => {}
-    }
-}
-
-/// Maps a found value back to a source line; each line is used once so repeated images get
-/// their own lines.
-struct LineFinder<'a> {
+/// Origins in one document: `manifests [pack] file:line Kind/name [container c] [via]`, the
+/// line the first not yet used line that holds the image as written (so repeated images get
+/// their own lines), or the document's first line for images composed from config.
+struct ManifestNaming<'a> {
+    pack: Option<&'a str>,
+    file: &'a str,
+    label: &'a str,
     doc: &'a Document<'a>,
-    used: Vec<usize>,
+    used_lines: RefCell<Vec<usize>>,
 }
 
-impl LineFinder<'_> {
-    fn line_of(&mut self, raw: &str) -> usize {
+impl ManifestNaming<'_> {
+    fn line_of(&self, raw: &str) -> usize {
+        let mut used = self.used_lines.borrow_mut();
         for (index, line) in self.doc.text.lines().enumerate() {
             let number = self.doc.first_line + index;
-            if line.contains(raw) && !self.used.contains(&number) {
-                self.used.push(number);
+            if line.contains(raw) && !used.contains(&number) {
+                used.push(number);
                 return number;
             }
         }
         self.doc.first_line
+    }
+}
+
+impl Naming for ManifestNaming<'_> {
+    fn origin(&self, object: &str, site: &Site, raw: &str) -> Origin {
+        let line = match site.in_config {
+            true => self.doc.first_line,
+            false => self.line_of(raw),
+        };
+        let mut detail = object.to_owned();
+        if let Some(container) = &site.container {
+            detail.push_str(&format!(" container {container}"));
+        }
+        if let Some(via) = &site.via {
+            detail.push_str(&format!(" {via}"));
+        }
+        Origin::manifest(self.pack, self.file, line, detail)
+    }
+
+    fn label(&self) -> String {
+        self.label.to_owned()
     }
 }

@@ -23,6 +23,8 @@ pub enum OptionsError {
 
 /// A Kubernetes version, written with or without `v` (`1.31.4`, `v1.31.4`; `1.31` means
 /// `1.31.0`, as Helm's `--kube-version` reads it). Displays as Helm's `GitVersion`: `v1.31.4`.
+/// The one version type: profiles parse it (a refusal names the file and line), and the
+/// renderer shows it as `.Capabilities.KubeVersion` (`crate::render::RenderOptions`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KubeVersion(semver::Version);
 
@@ -176,6 +178,7 @@ mod tests {
     #[case::two_parts("1.30", "v1.30.0", "1", "30")]
     #[case::two_parts_pre_release("v1.30-rc.1", "v1.30.0-rc.1", "1", "30")]
     #[case::vendor_build("v1.29.3-eks.1", "v1.29.3-eks.1", "1", "29")]
+    #[case::build_metadata("1.28.3+k3s1", "v1.28.3+k3s1", "1", "28")]
     #[case::spaces(" 1.33.0 ", "v1.33.0", "1", "33")]
     fn kube_versions_parse(
         #[case] text: &str,
@@ -195,6 +198,7 @@ mod tests {
     #[rstest]
     #[case::empty("")]
     #[case::word("latest")]
+    #[case::words("one.two")]
     #[case::one_part("1")]
     #[case::four_parts("1.31.4.1")]
     #[case::leading_zero("1.031.4")]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use ferry_gotmpl::{FuncError, Object, Value};
 use serde_json::Value as Json;
 
-use super::capabilities::{api_versions, KubeVersion, HELM_VERSION};
+use super::capabilities::{api_versions, HELM_VERSION};
 use super::chart_load::{scalar_text, Dependency, ImportValue, Metadata};
 use super::RenderOptions;
 
@@ -162,17 +162,18 @@ fn json_text(value: Option<&Json>) -> String {
 
 /// `.Capabilities` for `helm template`: the chosen Kubernetes version, Helm's built-in API
 /// versions plus the caller's, and the Helm version ferry mirrors.
-pub fn capabilities(options: &RenderOptions, kube: &KubeVersion) -> Value {
+pub fn capabilities(options: &RenderOptions) -> Value {
+    let kube = &options.kube_version;
     let kube_version = GoStruct {
         type_name: "chartutil.KubeVersion",
         fields: vec![
-            ("Version", Value::String(kube.version.clone())),
-            ("Major", Value::String(kube.major.clone())),
-            ("Minor", Value::String(kube.minor.clone())),
+            ("Version", Value::String(kube.git_version())),
+            ("Major", Value::String(kube.major())),
+            ("Minor", Value::String(kube.minor())),
             // A method in Helm; reads the same as a field in a template.
-            ("GitVersion", Value::String(kube.version.clone())),
+            ("GitVersion", Value::String(kube.git_version())),
         ],
-        display: Some(kube.version.clone()),
+        display: Some(kube.git_version()),
     }
     .value();
     let mut versions = api_versions();

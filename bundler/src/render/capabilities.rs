@@ -1,11 +1,9 @@
 //! What `helm template` reports as the cluster's capabilities when there is no cluster: a
-//! Kubernetes version (settable; ferry's default [`DEFAULT_KUBE_VERSION`]) and the API
+//! Kubernetes version (settable through `RenderOptions::kube_version`, a
+//! [`KubeVersion`](crate::discover::KubeVersion) with the profiles' default) and the API
 //! group/versions compiled into Helm's Kubernetes client. Like `helm template`, the default
 //! set holds group/versions only (`apps/v1`, not `apps/v1/Deployment`); callers add more
 //! (Helm's `--api-versions`) through `RenderOptions::api_versions`.
-
-/// The Kubernetes version charts see unless a profile sets one.
-pub const DEFAULT_KUBE_VERSION: &str = "v1.33.0";
 
 /// The Helm release whose behaviour the renderer follows (`.Capabilities.HelmVersion`).
 pub const HELM_VERSION: &str = "v3.18.4";
@@ -78,41 +76,4 @@ pub fn api_versions() -> Vec<String> {
         .iter()
         .map(|s| (*s).to_owned())
         .collect()
-}
-
-/// `chartutil.KubeVersion`: `Version` is `v` plus the full semantic version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeVersion {
-    pub version: String,
-    pub major: String,
-    pub minor: String,
-}
-
-impl KubeVersion {
-    /// Parses like Helm's `ParseKubeVersion` (Masterminds semver, lenient): `1.30`,
-    /// `v1.30.2`, `1.30.2-gke.100`; `None` for anything else.
-    pub fn parse(text: &str) -> Option<KubeVersion> {
-        let text = text.trim();
-        let text = text.strip_prefix('v').unwrap_or(text);
-        let (core, suffix) = match text.find(['-', '+']) {
-            Some(i) => (&text[..i], &text[i..]),
-            None => (text, ""),
-        };
-        let parts: Vec<u64> = core
-            .split('.')
-            .map(|p| p.parse::<u64>().ok())
-            .collect::<Option<Vec<_>>>()?;
-        if parts.is_empty() || parts.len() > 3 {
-            return None;
-        }
-        let part = |i: usize| parts.get(i).copied().unwrap_or(0);
-        if suffix.len() == 1 {
-            return None;
-        }
-        Some(KubeVersion {
-            version: format!("v{}.{}.{}{suffix}", part(0), part(1), part(2)),
-            major: part(0).to_string(),
-            minor: part(1).to_string(),
-        })
-    }
 }

@@ -20,8 +20,9 @@ mod ignore;
 mod output;
 mod versions;
 
+pub use crate::discover::{KubeVersion, DEFAULT_KUBE_VERSION};
 pub use builtins::{GoStruct, VersionSet};
-pub use capabilities::{api_versions, KubeVersion, DEFAULT_KUBE_VERSION, HELM_VERSION};
+pub use capabilities::{api_versions, HELM_VERSION};
 pub use chart_load::{
     load_chart, scalar_text, Chart, ChartFile, Dependency, ImportValue, Metadata,
 };
@@ -47,8 +48,8 @@ pub struct RenderOptions {
     pub release_name: String,
     /// `.Release.Namespace`.
     pub namespace: String,
-    /// `.Capabilities.KubeVersion`, e.g. `v1.30.2` or `1.30`.
-    pub kube_version: String,
+    /// `.Capabilities.KubeVersion`; [`DEFAULT_KUBE_VERSION`] unless set.
+    pub kube_version: KubeVersion,
     /// Added to Helm's built-in `.Capabilities.APIVersions` (Helm's `--api-versions`), e.g.
     /// `monitoring.coreos.com/v1` or `apps/v1/Deployment`.
     pub api_versions: Vec<String>,
@@ -61,7 +62,7 @@ impl Default for RenderOptions {
         RenderOptions {
             release_name: "release-name".into(),
             namespace: "default".into(),
-            kube_version: DEFAULT_KUBE_VERSION.into(),
+            kube_version: KubeVersion::default(),
             api_versions: Vec::new(),
             include_crds: true,
         }
@@ -88,7 +89,7 @@ pub struct Rendered {
     pub documents: Vec<RenderedDocument>,
     pub warnings: Vec<Warning>,
     /// The Kubernetes version the chart saw (for `--why`).
-    pub kube_version: String,
+    pub kube_version: KubeVersion,
     /// The root chart's coalesced values (`.Values`), subcharts' under their names.
     pub values: Value,
     /// Template files executed (partials and `NOTES.txt` excluded) and how many failed.
@@ -156,18 +157,10 @@ fn render_here(
     let label = files.label.clone();
     let mut raw_warnings: Vec<(String, String)> = Vec::new();
     let mut chart = load_chart(files, &mut raw_warnings)?;
-    let mut rendered = Rendered::default();
-    let kube = KubeVersion::parse(&options.kube_version).unwrap_or_else(|| {
-        raw_warnings.push((
-            label.clone(),
-            format!(
-                "kube version {:?} is not a version; {DEFAULT_KUBE_VERSION} used",
-                options.kube_version
-            ),
-        ));
-        KubeVersion::parse(DEFAULT_KUBE_VERSION).expect("default kube version parses")
-    });
-    rendered.kube_version = kube.version.clone();
+    let mut rendered = Rendered {
+        kube_version: options.kube_version.clone(),
+        ..Rendered::default()
+    };
     if chart.is_library() {
         raw_warnings.push((
             label.clone(),
@@ -183,7 +176,8 @@ fn render_here(
         .get("kubeVersion")
         .and_then(scalar_text)
         .unwrap_or_default();
-    if let Some(message) = kube_version_mismatch(funcs, &kube_constraint, &kube.version) {
+    let kube = options.kube_version.to_string();
+    if let Some(message) = kube_version_mismatch(funcs, &kube_constraint, &kube) {
         raw_warnings.push((format!("{label}: Chart.yaml kubeVersion"), message));
     }
 
@@ -205,7 +199,7 @@ fn render_here(
 
     let shared = SharedObjects {
         release: builtins::release(options),
-        capabilities: builtins::capabilities(options, &kube),
+        capabilities: builtins::capabilities(options),
     };
     let mut renderables = Vec::new();
     engine_run::collect_renderables(

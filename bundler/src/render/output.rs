@@ -53,8 +53,11 @@ pub fn split_manifests(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether the document is a test hook: `helm.sh/hook` lists `test` (or Helm 2's
-/// `test-success`/`test-failure`).
+/// Whether the object is a test hook, never deployed: its `helm.sh/hook` annotation, a
+/// comma-separated list of events read as Helm reads it (each entry trimmed, case ignored),
+/// lists `test` or Helm 2's `test-success` (which Helm 3 still reads as `test`) or
+/// `test-failure` (an event Helm 3 no longer knows, so it skips the object: not deployed
+/// either). `testing` or `post-test` are not test hooks.
 pub fn is_test_hook(object: &Value) -> bool {
     let Some(hooks) = object
         .pointer("/metadata/annotations")
@@ -63,10 +66,12 @@ pub fn is_test_hook(object: &Value) -> bool {
     else {
         return false;
     };
-    hooks
-        .split(',')
-        .map(str::trim)
-        .any(|h| matches!(h, "test" | "test-success" | "test-failure"))
+    hooks.split(',').any(|hook| {
+        let hook = hook.trim();
+        ["test", "test-success", "test-failure"]
+            .iter()
+            .any(|test| hook.eq_ignore_ascii_case(test))
+    })
 }
 
 /// A document read from rendered text with ferry's YAML limits: its object (`None` for an

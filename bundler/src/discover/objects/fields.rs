@@ -12,7 +12,7 @@ use super::path::FieldPath;
 use super::Finder;
 use crate::discover::embedded::composed;
 use crate::discover::pod_images::{argument_images, env_images};
-use crate::discover::reference::{looks_like_image, normalize_reference};
+use crate::discover::reference::{looks_like_image, normalize_reference, ReferenceError};
 use crate::format::host::names_a_registry;
 
 const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
@@ -36,6 +36,11 @@ impl Finder<'_> {
 
     fn walk_map(&mut self, map: &Map<String, Value>, path: &FieldPath) {
         let holds_image = matches!(map.get("image"), Some(Value::String(_)));
+        // A map with a name and an image is a container or a step: what is found in it is its own.
+        let outer = self.container.clone();
+        if let (Some(_), Some(name)) = (map.get("image"), item_name_of(map)) {
+            self.container = Some(name.to_owned());
+        }
         for (key, value) in map {
             let here = path.key(key);
             if matches!(key.as_str(), "metadata" | "status") || self.skipped(&here) {
@@ -51,7 +56,9 @@ impl Finder<'_> {
                     for (index, volume) in items.iter().enumerate() {
                         let at = here.item(index, item_name(volume));
                         if let Some(Value::String(raw)) = volume.pointer("/image/reference") {
-                            self.certain(&at.key("image").key("reference"), raw);
+                            let via = item_name(volume).map(|name| format!("volume {name}"));
+                            let site = self.site(&at.key("image").key("reference"), via);
+                            self.report(&site, raw);
                         }
                     }
                 }
@@ -71,6 +78,7 @@ impl Finder<'_> {
                 _ => self.walk(value, &here),
             }
         }
+        self.container = outer;
     }
 
     /// One container: its image as written, and the images it passes on in env and arguments.
@@ -78,6 +86,10 @@ impl Finder<'_> {
         let Value::Object(fields) = container else {
             return;
         };
+        let outer = self.container.clone();
+        if let Some(name) = item_name_of(fields) {
+            self.container = Some(name.to_owned());
+        }
         if let Some(Value::String(raw)) = fields.get("image") {
             self.certain(&path.key("image"), raw);
         }
@@ -86,6 +98,7 @@ impl Finder<'_> {
                 self.passed(key, items, path);
             }
         }
+        self.container = outer;
     }
 
     /// `*_IMAGE` env values and image flags of the container at `path`.
@@ -95,7 +108,8 @@ impl Finder<'_> {
             for (index, entry) in items.iter().enumerate() {
                 let at = list.item(index, item_name(entry)).key("value");
                 for image in env_images(std::slice::from_ref(entry)) {
-                    self.certain(&at, &image.raw);
+                    let site = self.site(&at, Some(image.via));
+                    self.report(&site, &image.raw);
                 }
             }
             return;
@@ -106,7 +120,8 @@ impl Finder<'_> {
                 .iter()
                 .position(|a| a.as_str().is_some_and(|a| a.contains(image.raw.as_str())))
                 .unwrap_or_default();
-            self.certain(&list.index(index), &image.raw);
+            let site = self.site(&list.index(index), Some(image.via));
+            self.report(&site, &image.raw);
         }
     }
 
@@ -134,7 +149,8 @@ impl Finder<'_> {
     /// An image field an operator or pod spec defines: reported as written, warned about when
     /// it is not a reference.
     fn certain(&mut self, path: &FieldPath, raw: &str) {
-        self.report(&path.to_string(), raw);
+        let site = self.site(path, None);
+        self.report(&site, raw);
     }
 
     /// An `image` field of an object ferry does not know: a reference only if it says so with
@@ -149,11 +165,16 @@ impl Finder<'_> {
         let picture = [".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp"]
             .iter()
             .any(|ext| raw.to_ascii_lowercase().ends_with(ext));
-        if (looks_like_image(raw) || on_registry) && !picture {
-            if let Ok(reference) = normalize_reference(raw) {
-                let origin = self.origin(&path.to_string());
+        let site = self.site(path, None);
+        match normalize_reference(raw) {
+            Ok(reference) if (looks_like_image(raw) || on_registry) && !picture => {
+                let origin = self.origin(&site, raw);
                 self.out.image(reference, origin);
             }
+            // An unrendered template (`{{ .Values.db }}`, `${IMAGE}`) is most likely an image
+            // no one can fetch as written: said, not dropped.
+            Err(ReferenceError::Templated(_)) => self.report(&site, raw),
+            _ => {}
         }
     }
 }
@@ -170,4 +191,8 @@ fn is_object(node: &Value) -> bool {
 
 fn item_name(item: &Value) -> Option<&str> {
     item.get("name").and_then(Value::as_str)
+}
+
+fn item_name_of(map: &Map<String, Value>) -> Option<&str> {
+    map.get("name").and_then(Value::as_str)
 }

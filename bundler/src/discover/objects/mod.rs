@@ -19,6 +19,10 @@
 //!
 //! Policy objects (Kyverno, Gatekeeper, admission policies) and CRDs hold image patterns, not
 //! images, and are not read; neither are `helm test` hooks, which never run on install.
+//!
+//! The same reading serves a chart's rendered objects and plain manifests; only how origins
+//! name the place differs ([`Naming`]): a rendered object's field path, or a manifest's file
+//! and line with the container and the variable or flag.
 
 mod composed;
 mod fields;
@@ -34,6 +38,7 @@ use super::embedded::{config_values, dotted_images, embedded_images};
 use super::options::KubeVersion;
 use super::origin::Origin;
 use super::reference::normalize_reference;
+use crate::render::is_test_hook;
 use composed::composed_images;
 use operators::{holds_patterns, operator_for, Operator};
 use parameters::Parameters;
@@ -53,23 +58,69 @@ pub struct ObjectSource<'a> {
     pub helm_test: bool,
 }
 
-/// Finds the images of one rendered object; bad references become warnings naming the object,
-/// the field and the value.
-pub(crate) fn images_in_object(object: &Value, source: &ObjectSource, out: &mut Collector) {
-    if source.helm_test {
+/// Where in an object an image was found, for [`Naming`] to word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Site {
+    /// The field path: `spec.template.spec.containers{app}.env{DB_IMAGE}.value`.
+    pub field: String,
+    /// The container (or step) the field belongs to: `app`.
+    pub container: Option<String>,
+    /// What holds or passes the image on, in manifests' words: `env DB_IMAGE`,
+    /// `arg --sidecar-image`, `data config.yaml`.
+    pub via: Option<String>,
+    /// Composed from config the object carries (ConfigMap `data`, Secret `stringData`): no
+    /// line of the object's text holds the image as written.
+    pub in_config: bool,
+}
+
+/// How origins name the place an image was found in.
+pub(crate) trait Naming {
+    /// The origin of `raw`, found at `site` in `object` (`Kind/name`).
+    fn origin(&self, object: &str, site: &Site, raw: &str) -> Origin;
+    /// The object's file, as failures to parse the config it carries would name it.
+    fn label(&self) -> String;
+    /// Whether the caller knows the object is a `helm test` hook (never deployed).
+    fn helm_test(&self) -> bool {
+        false
+    }
+}
+
+/// A rendered object's images are named by chart, template, object and field path.
+impl Naming for ObjectSource<'_> {
+    fn origin(&self, object: &str, site: &Site, _raw: &str) -> Origin {
+        let origin = Origin::rendered(self.chart, self.file, object, &site.field);
+        match self.kube_version {
+            Some(version) => origin.for_kubernetes(version),
+            None => origin,
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("{} {}", self.chart, self.file)
+    }
+
+    fn helm_test(&self) -> bool {
+        self.helm_test
+    }
+}
+
+/// Finds the images of one object (rendered, or a manifest's document); bad references become
+/// warnings naming the object, the field and the value.
+pub(crate) fn images_in_object(object: &Value, naming: &dyn Naming, out: &mut Collector) {
+    if naming.helm_test() {
         return;
     }
-    read_object(object, source, None, out);
+    read_object(object, naming, None, out);
 }
 
 /// One object, or one embedded in another (`within`: the outer object and field, as origins
 /// name it), such as a Tekton TriggerTemplate's `resourcetemplates`.
-fn read_object(object: &Value, source: &ObjectSource, within: Option<&str>, out: &mut Collector) {
+fn read_object(object: &Value, naming: &dyn Naming, within: Option<&str>, out: &mut Collector) {
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind == "List" {
         let items = object.get("items").and_then(Value::as_array);
         for item in items.into_iter().flatten() {
-            read_object(item, source, within, out);
+            read_object(item, naming, within, out);
         }
         return;
     }
@@ -84,7 +135,8 @@ fn read_object(object: &Value, source: &ObjectSource, within: Option<&str>, out:
     }
     let name = object_name(kind, object);
     let mut finder = Finder {
-        source,
+        naming,
+        container: None,
         object: match within {
             Some(outer) => format!("{outer} {name}"),
             None => name,
@@ -98,7 +150,13 @@ fn read_object(object: &Value, source: &ObjectSource, within: Option<&str>, out:
         _ => finder.walk(object, &FieldPath::default()),
     }
     for image in composed_images(group, kind, object) {
-        finder.report(&image.field, &image.raw);
+        let site = Site {
+            field: image.field.clone(),
+            container: None,
+            via: Some(image.field),
+            in_config: false,
+        };
+        finder.report(&site, &image.raw);
     }
 }
 
@@ -112,18 +170,12 @@ fn object_name(kind: &str, object: &Value) -> String {
     format!("{}/{name}", if kind.is_empty() { "?" } else { kind })
 }
 
-/// `helm.sh/hook: test` (or Helm 2's `test-success`/`test-failure`), alone or among others.
-fn is_test_hook(object: &Value) -> bool {
-    object
-        .pointer("/metadata/annotations/helm.sh~1hook")
-        .and_then(Value::as_str)
-        .is_some_and(|hooks| hooks.split(',').any(|h| h.trim().starts_with("test")))
-}
-
 /// The walk's state: which object, which operator owns it, where images go.
 pub(super) struct Finder<'a> {
-    source: &'a ObjectSource<'a>,
+    naming: &'a dyn Naming,
     object: String,
+    /// The container (or step: a map with a `name` and an `image`) the walk is in.
+    container: Option<String>,
     operator: Option<&'static Operator>,
     /// Workflow parameters images may be written as (`$(params.builder-image)`).
     parameters: Parameters,
@@ -131,18 +183,24 @@ pub(super) struct Finder<'a> {
 }
 
 impl Finder<'_> {
-    fn origin(&self, field: &str) -> Origin {
-        let origin = Origin::rendered(self.source.chart, self.source.file, &self.object, field);
-        match self.source.kube_version {
-            Some(version) => origin.for_kubernetes(version),
-            None => origin,
+    fn origin(&self, site: &Site, raw: &str) -> Origin {
+        self.naming.origin(&self.object, site, raw)
+    }
+
+    /// `path` in the container the walk is in, held or passed on by `via`.
+    fn site(&self, path: &FieldPath, via: Option<String>) -> Site {
+        Site {
+            field: path.to_string(),
+            container: self.container.clone(),
+            via,
+            in_config: false,
         }
     }
 
-    /// An image `field` holds: reported as written, warned about (naming the object, the
+    /// An image `site` holds: reported as written, warned about (naming the object, the
     /// field and the value) when it is not a reference.
-    fn report(&mut self, field: &str, raw: &str) {
-        let origin = self.origin(field);
+    fn report(&mut self, site: &Site, raw: &str) {
+        let origin = self.origin(site, raw);
         let substituted = self.parameters.substitute(raw);
         match normalize_reference(substituted.as_deref().unwrap_or(raw)) {
             Ok(reference) => self.out.image(reference, origin),
@@ -155,7 +213,7 @@ impl Finder<'_> {
     /// An object embedded in this one at `path`, read as an object of its own.
     fn embedded(&mut self, object: &Value, path: &FieldPath) {
         let within = format!("{} {path}", self.object);
-        read_object(object, self.source, Some(&within), self.out);
+        read_object(object, self.naming, Some(&within), self.out);
     }
 
     /// ConfigMap `data`, Secret `stringData` and base64 `data` holding config.
@@ -179,20 +237,34 @@ impl Finder<'_> {
         if object.get("kind").and_then(Value::as_str) == Some("ConfigMap") {
             let data = object.get("data").and_then(Value::as_object);
             for (prefix, raw) in data.map(dotted_images).unwrap_or_default() {
-                let at = FieldPath::default().key("data").key(&format!("{prefix}.*"));
-                self.report(&at.to_string(), &raw);
+                let keys = format!("{prefix}.*");
+                let site = Site {
+                    field: FieldPath::default().key("data").key(&keys).to_string(),
+                    container: None,
+                    via: Some(format!("data {keys}")),
+                    in_config: true,
+                };
+                self.report(&site, &raw);
             }
         }
-        let label = format!("{} {}", self.source.chart, self.source.file);
+        let label = self.naming.label();
         for (key, text) in entries {
             let (field, name) = key.split_once(' ').unwrap_or((key.as_str(), ""));
             let at = FieldPath::default().key(field).key(name);
             for image in embedded_images(&label, &key, &text) {
-                let at = match &image.via {
-                    Some(via) => format!("{at} ({via})"),
-                    None => at.to_string(),
+                let site = Site {
+                    field: match &image.via {
+                        Some(via) => format!("{at} ({via})"),
+                        None => at.to_string(),
+                    },
+                    container: None,
+                    via: Some(match &image.via {
+                        Some(via) => format!("{key} {via}"),
+                        None => key.clone(),
+                    }),
+                    in_config: true,
                 };
-                self.report(&at, &image.raw);
+                self.report(&site, &image.raw);
             }
         }
     }
