@@ -53,11 +53,13 @@ pub fn split_manifests(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether the object is a test hook, never deployed: its `helm.sh/hook` annotation, a
-/// comma-separated list of events read as Helm reads it (each entry trimmed, case ignored),
-/// lists `test` or Helm 2's `test-success` (which Helm 3 still reads as `test`) or
+/// Whether the object is only a test hook, never deployed: every event of its `helm.sh/hook`
+/// annotation, a comma-separated list read as Helm reads it (each entry trimmed, case
+/// ignored), is `test` or Helm 2's `test-success` (which Helm 3 still reads as `test`) or
 /// `test-failure` (an event Helm 3 no longer knows, so it skips the object: not deployed
-/// either). `testing` or `post-test` are not test hooks.
+/// either). `testing` or `post-test` are not test hooks. An object that is also another hook
+/// (`post-install,test`) runs on install, so its images are needed: `helm template
+/// --skip-tests` would drop it, but ferry must carry it.
 pub fn is_test_hook(object: &Value) -> bool {
     let Some(hooks) = object
         .pointer("/metadata/annotations")
@@ -66,7 +68,7 @@ pub fn is_test_hook(object: &Value) -> bool {
     else {
         return false;
     };
-    hooks.split(',').any(|hook| {
+    hooks.split(',').all(|hook| {
         let hook = hook.trim();
         ["test", "test-success", "test-failure"]
             .iter()
