@@ -206,17 +206,24 @@ impl Drop for Value {
     }
 }
 
-/// Moves out the items of a list or map that nothing else holds.
+/// Moves out the items of a list or map that nothing else holds, when some item is itself a
+/// list or map (flat ones drop without recursion, and without this allocation).
 fn take_items(v: &mut Value, pending: &mut Vec<Value>) {
+    let nests = |x: &Value| matches!(x, Value::List(_) | Value::Map(_));
     match v {
         Value::List(l) => {
             if let Some(items) = Rc::get_mut(l) {
-                pending.append(items);
+                if items.iter().any(nests) {
+                    pending.append(items);
+                }
             }
         }
         Value::Map(m) => {
             if let Some(cell) = Rc::get_mut(m) {
-                pending.extend(std::mem::take(cell.get_mut()).into_values());
+                let entries = cell.get_mut();
+                if entries.values().any(nests) {
+                    pending.extend(std::mem::take(entries).into_values());
+                }
             }
         }
         _ => {}

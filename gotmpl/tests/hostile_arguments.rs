@@ -54,6 +54,14 @@ fn nested(depth: usize, then: &str) -> String {
 #[case::to_yaml("{{ toYaml $m }}", Is(""))]
 #[case::must_to_yaml("{{ mustToYaml $m }}", Fails(CYCLE))]
 #[case::to_yaml_pretty("{{ toYamlPretty $m }}", Is(""))]
+#[case::to_toml(
+    "{{ toToml $m }}",
+    Is("toml: value nested deeper than 1000 levels (a map that contains itself?)")
+)]
+#[case::to_toml_inline(
+    "{{ toToml (dict \"l\" (list $m)) }}",
+    Starts("toml: value nested deeper than 1000")
+)]
 #[case::deep_copy(
     "{{ deepCopy $m }}",
     Fails("deepCopy: value nested deeper than 1000 levels")
