@@ -22,6 +22,7 @@ mod semver;
 mod strings;
 mod system;
 mod time;
+mod time_parse;
 mod urls;
 
 pub use dates::FIXED_NOW;
