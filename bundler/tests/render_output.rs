@@ -173,7 +173,7 @@ fn files_methods_answer_like_helms() {
         .method("Glob", &[Value::String("crds/*".into())])
         .unwrap()
         .unwrap();
-    let Value::Object(glob) = glob else {
+    let Value::Object(glob) = &glob else {
         panic!("Glob gives Files")
     };
     assert_eq!(

@@ -232,8 +232,10 @@ impl<'f> Exec<'f> {
     fn walk_range_inner(&mut self, dot: &Rv, b: &Branch) -> XResult<Flow> {
         let val = match self.eval_pipeline(dot, &b.pipe)? {
             // A named map or slice type (Helm's `.Files`) ranges as the map or slice it is.
-            Rv::Iface(Value::Object(o)) | Rv::Val(Value::Object(o)) if o.underlying().is_some() => {
-                Rv::Val(Value::Object(o).without_methods())
+            Rv::Iface(Value::Object(ref o)) | Rv::Val(Value::Object(ref o))
+                if o.underlying().is_some() =>
+            {
+                Rv::Val(Value::Object(o.clone()).without_methods())
             }
             other => other,
         };

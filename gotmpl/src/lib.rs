@@ -8,6 +8,7 @@
 //! What the engine supports and does not is listed in the crate's README.md.
 
 mod ast;
+mod bound;
 mod builtins;
 mod error;
 mod eval;
@@ -28,6 +29,7 @@ pub mod sprig;
 mod value;
 mod verbs;
 
+pub use bound::{MAX_VALUE_DEPTH, MAX_VALUE_NODES};
 pub use error::{Error, FuncError};
 pub use float::format_float;
 pub use printf::{sprint, sprintf, sprintln};

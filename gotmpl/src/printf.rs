@@ -283,7 +283,8 @@ fn parse_num(b: &[u8], mut i: usize) -> (Option<usize>, usize) {
 /// A `*` width or precision: the argument must be an int.
 fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
     match args.get(arg_num) {
-        Some(Value::Int(n)) if n.abs() <= 1_000_000 => (*n, true, arg_num + 1),
+        // Go's bound, written so that i64::MIN does not overflow `abs`.
+        Some(Value::Int(n)) if (-1_000_000..=1_000_000).contains(n) => (*n, true, arg_num + 1),
         Some(_) => (0, false, arg_num + 1),
         None => (0, false, arg_num),
     }

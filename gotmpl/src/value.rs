@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::bound::Walk;
+
 /// A Go `map[string]interface{}`: a shared reference, so `set` and `unset` change every holder,
 /// as in Go. Iteration is in sorted key order, as Go's `range` and `fmt` give.
 pub type Map = Rc<RefCell<BTreeMap<String, Value>>>;
@@ -114,22 +116,40 @@ impl Value {
     }
 
     /// The JSON form, as Go's `encoding/json` would marshal it (objects by their display).
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
+    /// Fails on values nested deeper than [`crate::MAX_VALUE_DEPTH`] (a map that contains
+    /// itself), where Go's encoder reports a cycle.
+    pub fn to_json(&self) -> Result<serde_json::Value, crate::FuncError> {
+        self.to_json_within(&mut Walk::default())
+    }
+
+    fn to_json_within(&self, walk: &mut Walk) -> Result<serde_json::Value, crate::FuncError> {
+        Ok(match self {
             Value::Nil => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => serde_json::Value::from(*i),
             Value::Float(f) => float_json(*f),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
-            Value::Map(m) => serde_json::Value::Object(
-                m.borrow()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            // Plain loops: each level of a deep value costs as little stack as can be.
+            Value::List(l) => {
+                walk.enter("json")?;
+                let mut items = Vec::with_capacity(l.len());
+                for v in l.iter() {
+                    items.push(v.to_json_within(walk)?);
+                }
+                walk.leave();
+                serde_json::Value::Array(items)
+            }
+            Value::Map(m) => {
+                walk.enter("json")?;
+                let mut entries = serde_json::Map::new();
+                for (k, v) in m.borrow().iter() {
+                    entries.insert(k.clone(), v.to_json_within(walk)?);
+                }
+                walk.leave();
+                serde_json::Value::Object(entries)
+            }
             Value::Object(o) => serde_json::Value::String(o.display()),
-        }
+        })
     }
 
     /// An object of a named map or slice type as its plain value; anything else as it is.
@@ -141,14 +161,72 @@ impl Value {
     }
 
     /// A deep copy: maps are copied, not shared (sprig's `deepCopy`, Helm's values copies).
-    pub fn deep_copy(&self) -> Value {
-        match self {
-            Value::List(l) => Value::list_from(l.iter().map(Value::deep_copy)),
+    /// Fails on values nested deeper than [`crate::MAX_VALUE_DEPTH`] (a map that contains
+    /// itself, which Go's copystructure would copy without end) or with more than
+    /// [`crate::MAX_VALUE_NODES`] lists and maps.
+    pub fn deep_copy(&self) -> Result<Value, crate::FuncError> {
+        self.deep_copy_within(&mut Walk::default())
+    }
+
+    fn deep_copy_within(&self, walk: &mut Walk) -> Result<Value, crate::FuncError> {
+        Ok(match self {
+            Value::List(l) => {
+                walk.enter("deepCopy")?;
+                let mut items = Vec::with_capacity(l.len());
+                for v in l.iter() {
+                    items.push(v.deep_copy_within(walk)?);
+                }
+                walk.leave();
+                Value::List(Rc::new(items))
+            }
             Value::Map(m) => {
-                Value::map_from(m.borrow().iter().map(|(k, v)| (k.clone(), v.deep_copy())))
+                walk.enter("deepCopy")?;
+                let mut entries = BTreeMap::new();
+                for (k, v) in m.borrow().iter() {
+                    entries.insert(k.clone(), v.deep_copy_within(walk)?);
+                }
+                walk.leave();
+                Value::Map(Rc::new(RefCell::new(entries)))
             }
             other => other.clone(),
+        })
+    }
+}
+
+/// Dropping a list or map drops what it holds: a chain a million maps deep (a `range` can
+/// build one) would overflow the stack, so the last holder of a list or map takes its
+/// items out and drops them one by one from a heap stack.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        take_items(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            take_items(&mut v, &mut pending);
         }
+    }
+}
+
+/// Moves out the items of a list or map that nothing else holds, when some item is itself a
+/// list or map (flat ones drop without recursion, and without this allocation).
+fn take_items(v: &mut Value, pending: &mut Vec<Value>) {
+    let nests = |x: &Value| matches!(x, Value::List(_) | Value::Map(_));
+    match v {
+        Value::List(l) => {
+            if let Some(items) = Rc::get_mut(l) {
+                if items.iter().any(nests) {
+                    pending.append(items);
+                }
+            }
+        }
+        Value::Map(m) => {
+            if let Some(cell) = Rc::get_mut(m) {
+                let entries = cell.get_mut();
+                if entries.values().any(nests) {
+                    pending.extend(std::mem::take(entries).into_values());
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -167,34 +245,7 @@ fn float_json(f: f64) -> serde_json::Value {
 /// floats in `%g` with the shortest precision (so `1e+06`, a quirk Helm users know).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Nil => f.write_str("<nil>"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => f.write_str(&format_float_g(*x)),
-            Value::String(s) => f.write_str(s),
-            Value::List(l) => {
-                f.write_str("[")?;
-                for (i, v) in l.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(" ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Map(m) => {
-                f.write_str("map[")?;
-                for (i, (k, v)) in m.borrow().iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(" ")?;
-                    }
-                    write!(f, "{k}:{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Object(o) => f.write_str(&o.display()),
-        }
+        f.write_str(&crate::sprint(std::slice::from_ref(self)))
     }
 }
 

@@ -26,6 +26,9 @@ impl Printer<'_> {
             Value::List(_) | Value::Map(_) if self.depth >= MAX_PRINT_DEPTH => {
                 self.out.push_str("<nested too deep>");
             }
+            // A map holding itself twice doubles the text at every level: stop at the
+            // engine's output bound, whose check then fails the execution.
+            Value::List(_) | Value::Map(_) if self.out.len() > crate::exec::MAX_OUTPUT_BYTES => {}
             Value::List(l) => {
                 self.depth += 1;
                 self.print_list(l, verb);

@@ -222,7 +222,7 @@ fn from_functions_read_text(#[case] name: &str, #[case] input: &str, #[case] wan
 #[case("fromToml", "a = ")]
 fn from_functions_put_errors_in_the_map(#[case] name: &str, #[case] input: &str) {
     let v = call(name, &[s(input)]).unwrap();
-    let Value::Map(m) = v else {
+    let Value::Map(m) = &v else {
         panic!("{name} gives a map")
     };
     let error = m

@@ -101,7 +101,7 @@ pub fn to_yaml(v: &Value, flavor: yaml_out::Flavor) -> Result<String, FuncError>
         // Marshalling goes through JSON: what JSON cannot hold (NaN, ±Inf) fails.
         json::encode(v, &COMPACT)?;
     }
-    let text = yaml_out::to_yaml(v, flavor);
+    let text = yaml_out::to_yaml(v, flavor)?;
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 

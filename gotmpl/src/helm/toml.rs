@@ -94,8 +94,26 @@ impl Writer {
         }
     }
 
+    /// A map that contains itself would nest tables without end.
+    fn check_bounds(&self, depth: usize) -> Result<(), FuncError> {
+        if depth >= crate::MAX_VALUE_DEPTH {
+            return Err(FuncError(format!(
+                "toml: value nested deeper than {} levels (a map that contains itself?)",
+                crate::MAX_VALUE_DEPTH
+            )));
+        }
+        if self.out.len() > crate::exec::MAX_OUTPUT_BYTES {
+            return Err(FuncError(format!(
+                "toml: output exceeds {} MiB",
+                crate::exec::MAX_OUTPUT_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+
     fn table(&mut self, key: &[String], v: &Value) -> Result<(), FuncError> {
         let Value::Map(m) = v else { return Ok(()) };
+        self.check_bounds(key.len())?;
         if key.len() == 1 {
             self.newline();
         }
@@ -122,7 +140,7 @@ impl Writer {
                     }
                 }
                 _ => {
-                    let value = element(v)?;
+                    let value = element(v, 0)?;
                     self.write(&format!("{}{} = {value}", indent(&path), quote_key(k)));
                     self.newline();
                 }
@@ -134,6 +152,7 @@ impl Writer {
     /// An array-of-tables entry: the table's contents without a `[header]` of its own.
     fn table_body(&mut self, key: &[String], v: &Value) -> Result<(), FuncError> {
         let Value::Map(m) = v else { return Ok(()) };
+        self.check_bounds(key.len())?;
         let m = m.borrow();
         let (sub, direct): (Vec<_>, Vec<_>) = m.iter().partition(|(_, v)| is_table(v));
         for (k, v) in direct.into_iter().chain(sub) {
@@ -153,7 +172,7 @@ impl Writer {
                     }
                 }
                 _ => {
-                    let value = element(v)?;
+                    let value = element(v, 0)?;
                     self.write(&format!("{}{} = {value}", indent(&path), quote_key(k)));
                     self.newline();
                 }
@@ -163,7 +182,14 @@ impl Writer {
     }
 }
 
-fn element(v: &Value) -> Result<String, FuncError> {
+/// An inline value, `depth` lists and maps down.
+fn element(v: &Value, depth: usize) -> Result<String, FuncError> {
+    if depth >= crate::MAX_VALUE_DEPTH {
+        return Err(FuncError(format!(
+            "toml: value nested deeper than {} levels (a map that contains itself?)",
+            crate::MAX_VALUE_DEPTH
+        )));
+    }
     Ok(match v {
         Value::Nil => return Err(FuncError::new("toml: cannot encode a nil value")),
         Value::Bool(b) => b.to_string(),
@@ -172,7 +198,10 @@ fn element(v: &Value) -> Result<String, FuncError> {
         Value::String(s) => quoted(s),
         Value::Object(o) => quoted(&o.display()),
         Value::List(l) => {
-            let items: Vec<String> = l.iter().map(element).collect::<Result<_, _>>()?;
+            let items: Vec<String> = l
+                .iter()
+                .map(|x| element(x, depth + 1))
+                .collect::<Result<_, _>>()?;
             format!("[{}]", items.join(", "))
         }
         Value::Map(m) => {
@@ -180,7 +209,7 @@ fn element(v: &Value) -> Result<String, FuncError> {
                 .borrow()
                 .iter()
                 .filter(|(_, v)| !matches!(v, Value::Nil))
-                .map(|(k, v)| Ok(format!("{} = {}", quote_key(k), element(v)?)))
+                .map(|(k, v)| Ok(format!("{} = {}", quote_key(k), element(v, depth + 1)?)))
                 .collect::<Result<_, FuncError>>()?;
             format!("{{{}}}", items.join(", "))
         }

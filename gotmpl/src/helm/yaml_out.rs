@@ -9,7 +9,7 @@ use super::yaml_scalar::{
     analyze, fold_next_lines, is_base60_float, is_break, is_printable, key_order,
     resolves_to_string,
 };
-use crate::Value;
+use crate::{FuncError, Value};
 
 /// How one of Helm's YAML writers differs from the other.
 #[derive(Clone, Copy)]
@@ -31,14 +31,17 @@ pub const TO_YAML_PRETTY: Flavor = Flavor {
 
 const BEST_WIDTH: usize = 80;
 
-/// The YAML document for `v`, ending in a newline.
-pub fn to_yaml(v: &Value, flavor: Flavor) -> String {
+/// The YAML document for `v`, ending in a newline. Fails for values nested deeper than
+/// [`crate::MAX_VALUE_DEPTH`] (a map that contains itself) or past the engine's output bound.
+pub fn to_yaml(v: &Value, flavor: Flavor) -> Result<String, FuncError> {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
         flavor,
+        depth: 0,
+        exceeded: None,
     };
     match v {
         Value::Map(m) if !m.borrow().is_empty() => e.mapping(v, 0),
@@ -49,7 +52,10 @@ pub fn to_yaml(v: &Value, flavor: Flavor) -> String {
     if !(e.indention && e.column == 0) {
         e.out.push('\n');
     }
-    e.out
+    match e.exceeded {
+        Some(error) => Err(error),
+        None => Ok(e.out),
+    }
 }
 
 struct Emitter {
@@ -60,6 +66,10 @@ struct Emitter {
     /// Only indentation has been written on this line.
     indention: bool,
     flavor: Flavor,
+    /// Lists and maps open around the one being written.
+    depth: usize,
+    /// Why writing stopped early, if it did.
+    exceeded: Option<FuncError>,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -71,6 +81,24 @@ enum Style {
 }
 
 impl Emitter {
+    /// Whether a list or map may be written here; records why not.
+    fn may_nest(&mut self) -> bool {
+        if self.exceeded.is_none() {
+            if self.depth >= crate::MAX_VALUE_DEPTH {
+                self.exceeded = Some(FuncError(format!(
+                    "toYaml: value nested deeper than {} levels (a map that contains itself?)",
+                    crate::MAX_VALUE_DEPTH
+                )));
+            } else if self.out.len() > crate::exec::MAX_OUTPUT_BYTES {
+                self.exceeded = Some(FuncError(format!(
+                    "toYaml: output exceeds {} MiB",
+                    crate::exec::MAX_OUTPUT_BYTES >> 20
+                )));
+            }
+        }
+        self.exceeded.is_none()
+    }
+
     fn put(&mut self, s: &str) {
         self.out.push_str(s);
         self.column += s.chars().count();
@@ -106,6 +134,15 @@ impl Emitter {
 
     fn mapping(&mut self, v: &Value, indent: usize) {
         let Value::Map(m) = v else { return };
+        if !self.may_nest() {
+            return;
+        }
+        self.depth += 1;
+        self.mapping_entries(m, indent);
+        self.depth -= 1;
+    }
+
+    fn mapping_entries(&mut self, m: &crate::Map, indent: usize) {
         let m = m.borrow();
         let mut keys: Vec<&String> = m.keys().collect();
         keys.sort_by(|a, b| key_order(a, b));
@@ -151,6 +188,15 @@ impl Emitter {
     }
 
     fn sequence(&mut self, items: &[Value], indent: usize) {
+        if !self.may_nest() {
+            return;
+        }
+        self.depth += 1;
+        self.sequence_items(items, indent);
+        self.depth -= 1;
+    }
+
+    fn sequence_items(&mut self, items: &[Value], indent: usize) {
         for item in items {
             self.indent_to(indent);
             self.put_char('-');

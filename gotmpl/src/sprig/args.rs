@@ -2,9 +2,10 @@
 //! `strslice`, `empty`, and spf13/cast's `ToInt64`/`ToFloat64`. Typed parameters (`int`,
 //! `string`, `bool`, maps) are checked as Go's text/template checks them, with its wording.
 
+use crate::bound::Walk;
 use crate::{FuncError, Map, Value};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 
 pub type FnResult = Result<Value, FuncError>;
@@ -214,28 +215,87 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
 }
 
 /// Go's `reflect.DeepEqual` on template values (ints and floats of equal value differ, as
-/// `int` and `float64` differ in Go).
-pub fn deep_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Nil, Value::Nil) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
+/// `int` and `float64` differ in Go). As in Go, a pair of lists or maps already being compared
+/// counts as equal, so maps that contain themselves compare without end; values nested
+/// deeper than [`crate::MAX_VALUE_DEPTH`] fail, naming `what`.
+pub fn deep_equal(a: &Value, b: &Value, what: &str) -> Result<bool, FuncError> {
+    DeepEqual {
+        visited: HashSet::new(),
+        walk: Walk::default(),
+        what,
+    }
+    .equal(a, b)
+}
+
+struct DeepEqual<'a> {
+    /// Pairs of list or map addresses compared or being compared.
+    visited: HashSet<(usize, usize)>,
+    walk: Walk,
+    what: &'a str,
+}
+
+impl DeepEqual<'_> {
+    /// Whether the pair is new; the address pair is recorded.
+    fn first_visit(&mut self, x: usize, y: usize) -> bool {
+        self.visited.insert((x, y))
+    }
+
+    fn equal(&mut self, a: &Value, b: &Value) -> Result<bool, FuncError> {
+        Ok(match (a, b) {
+            (Value::Nil, Value::Nil) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Float(x), Value::Float(y)) => x == y,
+            (Value::String(x), Value::String(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                if Rc::ptr_eq(x, y)
+                    || !self.first_visit(Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)
+                {
+                    return Ok(true);
+                }
+                self.walk.enter(self.what)?;
+                let mut same = true;
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !self.equal(p, q)? {
+                        same = false;
+                        break;
+                    }
+                }
+                self.walk.leave();
+                same
             }
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
-        }
-        (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
-        _ => false,
+            (Value::Map(x), Value::Map(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.borrow().len() != y.borrow().len() {
+                    return Ok(false);
+                }
+                if !self.first_visit(Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize) {
+                    return Ok(true);
+                }
+                self.walk.enter(self.what)?;
+                let (x, y) = (x.borrow(), y.borrow());
+                let mut same = true;
+                for (k, v) in x.iter() {
+                    let equal = match y.get(k) {
+                        Some(w) => self.equal(v, w)?,
+                        None => false,
+                    };
+                    if !equal {
+                        same = false;
+                        break;
+                    }
+                }
+                self.walk.leave();
+                same
+            }
+            (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
+            _ => false,
+        })
     }
 }
 

@@ -14,6 +14,7 @@
 use super::args::{exactly, int, string, text, FnResult};
 use super::det::Stream;
 use super::encoding::{b64_decode, base64_std};
+use crate::bound::check_text_size;
 use crate::{FuncError, FuncMap, Value};
 use base64::Engine as _;
 
@@ -28,7 +29,8 @@ pub fn register(m: &mut FuncMap) {
     });
     m.insert("randBytes", |_, a| {
         exactly(a, 1, "randBytes")?;
-        let n = int(&a[0])?.max(0) as usize;
+        let n = int(&a[0])?.max(0);
+        let n = check_text_size("randBytes", usize::try_from(n).ok())?;
         text(base64_std().encode(Stream::new(&format!("randBytes {n}")).bytes(n)))
     });
     m.insert("uuidv4", |_, a| {
@@ -130,7 +132,8 @@ fn random_text(a: &[Value], name: &str, alphabet: &[u8]) -> FnResult {
     if n < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
-    text(Stream::new(&format!("{name} {n}")).string_from(alphabet, n as usize))
+    let len = check_text_size(name, usize::try_from(n).ok())?;
+    text(Stream::new(&format!("{name} {n}")).string_from(alphabet, len))
 }
 
 fn uuid_v4(s: &mut Stream) -> String {

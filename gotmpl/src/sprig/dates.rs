@@ -4,7 +4,8 @@
 
 use super::args::{exactly, string, text, FnResult};
 use super::duration::{duration_round, format_duration, parse_duration, round_to_second};
-use super::time::{parse_time, Time};
+use super::time::Time;
+use super::time_parse::parse_time;
 use crate::{FuncError, FuncMap, Value};
 
 /// What `now` returns: 2025-01-01T00:00:00Z, in Unix seconds.

@@ -88,5 +88,5 @@ fn ternary(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 
 fn deep_copy(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "deepCopy")?;
-    Ok(a[0].deep_copy())
+    a[0].deep_copy()
 }

@@ -3,7 +3,9 @@
 //! sorted key order (Go's are in random order, so no chart can depend on one).
 
 use super::args::{self, at_least, exactly, string, strval, FnResult};
+use crate::bound::Walk;
 use crate::{FuncError, FuncMap, Map, Runtime, Value};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 pub fn register(m: &mut FuncMap) {
@@ -106,9 +108,9 @@ fn dig(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
         if i == keys.len() - 1 {
             return Ok(step);
         }
-        current = match step {
-            Value::Map(m) => m,
-            other => return Err(not_a_map(&other)),
+        current = match &step {
+            Value::Map(m) => m.clone(),
+            other => return Err(not_a_map(other)),
         };
     }
     Ok(default.clone())
@@ -131,8 +133,8 @@ fn merge_all(a: &[Value], overwrite: bool, name: &str) -> FnResult {
     let dst = match args::map(&a[0])? {
         Some(m) => m.clone(),
         None => match a.get(1) {
-            Some(Value::Map(_)) | None => match args::new_map(Default::default()) {
-                Value::Map(m) => m,
+            Some(Value::Map(_)) | None => match &args::new_map(Default::default()) {
+                Value::Map(m) => m.clone(),
                 _ => unreachable!("new_map makes a map"),
             },
             Some(other) => return Err(wrong_map(other)),
@@ -140,7 +142,7 @@ fn merge_all(a: &[Value], overwrite: bool, name: &str) -> FnResult {
     };
     for src in &a[1..] {
         match args::map(src)? {
-            Some(s) => merge_into(&dst, s, overwrite),
+            Some(s) => merge_into(&dst, s, overwrite)?,
             None => continue,
         }
     }
@@ -157,36 +159,63 @@ fn wrong_map(v: &Value) -> FuncError {
 /// dario.cat/mergo's map merge: nested maps merge in place; otherwise the destination keeps
 /// its value unless it is missing or empty (`""`, `0`, `false`, nil, empty list or map), or
 /// `overwrite` is set (then even an empty source value wins, and a nil one too).
-pub fn merge_into(dst: &Map, src: &Map, overwrite: bool) {
-    if Rc::ptr_eq(dst, src) {
-        return;
-    }
-    let entries: Vec<(String, Value)> = src
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, sv) in entries {
-        if matches!(sv, Value::Nil) {
-            if overwrite {
-                dst.borrow_mut().insert(key, Value::Nil);
-            }
-            continue;
+/// A pair already merged (maps that contain themselves) is skipped, as mergo skips a visited
+/// pair of addresses; nesting deeper than [`crate::MAX_VALUE_DEPTH`] fails.
+pub fn merge_into(dst: &Map, src: &Map, overwrite: bool) -> Result<(), FuncError> {
+    let mut merge = Merge {
+        overwrite,
+        visited: HashSet::new(),
+        walk: Walk::default(),
+    };
+    merge.maps(dst, src)
+}
+
+struct Merge {
+    overwrite: bool,
+    /// (destination, source) map addresses merged or being merged.
+    visited: HashSet<(usize, usize)>,
+    walk: Walk,
+}
+
+impl Merge {
+    fn maps(&mut self, dst: &Map, src: &Map) -> Result<(), FuncError> {
+        if Rc::ptr_eq(dst, src)
+            || !self
+                .visited
+                .insert((Rc::as_ptr(dst) as usize, Rc::as_ptr(src) as usize))
+        {
+            return Ok(());
         }
-        let dv = dst.borrow().get(&key).cloned();
-        if let (Value::Map(sm), Some(Value::Map(dm))) = (&sv, &dv) {
-            merge_into(dm, sm, overwrite);
-            if !dm.borrow().is_empty() {
+        self.walk.enter("merge")?;
+        let entries: Vec<(String, Value)> = src
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (key, sv) in entries {
+            if matches!(sv, Value::Nil) {
+                if self.overwrite {
+                    dst.borrow_mut().insert(key, Value::Nil);
+                }
                 continue;
             }
+            let dv = dst.borrow().get(&key).cloned();
+            if let (Value::Map(sm), Some(Value::Map(dm))) = (&sv, &dv) {
+                self.maps(dm, sm)?;
+                if !dm.borrow().is_empty() {
+                    continue;
+                }
+            }
+            let keep = match &dv {
+                None => false,
+                Some(d) => !self.overwrite && !args::is_empty(d),
+            };
+            if !keep {
+                dst.borrow_mut().insert(key, sv);
+            }
         }
-        let keep = match &dv {
-            None => false,
-            Some(d) => !overwrite && !args::is_empty(d),
-        };
-        if !keep {
-            dst.borrow_mut().insert(key, sv);
-        }
+        self.walk.leave();
+        Ok(())
     }
 }
 

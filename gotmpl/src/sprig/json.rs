@@ -25,6 +25,9 @@ fn newline(out: &mut String, style: &Style, depth: usize) {
 }
 
 fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Result<(), FuncError> {
+    if matches!(v, Value::List(_) | Value::Map(_)) {
+        check_bounds(out, v, depth)?;
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -74,15 +77,34 @@ fn write_value(out: &mut String, v: &Value, style: &Style, depth: usize) -> Resu
     Ok(())
 }
 
+/// Go's encoder reports a cycle once pointers nest [`crate::MAX_VALUE_DEPTH`] deep and one
+/// repeats; here the depth alone decides, so a value nested that deep without a cycle fails
+/// too. Output is bounded as the engine's is.
+fn check_bounds(out: &str, v: &Value, depth: usize) -> Result<(), FuncError> {
+    if depth >= crate::MAX_VALUE_DEPTH {
+        return Err(FuncError(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            v.type_name()
+        )));
+    }
+    if out.len() > crate::exec::MAX_OUTPUT_BYTES {
+        return Err(FuncError(format!(
+            "json: output exceeds {} MiB",
+            crate::exec::MAX_OUTPUT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
 /// What Go's JSON writes for a struct the templates hold: a `time.Time` as RFC 3339 with
 /// nanoseconds (its `MarshalJSON`), anything else (a semver version) as its text.
 pub fn object_text(o: &dyn crate::Object) -> String {
     if o.type_name() == "time.Time" {
-        if let Some(Some(Ok(Value::String(s)))) = Some(o.method(
+        if let Some(Some(Ok(Value::String(ref s)))) = Some(o.method(
             "Format",
             &[Value::String("2006-01-02T15:04:05.999999999Z07:00".into())],
         )) {
-            return s;
+            return s.clone();
         }
     }
     o.display()

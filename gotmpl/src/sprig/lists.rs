@@ -3,6 +3,7 @@
 //! The plain forms fail like the `must` forms: Go's template turns their panic into an error.
 
 use super::args::{self, at_least, exactly, int, to_int64, FnResult};
+use crate::bound::check_list_len;
 use crate::{FuncError, FuncMap, Runtime, Value};
 
 pub fn register(m: &mut FuncMap) {
@@ -116,7 +117,7 @@ fn uniq(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "uniq")?;
     let mut out: Vec<Value> = Vec::new();
     for v in items(&a[0], "find uniq")? {
-        if !out.iter().any(|o| args::deep_equal(o, v)) {
+        if !contains_equal(&out, v, "uniq")? {
             out.push(v.clone());
         }
     }
@@ -127,11 +128,23 @@ fn without(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     at_least(a, 1, "without")?;
     let omit = &a[1..];
     let l = items(&a[0], "find without")?;
-    Ok(Value::list_from(
-        l.iter()
-            .filter(|v| !omit.iter().any(|o| args::deep_equal(o, v)))
-            .cloned(),
-    ))
+    let mut kept = Vec::new();
+    for v in l.iter() {
+        if !contains_equal(omit, v, "without")? {
+            kept.push(v.clone());
+        }
+    }
+    Ok(Value::list_from(kept))
+}
+
+/// Whether `items` holds a value deeply equal to `v`.
+fn contains_equal(items: &[Value], v: &Value, what: &str) -> Result<bool, FuncError> {
+    for item in items {
+        if args::deep_equal(item, v, what)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn has(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -140,7 +153,7 @@ fn has(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
         return Ok(Value::Bool(false));
     }
     let l = items(&a[1], "find has")?;
-    Ok(Value::Bool(l.iter().any(|v| args::deep_equal(v, &a[0]))))
+    Ok(Value::Bool(contains_equal(l, &a[0], "has")?))
 }
 
 fn compact(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -212,27 +225,30 @@ fn sort_alpha(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 }
 
 /// sprig's `untilStep`: from `start` towards `stop` (exclusive) by `step`; a step pointing
-/// away from `stop` gives an empty list. More than [`super::MAX_LIST_ITEMS`] items is an error
-/// (`what` names the function), counted before anything is allocated.
+/// away from `stop` gives an empty list. The length is checked before the list is made
+/// (`what` names the function), and a step past `i64::MAX` ends the list where Go's loop
+/// would wrap around.
 pub fn until_step_ints(
-    what: &str,
     start: i64,
     stop: i64,
     step: i64,
+    what: &str,
 ) -> Result<Vec<i64>, FuncError> {
-    let (span, step_len) = (i128::from(stop) - i128::from(start), i128::from(step));
-    let count = if step_len == 0 || (span > 0) != (step_len > 0) || span == 0 {
-        0
-    } else {
-        (span.abs() + step_len.abs() - 1) / step_len.abs()
-    };
-    if count > super::MAX_LIST_ITEMS as i128 {
-        return Err(FuncError(format!(
-            "{what}: {count} items exceed the {} a list may hold",
-            super::MAX_LIST_ITEMS
-        )));
+    let towards_stop = (stop < start && step < 0) || (stop >= start && step > 0);
+    if !towards_stop {
+        return Ok(Vec::new());
     }
-    Ok((0..count as i64).map(|i| start + i * step).collect())
+    let distance = (i128::from(stop) - i128::from(start)).unsigned_abs();
+    let stride = i128::from(step).unsigned_abs();
+    let len = distance.div_ceil(stride);
+    check_list_len(what, usize::try_from(len).ok())?;
+    let mut v = Vec::with_capacity(len as usize);
+    let mut i = Some(start);
+    while let Some(n) = i.filter(|&n| if step < 0 { n > stop } else { n < stop }) {
+        v.push(n);
+        i = n.checked_add(step);
+    }
+    Ok(v)
 }
 
 fn ints(v: Vec<i64>) -> Value {
@@ -247,16 +263,17 @@ fn until(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
         0,
         count,
         if count < 0 { -1 } else { 1 },
+        "until",
     )?))
 }
 
 fn until_step(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 3, "untilStep")?;
     Ok(ints(until_step_ints(
-        "untilStep",
         int(&a[0])?,
         int(&a[1])?,
         int(&a[2])?,
+        "untilStep",
     )?))
 }
 
@@ -266,18 +283,18 @@ fn seq(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     let v = match p.as_slice() {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            until_step_ints("seq", 1, end + inc, inc)?
+            until_step_ints(1, end.wrapping_add(inc), inc, "seq")?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step_ints("seq", *start, end + step, step)?
+            until_step_ints(*start, end.wrapping_add(step), step, "seq")?
         }
         [start, step, end] => {
             let inc = if end < start { -1 } else { 1 };
             if end < start && *step > 0 {
                 Vec::new()
             } else {
-                until_step_ints("seq", *start, end + inc, *step)?
+                until_step_ints(*start, end.wrapping_add(inc), *step, "seq")?
             }
         }
         _ => Vec::new(),

@@ -168,18 +168,24 @@ fn rand_int(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     if max <= min {
         return Err(FuncError::new("invalid argument to Intn"));
     }
-    let span = (max - min) as u64;
+    // Two's complement: the span of [i64::MIN, i64::MAX) fits a u64.
+    let span = max.wrapping_sub(min) as u64;
     let mut s = det::Stream::new(&format!("randInt {min} {max}"));
-    Ok(Value::Int(min + (s.next_u64() % span) as i64))
+    Ok(Value::Int(min.wrapping_add((s.next_u64() % span) as i64)))
 }
 
-/// Go's `strconv.Atoi` with the error dropped: decimal only, 0 on failure.
+/// Go's `strconv.Atoi` with the error dropped: decimal only, 0 on failure; out of range it
+/// gives the nearest bound, as Go returns it beside the range error.
 fn atoi(s: &str) -> i64 {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
         return 0;
     }
-    s.parse().unwrap_or(0)
+    s.parse().unwrap_or(if s.starts_with('-') {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// `strconv.ParseInt(s, 8, 64)`.

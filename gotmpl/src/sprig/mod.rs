@@ -22,16 +22,10 @@ mod semver;
 mod strings;
 mod system;
 mod time;
+mod time_parse;
 mod urls;
 
 pub use dates::FIXED_NOW;
-
-/// Most items `until`, `untilStep` and `seq` make: far above what charts count to, low enough
-/// that a hostile count fails before it allocates (a million values is tens of MiB).
-pub const MAX_LIST_ITEMS: usize = 1 << 20;
-/// Longest string `repeat` makes: a template's whole output is bounded as much
-/// (`exec::MAX_OUTPUT_BYTES`), so a longer one could never be printed anyway.
-pub const MAX_STRING_BYTES: usize = 64 << 20;
 
 /// Go's `strconv.ParseInt(s, 0, 64)`, for Helm's YAML writer.
 pub(crate) fn parse_go_int_public(s: &str) -> Option<i64> {

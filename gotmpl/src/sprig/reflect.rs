@@ -28,6 +28,6 @@ pub fn register(m: &mut FuncMap) {
     });
     m.insert("deepEqual", |_, a| {
         exactly(a, 2, "deepEqual")?;
-        Ok(Value::Bool(args::deep_equal(&a[0], &a[1])))
+        Ok(Value::Bool(args::deep_equal(&a[0], &a[1], "deepEqual")?))
     });
 }

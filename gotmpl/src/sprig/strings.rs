@@ -3,6 +3,7 @@
 
 use super::args::{self, exactly, int, string, strval, text, FnResult};
 use super::{case, det};
+use crate::bound::check_text_size;
 use crate::{FuncError, FuncMap, Runtime, Value};
 
 pub fn register(m: &mut FuncMap) {
@@ -213,14 +214,9 @@ fn repeat(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     if count < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
-    if (count as u128) * (s.len() as u128) > super::MAX_STRING_BYTES as u128 {
-        return Err(FuncError(format!(
-            "repeat: {count} times {} bytes exceed the {} MiB a string may hold",
-            s.len(),
-            super::MAX_STRING_BYTES >> 20
-        )));
-    }
-    text(s.repeat(count as usize))
+    let count = usize::try_from(count).ok();
+    check_text_size("repeat", count.and_then(|c| c.checked_mul(s.len())))?;
+    text(s.repeat(count.unwrap_or(0)))
 }
 
 fn trim_all(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -279,9 +275,15 @@ fn shuffle(s: &str) -> String {
 
 /// goutils `WrapCustom`, by bytes: break at the last space within `width`; a longer word is
 /// cut (`long_words`) or left whole up to the next space.
-fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
+fn wrap_custom(
+    s: &str,
+    width: i64,
+    newline: &str,
+    long_words: bool,
+    what: &str,
+) -> Result<String, FuncError> {
     if s.is_empty() {
-        return String::new();
+        return Ok(String::new());
     }
     let newline = if newline.is_empty() { "\n" } else { newline };
     let width = width.max(1) as usize;
@@ -290,6 +292,8 @@ fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
     let mut offset = 0;
     let mut out: Vec<u8> = Vec::with_capacity(len + 8);
     while len - offset > width {
+        // Every break adds `newline`: a long one at width 1 multiplies the text.
+        check_text_size(what, Some(out.len()))?;
         if b[offset] == b' ' {
             offset += 1;
             continue;
@@ -320,12 +324,12 @@ fn wrap_custom(s: &str, width: i64, newline: &str, long_words: bool) -> String {
         }
     }
     out.extend_from_slice(&b[offset..]);
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn wrap(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 2, "wrap")?;
-    text(wrap_custom(string(&a[1])?, int(&a[0])?, "", false))
+    text(wrap_custom(string(&a[1])?, int(&a[0])?, "", false, "wrap")?)
 }
 
 fn wrap_with(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -335,7 +339,8 @@ fn wrap_with(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
         int(&a[0])?,
         string(&a[1])?,
         true,
-    ))
+        "wrapWith",
+    )?)
 }
 
 fn quote(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
@@ -371,7 +376,11 @@ fn indent_by(a: &[Value], name: &str) -> Result<String, FuncError> {
     if n < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
-    let pad = " ".repeat(n as usize);
+    let n = usize::try_from(n).ok();
+    let lines = s.matches('\n').count() + 1;
+    let size = n.and_then(|n| n.checked_mul(lines)?.checked_add(s.len()));
+    check_text_size(name, size)?;
+    let pad = " ".repeat(n.unwrap_or(0));
     Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
 }
 
@@ -386,6 +395,15 @@ fn nindent(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
 fn replace(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 3, "replace")?;
     let (old, new, src) = (string(&a[0])?, string(&a[1])?, string(&a[2])?);
+    let matches = if old.is_empty() {
+        src.chars().count() + 1
+    } else {
+        src.matches(old).count()
+    };
+    let size = matches
+        .checked_mul(new.len())
+        .and_then(|n| n.checked_add(src.len()));
+    check_text_size("replace", size)?;
     text(go_replace_all(src, old, new))
 }
 
