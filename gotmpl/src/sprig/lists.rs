@@ -259,7 +259,6 @@ fn until(_: &mut dyn Runtime, a: &[Value]) -> FnResult {
     exactly(a, 1, "until")?;
     let count = int(&a[0])?;
     Ok(ints(until_step_ints(
-        "until",
         0,
         count,
         if count < 0 { -1 } else { 1 },
