@@ -35,16 +35,20 @@ pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, 
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_saphyr::from_str_with_options::<Value>(text, chart_yaml_options()).map_err(|err| {
-        let (line, column) = yaml_error_position(&err);
-        DiscoverError::Yaml {
-            path: source.to_owned(),
-            file: file.to_owned(),
-            line,
-            column,
-            message: yaml_error_message(&err),
-        }
-    })
+    serde_saphyr::from_str_with_options::<Value>(text, chart_yaml_options())
+        .map_err(|err| syntax_error(source, file, &err))
+}
+
+/// A YAML reader's error placed in `file` of `source`.
+fn syntax_error(source: &str, file: &str, err: &serde_saphyr::Error) -> DiscoverError {
+    let (line, column) = yaml_error_position(err);
+    DiscoverError::Yaml {
+        path: source.to_owned(),
+        file: file.to_owned(),
+        line,
+        column,
+        message: yaml_error_message(err),
+    }
 }
 
 /// Parses a chart's values file, `Chart.yaml` or `requirements.yaml`, or a user's values file,
@@ -55,16 +59,7 @@ pub(crate) fn parse_yaml(source: &str, file: &str, text: &str) -> Result<Value, 
 pub fn parse_helm_yaml(source: &str, file: &str, text: &str) -> Result<Value, DiscoverError> {
     let options = ferry_gotmpl::helm::yaml11_options(chart_yaml_options());
     ferry_gotmpl::helm::parse_json_with(text, options).map_err(|err| match err {
-        ferry_gotmpl::helm::ReadError::Syntax(err) => {
-            let (line, column) = yaml_error_position(&err);
-            DiscoverError::Yaml {
-                path: source.to_owned(),
-                file: file.to_owned(),
-                line,
-                column,
-                message: yaml_error_message(&err),
-            }
-        }
+        ferry_gotmpl::helm::ReadError::Syntax(err) => syntax_error(source, file, &err),
         ferry_gotmpl::helm::ReadError::Convert(message) => DiscoverError::Yaml {
             path: source.to_owned(),
             file: file.to_owned(),
