@@ -97,6 +97,10 @@ fn helm_objects(helm: &Path, chart: &Path, user: &Path) -> Vec<Value> {
     ],
     "conf: \"{{ .Release.Namespace }}\"\n"
 )]
+#[case::helm_version_is_the_tested_release(
+    &[("templates/hv.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hv}\ndata:\n  v: {{ .Capabilities.HelmVersion.Version | quote }}\n  c: {{ .Capabilities.HelmVersion.GitCommit | quote }}\n  g: {{ .Capabilities.HelmVersion.GoVersion | quote }}\n  t: {{ .Capabilities.HelmVersion.GitTreeState | quote }}\n  semver: {{ semverCompare \">=3.17.0\" .Capabilities.HelmVersion.Version | quote }}\n")],
+    "{}\n"
+)]
 fn renders_as_helm_does(#[case] files: &[(&str, &str)], #[case] user: &str) {
     let Some(helm) = ferry_testkit::tools::helm() else {
         return;

@@ -181,10 +181,10 @@ pub fn capabilities(options: &RenderOptions) -> Value {
     let helm_version = GoStruct {
         type_name: "version.BuildInfo",
         fields: vec![
-            ("Version", Value::String(HELM_VERSION.into())),
-            ("GitCommit", Value::String(String::new())),
-            ("GitTreeState", Value::String(String::new())),
-            ("GoVersion", Value::String(String::new())),
+            ("Version", Value::String(HELM_VERSION[0].into())),
+            ("GitCommit", Value::String(HELM_VERSION[1].into())),
+            ("GitTreeState", Value::String(HELM_VERSION[2].into())),
+            ("GoVersion", Value::String(HELM_VERSION[3].into())),
         ],
         display: None,
     }

@@ -5,8 +5,15 @@
 //! set holds group/versions only (`apps/v1`, not `apps/v1/Deployment`); callers add more
 //! (Helm's `--api-versions`) through `RenderOptions::api_versions`.
 
-/// The Helm release whose behaviour the renderer follows (`.Capabilities.HelmVersion`).
-pub const HELM_VERSION: &str = "v3.18.4";
+/// The Helm release whose behaviour the renderer follows and is tested against
+/// (`bundler/tests/render_against_helm.rs`), as `.Capabilities.HelmVersion` shows it:
+/// version, git commit, tree state and Go version of that release's build.
+pub const HELM_VERSION: [&str; 4] = [
+    "v3.17.3",
+    "e4da49785aa6e6ee2b86efd5dd9e43400318262b",
+    "clean",
+    "go1.23.7",
+];
 
 /// Helm's client-go (v0.33) scheme: every group/version it registers, with the
 /// apiextensions groups Helm adds for CRDs.
