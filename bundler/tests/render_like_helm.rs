@@ -97,6 +97,16 @@ fn helm_objects(helm: &Path, chart: &Path, user: &Path) -> Vec<Value> {
     ],
     "conf: \"{{ .Release.Namespace }}\"\n"
 )]
+#[case::two_aliases_of_two_vendored_versions(
+    &[
+        ("Chart.yaml", "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n  - {name: sub, version: \"~2.0.0\", alias: two}\n  - {name: sub, version: \"~1.0.0\", alias: one}\n"),
+        ("charts/sub1/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 1.0.0\n"),
+        ("charts/sub1/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}-{{ .Chart.Version }}}\n"),
+        ("charts/sub2/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 2.0.1\n"),
+        ("charts/sub2/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Chart.Name }}-{{ .Chart.Version }}}\n"),
+    ],
+    "{}\n"
+)]
 #[case::helm_version_is_the_tested_release(
     &[("templates/hv.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hv}\ndata:\n  v: {{ .Capabilities.HelmVersion.Version | quote }}\n  c: {{ .Capabilities.HelmVersion.GitCommit | quote }}\n  g: {{ .Capabilities.HelmVersion.GoVersion | quote }}\n  t: {{ .Capabilities.HelmVersion.GitTreeState | quote }}\n  semver: {{ semverCompare \">=3.17.0\" .Capabilities.HelmVersion.Version | quote }}\n")],
     "{}\n"

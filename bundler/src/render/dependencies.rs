@@ -2,9 +2,11 @@
 //! chart uses and under which names (aliases make copies), which are enabled by `condition`
 //! and `tags`, and the values `import-values` lifts from children into their parent.
 //!
-//! One deliberate difference: Helm pairs a dependency with a vendored chart only when the
-//! chart's version satisfies the dependency's range (and then fails the install when it does
-//! not); here the name alone pairs them, so a stale lock does not hide a subchart.
+//! A dependency is paired with the vendored chart of its name whose version satisfies its range,
+//! as Helm pairs them (so two aliases can use two versions of one chart). One deliberate
+//! difference: where no vendored version satisfies the range, Helm renders the chart without
+//! that dependency; here the first chart of that name is used, with a warning elsewhere
+//! (`versions`), so a stale lock does not hide a subchart's images.
 
 use serde_json::{Map, Value};
 
@@ -22,6 +24,12 @@ pub fn process_dependencies(
 ) {
     process_enabled(chart, user, "", label, warnings);
     process_import_values(chart, label, warnings);
+}
+
+/// Helm's function map, whose `semverCompare` decides version ranges.
+fn helm_functions() -> &'static ferry_gotmpl::FuncMap {
+    static FUNCTIONS: std::sync::OnceLock<ferry_gotmpl::FuncMap> = std::sync::OnceLock::new();
+    FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions)
 }
 
 fn process_enabled(
@@ -50,7 +58,12 @@ fn process_enabled(
         .collect();
     let mut missing = Vec::new();
     for dep in &mut chart.metadata.dependencies {
-        match existing.iter().find(|c| c.name() == dep.name) {
+        let fits = |c: &&Chart| {
+            super::versions::in_range(helm_functions(), &dep.version, &c.metadata.version)
+                .unwrap_or(false)
+        };
+        let named = || existing.iter().filter(|c| c.name() == dep.name);
+        match named().find(fits).or_else(|| named().next()) {
             Some(found) => {
                 let mut copy = found.clone();
                 if !dep.alias.is_empty() {
