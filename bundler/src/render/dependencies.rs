@@ -26,12 +26,6 @@ pub fn process_dependencies(
     process_import_values(chart, label, warnings);
 }
 
-/// Helm's function map, whose `semverCompare` decides version ranges.
-fn helm_functions() -> &'static ferry_gotmpl::FuncMap {
-    static FUNCTIONS: std::sync::OnceLock<ferry_gotmpl::FuncMap> = std::sync::OnceLock::new();
-    FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions)
-}
-
 fn process_enabled(
     chart: &mut Chart,
     values: &Value,
@@ -59,7 +53,7 @@ fn process_enabled(
     let mut missing = Vec::new();
     for dep in &mut chart.metadata.dependencies {
         let fits = |c: &&Chart| {
-            super::versions::in_range(helm_functions(), &dep.version, &c.metadata.version)
+            super::versions::in_range(super::helm_functions(), &dep.version, &c.metadata.version)
                 .unwrap_or(false)
         };
         let named = || existing.iter().filter(|c| c.name() == dep.name);

@@ -107,9 +107,14 @@ pub fn render_chart(
     overrides: &[Value],
     options: &RenderOptions,
 ) -> Result<Rendered, RenderError> {
+    render_chart_with(files, overrides, options, helm_functions())
+}
+
+/// Helm's function map, built once: templates run with it, and dependency version ranges are
+/// decided by its `semverCompare`.
+pub(crate) fn helm_functions() -> &'static FuncMap {
     static FUNCTIONS: std::sync::OnceLock<FuncMap> = std::sync::OnceLock::new();
-    let funcs = FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions);
-    render_chart_with(files, overrides, options, funcs)
+    FUNCTIONS.get_or_init(ferry_gotmpl::helm::functions)
 }
 
 /// The stack a chart renders on. Every nested `include`, `tpl` and `if`/`with`/`range` is
