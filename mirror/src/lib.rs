@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod cluster_config;
 pub mod config;
+pub mod fleet;
 pub mod import;
 pub mod rewrite;
 pub mod server;

@@ -64,6 +64,10 @@ pub struct ProfileEntry {
     #[serde(rename = "type")]
     pub profile_type: String,
     pub layers: Vec<LayerEntry>,
+    /// The profile's layer definitions (`profile_definition::ProfileDefinition`, canonical
+    /// JSON), a blob of this bundle. Absent in bundles written before the management instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<BlobRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

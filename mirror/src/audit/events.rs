@@ -21,6 +21,22 @@ pub const LOGIN_FAILED_SUMMARY: &str = "login.failed.summary";
 pub const CONFIG_CHANGED: &str = "config.changed";
 pub const ANONYMOUS: &str = "anonymous";
 
+// The management instance's changes (mirror/src/fleet).
+pub const FLEET_PROFILE_VERSION: &str = "fleet.profile.version";
+pub const FLEET_PROFILE_REVISION: &str = "fleet.profile.revision";
+pub const FLEET_CLUSTER_REGISTERED: &str = "fleet.cluster.registered";
+pub const FLEET_CLUSTER_DEREGISTERED: &str = "fleet.cluster.deregistered";
+pub const FLEET_CLUSTER_LABELS: &str = "fleet.cluster.labels";
+pub const FLEET_GROUP: &str = "fleet.group";
+pub const FLEET_ASSIGNED: &str = "fleet.assigned";
+pub const FLEET_OVERRIDE: &str = "fleet.override";
+pub const FLEET_VARIABLE: &str = "fleet.variable";
+pub const FLEET_CLONED: &str = "fleet.cloned";
+pub const FLEET_PUBLISHED: &str = "fleet.published";
+pub const FLEET_REPORT_REFUSED: &str = "fleet.report.refused";
+pub const FLEET_ROLLOUT: &str = "fleet.rollout";
+pub const FLEET_ROLLBACK: &str = "fleet.rollback";
+
 /// Paths as recorded: absolute, so entries stay meaningful whatever directory a command ran in.
 pub fn absolute(path: &Path) -> String {
     std::path::absolute(path)

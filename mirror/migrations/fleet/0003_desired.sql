@@ -1,0 +1,2 @@
+-- fleet schema: desired tables (owner fills in; see docs/fleet.md)
+SELECT 1;

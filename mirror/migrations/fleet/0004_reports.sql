@@ -1,0 +1,2 @@
+-- fleet schema: reports tables (owner fills in; see docs/fleet.md)
+SELECT 1;

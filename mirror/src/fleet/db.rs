@@ -1,0 +1,131 @@
+//! The management instance's database: SQLite (by default the store's own `ferry.db`, so fleet
+//! changes and their audit entries share one chain) or PostgreSQL, through `sqlx::Any`.
+//!
+//! Every statement is portable: `$1, $2, …` placeholders numbered in order of appearance
+//! (SQLite reads `$N` as the N-th argument), BIGINT for integers and booleans (0/1), TEXT for
+//! strings and JSON, `ON CONFLICT … DO` for upserts, no AUTOINCREMENT or SERIAL.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use super::FleetError;
+
+/// Migrations of the fleet tables, shared by both backends; each runs once, recorded in
+/// `fleet_migrations` (apart from the store's `schema_migrations`, since both can share a file).
+const MIGRATIONS: &[(i64, &str)] = &[
+    (0, include_str!("../../migrations/fleet/0000_audit_log.sql")),
+    (1, include_str!("../../migrations/fleet/0001_catalog.sql")),
+    (2, include_str!("../../migrations/fleet/0002_clusters.sql")),
+    (3, include_str!("../../migrations/fleet/0003_desired.sql")),
+    (4, include_str!("../../migrations/fleet/0004_reports.sql")),
+    (5, include_str!("../../migrations/fleet/0005_rollouts.sql")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on the fleet database and which backend it is.
+#[derive(Debug, Clone)]
+pub struct FleetDb {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl FleetDb {
+    /// Connects to `url` (`sqlite:///path/ferry.db`, `postgres://user@host:port/db`) and applies
+    /// the migrations.
+    pub async fn connect(url: &str) -> Result<Self, FleetError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(FleetError::DatabaseUrl(url.to_owned()));
+        };
+        let opts: AnyConnectOptions = url
+            .parse()
+            .map_err(|_| FleetError::DatabaseUrl(url.to_owned()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // As the store's own pool: WAL is the file's mode already; wait for
+                        // writers rather than fail, and keep foreign keys on.
+                        conn.execute("PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// The store's own database file as the fleet database.
+    pub async fn open_in_store(store_root: &std::path::Path) -> Result<Self, FleetError> {
+        let path = store_root.join("ferry.db");
+        Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A transaction that holds the write lock from its start, so that reads inside it (the
+    /// audit head, a sequence number) cannot be overtaken by another writer.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, FleetError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    async fn migrate(&self) -> Result<(), FleetError> {
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS fleet_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (version, sql) in MIGRATIONS {
+            let mut tx = self.begin_write().await?;
+            if self.backend == Backend::Postgres {
+                // Two appliances starting at once on one database apply each migration once.
+                sqlx::raw_sql("LOCK TABLE fleet_migrations IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM fleet_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_none() {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(crate::store::now_unix())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}

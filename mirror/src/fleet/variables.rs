@@ -1,0 +1,15 @@
+//! (skeleton: see /work/wt/DESIGN12.md; the owner replaces this file)
+
+use axum::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VariableError {
+    #[error("not yet")]
+    NotYet,
+}
+
+impl VariableError {
+    pub fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
