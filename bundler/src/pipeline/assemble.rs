@@ -47,6 +47,7 @@ pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
                     }
                 })
                 .collect(),
+            definition: None,
         })
         .collect();
     let index = BlobRef {
