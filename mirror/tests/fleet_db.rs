@@ -16,7 +16,7 @@ async fn fleet_tables_share_the_stores_file_and_audit_chain() {
         .fetch_one(db2.pool())
         .await
         .unwrap();
-    assert_eq!(n, 6);
+    assert_eq!(n, 7);
     let mut tx = db.begin_write().await.unwrap();
     let e = audit::append_in_any(
         &mut tx,

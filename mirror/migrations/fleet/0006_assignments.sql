@@ -1,0 +1,2 @@
+-- fleet schema: assignments, overrides and variable values (owner fills in)
+SELECT 1;
