@@ -10,6 +10,7 @@ mod cluster_config;
 mod copy;
 mod discover;
 mod docs;
+mod fleet;
 mod import;
 mod inspect;
 mod keygen;
@@ -83,6 +84,8 @@ pub enum Command {
     /// Certificates for the mirror's HTTPS.
     #[command(subcommand)]
     Tls(tls::Command),
+    /// The management instance: profile versions, clusters, desired state, rollouts, queries.
+    Fleet(fleet::Args),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completion(docs::CompletionArgs),
     /// Write the man pages (ferry.1, one ferry-COMMAND.1 per command).
@@ -108,6 +111,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::ClusterConfig(args) => cluster_config::run(args).await,
         Command::Rewrite(args) => rewrite::run(args),
         Command::Tls(cmd) => tls::run(cmd),
+        Command::Fleet(args) => fleet::run(args).await,
         Command::Completion(args) => docs::completion(args),
         Command::Man(args) => docs::man(args),
     }

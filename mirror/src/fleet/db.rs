@@ -21,7 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/fleet/0003_desired.sql")),
     (4, include_str!("../../migrations/fleet/0004_reports.sql")),
     (5, include_str!("../../migrations/fleet/0005_rollouts.sql")),
-    (6, include_str!("../../migrations/fleet/0006_assignments.sql")),
+    (
+        6,
+        include_str!("../../migrations/fleet/0006_assignments.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

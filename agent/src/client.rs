@@ -1,0 +1,170 @@
+//! A client of the appliance's `/api/v1/` JSON API: one base URL, optional Basic credentials
+//! (a user, or an agent's `cluster/<name>` credential), an optional CA for the appliance's TLS.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0:?} is not an appliance URL: expected http:// or https://")]
+    BadUrl(String),
+    #[error("reading CA certificate {path}: {reason}")]
+    Ca { path: String, reason: String },
+    #[error("{method} {url}: {source}")]
+    Http {
+        method: Method,
+        url: String,
+        source: reqwest::Error,
+    },
+    /// The appliance answered with an error document (`{"error": {"code", "message"}}`).
+    #[error("{method} {url}: {status}: {message}")]
+    Api {
+        method: Method,
+        url: String,
+        status: StatusCode,
+        code: String,
+        message: String,
+    },
+    #[error("{method} {url}: the answer is not the expected JSON: {reason}")]
+    Decode {
+        method: Method,
+        url: String,
+        reason: String,
+    },
+}
+
+impl ClientError {
+    /// The HTTP status of an answered request.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    base: String,
+    http: reqwest::Client,
+    credentials: Option<(String, String)>,
+}
+
+impl ApiClient {
+    /// `server` is the appliance's base URL (`https://mirror.enclave:5000`).
+    pub fn new(
+        server: &str,
+        credentials: Option<(String, String)>,
+        ca: Option<&Path>,
+    ) -> Result<Self, ClientError> {
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(ClientError::BadUrl(server.to_owned()));
+        }
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("ferry/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = ca {
+            let ca_err = |reason: String| ClientError::Ca {
+                path: ca.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(ca).map_err(|e| ca_err(e.to_string()))?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| ca_err(e.to_string()))?;
+            builder = builder.tls_certs_only([cert]);
+        }
+        let http = builder.build().map_err(|e| ClientError::Http {
+            method: Method::GET,
+            url: server.to_owned(),
+            source: e,
+        })?;
+        Ok(Self {
+            base: server.trim_end_matches('/').to_owned(),
+            http,
+            credentials,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(Method::GET, path, None::<&()>).await
+    }
+
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(Method::DELETE, path, None::<&()>).await
+    }
+
+    /// Sends one request (`path` starts with `/`, e.g. `/api/v1/fleet/clusters`) and decodes
+    /// the JSON answer; an error status becomes [`ClientError::Api`] with the server's message.
+    pub async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method.clone(), &url);
+        if let Some((user, password)) = &self.credentials {
+            req = req.basic_auth(user, Some(password));
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let http_err = |source| ClientError::Http {
+            method: method.clone(),
+            url: url.clone(),
+            source,
+        };
+        let resp = req.send().await.map_err(http_err)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(http_err)?;
+        if !status.is_success() {
+            let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let field = |k: &str| {
+                doc.pointer(&format!("/error/{k}"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            };
+            return Err(ClientError::Api {
+                method,
+                url,
+                status,
+                code: field("code").unwrap_or_else(|| status.as_str().to_owned()),
+                message: field("message")
+                    .unwrap_or_else(|| String::from_utf8_lossy(&bytes).trim().to_owned()),
+            });
+        }
+        let bytes = if bytes.is_empty() {
+            &b"null"[..]
+        } else {
+            &bytes[..]
+        };
+        serde_json::from_slice(bytes).map_err(|e| ClientError::Decode {
+            method,
+            url,
+            reason: e.to_string(),
+        })
+    }
+}

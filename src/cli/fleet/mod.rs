@@ -1,0 +1,39 @@
+//! `ferry fleet …`: the management instance, through a running appliance's `/api/v1/fleet/`.
+//! One file per area; each parses its flags, calls the API through [`client`] and prints.
+
+mod client;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+pub use client::Conn;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub conn: Conn,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the appliance's OpenAPI document of /api/v1/.
+    Openapi,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let api = args.conn.client()?;
+    match args.command {
+        Command::Openapi => {
+            let doc: serde_json::Value = api.get("/api/v1/openapi.json").await?;
+            if args.conn.json() {
+                outln!("{}", serde_json::to_string(&doc)?);
+            } else {
+                outln!("{}", serde_json::to_string_pretty(&doc)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
