@@ -207,7 +207,7 @@ const RUN_PRIVATE: &str = r#"set -eu
 bin=$1 port=$2 tmp=$3
 dir=$(mktemp -d "$tmp/ferry-pg.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-if ! "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync --no-instructions >"$dir/log" 2>&1; then
+if ! "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale --no-sync --no-instructions >"$dir/log" 2>&1; then
   cat "$dir/log" >&2; echo failed; exit 1
 fi
 "$bin/postgres" -D "$dir/data" -k "$dir" -h 127.0.0.1 -p "$port" -c fsync=off \
