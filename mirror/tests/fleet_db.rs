@@ -171,3 +171,172 @@ async fn append(db: &FleetDb, subject: &str, detail: serde_json::Value) -> audit
     tx.commit().await.unwrap();
     e
 }
+
+/// The rules docs/fleet-storage.md gives for SQL through `sqlx::Any`, checked on both backends:
+/// what works the same, and the differences the rules steer around.
+async fn any_sql_rules(backend: &str, url: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let pg = backend == "postgres";
+    sqlx::raw_sql(
+        "CREATE TABLE probe (k TEXT PRIMARY KEY, n BIGINT NOT NULL, maybe_n BIGINT NULL,
+         maybe_s TEXT NULL, flag BOOLEAN NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // BIGINT and TEXT round trip, NULLs as Option, `$N` bound by number (not by position).
+    sqlx::query("INSERT INTO probe (n, k, maybe_n, maybe_s) VALUES ($2, $1, $3, $4)")
+        .bind("a")
+        .bind(i64::MAX)
+        .bind(None::<i64>)
+        .bind(None::<String>)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let row: (String, i64, Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT k, n, maybe_n, maybe_s FROM probe WHERE k = $1 AND k = $1")
+            .bind("a")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(row, ("a".into(), i64::MAX, None, None));
+    let null_into_string: Result<String, _> = sqlx::query_scalar("SELECT maybe_s FROM probe")
+        .fetch_one(&pool)
+        .await;
+    assert!(null_into_string.is_err());
+    // Upserts: ON CONFLICT … DO UPDATE with excluded, DO NOTHING affecting no row.
+    let upsert = "INSERT INTO probe (k, n, maybe_s) VALUES ($1, $2, $3)
+                  ON CONFLICT (k) DO UPDATE SET n = probe.n - excluded.n, maybe_s = excluded.maybe_s";
+    for _ in 0..2 {
+        let done = sqlx::query(upsert)
+            .bind("a")
+            .bind(1i64)
+            .bind(Some("x"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+    }
+    let (n, s): (i64, Option<String>) = sqlx::query_as("SELECT n, maybe_s FROM probe")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((n, s.as_deref()), (i64::MAX - 2, Some("x")));
+    let nothing =
+        sqlx::query("INSERT INTO probe (k, n) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING")
+            .bind("a")
+            .bind(0i64)
+            .execute(&pool)
+            .await
+            .unwrap();
+    assert_eq!(nothing.rows_affected(), 0);
+    // A duplicate key is told apart by kind, not by code (1555 vs 23505).
+    let dup = sqlx::query("INSERT INTO probe (k, n) VALUES ($1, $2)")
+        .bind("a")
+        .bind(0i64)
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    let kind = dup.as_database_error().map(|d| d.kind());
+    assert_eq!(kind, Some(sqlx::error::ErrorKind::UniqueViolation));
+    // COUNT, MAX and RETURNING decode as i64 on both; MAX of no rows is NULL.
+    let (count, max, none): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(n), (SELECT MAX(n) FROM probe WHERE k = 'none') FROM probe",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((count, max, none), (1, Some(i64::MAX - 2), None));
+    let returned: i64 = sqlx::query_scalar("INSERT INTO probe (k, n) VALUES ($1, $2) RETURNING n")
+        .bind("b")
+        .bind(-7i64)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(returned, -7);
+    let distinct: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM probe WHERE maybe_n IS NOT DISTINCT FROM $1")
+            .bind(None::<i64>)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(distinct, 2);
+    // Differences. SUM is NUMERIC on PostgreSQL, which Any cannot decode: CAST it.
+    let sum: Result<i64, _> = sqlx::query_scalar("SELECT SUM(n) FROM probe WHERE k = 'b'")
+        .fetch_one(&pool)
+        .await;
+    assert_eq!(sum.is_err(), pg, "{sum:?}");
+    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(n) AS BIGINT) FROM probe WHERE k = 'b'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sum, -7);
+    // A comparison is BOOLEAN on PostgreSQL and an integer on SQLite: neither i64 nor bool
+    // decodes on both; CASE WHEN … THEN 1 ELSE 0 END does.
+    let cmp: Result<i64, _> = sqlx::query_scalar("SELECT n > 0 FROM probe WHERE k = 'b'")
+        .fetch_one(&pool)
+        .await;
+    assert_eq!(cmp.is_err(), pg);
+    let case: i64 = sqlx::query_scalar(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM probe WHERE n > 0) THEN 1 ELSE 0 END",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(case, 1);
+    // A bool bound into BIGINT: SQLite stores 1, PostgreSQL refuses. Bind i64 0/1.
+    let bool_in_bigint = sqlx::query("INSERT INTO probe (k, n) VALUES ($1, $2)")
+        .bind("c")
+        .bind(true)
+        .execute(&pool)
+        .await;
+    assert_eq!(bool_in_bigint.is_err(), pg);
+    // A BOOLEAN column: Any cannot decode it from SQLite at all.
+    sqlx::query("UPDATE probe SET flag = $1 WHERE k = 'b'")
+        .bind(true)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let flag: Result<Option<bool>, _> = sqlx::query_scalar("SELECT flag FROM probe WHERE k = 'b'")
+        .fetch_one(&pool)
+        .await;
+    assert_eq!(flag.is_ok(), pg, "{flag:?}");
+    // Timestamps: PostgreSQL's TIMESTAMPTZ cannot be decoded through Any (times are BIGINT).
+    if pg {
+        let now: Result<String, _> = sqlx::query_scalar("SELECT NOW()").fetch_one(&pool).await;
+        assert!(now.is_err());
+    }
+    // LIKE is case-insensitive for ASCII on SQLite only; NULLs sort first on SQLite, last on
+    // PostgreSQL (say NULLS FIRST/LAST, or COALESCE).
+    let like: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM probe WHERE k LIKE 'A%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(like, if pg { 0 } else { 1 });
+    sqlx::query("UPDATE probe SET maybe_n = 5 WHERE k = 'a'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let first: Option<i64> =
+        sqlx::query_scalar("SELECT maybe_n FROM probe ORDER BY maybe_n LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(first, if pg { Some(5) } else { None });
+    let first: Option<i64> =
+        sqlx::query_scalar("SELECT maybe_n FROM probe ORDER BY maybe_n NULLS FIRST LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(first, None);
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn sqlx_any_rules_of_docs_fleet_storage_hold_on_both_backends() {
+    for backend in postgres::fleet_backends() {
+        eprintln!("backend {}", backend.name);
+        any_sql_rules(backend.name, &backend.url).await;
+    }
+}
