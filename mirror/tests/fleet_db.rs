@@ -307,6 +307,19 @@ async fn any_sql_rules(backend: &str, url: &str) {
         let now: Result<String, _> = sqlx::query_scalar("SELECT NOW()").fetch_one(&pool).await;
         assert!(now.is_err());
     }
+    // PostgreSQL compares strictly by type, and has no `IS $1`.
+    let i32_vs_text: Result<Option<i64>, _> =
+        sqlx::query_scalar("SELECT n FROM probe WHERE k = $1")
+            .bind(5i32)
+            .fetch_optional(&pool)
+            .await;
+    assert_eq!(i32_vs_text.is_err(), pg);
+    let is_param: Result<i64, _> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM probe WHERE maybe_n IS $1")
+            .bind(None::<i64>)
+            .fetch_one(&pool)
+            .await;
+    assert_eq!(is_param.is_err(), pg);
     // LIKE is case-insensitive for ASCII on SQLite only; NULLs sort first on SQLite, last on
     // PostgreSQL (say NULLS FIRST/LAST, or COALESCE).
     let like: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM probe WHERE k LIKE 'A%'")

@@ -101,7 +101,10 @@ pub fn fleet_backends() -> Vec<FleetBackend> {
     let dir = tempfile::tempdir().expect("temp dir for the SQLite fleet database");
     let mut backends = vec![FleetBackend {
         name: "sqlite",
-        url: format!("sqlite://{}?mode=rwc", dir.path().join("ferry.db").display()),
+        url: format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("ferry.db").display()
+        ),
         _holds: Holds::Sqlite(dir),
     }];
     if let Some(db) = database() {
@@ -150,9 +153,7 @@ fn server() -> Option<&'static Server> {
         let bin = bin_dir();
         match std::env::var("FERRY_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => {
-                let psql = bin
-                    .map(|b| b.join("psql"))
-                    .or_else(|| on_path("psql"))?;
+                let psql = bin.map(|b| b.join("psql")).or_else(|| on_path("psql"))?;
                 Some(Server {
                     base: server_base(&url),
                     psql,
@@ -185,8 +186,7 @@ fn bin_dir() -> Option<PathBuf> {
             let e = e.ok()?;
             let major = e.file_name().to_str()?.parse::<u32>().ok()?;
             let bin = e.path().join("bin");
-            (bin.join("postgres").is_file() && bin.join("initdb").is_file())
-                .then_some((major, bin))
+            (bin.join("postgres").is_file() && bin.join("initdb").is_file()).then_some((major, bin))
         })
         .collect();
     versions.sort();
