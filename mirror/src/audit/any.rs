@@ -67,6 +67,21 @@ pub async fn append_in_any(
     })
 }
 
+/// A small pool on a fleet database of its own, for reading its chain (`ferry audit`):
+/// no migrations run, nothing is written.
+pub async fn connect_any(url: &str) -> Result<AnyPool, AuditError> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    // One plain attempt first: a pool retries an unreachable server until its acquire timeout,
+    // where a command should say at once that the database is not there.
+    AnyConnection::connect(url).await?.close().await?;
+    Ok(sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await?)
+}
+
 /// [`super::verify`] on a fleet database: walks the whole chain in seq order, one row at a time.
 pub async fn verify_any(
     pool: &AnyPool,

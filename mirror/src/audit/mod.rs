@@ -25,7 +25,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use chain::{canonical_json, entry_hash, Content, GENESIS};
 
-pub use any::{append_in_any, head_any, list_any, verify_any};
+pub use any::{append_in_any, connect_any, head_any, list_any, verify_any};
 pub use config::{record_config, ConfigChange};
 pub use verify::{verify, Anchor, ChainReport, Tamper};
 
