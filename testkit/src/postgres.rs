@@ -34,7 +34,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 use crate::process::free_port;
@@ -121,8 +121,9 @@ pub fn fleet_backends() -> Vec<FleetBackend> {
 struct Server {
     base: String,
     psql: PathBuf,
-    /// The private server's lifeline (see the module docs); never written, closed at exit.
-    _lifeline: Option<Mutex<ChildStdin>>,
+    /// The private server's script, whose stdin is its lifeline (see the module docs): never
+    /// written, never waited for, closed by the kernel when this process exits.
+    _lifeline: Option<Mutex<Child>>,
 }
 
 impl Server {
@@ -266,7 +267,7 @@ fn start_private(bin: &Path) -> Server {
             return Server {
                 base: format!("postgres://postgres@127.0.0.1:{port}"),
                 psql: bin.join("psql"),
-                _lifeline: Some(Mutex::new(child.stdin.take().expect("piped stdin"))),
+                _lifeline: Some(Mutex::new(child)),
             };
         }
         drop(child.stdin.take());
