@@ -10,6 +10,7 @@
 
 pub mod helm;
 pub mod images;
+pub mod kube_state;
 pub mod layout;
 mod process;
 pub mod registry;
