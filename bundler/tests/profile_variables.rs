@@ -94,3 +94,25 @@ fn bad_variables_are_refused_with_file_and_line(#[case] vars: &str, #[case] expe
         other => panic!("not a parse error with a position: {other}"),
     }
 }
+
+#[test]
+fn the_fleet_test_profiles_load_with_their_variable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fleet");
+    for (dir, version, replicas) in [("v1", "1.0.0", 2), ("v2", "1.1.0", 3)] {
+        let profiles = ferry_bundler::profile::load_dir(&root.join(dir)).unwrap();
+        let [p] = profiles.as_slice() else {
+            panic!("{dir}: one profile")
+        };
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("edge-infra", version));
+        let site = &p.variables[0].0;
+        assert_eq!(site.name, "site");
+        assert!(site.required);
+        let re = ferry_bundler::profile::full_match(site.pattern.as_deref().unwrap()).unwrap();
+        assert!(re.is_match("north-07") && !re.is_match("North 07"));
+        let ferry_bundler::profile::Source::Chart(chart) = &p.layers[0].sources[0] else {
+            panic!("{dir}: podinfo chart first")
+        };
+        assert!(chart.path.as_ref().unwrap().join("Chart.yaml").is_file());
+        assert_eq!(chart.set.as_ref().unwrap()["replicaCount"], json!(replicas));
+    }
+}
