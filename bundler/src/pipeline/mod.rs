@@ -333,6 +333,8 @@ pub struct BuildReport {
     pub written: WriteSummary,
     pub manifest_digest: crate::format::Digest,
     pub artifacts: usize,
+    /// The artifacts' blobs, as fetched or found in the cache; the profile definitions the
+    /// build made (one small blob per profile) are not counted.
     pub blobs: usize,
 }
 
@@ -378,7 +380,10 @@ pub async fn build(
         .map(|k| k.sign_manifest(&manifest_bytes))
         .transpose()?;
     let manifest_digest = manifest.digest();
-    let (artifacts, blobs) = (manifest.artifacts.len(), manifest.blobs.len());
+    let (artifacts, blobs) = (
+        manifest.artifacts.len(),
+        manifest.blobs.len().saturating_sub(made.len()),
+    );
     let total = crate::writer::tar_size(
         &manifest,
         manifest_bytes.len() as u64,
