@@ -283,11 +283,14 @@ fn flux_object(what: Resource, item: &Value) -> Result<GitOpsObject, String> {
             object.last_attempted_revision = owned(item, "/status/lastAttemptedRevision");
         }
         Resource::HelmReleases => {
-            // helm.toolkit.fluxcd.io/v2 keeps what is deployed in status.history (newest
-            // first); lastAppliedRevision is only written by older controllers.
+            // helm.toolkit.fluxcd.io/v2 keeps its releases in status.history (newest first);
+            // lastAppliedRevision is only written by older controllers.
+            // After a failed upgrade the newest snapshot is `failed` and the one before it
+            // is still `deployed`: that one runs.
             let deployed = item
-                .pointer("/status/history/0")
-                .filter(|s| text(s, "/status") == Some("deployed"))
+                .pointer("/status/history")
+                .and_then(Value::as_array)
+                .and_then(|h| h.iter().find(|s| text(s, "/status") == Some("deployed")))
                 .and_then(|s| owned(s, "/chartVersion"));
             object.last_applied_revision =
                 deployed.or_else(|| owned(item, "/status/lastAppliedRevision"));
