@@ -9,7 +9,9 @@ use ferry_bundler::format::report::{ContainerReport, GitOpsObject, PodReport, Re
 use serde_json::json;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/kube").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/kube")
+        .join(name)
 }
 
 fn header(cluster: &str) -> Header {
@@ -73,7 +75,10 @@ async fn healthy_cluster() {
     let r = report_of("healthy", "edge-07").await;
     insta::assert_json_snapshot!("healthy", r);
 
-    assert_eq!((r.cluster.as_str(), r.sequence, r.schema_version), ("edge-07", 7, 1));
+    assert_eq!(
+        (r.cluster.as_str(), r.sequence, r.schema_version),
+        ("edge-07", 7, 1)
+    );
     assert!(r.agent.starts_with("ferry "));
     assert_eq!(r.pods.len(), 11);
     assert!(r.nodes.iter().all(|n| n.ready));
@@ -106,8 +111,14 @@ async fn healthy_cluster() {
             .starts_with("mirror.enclave:5000/stefanprodan/podinfo@sha256:"));
     }
     // cri-dockerd's form is kept as written.
-    let exporters: Vec<_> = r.pods.iter().filter(|p| p.namespace == "monitoring").collect();
-    assert!(exporters.iter().all(|p| p.owner.as_deref() == Some("DaemonSet/node-exporter")));
+    let exporters: Vec<_> = r
+        .pods
+        .iter()
+        .filter(|p| p.namespace == "monitoring")
+        .collect();
+    assert!(exporters
+        .iter()
+        .all(|p| p.owner.as_deref() == Some("DaemonSet/node-exporter")));
     assert!(exporters.iter().any(|p| container(p, "node-exporter")
         .image_id
         .as_deref()
@@ -144,29 +155,50 @@ async fn failing_cluster() {
         Some(status_image_id("failing", "podinfo", "podinfo-58c9f6d7b4-2bq7x", "podinfo").as_str())
     );
     let pull = pod(&r, "podinfo", "podinfo-extra-7d4b9c8f6-kx9pl");
-    assert_eq!(container(pull, "podinfo").image_id, None, "an empty imageID is no digest");
+    assert_eq!(
+        container(pull, "podinfo").image_id,
+        None,
+        "an empty imageID is no digest"
+    );
     let unscheduled = pod(&r, "podinfo", "podinfo-58c9f6d7b4-m3n8z");
-    assert_eq!((unscheduled.node.as_deref(), unscheduled.phase.as_str()), (None, "Pending"));
+    assert_eq!(
+        (unscheduled.node.as_deref(), unscheduled.phase.as_str()),
+        (None, "Pending")
+    );
     assert_eq!(container(unscheduled, "podinfo").image_id, None);
     let fresh = pod(&r, "hello", "hello-migrate-8wq5n");
     assert!(!fresh.ready && !fresh.containers[0].ready);
     let init = container(pod(&r, "hello", "hello-0"), "wait-for-config");
     assert_eq!((init.init, init.ready, init.restarts), (true, false, 3));
 
-    let worker = r.nodes.iter().find(|n| n.name == "edge-09-worker-1").unwrap();
+    let worker = r
+        .nodes
+        .iter()
+        .find(|n| n.name == "edge-09-worker-1")
+        .unwrap();
     assert!(!worker.ready, "Ready Unknown is not ready");
     assert_eq!(worker.kubelet_version.as_deref(), Some("v1.30.8+k3s1"));
 
     let repo = gitops(&r, "OCIRepository", "ferry-desired");
-    assert_eq!((repo.ready, repo.source_verified), (Some(false), Some(false)));
+    assert_eq!(
+        (repo.ready, repo.source_verified),
+        (Some(false), Some(false))
+    );
     assert_eq!(repo.reason.as_deref(), Some("VerificationError"));
-    assert!(repo.message.as_deref().unwrap().contains("no matching signatures"));
+    assert!(repo
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("no matching signatures"));
     let ks = gitops(&r, "Kustomization", "ferry-desired");
     assert_eq!(ks.ready, Some(false));
     assert_eq!(ks.reason.as_deref(), Some("HealthCheckFailed"));
     assert_ne!(ks.last_applied_revision, ks.last_attempted_revision);
     let stale = gitops(&r, "Kustomization", "ferry-addons");
-    assert_eq!(stale.ready, None, "a Ready condition of an older generation is unknown");
+    assert_eq!(
+        stale.ready, None,
+        "a Ready condition of an older generation is unknown"
+    );
     let hr = gitops(&r, "HelmRelease", "podinfo");
     assert_eq!(hr.ready, Some(false));
     assert_eq!(hr.last_applied_revision.as_deref(), Some("6.7.1"));
@@ -186,8 +218,15 @@ async fn argo_cluster_without_flux() {
     let ready = |name| gitops(&r, "Application", name).ready;
     assert_eq!(ready("podinfo"), Some(true));
     assert_eq!(ready("hello"), Some(false));
-    assert_eq!(ready("metrics"), None, "Progressing is neither ready nor failed");
-    assert_eq!(gitops(&r, "Application", "hello").reason.as_deref(), Some("OutOfSync/Degraded"));
+    assert_eq!(
+        ready("metrics"),
+        None,
+        "Progressing is neither ready nor failed"
+    );
+    assert_eq!(
+        gitops(&r, "Application", "hello").reason.as_deref(),
+        Some("OutOfSync/Degraded")
+    );
     let imported = container(pod(&r, "podinfo", "podinfo-0"), "podinfo");
     assert!(imported.image_id.as_deref().unwrap().starts_with("sha256:"));
 }
@@ -196,7 +235,10 @@ async fn argo_cluster_without_flux() {
 async fn the_same_cluster_state_gives_the_same_report() {
     let a = report_of("healthy", "edge-07").await;
     let b = report_of("healthy", "edge-07").await;
-    assert_eq!(serde_json::to_vec(&a).unwrap(), serde_json::to_vec(&b).unwrap());
+    assert_eq!(
+        serde_json::to_vec(&a).unwrap(),
+        serde_json::to_vec(&b).unwrap()
+    );
 }
 
 async fn lists_with(what: Resource, doc: serde_json::Value) -> Lists {
@@ -246,7 +288,10 @@ async fn documents_that_are_not_lists_of_the_resource_are_refused() {
 async fn a_pod_without_a_name_is_refused_with_its_index() {
     let doc = json!({"kind": "List", "items": [{"metadata": {"namespace": "a"}, "spec": {"containers": []}}]});
     let err = build(&lists_with(Resource::Pods, doc).await, header("edge-07")).unwrap_err();
-    assert_eq!(err.to_string(), "pods item 0 (no name): /metadata/name is missing");
+    assert_eq!(
+        err.to_string(),
+        "pods item 0 (no name): /metadata/name is missing"
+    );
 }
 
 #[tokio::test]
@@ -257,7 +302,11 @@ async fn a_long_flux_message_is_clipped_to_the_report_limit() {
     .unwrap();
     let long = "é".repeat(5000);
     doc["items"][0]["status"]["conditions"][0]["message"] = json!(long);
-    let r = build(&lists_with(Resource::Kustomizations, doc).await, header("edge-07")).unwrap();
+    let r = build(
+        &lists_with(Resource::Kustomizations, doc).await,
+        header("edge-07"),
+    )
+    .unwrap();
     let failing = gitops(&r, "Kustomization", "ferry-desired");
     let message = failing.message.as_deref().unwrap();
     assert_eq!(message.len(), 4096);
@@ -267,7 +316,10 @@ async fn a_long_flux_message_is_clipped_to_the_report_limit() {
 #[tokio::test]
 async fn a_missing_pods_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let err = list_all(&Files::new(dir.path())).await.unwrap_err().to_string();
+    let err = list_all(&Files::new(dir.path()))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("reading List document "), "{err}");
     assert!(err.contains("pods.json"), "{err}");
 }
