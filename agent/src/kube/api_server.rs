@@ -40,8 +40,14 @@ impl ApiServer {
                 reason,
             };
             let pem = std::fs::read(ca).map_err(|e| err(e.to_string()))?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| err(e.to_string()))?;
-            builder = builder.tls_certs_only([cert]);
+            // A ca.crt may hold several certificates (a CA being rotated); none is an error,
+            // not a client that trusts nothing.
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| err(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(err("no PEM certificate in it".into()));
+            }
+            builder = builder.tls_certs_only(certs);
         }
         let http = builder.build().map_err(|e| KubeError::Http {
             resource: Resource::Pods,
