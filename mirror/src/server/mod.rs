@@ -171,25 +171,36 @@ fn fleet_routes(state: &AppState, fleet: Option<crate::fleet::Fleet>) -> Router<
         return Router::new();
     };
     let groups = crate::fleet::api::routes();
-    let stated = |routes: utoipa_axum::router::OpenApiRouter<crate::fleet::Fleet>| {
-        routes
-            .split_for_parts()
-            .0
-            .with_state::<AppState>(fleet.clone())
+    let guarded = |routes: utoipa_axum::router::OpenApiRouter<crate::fleet::Fleet>,
+                   layer: &dyn Fn(Router<AppState>) -> Router<AppState>| {
+        let router = routes.split_for_parts().0.with_state::<AppState>(fleet.clone());
+        // A group no area has routes in yet has nothing to guard (and axum refuses the layer).
+        if router.has_routes() {
+            layer(router)
+        } else {
+            router
+        }
     };
+    let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
     Router::new()
-        .merge(stated(groups.read).route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            access::guard::require_pull,
-        )))
-        .merge(stated(groups.write).route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            access::guard::require_operate,
-        )))
-        .merge(stated(groups.agent).route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            access::guard::require_agent,
-        )))
+        .merge(guarded(groups.read, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s1.clone(),
+                access::guard::require_pull,
+            ))
+        }))
+        .merge(guarded(groups.write, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s2.clone(),
+                access::guard::require_operate,
+            ))
+        }))
+        .merge(guarded(groups.agent, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s3.clone(),
+                access::guard::require_agent,
+            ))
+        }))
 }
 
 /// `/api/v1/openapi.json`: the OpenAPI 3.1 document of the fleet's API, from its handlers.
