@@ -322,7 +322,10 @@ mod tests {
         )
         .unwrap();
         let c = ApplianceConfig::load(&path).unwrap();
-        assert_eq!(c.fleet.database.as_deref(), Some("postgres://ferry@db/fleet"));
+        assert_eq!(
+            c.fleet.database.as_deref(),
+            Some("postgres://ferry@db/fleet")
+        );
         assert_eq!(c.fleet.key, Some(dir.path().join("keys/fleet.key")));
         assert_eq!(c.fleet.mirror_host.as_deref(), Some("mirror.enclave:5000"));
         assert_eq!(c.fleet.offline_after_intervals.map(|n| n.get()), Some(4));
@@ -330,7 +333,10 @@ mod tests {
             std::fs::write(&path, format!("fleet: {{{bad}}}\n")).unwrap();
             assert!(ApplianceConfig::load(&path).is_err(), "{bad}");
         }
-        assert_eq!(parse_mirror_host("mirror.enclave:5000").unwrap(), "mirror.enclave:5000");
+        assert_eq!(
+            parse_mirror_host("mirror.enclave:5000").unwrap(),
+            "mirror.enclave:5000"
+        );
         for bad in ["", "a b", "http://x", "x/y", ":5000"] {
             assert!(parse_mirror_host(bad).is_err(), "{bad}");
         }

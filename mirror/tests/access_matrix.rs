@@ -271,13 +271,33 @@ fn fleet_routes() -> Vec<(Method, &'static str, FleetNeed)> {
         // catalog and assignments
         f(Method::GET, "/api/v1/fleet/profiles", Read),
         f(Method::GET, "/api/v1/fleet/profiles/edge-infra/1.0.0", Read),
-        f(Method::GET, "/api/v1/fleet/profiles/diff?from=edge-infra@1.0.0&to=edge-infra@1.1.0&cluster=a", Read),
+        f(
+            Method::GET,
+            "/api/v1/fleet/profiles/diff?from=edge-infra@1.0.0&to=edge-infra@1.1.0&cluster=a",
+            Read,
+        ),
         f(Method::POST, "/api/v1/fleet/profiles/sync", Write),
         f(Method::PUT, "/api/v1/fleet/clusters/a/assignment", Write),
-        f(Method::PUT, "/api/v1/fleet/clusters/a/overrides/podinfo", Write),
-        f(Method::DELETE, "/api/v1/fleet/clusters/a/overrides/podinfo", Write),
-        f(Method::PUT, "/api/v1/fleet/groups/prod/overrides/podinfo", Write),
-        f(Method::DELETE, "/api/v1/fleet/groups/prod/overrides/podinfo", Write),
+        f(
+            Method::PUT,
+            "/api/v1/fleet/clusters/a/overrides/podinfo",
+            Write,
+        ),
+        f(
+            Method::DELETE,
+            "/api/v1/fleet/clusters/a/overrides/podinfo",
+            Write,
+        ),
+        f(
+            Method::PUT,
+            "/api/v1/fleet/groups/prod/overrides/podinfo",
+            Write,
+        ),
+        f(
+            Method::DELETE,
+            "/api/v1/fleet/groups/prod/overrides/podinfo",
+            Write,
+        ),
         f(Method::PUT, "/api/v1/fleet/clusters/a/variables", Write),
         f(Method::PUT, "/api/v1/fleet/groups/prod/variables", Write),
         f(Method::POST, "/api/v1/fleet/clusters/a/clone", Write),
@@ -298,9 +318,17 @@ fn fleet_routes() -> Vec<(Method, &'static str, FleetNeed)> {
         f(Method::POST, "/api/v1/fleet/reports/import", Write),
         f(Method::GET, "/api/v1/fleet/status", Read),
         f(Method::GET, "/api/v1/fleet/clusters/a/status", Read),
-        f(Method::GET, "/api/v1/fleet/query/image?ref=docker.io/library/busybox:1.36", Read),
+        f(
+            Method::GET,
+            "/api/v1/fleet/query/image?ref=docker.io/library/busybox:1.36",
+            Read,
+        ),
         f(Method::POST, "/api/v1/fleet/query/affected", Read),
-        f(Method::GET, "/api/v1/fleet/query/profile?name=edge-infra&below=1.1.0", Read),
+        f(
+            Method::GET,
+            "/api/v1/fleet/query/profile?name=edge-infra&below=1.1.0",
+            Read,
+        ),
         f(Method::GET, "/api/v1/fleet/query/pending", Read),
         // rollouts
         f(Method::POST, "/api/v1/fleet/rollouts", Write),
@@ -353,7 +381,9 @@ async fn agent_token(router: &axum::Router, credential: &str) -> String {
         .unwrap();
     let resp = router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     json["token"].as_str().unwrap().to_owned()
 }
@@ -363,7 +393,9 @@ fn is_clusters_area(uri: &str) -> bool {
     uri.starts_with("/v2/")
         || uri == "/api/v1/openapi.json"
         || uri == "/api/v1/repositories"
-        || uri.starts_with("/api/v1/fleet/groups") && !uri.contains("/overrides/") && !uri.ends_with("/variables")
+        || uri.starts_with("/api/v1/fleet/groups")
+            && !uri.contains("/overrides/")
+            && !uri.ends_with("/variables")
         || uri.starts_with("/api/v1/fleet/clusters")
             && ["", "/a", "/a/labels", "/a/credential", "?all=true"]
                 .iter()
@@ -403,7 +435,10 @@ async fn fleet_matrix(only: impl Fn(&str) -> bool) {
         let router = ferry_mirror::server::router(s.t.fleet.store.clone(), &s.cfg);
         let auth = match caller {
             Anonymous => None,
-            User(u) => Some(fleet_support::basic(&format!("{u}:{}", fleet_support::PASSWORD))),
+            User(u) => Some(fleet_support::basic(&format!(
+                "{u}:{}",
+                fleet_support::PASSWORD
+            ))),
             WrongAgentSecret => Some(fleet_support::basic("cluster/a:not-the-secret")),
             AgentA => Some(fleet_support::basic(&s.cred_a)),
             AgentB => Some(fleet_support::basic(&s.cred_b)),
@@ -423,7 +458,9 @@ async fn fleet_matrix(only: impl Fn(&str) -> bool) {
                 .await
                 .unwrap();
             let status = resp.status();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
             let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
             let (may, known) = fleet_allowed(caller, need);
             // A fleet handler's 404 says `{"error":{"code":"not_found",…}}`; the fallback's
@@ -449,5 +486,10 @@ async fn fleet_matrix(only: impl Fn(&str) -> bool) {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

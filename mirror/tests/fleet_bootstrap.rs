@@ -32,11 +32,18 @@ const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE---
 async fn signed_with_ca_has_every_document() {
     let t = fleet(None, true, Some(CA)).await;
     let labels = BTreeMap::from([("site".to_owned(), "north".to_owned())]);
-    let r = clusters::register(&t.fleet, "edge-07", &labels, 45, "alice").await.unwrap();
+    let r = clusters::register(&t.fleet, "edge-07", &labels, 45, "alice")
+        .await
+        .unwrap();
     let docs = documents(&r.bootstrap);
     let kinds: Vec<(&str, &str)> = docs
         .iter()
-        .map(|d| (d["apiVersion"].as_str().unwrap(), d["kind"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["apiVersion"].as_str().unwrap(),
+                d["kind"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -55,7 +62,10 @@ async fn signed_with_ca_has_every_document() {
         ]
     );
     for d in &docs[1..] {
-        if !matches!(d["kind"].as_str(), Some("ClusterRole" | "ClusterRoleBinding")) {
+        if !matches!(
+            d["kind"].as_str(),
+            Some("ClusterRole" | "ClusterRoleBinding")
+        ) {
             assert_eq!(d["metadata"]["namespace"], "ferry-system", "{d}");
         }
     }
@@ -63,10 +73,17 @@ async fn signed_with_ca_has_every_document() {
 
     let registry = find(&docs, "Secret", "ferry-registry");
     assert_eq!(registry["type"], "kubernetes.io/dockerconfigjson");
-    let config: Value =
-        serde_json::from_str(registry["stringData"][".dockerconfigjson"].as_str().unwrap()).unwrap();
+    let config: Value = serde_json::from_str(
+        registry["stringData"][".dockerconfigjson"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     let auth = &config["auths"]["mirror.enclave:5000"];
-    assert_eq!((auth["username"].as_str(), auth["password"].as_str()), (Some(user), Some(secret)));
+    assert_eq!(
+        (auth["username"].as_str(), auth["password"].as_str()),
+        (Some(user), Some(secret))
+    );
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(auth["auth"].as_str().unwrap())
         .unwrap();
@@ -77,7 +94,10 @@ async fn signed_with_ca_has_every_document() {
         cosign["stringData"]["cosign.pub"].as_str().unwrap(),
         t.fleet.signer.as_ref().unwrap().public_key_pem()
     );
-    assert_eq!(find(&docs, "Secret", "ferry-mirror-ca")["stringData"]["ca.crt"], CA);
+    assert_eq!(
+        find(&docs, "Secret", "ferry-mirror-ca")["stringData"]["ca.crt"],
+        CA
+    );
 
     let source = &find(&docs, "OCIRepository", "ferry-desired")["spec"];
     assert_eq!(source["url"], "oci://mirror.enclave:5000/fleet/edge-07");
@@ -91,35 +111,81 @@ async fn signed_with_ca_has_every_document() {
     let ks = &find(&docs, "Kustomization", "ferry-desired")["spec"];
     assert_eq!(ks["sourceRef"]["kind"], "OCIRepository");
     assert_eq!(ks["sourceRef"]["name"], "ferry-desired");
-    assert_eq!((ks["path"].as_str(), ks["prune"].as_bool(), ks["wait"].as_bool()), (Some("./"), Some(true), Some(true)));
+    assert_eq!(
+        (
+            ks["path"].as_str(),
+            ks["prune"].as_bool(),
+            ks["wait"].as_bool()
+        ),
+        (Some("./"), Some(true), Some(true))
+    );
     assert_eq!(ks["interval"], "5m");
 
     let cred = find(&docs, "Secret", "ferry-agent-credential");
-    assert_eq!(cred["stringData"]["credential"].as_str().unwrap().trim_end(), r.credential);
-    let rules = find(&docs, "ClusterRole", "ferry-agent")["rules"].as_array().unwrap();
+    assert_eq!(
+        cred["stringData"]["credential"]
+            .as_str()
+            .unwrap()
+            .trim_end(),
+        r.credential
+    );
+    let rules = find(&docs, "ClusterRole", "ferry-agent")["rules"]
+        .as_array()
+        .unwrap();
     let resources: Vec<&str> = rules
         .iter()
-        .flat_map(|r| r["resources"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()))
+        .flat_map(|r| {
+            r["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap())
+        })
         .collect();
-    for want in ["pods", "nodes", "ocirepositories", "kustomizations", "helmreleases"] {
+    for want in [
+        "pods",
+        "nodes",
+        "ocirepositories",
+        "kustomizations",
+        "helmreleases",
+    ] {
         assert!(resources.contains(&want), "{want}");
     }
     for r in rules {
-        assert_eq!(r["verbs"], serde_json::json!(["get", "list"]), "read only: {r}");
+        assert_eq!(
+            r["verbs"],
+            serde_json::json!(["get", "list"]),
+            "read only: {r}"
+        );
     }
     let pod = &find(&docs, "Deployment", "ferry-agent")["spec"]["template"]["spec"];
     assert_eq!(pod["serviceAccountName"], "ferry-agent");
     let c = &pod["containers"][0];
     assert_eq!(
         c["image"],
-        format!("mirror.enclave:5000/ferry/agent:{}", env!("CARGO_PKG_VERSION"))
+        format!(
+            "mirror.enclave:5000/ferry/agent:{}",
+            env!("CARGO_PKG_VERSION")
+        )
     );
-    let args: Vec<&str> = c["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
     assert_eq!(
         args,
         [
-            "agent", "--server", "https://mirror.enclave:5000", "--credential", "/etc/ferry/credential",
-            "--interval", "45s", "--ca", "/etc/ferry/ca/ca.crt"
+            "agent",
+            "--server",
+            "https://mirror.enclave:5000",
+            "--credential",
+            "/etc/ferry/credential",
+            "--interval",
+            "45s",
+            "--ca",
+            "/etc/ferry/ca/ca.crt"
         ]
     );
 
@@ -131,15 +197,26 @@ async fn signed_with_ca_has_every_document() {
 #[tokio::test]
 async fn without_a_signing_key_it_says_so_and_does_not_verify() {
     let t = fleet(None, false, None).await;
-    let r = clusters::register(&t.fleet, "lab-1", &BTreeMap::new(), 60, "alice").await.unwrap();
-    assert!(r.bootstrap.contains("# this appliance has no signing key"), "{}", r.bootstrap);
+    let r = clusters::register(&t.fleet, "lab-1", &BTreeMap::new(), 60, "alice")
+        .await
+        .unwrap();
+    assert!(
+        r.bootstrap.contains("# this appliance has no signing key"),
+        "{}",
+        r.bootstrap
+    );
     let docs = documents(&r.bootstrap);
     assert!(!docs.iter().any(|d| d["metadata"]["name"] == "cosign-pub"));
-    assert!(!docs.iter().any(|d| d["metadata"]["name"] == "ferry-mirror-ca"));
+    assert!(!docs
+        .iter()
+        .any(|d| d["metadata"]["name"] == "ferry-mirror-ca"));
     let source = &find(&docs, "OCIRepository", "ferry-desired")["spec"];
-    assert!(source.get("verify").is_none() && source.get("certSecretRef").is_none(), "{source}");
+    assert!(
+        source.get("verify").is_none() && source.get("certSecretRef").is_none(),
+        "{source}"
+    );
     assert_eq!(source["url"], "oci://mirror.enclave:5000/fleet/lab-1");
-    let args = &find(&docs, "Deployment", "ferry-agent")["spec"]["template"]["spec"]["containers"][0]["args"];
+    let args = &find(&docs, "Deployment", "ferry-agent")["spec"]["template"]["spec"]["containers"]
+        [0]["args"];
     assert!(!args.as_array().unwrap().iter().any(|a| a == "--ca"));
 }
-

@@ -71,7 +71,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         push: args.push || config.push.unwrap_or(false),
         access: AccessConfig {
             htpasswd: args.htpasswd.clone().or(config.htpasswd.clone()),
-            roles: config.roles.clone().into_iter().chain(args.roles.clone()).collect(),
+            roles: config
+                .roles
+                .clone()
+                .into_iter()
+                .chain(args.roles.clone())
+                .collect(),
             anonymous_pull: args.anonymous_pull || config.anonymous_pull.unwrap_or(false),
             ..defaults.access.clone()
         },
@@ -107,7 +112,10 @@ async fn open_fleet(
     signer: Option<ferry_bundler::sign::SigningKey>,
 ) -> anyhow::Result<ferry_mirror::fleet::Fleet> {
     use ferry_mirror::fleet::{Fleet, FleetDb, FleetSettings};
-    let url = args.fleet_database.clone().or(config.fleet.database.clone());
+    let url = args
+        .fleet_database
+        .clone()
+        .or(config.fleet.database.clone());
     let db = match &url {
         Some(url) => FleetDb::connect(url)
             .await

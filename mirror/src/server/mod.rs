@@ -115,7 +115,9 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
     let state = AppState {
         store,
         push: cfg.push,
-        access: Arc::new(Access::load(&cfg.access, cfg.tls.is_some()).with_fleet(cfg.fleet.clone())),
+        access: Arc::new(
+            Access::load(&cfg.access, cfg.tls.is_some()).with_fleet(cfg.fleet.clone()),
+        ),
         metrics: Arc::new(Metrics::default()),
         limit: Arc::new(Semaphore::new(cfg.max_concurrent_requests.max(1))),
     };
@@ -173,7 +175,10 @@ fn fleet_routes(state: &AppState, fleet: Option<crate::fleet::Fleet>) -> Router<
     let groups = crate::fleet::api::routes();
     let guarded = |routes: utoipa_axum::router::OpenApiRouter<crate::fleet::Fleet>,
                    layer: &dyn Fn(Router<AppState>) -> Router<AppState>| {
-        let router = routes.split_for_parts().0.with_state::<AppState>(fleet.clone());
+        let router = routes
+            .split_for_parts()
+            .0
+            .with_state::<AppState>(fleet.clone());
         // A group no area has routes in yet has nothing to guard (and axum refuses the layer).
         if router.has_routes() {
             layer(router)

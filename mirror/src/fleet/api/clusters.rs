@@ -69,7 +69,9 @@ async fn register(
     caller: Caller,
     Json(req): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Registered>), ApiError> {
-    let interval = req.report_interval_seconds.unwrap_or(DEFAULT_REPORT_INTERVAL);
+    let interval = req
+        .report_interval_seconds
+        .unwrap_or(DEFAULT_REPORT_INTERVAL);
     let r = clusters::register(&fleet, &req.name, &req.labels, interval, &caller.actor).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -77,7 +79,10 @@ async fn register(
 /// Registered clusters (with `all`, deregistered ones too).
 #[utoipa::path(get, path = "/api/v1/fleet/clusters", tag = "fleet", params(ListQuery),
     responses((status = 200, body = Vec<Cluster>)))]
-async fn list_clusters(State(fleet): State<Fleet>, Query(q): Query<ListQuery>) -> ApiResult<Vec<Cluster>> {
+async fn list_clusters(
+    State(fleet): State<Fleet>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Vec<Cluster>> {
     Ok(Json(clusters::list(&fleet, q.all).await?))
 }
 
@@ -96,7 +101,9 @@ async fn deregister(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<Cluster> {
-    Ok(Json(clusters::deregister(&fleet, &name, &caller.actor).await?))
+    Ok(Json(
+        clusters::deregister(&fleet, &name, &caller.actor).await?,
+    ))
 }
 
 /// Replace a cluster's labels.

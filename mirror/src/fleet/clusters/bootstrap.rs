@@ -73,7 +73,13 @@ fn strs(items: &[&str]) -> Y {
     Y::L(items.iter().map(|i| s(*i)).collect())
 }
 
-fn object(api_version: &str, kind: &str, name: &str, namespaced: bool, rest: Vec<(&'static str, Y)>) -> Y {
+fn object(
+    api_version: &str,
+    kind: &str,
+    name: &str,
+    namespaced: bool,
+    rest: Vec<(&'static str, Y)>,
+) -> Y {
     let mut meta = vec![("name", s(name))];
     if namespaced {
         meta.push(("namespace", s(NAMESPACE)));
@@ -132,11 +138,18 @@ pub fn bootstrap_manifest(fleet: &Fleet, cluster: &Cluster, credential: &str) ->
     if let Some(pem) = &public_key {
         docs.push((
             None,
-            secret(COSIGN_SECRET, "Opaque", vec![("cosign.pub", s(pem.clone()))]),
+            secret(
+                COSIGN_SECRET,
+                "Opaque",
+                vec![("cosign.pub", s(pem.clone()))],
+            ),
         ));
     }
     if let Some(ca) = &settings.mirror_ca_pem {
-        docs.push((None, secret(CA_SECRET, "Opaque", vec![("ca.crt", s(ca.clone()))])));
+        docs.push((
+            None,
+            secret(CA_SECRET, "Opaque", vec![("ca.crt", s(ca.clone()))]),
+        ));
     }
     let mut spec = vec![
         ("interval", s("1m")),
@@ -193,7 +206,12 @@ pub fn bootstrap_manifest(fleet: &Fleet, cluster: &Cluster, credential: &str) ->
             )],
         ),
     ));
-    docs.extend(agent_documents(cluster, credential, host, settings.mirror_ca_pem.is_some()));
+    docs.extend(agent_documents(
+        cluster,
+        credential,
+        host,
+        settings.mirror_ca_pem.is_some(),
+    ));
 
     let mut out = String::new();
     for (comment, doc) in docs {

@@ -122,7 +122,10 @@ mod tests {
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(ha, hex::encode(Sha256::digest(a.as_bytes())));
-        assert_eq!(credential_line("edge-07", &a), format!("cluster/edge-07:{a}"));
+        assert_eq!(
+            credential_line("edge-07", &a),
+            format!("cluster/edge-07:{a}")
+        );
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));

@@ -231,10 +231,11 @@ async fn missing(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     name: &str,
 ) -> Result<ClusterError, FleetError> {
-    let known: Option<i64> = sqlx::query_scalar("SELECT registered_at FROM clusters WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let known: Option<i64> =
+        sqlx::query_scalar("SELECT registered_at FROM clusters WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(match known {
         Some(_) => ClusterError::Deregistered(name.to_owned()),
         None => ClusterError::NotFound(name.to_owned()),

@@ -72,8 +72,9 @@ pub fn label_key_problem(key: &str) -> Option<&'static str> {
 
 /// Why `value` is not a Kubernetes label value (empty, or like a key's name), if it is not.
 pub fn label_value_problem(value: &str) -> Option<&'static str> {
-    (!value.is_empty() && !is_label_name(value))
-        .then_some("a value must be empty or 1-63 of [A-Za-z0-9-_.], starting and ending alphanumeric")
+    (!value.is_empty() && !is_label_name(value)).then_some(
+        "a value must be empty or 1-63 of [A-Za-z0-9-_.], starting and ending alphanumeric",
+    )
 }
 
 pub fn check_labels(labels: &BTreeMap<String, String>) -> Result<(), ClusterError> {
@@ -90,10 +91,12 @@ pub fn check_labels(labels: &BTreeMap<String, String>) -> Result<(), ClusterErro
 
 /// Parses `key=value` (the CLI's `--label`).
 pub fn parse_label(s: &str) -> Result<(String, String), ClusterError> {
-    let (k, v) = s.split_once('=').ok_or_else(|| ClusterError::InvalidLabel {
-        label: printable(s),
-        why: "expected key=value",
-    })?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| ClusterError::InvalidLabel {
+            label: printable(s),
+            why: "expected key=value",
+        })?;
     let labels = BTreeMap::from([(k.to_owned(), v.to_owned())]);
     check_labels(&labels)?;
     Ok((k.to_owned(), v.to_owned()))
@@ -117,7 +120,17 @@ mod tests {
         for ok in ["a", "edge-07", "0", &"a".repeat(63)] {
             assert!(is_dns_label(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "Edge", "a_b", "a.b", "a/b", &"a".repeat(64), "ä"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "Edge",
+            "a_b",
+            "a.b",
+            "a/b",
+            &"a".repeat(64),
+            "ä",
+        ] {
             assert!(!is_dns_label(bad), "{bad}");
         }
     }
@@ -127,7 +140,16 @@ mod tests {
         for ok in ["site", "app.kubernetes.io/name", "a_b.c-d", "x/y"] {
             assert_eq!(label_key_problem(ok), None, "{ok}");
         }
-        for bad in ["", "/a", "a/", "-a", "a b", "Bad_/x", "a/b/c", &"k".repeat(64)] {
+        for bad in [
+            "",
+            "/a",
+            "a/",
+            "-a",
+            "a b",
+            "Bad_/x",
+            "a/b/c",
+            &"k".repeat(64),
+        ] {
             assert!(label_key_problem(bad).is_some(), "{bad}");
         }
         for ok in ["", "north", "v1.2_3"] {

@@ -50,7 +50,10 @@ impl Selector {
                 return Err(fail(position, "empty term".into()));
             }
             let key_ok = |k: &str| match label_key_problem(k) {
-                Some(why) => Err(fail(position, format!("label key {:?}: {why}", printable(k)))),
+                Some(why) => Err(fail(
+                    position,
+                    format!("label key {:?}: {why}", printable(k)),
+                )),
                 None => Ok(k.to_owned()),
             };
             let value_ok = |v: &str| match label_value_problem(v) {

@@ -2,7 +2,6 @@
 //! checked against the fleet's stored hash. An agent may pull only its own desired-state
 //! repository `fleet/<name>` and call only the fleet's agent routes; it is never a user.
 
-
 use crate::fleet::clusters::{self, CREDENTIAL_USER_PREFIX};
 use crate::fleet::Fleet;
 
@@ -55,9 +54,10 @@ pub(super) fn agent_allows(cluster: &str, need: Need<'_>) -> bool {
     match need {
         Need::Login => true,
         // Both the name in the path and the name it maps to: `?ns=` cannot lead elsewhere.
-        Need::Repository { names, action } => action == Action::Pull && names.iter().all(|n| *n == own),
+        Need::Repository { names, action } => {
+            action == Action::Pull && names.iter().all(|n| *n == own)
+        }
         Need::Service(action) => action == Action::Agent,
         Need::Mount { .. } | Need::Catalog => false,
     }
 }
-

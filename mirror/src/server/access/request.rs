@@ -18,7 +18,10 @@ pub enum Principal {
         role: Role,
     },
     /// A cluster's agent: `user` is `cluster/<cluster>`.
-    Agent { user: String, cluster: String },
+    Agent {
+        user: String,
+        cluster: String,
+    },
     /// A bearer token: its user ("" if anonymous) and what it grants.
     Token(Claims),
 }
