@@ -2,6 +2,7 @@
 //! One file per area; each parses its flags, calls the API through [`client`] and prints.
 
 mod client;
+mod clusters;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,16 @@ pub struct Args {
 pub enum Command {
     /// Print the appliance's OpenAPI document of /api/v1/.
     Openapi,
+    /// Register, list, show, relabel and remove clusters.
+    Cluster {
+        #[command(subcommand)]
+        command: clusters::ClusterCommand,
+    },
+    /// Groups: named label selectors.
+    Group {
+        #[command(subcommand)]
+        command: clusters::GroupCommand,
+    },
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -35,5 +46,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
+        Command::Group { command } => clusters::run_group(&args.conn, command).await,
     }
 }
