@@ -1,6 +1,6 @@
 //! Promotion and cloning: one cluster's settings copied onto another cluster or a group.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     assignment, overrides, require_cluster, require_scope, variable_values, AssignError, Scope,
@@ -10,7 +10,7 @@ use crate::fleet::catalog::ProfileRef;
 use crate::fleet::{Fleet, FleetError};
 
 /// What [`clone_settings`] copied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cloned {
     pub from: String,

@@ -42,6 +42,28 @@ pub async fn groups_of(fleet: &Fleet, cluster: &str) -> Result<Vec<String>, Flee
     Ok(out)
 }
 
+/// The registered clusters a scope's settings reach: the cluster itself, or every registered
+/// cluster the group's selector matches, by name.
+pub async fn clusters_in_scope(fleet: &Fleet, scope: &Scope) -> Result<Vec<String>, FleetError> {
+    match scope {
+        Scope::Cluster(c) => Ok(vec![c.clone()]),
+        Scope::Group(g) => {
+            let clusters: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM clusters WHERE deregistered_at IS NULL ORDER BY name",
+            )
+            .fetch_all(fleet.db.pool())
+            .await?;
+            let mut out = Vec::new();
+            for c in clusters {
+                if groups_of(fleet, &c).await?.contains(g) {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
 /// The scopes that apply to `cluster`, weakest first.
 async fn scopes(fleet: &Fleet, cluster: &str) -> Result<Vec<Scope>, FleetError> {
     let mut out: Vec<Scope> = groups_of(fleet, cluster)

@@ -19,11 +19,13 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 pub use clone::{clone_settings, Cloned};
-pub use effective::{effective, effective_overrides, effective_variables, groups_of};
+pub use effective::{
+    clusters_in_scope, effective, effective_overrides, effective_variables, groups_of,
+};
 pub use input::{Input, InputProfile};
 pub use overrides::{merge_override, overrides, remove_override, set_override};
 pub use selector::Selector;
-pub use values::{set_variables, shown_variables, variable_values};
+pub use values::{secret_names, set_variables, shown_variables, variable_values};
 
 use super::catalog::{self, ProfileRef};
 use super::{Fleet, FleetError};
@@ -53,6 +55,8 @@ pub enum AssignError {
     NoOverride { target: String, layer: String },
     #[error("cluster {0}: cannot clone a cluster's settings onto itself")]
     CloneToItself(String),
+    #[error("cluster {0}: clone needs exactly one target, toCluster or toGroup")]
+    CloneTarget(String),
     #[error("group {group}: selector {selector:?}: {reason}")]
     BadSelector {
         group: String,
@@ -78,7 +82,9 @@ impl AssignError {
             AssignError::TwoBases { .. } | AssignError::DuplicateProfile { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AssignError::BadLayer(_) | AssignError::CloneToItself(_) => StatusCode::BAD_REQUEST,
+            AssignError::BadLayer(_)
+            | AssignError::CloneToItself(_)
+            | AssignError::CloneTarget(_) => StatusCode::BAD_REQUEST,
             AssignError::BadSelector { .. } | AssignError::Corrupt { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -132,7 +132,7 @@ async fn declaring_profiles(
 
 /// Every variable name some profile version in the catalog declares secret: such a name's
 /// value is hidden wherever it is set.
-pub(super) async fn secret_names(fleet: &Fleet) -> Result<BTreeSet<String>, FleetError> {
+pub async fn secret_names(fleet: &Fleet) -> Result<BTreeSet<String>, FleetError> {
     Ok(catalog::list(fleet)
         .await?
         .iter()
