@@ -22,6 +22,7 @@ pub mod list;
 mod manifest_push;
 pub mod manifests;
 mod pack_meta;
+mod publish;
 mod registry;
 mod uploads;
 pub mod verify;
