@@ -617,3 +617,54 @@ async fn without_a_signer_nothing_is_published() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn revisions_route_lists_what_was_published() {
+    use tower::ServiceExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (fleet, _) = fleet_with_signer(dir.path(), "mirror.enclave:5000").await;
+    let one = desired::publish_input(&fleet, &input(5), "alice")
+        .await
+        .unwrap();
+    let two = desired::publish_input(&fleet, &input(6), "bob")
+        .await
+        .unwrap();
+    let (router, _) = ferry_mirror::fleet::api::routes().read.split_for_parts();
+    let router = router.with_state(fleet);
+    let get = |uri: &str| {
+        axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let response = router
+        .clone()
+        .oneshot(get("/clusters/edge-07/revisions"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let list: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list["repository"], "fleet/edge-07");
+    assert_eq!(
+        list["current"],
+        json!({"revision": 2, "digest": two.digest.to_string()})
+    );
+    let revisions = list["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0]["digest"], one.digest.to_string());
+    assert_eq!(revisions[1]["actor"], "bob");
+    assert!(!String::from_utf8_lossy(&body).contains(SECRET_TOKEN));
+
+    let response = router
+        .oneshot(get("/clusters/Not_A_Cluster/revisions"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["error"]["code"], "bad_request");
+}
