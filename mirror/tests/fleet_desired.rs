@@ -680,3 +680,45 @@ async fn revisions_route_lists_what_was_published() {
     let error: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(error["error"]["code"], "bad_request");
 }
+
+#[tokio::test]
+async fn gc_keeps_every_revision_and_its_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fleet, _) = fleet_with_signer(dir.path(), "mirror.enclave:5000", None).await;
+    let one = desired::publish_input(&fleet, &input(5), "alice")
+        .await
+        .unwrap();
+    let two = desired::publish_input(&fleet, &input(6), "alice")
+        .await
+        .unwrap();
+    let options = ferry_mirror::store::GcOptions {
+        grace: Duration::ZERO,
+        dry_run: false,
+    };
+    let report = ferry_mirror::store::gc_with(&fleet.store, &options)
+        .await
+        .unwrap();
+    assert!(report.manifests_removed.is_empty(), "{report:?}");
+    assert!(report.blobs_removed.is_empty(), "{report:?}");
+    let repo = "fleet/edge-07";
+    for published in [&one, &two] {
+        let sig_tag = format!("sha256-{}.sig", published.digest.hex());
+        let sig = fleet
+            .store
+            .tag_digest(repo, &sig_tag)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(fleet.store.has_blob(&sig).unwrap());
+        let referrers = fleet
+            .store
+            .referrers(repo, &published.digest, None)
+            .await
+            .unwrap();
+        assert_eq!(referrers.len(), 1, "{referrers:?}");
+    }
+    assert_eq!(
+        fleet.store.tag_digest(repo, "rev-1").await.unwrap(),
+        Some(one.digest)
+    );
+}
