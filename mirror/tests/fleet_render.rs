@@ -244,3 +244,21 @@ fn pack_files_are_rewritten_and_files_units_and_unknown_layers_add_nothing() {
     );
     assert_eq!(a.files.len(), 2, "{:?}", a.files.keys());
 }
+
+/// The whole rendered tree and manifest of a small input, as a reviewer reads it. The digest is
+/// in it too, so a change of format, or of anything that would move digests of equal inputs,
+/// shows up here.
+#[test]
+fn rendered_tree_and_manifest() {
+    let a = render(&sample(3, "red", "north"), &settings()).unwrap();
+    let mut out = String::new();
+    for (path, content) in &a.files {
+        out.push_str(&format!("--- {path}\n{}", String::from_utf8_lossy(content)));
+    }
+    out.push_str(&format!(
+        "--- manifest {}\n{}\n",
+        a.digest,
+        String::from_utf8_lossy(&a.manifest)
+    ));
+    insta::assert_snapshot!(out);
+}
