@@ -47,6 +47,8 @@ pub enum ReportError {
         authenticated: String,
         reported: String,
     },
+    #[error("{0} is not a cluster's agent credential; only agents send reports")]
+    NotAnAgent(String),
     #[error("cluster {0} is not registered")]
     NotRegistered(String),
     #[error("cluster {0} is deregistered")]
@@ -72,6 +74,7 @@ impl ReportError {
             | ReportError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ReportError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ReportError::WrongCluster { .. }
+            | ReportError::NotAnAgent(_)
             | ReportError::Deregistered(_)
             | ReportError::NoCredential(_)
             | ReportError::BadMac(_) => StatusCode::FORBIDDEN,
