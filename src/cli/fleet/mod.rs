@@ -2,6 +2,9 @@
 //! One file per area; each parses its flags, calls the API through [`client`] and prints.
 
 mod client;
+mod query;
+mod report;
+mod status;
 
 use std::process::ExitCode;
 
@@ -21,6 +24,14 @@ pub struct Args {
 pub enum Command {
     /// Print the appliance's OpenAPI document of /api/v1/.
     Openapi,
+    /// Every cluster's state, or one cluster's layers and drift.
+    Status(status::StatusArgs),
+    /// Which clusters desire or run an image, are affected by a CVE list, run an old profile, or have pending updates.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Reports carried by hand.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -35,5 +46,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Status(a) => status::run(&api, args.conn.json(), a).await,
+        Command::Query(c) => query::run(&api, args.conn.json(), c).await,
+        Command::Report(c) => report::run(&api, args.conn.json(), c).await,
     }
 }
