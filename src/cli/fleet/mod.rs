@@ -3,6 +3,9 @@
 
 mod client;
 mod clusters;
+mod query;
+mod report;
+mod status;
 
 use std::process::ExitCode;
 
@@ -32,6 +35,14 @@ pub enum Command {
         #[command(subcommand)]
         command: clusters::GroupCommand,
     },
+    /// Every cluster's state, or one cluster's layers and drift.
+    Status(status::StatusArgs),
+    /// Which clusters desire or run an image, are affected by a CVE list, run an old profile, or have pending updates.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Reports carried by hand.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -48,5 +59,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
         Command::Group { command } => clusters::run_group(&args.conn, command).await,
+        Command::Status(a) => status::run(&api, args.conn.json(), a).await,
+        Command::Query(c) => query::run(&api, args.conn.json(), c).await,
+        Command::Report(c) => report::run(&api, args.conn.json(), c).await,
     }
 }
