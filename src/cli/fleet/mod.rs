@@ -2,6 +2,7 @@
 //! One file per area; each parses its flags, calls the API through [`client`] and prints.
 
 mod client;
+mod rollout;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,9 @@ pub struct Args {
 pub enum Command {
     /// Print the appliance's OpenAPI document of /api/v1/.
     Openapi,
+    /// Roll a profile version out in waves with a health gate; pause, resume, abort, roll back.
+    #[command(subcommand)]
+    Rollout(rollout::Command),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -35,5 +39,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Rollout(command) => rollout::run(&args.conn, command).await,
     }
 }

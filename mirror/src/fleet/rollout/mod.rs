@@ -94,7 +94,7 @@ impl std::fmt::Display for Target {
 
 /// What `start` is asked for.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RolloutSpec {
     /// The profile version to roll out, `NAME@VERSION`; it replaces the clusters' assignment of
     /// profile NAME (their other profiles stay).
