@@ -42,6 +42,8 @@ pub enum RolloutError {
     BadGateTimeout(i64),
     #[error("the rollout of {profile} targets no cluster ({target})")]
     NoTargets { profile: String, target: String },
+    #[error("cluster {0} is deregistered: a rollout cannot target it")]
+    Deregistered(String),
     #[error("cluster {cluster} is already in rollout {rollout} of profile {profile}")]
     Busy {
         cluster: String,
@@ -65,6 +67,7 @@ impl RolloutError {
             | RolloutError::BadWindow(_)
             | RolloutError::BadProfileRef(_)
             | RolloutError::BadGateTimeout(_)
+            | RolloutError::Deregistered(_)
             | RolloutError::NoTargets { .. } => StatusCode::BAD_REQUEST,
             RolloutError::RollbackIncomplete { .. }
             | RolloutError::Corrupt(_)
