@@ -6,6 +6,7 @@ mod clusters;
 mod query;
 mod report;
 mod status;
+mod rollout;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,9 @@ pub enum Command {
     /// Reports carried by hand.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Roll a profile version out in waves with a health gate; pause, resume, abort, roll back.
+    #[command(subcommand)]
+    Rollout(rollout::Command),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -62,5 +66,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Status(a) => status::run(&api, args.conn.json(), a).await,
         Command::Query(c) => query::run(&api, args.conn.json(), c).await,
         Command::Report(c) => report::run(&api, args.conn.json(), c).await,
+        Command::Rollout(command) => rollout::run(&args.conn, command).await,
     }
 }
