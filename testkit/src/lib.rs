@@ -12,6 +12,7 @@
 
 pub mod helm;
 pub mod images;
+pub mod kube_state;
 pub mod layout;
 pub mod postgres;
 mod process;
