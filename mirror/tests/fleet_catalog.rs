@@ -356,6 +356,12 @@ macro_rules! on_sqlite {
                 let dir = tempfile::tempdir().unwrap();
                 super::$case(&super::support::sqlite_url(&dir)).await;
             }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = ferry_testkit::postgres::database() {
+                    super::$case(db.url()).await;
+                }
+            }
         }
     )*};
 }

@@ -303,6 +303,13 @@ async fn clusters_groups_and_credentials_on_sqlite() {
 }
 
 #[tokio::test]
+async fn clusters_groups_and_credentials_on_postgres() {
+    if let Some(db) = ferry_testkit::postgres::database() {
+        case(db.url()).await;
+    }
+}
+
+#[tokio::test]
 async fn the_stores_own_database_keeps_one_audit_chain() {
     let t = fleet(None, false, None).await;
     clusters::register(&t.fleet, "a", &BTreeMap::new(), 60, "alice")

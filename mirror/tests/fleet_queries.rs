@@ -260,6 +260,9 @@ macro_rules! on_backends {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("fleet.db").display());
             $case(&url).await;
+            if let Some(db) = ferry_testkit::postgres::database() {
+                $case(db.url()).await;
+            }
         }
     )*};
 }
