@@ -23,6 +23,7 @@ mod manifest_push;
 pub mod manifests;
 mod pack_meta;
 pub mod profile_definitions;
+mod publish;
 mod registry;
 mod uploads;
 pub mod verify;
