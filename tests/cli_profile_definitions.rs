@@ -60,7 +60,8 @@ fn seed(dir: &Dir, registry: &Registry, profiles: &str) -> (BTreeMap<String, Str
     (digests, mirrors)
 }
 
-fn build(dir: &Dir, profiles: &str, mirrors: &[String], out: &str, locked: bool) {
+/// `ferry build` of `profiles` into `out`, signed, with `extra` flags (the upstream mirrors).
+fn build(dir: &Dir, profiles: &str, extra: &[String], out: &str, locked: bool) {
     let mut args: Vec<&str> = vec![
         "build",
         "-p",
@@ -75,7 +76,7 @@ fn build(dir: &Dir, profiles: &str, mirrors: &[String], out: &str, locked: bool)
     if locked {
         args.push("--locked");
     }
-    args.extend(mirrors.iter().map(String::as_str));
+    args.extend(extra.iter().map(String::as_str));
     dir.ok(&args);
 }
 
@@ -348,6 +349,89 @@ fn check_hello_addon(def: &ProfileDefinition, digests: &BTreeMap<String, String>
         pinned(
             digests,
             &pinned_refs.iter().map(String::as_str).collect::<Vec<_>>()
+        )
+    );
+}
+
+/// The fleet test profiles (testdata/fleet): two versions of edge-infra in two bundles, one
+/// store. Their definitions carry the `site` variable, and the `{{ .spectro.var.site }}`
+/// macros stay as written for the enclave to fill in per cluster.
+#[test]
+fn the_fleet_profiles_give_two_versions_of_one_profile() {
+    let registry = Registry::start();
+    let dir = Dir::new();
+    dir.ok(&["keygen", "--out", "keys"]);
+    let mut digests = BTreeMap::new();
+    for version in ["v1", "v2"] {
+        let profiles = repo(&format!("testdata/fleet/{version}"));
+        let profiles = profiles.to_str().unwrap();
+        let (seeded, mirrors) = seed(&dir, &registry, profiles);
+        digests.extend(seeded);
+        let mut extra = vec!["--lockfile".to_owned(), format!("{version}.lock")];
+        extra.extend(mirrors);
+        build(&dir, profiles, &extra, &format!("{version}.ferry"), false);
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let defs = runtime.block_on(async {
+        let store = Store::open(dir.path("store")).await.unwrap();
+        let options = ImportOptions {
+            trusted_keys: vec![TrustedKey::from_file(&dir.path("keys/ferry.pub")).unwrap()],
+            ..Default::default()
+        };
+        for version in ["v1", "v2"] {
+            let path = dir.path(&format!("{version}.ferry"));
+            import_bundle(&store, &path, &options).await.unwrap();
+        }
+        store.profile_definitions().await.unwrap()
+    });
+    let versions: Vec<(&str, &str)> = defs
+        .iter()
+        .map(|d| (d.definition.name.as_str(), d.definition.version.as_str()))
+        .collect();
+    assert_eq!(versions, [("edge-infra", "1.0.0"), ("edge-infra", "1.1.0")]);
+    assert_ne!(defs[0].bundle, defs[1].bundle);
+    assert_ne!(defs[0].digest, defs[1].digest);
+
+    let mut added = Vec::new();
+    for (d, replicas) in defs.iter().zip([2, 3]) {
+        let def = &d.definition;
+        let [site] = &def.variables[..] else {
+            panic!("{:?}", def.variables)
+        };
+        assert_eq!((site.name.as_str(), site.required), ("site", true));
+        assert_eq!(site.pattern.as_deref(), Some("[a-z0-9-]+"));
+        let [Unit::Chart(chart)] = &def.layers[0].units[..] else {
+            panic!("{:?}", def.layers[0].units)
+        };
+        assert_eq!(chart.values["replicaCount"], replicas);
+        assert_eq!(
+            chart.values["ui"]["message"],
+            "edge site {{ .spectro.var.site }}"
+        );
+        let [Unit::Manifests(tools)] = &def.layers[1].units[..] else {
+            panic!("{:?}", def.layers[1].units)
+        };
+        assert!(tools.files[0]
+            .content
+            .contains("site: \"{{ .spectro.var.site }}\""));
+        assert_eq!(
+            images(&def.layers[0].images),
+            pinned(&digests, &["ghcr.io/stefanprodan/podinfo:6.4.0"])
+        );
+        added.push(images(&def.layers[1].images));
+    }
+    assert_eq!(
+        added[0],
+        pinned(&digests, &["docker.io/library/busybox:1.36"])
+    );
+    assert_eq!(
+        added[1],
+        pinned(
+            &digests,
+            &[
+                "docker.io/library/alpine:3.20",
+                "docker.io/library/busybox:1.36"
+            ]
         )
     );
 }
