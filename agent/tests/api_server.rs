@@ -91,7 +91,7 @@ async fn serve(
     Json(doc).into_response()
 }
 
-async fn start(cluster: Cluster) -> String {
+fn router(cluster: Cluster) -> Router {
     let core = |plural: &'static str, kind: &'static str| {
         get(
             move |State(c): State<Cluster>,
@@ -105,7 +105,7 @@ async fn start(cluster: Cluster) -> String {
             },
         )
     };
-    let app = Router::new()
+    Router::new()
         .route("/api/v1/pods", core("pods", "Pod"))
         .route("/api/v1/nodes", core("nodes", "Node"))
         // Flux's groups are installed; argoproj.io is not, so its path falls through to 404.
@@ -128,11 +128,56 @@ async fn start(cluster: Cluster) -> String {
                 },
             ),
         )
-        .with_state(cluster);
+        .with_state(cluster)
+}
+
+async fn start(cluster: Cluster) -> String {
+    let app = router(cluster);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}")
+}
+
+/// The same API over HTTPS with a certificate for 127.0.0.1; returns the URL and the CA's PEM
+/// (the certificate itself, as a self-signed ca.crt would be).
+async fn start_tls(cluster: Cluster) -> (String, String) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let pem = key.cert.pem();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(key.cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(cluster);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (format!("https://{addr}"), pem)
 }
 
 fn sorted(q: &HashMap<String, String>) -> String {
@@ -339,4 +384,34 @@ async fn an_unreachable_api_server_and_bad_configuration_are_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("is not a Kubernetes API URL"), "{err}");
+}
+
+#[tokio::test]
+async fn over_https_the_cluster_ca_is_trusted_and_nothing_else() {
+    let (url, ca_pem) = start_tls(cluster("healthy", "t")).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let token = token_file(&tmp, "t");
+    let ca = tmp.path().join("ca.crt");
+    std::fs::write(&ca, &ca_pem).unwrap();
+    let api = ApiServer::new(&url, Some(&token), Some(&ca)).unwrap();
+    let nodes = api.list(Resource::Nodes).await.unwrap();
+    assert_eq!(nodes["kind"], "NodeList");
+    assert_eq!(nodes["items"].as_array().unwrap().len(), 2);
+
+    // Another CA (another cluster's): the handshake fails, and the error says which list.
+    let (_, other_pem) = start_tls(cluster("healthy", "t")).await;
+    let other = tmp.path().join("other-ca.crt");
+    std::fs::write(&other, other_pem).unwrap();
+    let api = ApiServer::new(&url, Some(&token), Some(&other)).unwrap();
+    let err = api.list(Resource::Nodes).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KubeError::Http {
+                resource: Resource::Nodes,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
