@@ -163,12 +163,12 @@ impl KubeSource for ApiServer {
                     message: format!("more than {MAX_PAGES} pages"),
                 });
             }
-            let Some(next) = self.page(what, token.as_deref(), Some(&c)).await? else {
+            let Some(mut next) = self.page(what, token.as_deref(), Some(&c)).await? else {
                 return Ok(what.empty_list());
             };
             cont = continue_token(&next);
-            let more = match next.get("items") {
-                Some(serde_json::Value::Array(items)) => items.clone(),
+            let more = match next.get_mut("items") {
+                Some(serde_json::Value::Array(items)) => std::mem::take(items),
                 _ => Vec::new(),
             };
             if let Some(serde_json::Value::Array(items)) = first.get_mut("items") {
