@@ -27,6 +27,16 @@ struct Cluster {
     token: Arc<Mutex<String>>,
     /// Every request's path and query, to see the pages asked for.
     seen: Arc<Mutex<Vec<String>>>,
+    /// Plurals the token may not list (a ClusterRole without their rule): 403.
+    forbidden: Vec<&'static str>,
+}
+
+fn forbidden(plural: &str) -> Response {
+    status(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &format!("{plural} is forbidden: User \"system:serviceaccount:ferry-system:ferry-agent\" cannot list resource \"{plural}\" at the cluster scope"),
+    )
 }
 
 fn status(code: StatusCode, reason: &str, message: &str) -> Response {
@@ -47,6 +57,9 @@ async fn serve(
     let expected = format!("Bearer {}", cluster.token.lock().unwrap());
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         return status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized");
+    }
+    if cluster.forbidden.contains(&plural) {
+        return forbidden(plural);
     }
     let Ok(bytes) = std::fs::read(cluster.dir.join(format!("{plural}.json"))) else {
         return status(
@@ -116,6 +129,9 @@ fn router(cluster: Cluster) -> Router {
                  Path((group, version, plural)): Path<(String, String, String)>,
                  h: HeaderMap,
                  Query(q): Query<HashMap<String, String>>| async move {
+                    if c.forbidden.contains(&plural.as_str()) {
+                        return forbidden(&plural);
+                    }
                     let kind = match (group.as_str(), version.as_str(), plural.as_str()) {
                         ("source.toolkit.fluxcd.io", "v1", "ocirepositories") => "OCIRepository",
                         ("kustomize.toolkit.fluxcd.io", "v1", "kustomizations") => "Kustomization",
@@ -191,6 +207,7 @@ fn cluster(dir: &str, token: &str) -> Cluster {
         dir: fixture(dir),
         token: Arc::new(Mutex::new(token.to_owned())),
         seen: Arc::default(),
+        forbidden: vec![],
     }
 }
 
@@ -268,6 +285,7 @@ async fn continue_tokens_are_followed_and_escaped() {
         dir: tmp.path().to_owned(),
         token: Arc::new(Mutex::new("t".into())),
         seen: Arc::default(),
+        forbidden: vec![],
     };
     let url = start(c.clone()).await;
     let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
@@ -326,6 +344,7 @@ async fn a_missing_core_resource_is_an_error_but_a_missing_crd_group_is_none() {
         dir: tmp.path().to_owned(),
         token: Arc::new(Mutex::new("t".into())),
         seen: Arc::default(),
+        forbidden: vec![],
     };
     let url = start(c).await;
     let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
@@ -413,6 +432,26 @@ async fn over_https_the_cluster_ca_is_trusted_and_nothing_else() {
                 ..
             }
         ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_crd_group_lists_as_none_but_forbidden_pods_fail() {
+    // The API server authorizes before it routes: a Flux-only ClusterRole gets 403 for Argo
+    // CD's group whether or not it is installed. For pods, 403 is an RBAC error.
+    let mut c = cluster("healthy", "t");
+    c.forbidden = vec!["applications", "pods"];
+    let url = start(c).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
+    let apps = api.list(Resource::ArgoApplications).await.unwrap();
+    assert_eq!(apps, Resource::ArgoApplications.empty_list());
+    let err = api.list(Resource::Pods).await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "listing pods: GET {url}/api/v1/pods?limit=500: 403: pods is forbidden: "
+        )),
         "{err}"
     );
 }
