@@ -3,6 +3,10 @@
 
 mod client;
 mod clusters;
+mod query;
+mod report;
+mod status;
+mod rollout;
 
 use std::process::ExitCode;
 
@@ -32,6 +36,17 @@ pub enum Command {
         #[command(subcommand)]
         command: clusters::GroupCommand,
     },
+    /// Every cluster's state, or one cluster's layers and drift.
+    Status(status::StatusArgs),
+    /// Which clusters desire or run an image, are affected by a CVE list, run an old profile, or have pending updates.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Reports carried by hand.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Roll a profile version out in waves with a health gate; pause, resume, abort, roll back.
+    #[command(subcommand)]
+    Rollout(rollout::Command),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -48,5 +63,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
         Command::Group { command } => clusters::run_group(&args.conn, command).await,
+        Command::Status(a) => status::run(&api, args.conn.json(), a).await,
+        Command::Query(c) => query::run(&api, args.conn.json(), c).await,
+        Command::Report(c) => report::run(&api, args.conn.json(), c).await,
+        Command::Rollout(command) => rollout::run(&args.conn, command).await,
     }
 }
