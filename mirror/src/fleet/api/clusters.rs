@@ -27,7 +27,8 @@ pub fn routes() -> FleetRoutes {
             .routes(routes!(set_labels))
             .routes(routes!(rotate_credential))
             .routes(routes!(put_group)),
-        agent: OpenApiRouter::new(),
+        // Agents only pull their artifact and report; nothing of clusters is theirs to call.
+        ..FleetRoutes::empty()
     }
 }
 
