@@ -28,7 +28,7 @@ pub fn routes() -> FleetRoutes {
             .routes(routes!(rotate_credential))
             .routes(routes!(put_group)),
         // Agents only pull their artifact and report; nothing of clusters is theirs to call.
-        ..FleetRoutes::empty()
+        agent: OpenApiRouter::new(),
     }
 }
 
