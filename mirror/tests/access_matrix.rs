@@ -404,7 +404,7 @@ fn is_clusters_area(uri: &str) -> bool {
 
 #[tokio::test]
 async fn clusters_and_agent_registry_routes_by_role() {
-    fleet_matrix(|uri| is_clusters_area(uri)).await;
+    fleet_matrix(is_clusters_area).await;
 }
 
 /// Every area's routes: passes once every area's handlers are merged.

@@ -297,9 +297,11 @@ async fn case(url: &str) {
 }
 
 #[tokio::test]
-async fn clusters_groups_and_credentials_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    case(&sqlite_url(dir.path())).await;
+async fn clusters_groups_and_credentials_on_both_backends() {
+    for backend in ferry_testkit::postgres::fleet_backends() {
+        eprintln!("backend {}", backend.name);
+        case(&backend.url).await;
+    }
 }
 
 #[tokio::test]
