@@ -1,15 +1,309 @@
-//! (skeleton: see /work/wt/DESIGN12.md; the owner replaces this file)
+//! Fleet queries: which clusters desire or run an image, which are affected by a list of
+//! digests or references (a CVE list), which run a profile below a version, which have pending
+//! updates.
+//!
+//! Image queries are index lookups (`running_images` and `desired_images` by digest and by
+//! repository and tag), so their cost follows the size of the answer, not of the fleet.
+//! Deregistered clusters are left out.
+
+pub mod index;
+
+use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::reports::images::{is_digest, split_reference, ImageName};
+use super::{Fleet, FleetError};
+
+/// Longest list `affected` takes.
+pub const MAX_AFFECTED_ENTRIES: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
-    #[error("not yet")]
-    NotYet,
+    #[error("cluster {0} is not registered")]
+    NotRegistered(String),
+    #[error("{0:?} is not an image reference or digest")]
+    Reference(String),
+    #[error("{0:?} is not a semantic version")]
+    Version(String),
+    #[error("{0} entries asked about; at most {MAX_AFFECTED_ENTRIES} are")]
+    TooMany(usize),
 }
 
 impl QueryError {
     pub fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        match self {
+            QueryError::NotRegistered(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        }
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DesiredMatch {
+    pub profile: Option<String>,
+    pub layer: Option<String>,
+    pub reference: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningMatch {
+    pub reference: String,
+    pub digest: Option<String>,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub ready: bool,
+}
+
+/// One cluster that desires or runs what was asked about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageCluster {
+    pub cluster: String,
+    pub desired: Vec<DesiredMatch>,
+    pub running: Vec<RunningMatch>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageAnswer {
+    /// What was looked up: `repository[:tag][@digest]`, normalised, or a bare digest.
+    pub query: String,
+    pub clusters: Vec<ImageCluster>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedAnswer {
+    /// Per cluster: each entry of the list it desires or runs.
+    pub clusters: Vec<AffectedCluster>,
+    /// Entries no cluster desires or runs.
+    pub unmatched: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedCluster {
+    pub cluster: String,
+    pub matches: Vec<AffectedMatch>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedMatch {
+    pub entry: String,
+    pub desired: Vec<DesiredMatch>,
+    pub running: Vec<RunningMatch>,
+}
+
+/// What an image query matches: a repository, optionally narrowed to a tag and a digest, or a
+/// digest in any repository.
+#[derive(Debug, Clone)]
+enum Lookup {
+    Image(ImageName),
+    Digest(String),
+}
+
+fn lookup(entry: &str, mirror_host: &str) -> Result<(Lookup, String), QueryError> {
+    let entry = entry.trim();
+    if is_digest(entry) {
+        return Ok((Lookup::Digest(entry.to_owned()), entry.to_owned()));
+    }
+    let name = split_reference(entry, mirror_host)
+        .filter(|n| n.digest.as_deref().is_none_or(is_digest))
+        .ok_or_else(|| QueryError::Reference(entry.chars().take(200).collect()))?;
+    let mut shown = name.repository.clone();
+    if let Some(t) = &name.tag {
+        shown = format!("{shown}:{t}");
+    }
+    if let Some(d) = &name.digest {
+        shown = format!("{shown}@{d}");
+    }
+    Ok((Lookup::Image(name), shown))
+}
+
+/// The WHERE condition and its binds for a lookup, on a table aliased `t`.
+fn condition(l: &Lookup) -> (String, Vec<String>) {
+    match l {
+        Lookup::Digest(d) => ("t.digest = $1".into(), vec![d.clone()]),
+        Lookup::Image(n) => {
+            let mut conds = vec!["t.repository = $1".to_owned()];
+            let mut binds = vec![n.repository.clone()];
+            if let Some(t) = &n.tag {
+                binds.push(t.clone());
+                conds.push(format!("t.tag = ${}", binds.len()));
+            }
+            if let Some(d) = &n.digest {
+                binds.push(d.clone());
+                conds.push(format!("t.digest = ${}", binds.len()));
+            }
+            (conds.join(" AND "), binds)
+        }
+    }
+}
+
+async fn matches(fleet: &Fleet, l: &Lookup) -> Result<Vec<ImageCluster>, FleetError> {
+    let (cond, binds) = condition(l);
+    let live = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
+    let desired_sql = format!(
+        "SELECT t.cluster, t.profile, t.layer, t.reference, t.digest FROM desired_images t {live}
+         WHERE {cond} ORDER BY t.cluster, t.profile, t.layer, t.reference"
+    );
+    let running_sql = format!(
+        "SELECT t.cluster, t.reference, t.digest, t.namespace, t.pod, t.container, t.ready
+         FROM running_images t {live} WHERE {cond}
+         ORDER BY t.cluster, t.namespace, t.pod, t.container"
+    );
+    let mut conn = fleet.db.pool().acquire().await?;
+    let mut q = sqlx::query_as::<_, (String, Option<String>, Option<String>, String, String)>(
+        sqlx::AssertSqlSafe(desired_sql),
+    );
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let mut by_cluster: BTreeMap<String, ImageCluster> = BTreeMap::new();
+    for (cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
+        by_cluster.entry(cluster).or_default().desired.push(DesiredMatch {
+            profile,
+            layer,
+            reference,
+            digest,
+        });
+    }
+    let mut q = sqlx::query_as::<_, (String, String, Option<String>, String, String, String, i64)>(
+        sqlx::AssertSqlSafe(running_sql),
+    );
+    for b in &binds {
+        q = q.bind(b);
+    }
+    for (cluster, reference, digest, namespace, pod, container, ready) in q.fetch_all(&mut *conn).await? {
+        by_cluster.entry(cluster).or_default().running.push(RunningMatch {
+            reference,
+            digest,
+            namespace,
+            pod,
+            container,
+            ready: ready != 0,
+        });
+    }
+    Ok(by_cluster
+        .into_iter()
+        .map(|(cluster, mut c)| {
+            c.cluster = cluster;
+            c
+        })
+        .collect())
+}
+
+/// Which clusters desire and which run `reference` (a repository, `repository:tag`,
+/// `repository@digest`, or a bare digest).
+pub async fn image(fleet: &Fleet, reference: &str) -> Result<ImageAnswer, FleetError> {
+    let (l, query) = lookup(reference, &fleet.settings.mirror_host)?;
+    index::refresh(fleet, None).await?;
+    Ok(ImageAnswer {
+        query,
+        clusters: matches(fleet, &l).await?,
+    })
+}
+
+/// The entries of a CVE list file: one digest or reference per line, `#` starts a comment.
+pub fn parse_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_once('#').map_or(l, |(before, _)| before).trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Which clusters desire or run any of `entries` (digests or references).
+pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswer, FleetError> {
+    if entries.len() > MAX_AFFECTED_ENTRIES {
+        return Err(QueryError::TooMany(entries.len()).into());
+    }
+    let lookups = entries
+        .iter()
+        .map(|e| lookup(e, &fleet.settings.mirror_host))
+        .collect::<Result<Vec<_>, _>>()?;
+    index::refresh(fleet, None).await?;
+    let mut by_cluster: BTreeMap<String, Vec<AffectedMatch>> = BTreeMap::new();
+    let mut unmatched = Vec::new();
+    for (l, shown) in &lookups {
+        let found = matches(fleet, l).await?;
+        if found.is_empty() {
+            unmatched.push(shown.clone());
+        }
+        for c in found {
+            by_cluster.entry(c.cluster).or_default().push(AffectedMatch {
+                entry: shown.clone(),
+                desired: c.desired,
+                running: c.running,
+            });
+        }
+    }
+    Ok(AffectedAnswer {
+        clusters: by_cluster
+            .into_iter()
+            .map(|(cluster, matches)| AffectedCluster { cluster, matches })
+            .collect(),
+        unmatched,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileBelow {
+    pub cluster: String,
+    /// The version assigned (what the cluster is to run).
+    pub assigned: Option<String>,
+    /// The version its current desired revision was rendered from (what it was given).
+    pub published: Option<String>,
+}
+
+/// Clusters whose assigned or published version of profile `name` is below `below` (semver).
+pub async fn profile_below(fleet: &Fleet, name: &str, below: &str) -> Result<Vec<ProfileBelow>, FleetError> {
+    let limit = semver::Version::parse(below.trim_start_matches('v'))
+        .map_err(|_| QueryError::Version(below.chars().take(100).collect()))?;
+    let lower = |v: &str| {
+        semver::Version::parse(v.trim_start_matches('v')).is_ok_and(|v| v < limit)
+    };
+    let live = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
+    let mut conn = fleet.db.pool().acquire().await?;
+    let assigned: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.cluster, t.version FROM assignments t {live} WHERE t.profile = $1"
+    )))
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    index::refresh(fleet, None).await?;
+    let mut conn = fleet.db.pool().acquire().await?;
+    let published: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.cluster, t.version FROM desired_profiles t {live} WHERE t.profile = $1"
+    )))
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: BTreeMap<String, ProfileBelow> = BTreeMap::new();
+    for (c, v) in assigned {
+        out.entry(c.clone())
+            .or_insert_with(|| ProfileBelow { cluster: c, assigned: None, published: None })
+            .assigned = Some(v);
+    }
+    for (c, v) in published {
+        out.entry(c.clone())
+            .or_insert_with(|| ProfileBelow { cluster: c, assigned: None, published: None })
+            .published = Some(v);
+    }
+    Ok(out
+        .into_values()
+        .filter(|p| p.assigned.as_deref().is_some_and(lower) || p.published.as_deref().is_some_and(lower))
+        .collect())
+}
+
+mod pending;
+pub use pending::{pending, Pending};

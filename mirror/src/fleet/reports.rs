@@ -1,15 +1,433 @@
-//! (skeleton: see /work/wt/DESIGN12.md; the owner replaces this file)
+//! Agent reports in: verified, deduplicated by (cluster, sequence) and stored as the cluster's
+//! latest report with its running images, in one transaction.
+//!
+//! A report is accepted when the cluster is registered and not deregistered, the caller (if an
+//! agent) is that cluster, its MAC verifies with the cluster's credential (HMAC-SHA256 keyed by
+//! the 32 bytes of `cluster_credentials.secret_sha256`), and its sequence is new: the latest
+//! sequence again, or any sequence received before, is answered as a duplicate without storing
+//! anything; a lower one than the latest is refused. Every refusal of a well-formed report is
+//! appended to the audit log.
+
+pub mod images;
+pub mod summary;
 
 use axum::http::StatusCode;
+use ferry_bundler::format::profile_definition::PinnedImage;
+use ferry_bundler::format::report::{Report, SignedReport, MAX_REPORT_SIZE};
+use hmac::{KeyInit, Mac};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use super::{Fleet, FleetError};
+use crate::audit::{self, events, Event};
+use images::RunningImage;
+
+/// Receipts older than this are forgotten (a report that old is refused as older anyway).
+const RECEIPT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+/// Largest reporting interval accepted (a day): beyond it Offline would mean nothing.
+const MAX_INTERVAL_SECONDS: u64 = 24 * 3600;
+/// Rows per multi-row INSERT: 9 columns × 100 stays under every backend's bind limit.
+const INSERT_BATCH: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("not yet")]
-    NotYet,
+    #[error("report is not valid: {0}")]
+    Parse(String),
+    #[error("report is {0} bytes; at most {MAX_REPORT_SIZE} are read")]
+    TooLarge(u64),
+    #[error("report has schema version {0}; this ferry reads version 1")]
+    SchemaVersion(u32),
+    #[error("report names {0:?}, which is not a cluster name")]
+    ClusterName(String),
+    #[error("report of cluster {cluster}: {what}")]
+    Invalid { cluster: String, what: String },
+    #[error("credential of cluster {authenticated} may not report for cluster {reported}")]
+    WrongCluster {
+        authenticated: String,
+        reported: String,
+    },
+    #[error("{0} is not a cluster's agent credential; only agents send reports")]
+    NotAnAgent(String),
+    #[error("cluster {0} is not registered")]
+    NotRegistered(String),
+    #[error("cluster {0} is deregistered")]
+    Deregistered(String),
+    #[error("cluster {0} has no credential")]
+    NoCredential(String),
+    #[error("report of cluster {0}: its MAC does not verify with the cluster's credential")]
+    BadMac(String),
+    #[error("report of cluster {cluster}: sequence {sequence} is older than the latest received, {latest}")]
+    Replayed {
+        cluster: String,
+        sequence: u64,
+        latest: i64,
+    },
 }
 
 impl ReportError {
     pub fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        match self {
+            ReportError::Parse(_)
+            | ReportError::SchemaVersion(_)
+            | ReportError::ClusterName(_)
+            | ReportError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ReportError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ReportError::WrongCluster { .. }
+            | ReportError::NotAnAgent(_)
+            | ReportError::Deregistered(_)
+            | ReportError::NoCredential(_)
+            | ReportError::BadMac(_) => StatusCode::FORBIDDEN,
+            ReportError::NotRegistered(_) => StatusCode::NOT_FOUND,
+            ReportError::Replayed { .. } => StatusCode::CONFLICT,
+        }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Stored,
+    /// This (cluster, sequence) was received before; nothing changed.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Ingested {
+    pub cluster: String,
+    pub sequence: u64,
+    pub outcome: Outcome,
+    /// The running images were rewritten (their set differs from the previous report's).
+    pub images_changed: bool,
+    pub applied_revision: Option<i64>,
+}
+
+/// Parses a signed report as hostile input: bounded size, no unknown fields, schema 1.
+pub fn parse(bytes: &[u8]) -> Result<SignedReport, ReportError> {
+    if bytes.len() as u64 > MAX_REPORT_SIZE {
+        return Err(ReportError::TooLarge(bytes.len() as u64));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ReportError::Parse(e.to_string()))
+}
+
+/// DNS-1123 label, as cluster names are.
+fn valid_cluster_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    let inner = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && b.len() <= 63
+        && inner(&b[0])
+        && inner(&b[b.len() - 1])
+        && b.iter().all(|c| inner(c) || *c == b'-')
+}
+
+fn validate(r: &Report) -> Result<(), ReportError> {
+    if r.schema_version != 1 {
+        return Err(ReportError::SchemaVersion(r.schema_version));
+    }
+    if !valid_cluster_name(&r.cluster) {
+        let mut name = r.cluster.clone();
+        name.truncate(80);
+        return Err(ReportError::ClusterName(name));
+    }
+    let invalid = |what: String| ReportError::Invalid {
+        cluster: r.cluster.clone(),
+        what,
+    };
+    if r.sequence > i64::MAX as u64 {
+        return Err(invalid(format!("sequence {} is out of range", r.sequence)));
+    }
+    if r.interval_seconds == 0 || r.interval_seconds > MAX_INTERVAL_SECONDS {
+        return Err(invalid(format!(
+            "interval of {} s is not between 1 s and {MAX_INTERVAL_SECONDS} s",
+            r.interval_seconds
+        )));
+    }
+    Ok(())
+}
+
+/// Ingests a report an agent sent (`authenticated` = its credential's cluster) or an operator
+/// imported (`None`: the MAC alone proves the cluster wrote it).
+pub async fn ingest(
+    fleet: &Fleet,
+    signed: &SignedReport,
+    authenticated: Option<&str>,
+    now: i64,
+) -> Result<Ingested, FleetError> {
+    let actor = match authenticated {
+        Some(c) => format!("cluster/{c}"),
+        None => "import".to_owned(),
+    };
+    ingest_as(fleet, signed, authenticated, &actor, now).await
+}
+
+/// [`ingest`], recording refusals under `actor` (the operator who imported the file).
+pub async fn ingest_as(
+    fleet: &Fleet,
+    signed: &SignedReport,
+    authenticated: Option<&str>,
+    actor: &str,
+    now: i64,
+) -> Result<Ingested, FleetError> {
+    let report = &signed.report;
+    validate(report)?;
+    let cluster = report.cluster.as_str();
+    // The expensive parts before the write lock: the canonical bytes and the derived rows.
+    let message = serde_json::to_vec(report).expect("report serialises");
+    let rows = images::running_images(report, &fleet.settings.mirror_host);
+    let hash = images::images_hash(&rows);
+
+    let mut tx = fleet.db.begin_write().await?;
+    if let Some(auth) = authenticated {
+        if auth != cluster {
+            let e = ReportError::WrongCluster {
+                authenticated: auth.to_owned(),
+                reported: cluster.to_owned(),
+            };
+            return refused(tx, actor, report, e).await;
+        }
+    }
+    let known: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
+         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1",
+    )
+    .bind(cluster)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let secret_sha256 = match known {
+        None => return refused(tx, actor, report, ReportError::NotRegistered(cluster.into())).await,
+        Some((Some(_), _)) => {
+            return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await
+        }
+        Some((None, None)) => {
+            return refused(tx, actor, report, ReportError::NoCredential(cluster.into())).await
+        }
+        Some((None, Some(s))) => s,
+    };
+    if !mac_verifies(&secret_sha256, &message, &signed.mac) {
+        return refused(tx, actor, report, ReportError::BadMac(cluster.into())).await;
+    }
+    let sequence = report.sequence as i64;
+    let seen: Option<i64> = sqlx::query_scalar(
+        "SELECT sequence FROM report_receipts WHERE cluster = $1 AND sequence = $2",
+    )
+    .bind(cluster)
+    .bind(sequence)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let latest: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT sequence, images_hash, applied_revision FROM cluster_reports WHERE cluster = $1",
+    )
+    .bind(cluster)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if seen.is_some() || latest.as_ref().is_some_and(|l| l.0 == sequence) {
+        tx.commit().await?;
+        return Ok(Ingested {
+            cluster: cluster.to_owned(),
+            sequence: report.sequence,
+            outcome: Outcome::Duplicate,
+            images_changed: false,
+            applied_revision: latest.and_then(|l| l.2),
+        });
+    }
+    if let Some((latest_seq, _, _)) = &latest {
+        if sequence < *latest_seq {
+            let e = ReportError::Replayed {
+                cluster: cluster.to_owned(),
+                sequence: report.sequence,
+                latest: *latest_seq,
+            };
+            return refused(tx, actor, report, e).await;
+        }
+    }
+
+    let (applied_revision, applied_digest, applied_images) =
+        applied(&mut tx, cluster, report).await?;
+    let desired = summary::desired_digests(&applied_images, &fleet.settings.mirror_host);
+    let health = summary::health(report, &rows, &desired);
+    let verified = summary::source_verified(report, applied_digest.as_deref());
+    let report_json = String::from_utf8(message).expect("JSON is UTF-8");
+    sqlx::query(
+        "INSERT INTO cluster_reports (cluster, sequence, received_at, interval_seconds,
+             applied_revision, applied_digest, source_verified, ready, failed, converging, modified,
+             failure, images_hash, report)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (cluster) DO UPDATE SET sequence = excluded.sequence,
+             received_at = excluded.received_at, interval_seconds = excluded.interval_seconds,
+             applied_revision = excluded.applied_revision, applied_digest = excluded.applied_digest,
+             source_verified = excluded.source_verified, ready = excluded.ready,
+             failed = excluded.failed, converging = excluded.converging,
+             modified = excluded.modified, failure = excluded.failure,
+             images_hash = excluded.images_hash, report = excluded.report",
+    )
+    .bind(cluster)
+    .bind(sequence)
+    .bind(now)
+    .bind(report.interval_seconds as i64)
+    .bind(applied_revision)
+    .bind(applied_digest.as_deref())
+    .bind(verified.map(i64::from))
+    .bind(i64::from(health.ready()))
+    .bind(i64::from(health.failed))
+    .bind(i64::from(health.converging))
+    .bind(i64::from(health.modified))
+    .bind(health.failure.as_deref())
+    .bind(&hash)
+    .bind(&report_json)
+    .execute(&mut *tx)
+    .await?;
+    let images_changed = latest.as_ref().is_none_or(|l| l.1 != hash);
+    if images_changed {
+        replace_running_images(&mut tx, cluster, &rows).await?;
+    }
+    sqlx::query("DELETE FROM report_receipts WHERE cluster = $1 AND received_at < $2")
+        .bind(cluster)
+        .bind(now - RECEIPT_RETENTION_SECONDS)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO report_receipts (cluster, sequence, received_at) VALUES ($1, $2, $3)")
+        .bind(cluster)
+        .bind(sequence)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // ROLLOUT TICK: call `super::rollout::tick(fleet, now)` here once the rollouts helper lands
+    // on main (a report can complete a wave or trip its gate).
+    Ok(Ingested {
+        cluster: cluster.to_owned(),
+        sequence: report.sequence,
+        outcome: Outcome::Stored,
+        images_changed,
+        applied_revision,
+    })
+}
+
+/// Records the refusal in the audit log (in its own transaction, which is `tx`) and fails.
+async fn refused(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    actor: &str,
+    report: &Report,
+    e: ReportError,
+) -> Result<Ingested, FleetError> {
+    let event = Event::new(
+        actor,
+        events::FLEET_REPORT_REFUSED,
+        format!("cluster/{}", report.cluster),
+        json!({"sequence": report.sequence, "reason": e.to_string()}),
+    );
+    audit::append_in_any(&mut tx, &event).await?;
+    tx.commit().await?;
+    Err(e.into())
+}
+
+fn mac_verifies(secret_sha256_hex: &str, message: &[u8], mac_hex: &str) -> bool {
+    let (Ok(key), Ok(mac)) = (hex::decode(secret_sha256_hex), hex::decode(mac_hex)) else {
+        return false;
+    };
+    let Ok(mut m) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key) else {
+        return false;
+    };
+    m.update(message);
+    // Constant time.
+    m.verify_slice(&mac).is_ok()
+}
+
+/// The MAC an agent puts on `report` with the cluster's `secret`.
+pub fn mac(secret: &str, report: &Report) -> String {
+    use sha2::Digest as _;
+    let key = sha2::Sha256::digest(secret.as_bytes());
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("any key length");
+    m.update(&serde_json::to_vec(report).expect("report serialises"));
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// The desired revision the report says was applied, its digest, and that revision's images
+/// (those of the current desired revision when the applied one is unknown).
+async fn applied(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    report: &Report,
+) -> Result<(Option<i64>, Option<String>, Vec<PinnedImage>), FleetError> {
+    let candidates = summary::applied_candidates(report);
+    for digest in &candidates {
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT revision, images FROM desired_revisions WHERE cluster = $1 AND digest = $2
+             ORDER BY revision DESC LIMIT 1",
+        )
+        .bind(cluster)
+        .bind(digest)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((revision, images)) = found {
+            return Ok((Some(revision), Some(digest.clone()), pinned(&images)));
+        }
+    }
+    let current: Option<String> = sqlx::query_scalar(
+        "SELECT r.images FROM desired_current c JOIN desired_revisions r
+         ON r.cluster = c.cluster AND r.revision = c.revision WHERE c.cluster = $1",
+    )
+    .bind(cluster)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok((
+        None,
+        candidates.into_iter().next(),
+        current.as_deref().map(pinned).unwrap_or_default(),
+    ))
+}
+
+/// The images JSON of a desired revision; the desired helper wrote it, so a row it cannot read
+/// counts as naming no images rather than failing the cluster's reports.
+pub(crate) fn pinned(images_json: &str) -> Vec<PinnedImage> {
+    serde_json::from_str(images_json).unwrap_or_default()
+}
+
+async fn replace_running_images(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    rows: &[RunningImage],
+) -> Result<(), FleetError> {
+    sqlx::query("DELETE FROM running_images WHERE cluster = $1")
+        .bind(cluster)
+        .execute(&mut *conn)
+        .await?;
+    for chunk in rows.chunks(INSERT_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO running_images (cluster, repository, tag, reference, digest, namespace, pod, container, ready) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8 + 2;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b,
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cluster);
+        for r in chunk {
+            q = q
+                .bind(&r.repository)
+                .bind(r.tag.as_deref())
+                .bind(&r.reference)
+                .bind(r.digest.as_deref())
+                .bind(&r.namespace)
+                .bind(&r.pod)
+                .bind(&r.container)
+                .bind(i64::from(r.ready));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

@@ -4,6 +4,11 @@
 mod assign;
 mod client;
 mod profiles;
+mod clusters;
+mod query;
+mod report;
+mod status;
+mod rollout;
 
 use std::process::ExitCode;
 
@@ -38,6 +43,27 @@ pub enum Command {
     Variables(assign::VariablesArgs),
     /// Copy a cluster's assignment, overrides and variables onto a cluster or group.
     Clone(assign::CloneArgs),
+    /// Register, list, show, relabel and remove clusters.
+    Cluster {
+        #[command(subcommand)]
+        command: clusters::ClusterCommand,
+    },
+    /// Groups: named label selectors.
+    Group {
+        #[command(subcommand)]
+        command: clusters::GroupCommand,
+    },
+    /// Every cluster's state, or one cluster's layers and drift.
+    Status(status::StatusArgs),
+    /// Which clusters desire or run an image, are affected by a CVE list, run an old profile, or have pending updates.
+    #[command(subcommand)]
+    Query(query::QueryCommand),
+    /// Reports carried by hand.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Roll a profile version out in waves with a health gate; pause, resume, abort, roll back.
+    #[command(subcommand)]
+    Rollout(rollout::Command),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -59,5 +85,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Override(a) => assign::override_values(&api, &args.conn, a).await,
         Command::Variables(a) => assign::variables(&api, &args.conn, a).await,
         Command::Clone(a) => assign::clone(&api, &args.conn, a).await,
+        Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
+        Command::Group { command } => clusters::run_group(&args.conn, command).await,
+        Command::Status(a) => status::run(&api, args.conn.json(), a).await,
+        Command::Query(c) => query::run(&api, args.conn.json(), c).await,
+        Command::Report(c) => report::run(&api, args.conn.json(), c).await,
+        Command::Rollout(command) => rollout::run(&args.conn, command).await,
     }
 }

@@ -1,7 +1,102 @@
-//! (skeleton: see /work/wt/DESIGN12.md; the owner fills in the routes)
+//! Fleet queries: `GET query/image?ref=`, `POST query/affected`, `GET query/profile?name=&below=`,
+//! `GET query/pending`. All reads (affected is a POST only because its list can be long).
 
-use super::FleetRoutes;
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiResult, ErrorBody, FleetRoutes};
+use crate::fleet::query::{self, AffectedAnswer, ImageAnswer, Pending, ProfileBelow};
+use crate::fleet::Fleet;
 
 pub fn routes() -> FleetRoutes {
-    FleetRoutes::empty()
+    FleetRoutes {
+        read: OpenApiRouter::new()
+            .routes(routes!(image))
+            .routes(routes!(affected))
+            .routes(routes!(profile_below))
+            .routes(routes!(pending)),
+        write: OpenApiRouter::new(),
+        agent: OpenApiRouter::new(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ImageParams {
+    /// `repository`, `repository:tag`, `repository@sha256:…` or a bare digest.
+    #[serde(rename = "ref")]
+    reference: String,
+}
+
+/// Which clusters desire and which run an image.
+#[utoipa::path(
+    get,
+    path = "/api/v1/fleet/query/image",
+    tag = "fleet",
+    params(ImageParams),
+    responses(
+        (status = 200, description = "Clusters desiring or running it", body = ImageAnswer),
+        (status = 400, description = "Not an image reference", body = ErrorBody),
+    )
+)]
+async fn image(State(fleet): State<Fleet>, Query(p): Query<ImageParams>) -> ApiResult<ImageAnswer> {
+    Ok(Json(query::image(&fleet, &p.reference).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AffectedRequest {
+    /// Digests (`sha256:…`) or image references.
+    references: Vec<String>,
+}
+
+/// Which clusters are affected by a list of digests or references (a CVE list).
+#[utoipa::path(
+    post,
+    path = "/api/v1/fleet/query/affected",
+    tag = "fleet",
+    request_body = AffectedRequest,
+    responses(
+        (status = 200, description = "Affected clusters, desired vs running", body = AffectedAnswer),
+        (status = 400, description = "An entry is not a digest or reference", body = ErrorBody),
+    )
+)]
+async fn affected(State(fleet): State<Fleet>, Json(r): Json<AffectedRequest>) -> ApiResult<AffectedAnswer> {
+    Ok(Json(query::affected(&fleet, &r.references).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ProfileParams {
+    name: String,
+    /// A semantic version.
+    below: String,
+}
+
+/// Clusters assigned or given a version of a profile below a version.
+#[utoipa::path(
+    get,
+    path = "/api/v1/fleet/query/profile",
+    tag = "fleet",
+    params(ProfileParams),
+    responses(
+        (status = 200, description = "Clusters below the version", body = [ProfileBelow]),
+        (status = 400, description = "Not a semantic version", body = ErrorBody),
+    )
+)]
+async fn profile_below(State(fleet): State<Fleet>, Query(p): Query<ProfileParams>) -> ApiResult<Vec<ProfileBelow>> {
+    Ok(Json(query::profile_below(&fleet, &p.name, &p.below).await?))
+}
+
+/// Clusters with a pending update (a newer profile revision, an unpublished assignment, or a
+/// desired revision not applied yet).
+#[utoipa::path(
+    get,
+    path = "/api/v1/fleet/query/pending",
+    tag = "fleet",
+    responses((status = 200, description = "Clusters with pending updates", body = [Pending]))
+)]
+async fn pending(State(fleet): State<Fleet>) -> ApiResult<Vec<Pending>> {
+    Ok(Json(query::pending(&fleet).await?))
 }
