@@ -538,19 +538,22 @@ fn every_route_is_in_the_openapi_document() {
     }
 }
 
-macro_rules! on_sqlite {
+/// Each case on a temp SQLite file, then on a fresh PostgreSQL database.
+macro_rules! on_both_backends {
     ($($case:ident),*) => {$(
         mod $case {
             #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$case(&super::support::sqlite_url(&dir)).await;
+            async fn sqlite_and_postgres() {
+                for backend in ferry_testkit::postgres::fleet_backends() {
+                    eprintln!("backend {}", backend.name);
+                    super::$case(&backend.url).await;
+                }
             }
         }
     )*};
 }
 
-on_sqlite!(
+on_both_backends!(
     profiles_list_show_and_diff,
     assignment_routes,
     override_variable_and_clone_routes

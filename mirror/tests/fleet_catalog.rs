@@ -1,6 +1,6 @@
 //! The profile catalog: versions and in-place revisions with their audit entries, pending
 //! clusters after a revision, listing order, refused definitions, and diffs (with a cluster's
-//! overrides merged in). Each case runs on a database URL (SQLite here).
+//! overrides merged in). Each case runs on SQLite and PostgreSQL.
 
 #[path = "catalog_support/mod.rs"]
 mod support;
@@ -348,19 +348,22 @@ async fn diff_hides_secret_defaults(url: &str) {
     assert!(!serde_json::to_string(&d).unwrap().contains("hunter2"));
 }
 
-macro_rules! on_sqlite {
+/// Each case on a temp SQLite file, then on a fresh PostgreSQL database.
+macro_rules! on_both_backends {
     ($($case:ident),*) => {$(
         mod $case {
             #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$case(&super::support::sqlite_url(&dir)).await;
+            async fn sqlite_and_postgres() {
+                for backend in ferry_testkit::postgres::fleet_backends() {
+                    eprintln!("backend {}", backend.name);
+                    super::$case(&backend.url).await;
+                }
             }
         }
     )*};
 }
 
-on_sqlite!(
+on_both_backends!(
     versions_and_revisions,
     list_is_by_name_then_semantic_version,
     hostile_definitions_are_refused,

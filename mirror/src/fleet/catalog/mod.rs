@@ -192,8 +192,6 @@ pub async fn record_all(
 }
 
 /// The catalog brought up to date with every active bundle's profile definitions.
-// TODO merge: switch on once the bundle helper's `Store::profile_definitions` is on main.
-#[cfg(any())]
 pub async fn sync(fleet: &Fleet, actor: &str) -> Result<Vec<Recorded>, FleetError> {
     let defs = fleet.store.profile_definitions().await?;
     record_all(
