@@ -52,7 +52,9 @@ pub async fn fleet_with(url: &str, signed: bool) -> Env {
 
 /// The fleet's audit chain verifies from its first entry.
 pub async fn assert_chain_intact(fleet: &Fleet) {
-    let report = ferry_mirror::audit::verify_any(fleet.db.pool(), None).await.unwrap();
+    let report = ferry_mirror::audit::verify_any(fleet.db.pool(), None)
+        .await
+        .unwrap();
     assert!(report.is_ok(), "{report:?}");
 }
 

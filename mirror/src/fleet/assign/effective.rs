@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{
-    assignment, deep_merge, overrides, require_cluster, variable_values, Input, InputProfile,
-    Scope,
+    assignment, deep_merge, overrides, require_cluster, variable_values, Input, InputProfile, Scope,
 };
 use crate::fleet::clusters::{self, Selector};
 use crate::fleet::{catalog, variables, Fleet, FleetError};

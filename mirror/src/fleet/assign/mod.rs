@@ -16,11 +16,11 @@ mod values;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
+pub use crate::fleet::desired::{Input, InputProfile};
 pub use clone::{clone_settings, Cloned};
 pub use effective::{
     clusters_in_scope, effective, effective_overrides, effective_variables, groups_of,
 };
-pub use crate::fleet::desired::{Input, InputProfile};
 pub use overrides::{merge_override, overrides, remove_override, set_override};
 pub use values::{secret_names, set_variables, shown_variables, variable_values};
 
