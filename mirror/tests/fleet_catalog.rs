@@ -124,6 +124,8 @@ async fn hostile_definitions_are_refused(url: &str) {
     twice.layers.push(twice.layers[0].clone());
     let mut pattern = hello_addon("0.1.0");
     pattern.variables[0].pattern = Some("(".into());
+    let mut var_name = hello_addon("0.1.0");
+    var_name.variables[0].name = "a-b }}".into();
     for (def, says) in [
         (
             bad_type,
@@ -132,6 +134,7 @@ async fn hostile_definitions_are_refused(url: &str) {
         (bad_name, "\"../etc@0.1.0\" is not a profile reference"),
         (twice, "layer \"hello\" appears twice"),
         (pattern, "variable debug: pattern \"(\""),
+        (var_name, "\"a-b }}\" is not a variable name"),
     ] {
         let e = catalog::record_definition(f, &bundle(1), &def, "cli:0")
             .await

@@ -3,12 +3,12 @@
 
 mod assign;
 mod client;
-mod profiles;
 mod clusters;
+mod profiles;
 mod query;
 mod report;
-mod status;
 mod rollout;
+mod status;
 
 use std::process::ExitCode;
 

@@ -225,6 +225,12 @@ fn validate(def: &ProfileDefinition) -> Result<ProfileRef, CatalogError> {
     }
     let mut variables = std::collections::BTreeSet::new();
     for var in &def.variables {
+        if let Err(e) = super::variables::check_name(&var.name) {
+            return Err(CatalogError::BadDefinition {
+                profile: profile.to_string(),
+                reason: e.to_string(),
+            });
+        }
         if !variables.insert(var.name.as_str()) {
             return Err(CatalogError::BadDefinition {
                 profile: profile.to_string(),
