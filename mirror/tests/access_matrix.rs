@@ -278,6 +278,7 @@ fn fleet_routes() -> Vec<(Method, &'static str, FleetNeed)> {
         ),
         f(Method::POST, "/api/v1/fleet/profiles/sync", Write),
         f(Method::PUT, "/api/v1/fleet/clusters/a/assignment", Write),
+        f(Method::GET, "/api/v1/fleet/clusters/a/assignment", Read),
         f(
             Method::PUT,
             "/api/v1/fleet/clusters/a/overrides/podinfo",
