@@ -257,9 +257,10 @@ macro_rules! on_backends {
     ($($name:ident => $case:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("fleet.db").display());
-            $case(&url).await;
+            for (url, _dir) in backends().await {
+                eprintln!("on {}", url.split(':').next().unwrap());
+                $case(&url).await;
+            }
         }
     )*};
 }

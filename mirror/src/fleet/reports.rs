@@ -188,10 +188,16 @@ pub async fn ingest_as(
             return refused(tx, actor, report, e).await;
         }
     }
-    let known: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+    // On PostgreSQL the cluster's row is locked, so that two reports of one cluster at once
+    // are judged one after the other (SQLite's write transaction already is exclusive).
+    let lock = match fleet.db.backend() {
+        crate::fleet::Backend::Postgres => " FOR UPDATE OF c",
+        crate::fleet::Backend::Sqlite => "",
+    };
+    let known: Option<(Option<i64>, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
-         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1",
-    )
+         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1{lock}"
+    )))
     .bind(cluster)
     .fetch_optional(&mut *tx)
     .await?;

@@ -33,11 +33,52 @@ CREATE TABLE IF NOT EXISTS desired_current (cluster TEXT PRIMARY KEY, revision B
     digest TEXT NOT NULL);
 ";
 
+/// The database URLs a case runs on: a temp SQLite file, and a fresh database on the
+/// PostgreSQL server `FERRY_TEST_POSTGRES_URL` names when it is set (until
+/// `ferry_testkit::postgres::fleet_backends` is on main, which starts one itself).
+pub async fn backends() -> Vec<(String, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("fleet.db").display());
+    let mut out = vec![(sqlite, Some(dir))];
+    if let Ok(base) = std::env::var("FERRY_TEST_POSTGRES_URL") {
+        use sqlx::ConnectOptions as _;
+        sqlx::any::install_default_drivers();
+        let name = format!("fleet_reports_{}_{}", std::process::id(), rand_suffix());
+        let opts: sqlx::any::AnyConnectOptions = format!("{base}/postgres").parse().unwrap();
+        let mut conn = opts.connect().await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        out.push((format!("{base}/{name}"), None));
+    }
+    out
+}
+
+fn rand_suffix() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:x}_{n}", t.as_nanos() % 1_000_000_000_000)
+}
+
 /// A fleet on `url`, its store in the returned directory.
 pub async fn fleet(url: &str) -> (Fleet, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).await.unwrap();
     let db = FleetDb::connect(url).await.unwrap();
+    with_db(store, db, dir).await
+}
+
+/// A fleet on the store's own `ferry.db`, as `ferry serve` runs it by default.
+pub async fn fleet_in_store() -> (Fleet, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let db = FleetDb::open_in_store(dir.path()).await.unwrap();
+    with_db(store, db, dir).await
+}
+
+async fn with_db(store: Store, db: FleetDb, dir: tempfile::TempDir) -> (Fleet, tempfile::TempDir) {
     sqlx::raw_sql(PEER_TABLES).execute(db.pool()).await.unwrap();
     let settings = FleetSettings {
         mirror_host: MIRROR.into(),
