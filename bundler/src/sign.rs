@@ -199,6 +199,20 @@ impl SigningKey {
         key_hint(&self.public_key_der)
     }
 
+    /// ECDSA P-256 over sha256 of the exact `bytes`, DER-encoded: what cosign puts (base64) in a
+    /// `dev.cosignproject.cosign/signature` annotation over a simple-signing payload, and what
+    /// `openssl dgst -sha256 -verify` checks. Deterministic (RFC 6979), like every ferry signature.
+    pub fn sign_bytes(&self, bytes: &[u8]) -> Result<Vec<u8>, SignError> {
+        let signature: p256::ecdsa::Signature =
+            p256::ecdsa::signature::Signer::try_sign(&self.signer, bytes).map_err(|e| {
+                SignError::Sign {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        Ok(signature.to_der().as_ref().to_vec())
+    }
+
     /// Signs the exact manifest bytes; returns the `ferry-bundle.sigstore.json` document.
     pub fn sign_manifest(&self, manifest_bytes: &[u8]) -> Result<Vec<u8>, SignError> {
         use base64::Engine as _;
@@ -236,6 +250,22 @@ impl SigningKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_bytes_is_deterministic_der_that_the_public_key_verifies() {
+        use p256::ecdsa::signature::Verifier as _;
+        use p256::pkcs8::DecodePublicKey as _;
+        let dir = tempfile::tempdir().unwrap();
+        let files = keygen(dir.path(), b"pw").unwrap();
+        let key = SigningKey::load(&files.private_key, b"pw").unwrap();
+        let payload = br#"{"critical":{},"optional":null}"#;
+        let der = key.sign_bytes(payload).unwrap();
+        assert_eq!(der, key.sign_bytes(payload).unwrap());
+        let public = p256::ecdsa::VerifyingKey::from_public_key_pem(key.public_key_pem()).unwrap();
+        let signature = p256::ecdsa::Signature::from_der(&der).unwrap();
+        public.verify(payload, &signature).unwrap();
+        assert!(public.verify(b"other bytes", &signature).is_err());
+    }
 
     #[test]
     fn password_prefers_ferry_then_cosign_and_says_which() {

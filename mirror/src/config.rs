@@ -11,6 +11,11 @@
 //! tls: {cert: /etc/ferry/tls/server.crt, key: /etc/ferry/tls/server.key}
 //! connections: {max: 4096, maxPerClient: 1024, headerTimeoutSeconds: 10, idleTimeoutSeconds: 60,
 //!               bodyTimeoutSeconds: 30, minBodyBytesPerSecond: 1024}
+//! fleet: {database: postgres://ferry@db:5432/fleet,   # default: the store's own ferry.db
+//!         key: /etc/ferry/keys/fleet.key,            # cosign key signing desired state (FERRY_PASSWORD)
+//!         mirrorHost: mirror.enclave:5000,           # how clusters reach this registry
+//!         mirrorCa: /etc/ferry/tls/ca.crt,           # the CA clusters trust for it
+//!         offlineAfterIntervals: 3}
 //! ```
 
 use std::net::SocketAddr;
@@ -46,6 +51,43 @@ pub struct ApplianceConfig {
     /// Connection bound and client timeouts; unset fields keep their defaults.
     #[serde(default)]
     pub connections: ConnectionsConfig,
+    /// The management instance; unset fields keep their defaults.
+    #[serde(default)]
+    pub fleet: FleetConfig,
+}
+
+/// The `fleet:` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetConfig {
+    /// `sqlite://PATH` or `postgres://…`; default the store's own `ferry.db`.
+    pub database: Option<String>,
+    /// cosign-format private key that signs desired-state artifacts.
+    pub key: Option<PathBuf>,
+    /// `HOST:PORT` clusters reach this registry at.
+    pub mirror_host: Option<String>,
+    /// PEM file of the CA clusters trust for the mirror.
+    pub mirror_ca: Option<PathBuf>,
+    /// A cluster is Offline after this many missed report intervals.
+    pub offline_after_intervals: Option<std::num::NonZeroU32>,
+}
+
+/// Checks a `HOST:PORT` (or `HOST`) clusters reach the mirror at: it goes into URLs and image
+/// references, so nothing but a host name or IP literal and a port.
+pub fn parse_mirror_host(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 255
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        && !text.starts_with(['.', '-', ':']);
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "mirror host {text:?} is not HOST or HOST:PORT (letters, digits, '.', '-', ':', '[', ']')"
+        ))
+    }
 }
 
 /// The `connections:` section: each field overrides one of [`crate::server::ConnectionLimits`].
@@ -164,6 +206,8 @@ impl ApplianceConfig {
             rebase(&mut tls.key);
         }
         config.trusted_keys.iter_mut().for_each(rebase);
+        config.fleet.key.as_mut().map(rebase);
+        config.fleet.mirror_ca.as_mut().map(rebase);
         Ok(config)
     }
 }
@@ -265,6 +309,36 @@ mod tests {
                 err.starts_with(&format!("{}:1:", path.display())),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn the_fleet_section_reads_its_keys_and_refuses_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.yaml");
+        std::fs::write(
+            &path,
+            "fleet: {database: 'postgres://ferry@db/fleet', key: keys/fleet.key, mirrorHost: mirror.enclave:5000, offlineAfterIntervals: 4}\n",
+        )
+        .unwrap();
+        let c = ApplianceConfig::load(&path).unwrap();
+        assert_eq!(
+            c.fleet.database.as_deref(),
+            Some("postgres://ferry@db/fleet")
+        );
+        assert_eq!(c.fleet.key, Some(dir.path().join("keys/fleet.key")));
+        assert_eq!(c.fleet.mirror_host.as_deref(), Some("mirror.enclave:5000"));
+        assert_eq!(c.fleet.offline_after_intervals.map(|n| n.get()), Some(4));
+        for bad in ["offlineAfterIntervals: 0", "mirrorhost: x"] {
+            std::fs::write(&path, format!("fleet: {{{bad}}}\n")).unwrap();
+            assert!(ApplianceConfig::load(&path).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_mirror_host("mirror.enclave:5000").unwrap(),
+            "mirror.enclave:5000"
+        );
+        for bad in ["", "a b", "http://x", "x/y", ":5000"] {
+            assert!(parse_mirror_host(bad).is_err(), "{bad}");
         }
     }
 }

@@ -1,8 +1,11 @@
-//! `ferry audit`: show the store's tamper-evident audit log and verify its hash chain.
+//! `ferry audit`: show the store's tamper-evident audit log and verify its hash chain, and the
+//! fleet's own chain when the fleet database is not the store's file (`--fleet-database`).
 
 use std::process::ExitCode;
 
-use ferry_mirror::audit::{self, Anchor};
+use anyhow::Context;
+use ferry_mirror::audit::{self, Anchor, AuditEntry, AuditLog, ChainReport};
+use serde::Serialize;
 
 use super::appliance::ApplianceArgs;
 use super::output::{print_json, OutputFormat};
@@ -24,6 +27,13 @@ pub struct VerifyArgs {
     /// still be in the log, which catches entries cut off the end.
     #[arg(long)]
     pub expect_head: Option<Anchor>,
+    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`):
+    /// its own audit chain is read too. By default the fleet shares the store's file and chain.
+    #[arg(long, env = "FERRY_FLEET_DATABASE", value_name = "URL")]
+    pub fleet_database: Option<String>,
+    /// The fleet chain's head written down earlier (HASH or SEQ:HASH), as `--expect-head`.
+    #[arg(long, requires = "fleet_database")]
+    pub expect_fleet_head: Option<Anchor>,
     /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
@@ -36,9 +46,31 @@ pub struct ShowArgs {
     /// Only entries at or after this time (RFC 3339 UTC, e.g. 2026-01-31T00:00:00Z).
     #[arg(long)]
     pub since: Option<String>,
+    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`):
+    /// its own audit chain is read too. By default the fleet shares the store's file and chain.
+    #[arg(long, env = "FERRY_FLEET_DATABASE", value_name = "URL")]
+    pub fleet_database: Option<String>,
     /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+/// `verify --output json`: the store's report as before, plus the fleet's when it has its own.
+#[derive(Serialize)]
+struct VerifyOutput<'a> {
+    #[serde(flatten)]
+    store: &'a ChainReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet: Option<&'a ChainReport>,
+}
+
+/// `show --output json`: the store's log as before, plus the fleet's when it has its own.
+#[derive(Serialize)]
+struct ShowOutput<'a> {
+    #[serde(flatten)]
+    store: &'a AuditLog,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet: Option<&'a AuditLog>,
 }
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -47,54 +79,140 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let config = args.appliance.config()?;
             let store = args.appliance.open_store(&config).await?;
             let report = audit::verify(store.db(), args.expect_head.as_ref()).await?;
+            let fleet = match &args.fleet_database {
+                Some(url) => {
+                    let pool = audit::connect_any(url).await.with_context(|| {
+                        format!("cannot open the fleet database {}", redacted(url))
+                    })?;
+                    let fleet = audit::verify_any(&pool, args.expect_fleet_head.as_ref())
+                        .await
+                        .with_context(|| {
+                            format!("verifying the fleet audit log in {}", redacted(url))
+                        })?;
+                    pool.close().await;
+                    Some(fleet)
+                }
+                None => None,
+            };
             if args.output == OutputFormat::Json {
-                print_json(&report)?;
+                print_json(&VerifyOutput {
+                    store: &report,
+                    fleet: fleet.as_ref(),
+                })?;
             }
-            if let Some(t) = &report.tamper {
-                return Err(
-                    anyhow::anyhow!("audit log tampered at entry {}: {}", t.seq, t.reason)
-                        .context(VerifyFailed),
-                );
+            for (what, r) in [
+                ("audit log", Some(&report)),
+                ("fleet audit log", fleet.as_ref()),
+            ] {
+                if let Some(t) = r.and_then(|r| r.tamper.as_ref()) {
+                    return Err(anyhow::anyhow!(
+                        "{what} tampered at entry {}: {}",
+                        t.seq,
+                        t.reason
+                    )
+                    .context(VerifyFailed));
+                }
             }
             if args.output == OutputFormat::Text {
-                match &report.head {
-                    Some(head) => outln!(
-                        "audit log ok: {} entries, head {head}",
-                        report.entries_checked
-                    ),
-                    None => outln!("audit log ok: empty"),
+                for (what, r) in [
+                    ("audit log", Some(&report)),
+                    ("fleet audit log", fleet.as_ref()),
+                ] {
+                    match r.map(|r| (r, &r.head)) {
+                        Some((r, Some(head))) => {
+                            outln!("{what} ok: {} entries, head {head}", r.entries_checked)
+                        }
+                        Some((_, None)) => outln!("{what} ok: empty"),
+                        None => {}
+                    }
                 }
             }
         }
         Command::Show(args) => {
             let config = args.appliance.config()?;
             let store = args.appliance.open_store(&config).await?;
-            let entries = audit::list(store.db(), args.since.as_deref()).await?;
-            let head = audit::head(store.db()).await?;
-            if args.output == OutputFormat::Json {
-                print_json(&audit::AuditLog { entries, head })?;
-            } else {
-                for e in &entries {
-                    // Actor and subject can come from a client (a user name tried at login):
-                    // escaped, so they cannot fake lines or move the terminal's cursor.
-                    outln!(
-                        "{:>6} {} {:<12} {:<16} {} {}",
-                        e.seq,
-                        e.at,
-                        e.actor.escape_debug().to_string(),
-                        e.action,
-                        e.subject.escape_debug(),
-                        e.detail
-                    );
+            let log = AuditLog {
+                entries: audit::list(store.db(), args.since.as_deref()).await?,
+                head: audit::head(store.db()).await?,
+            };
+            let fleet = match &args.fleet_database {
+                Some(url) => {
+                    let pool = audit::connect_any(url).await.with_context(|| {
+                        format!("cannot open the fleet database {}", redacted(url))
+                    })?;
+                    let read = async {
+                        Ok::<_, audit::AuditError>(AuditLog {
+                            entries: audit::list_any(&pool, args.since.as_deref()).await?,
+                            head: audit::head_any(&pool).await?,
+                        })
+                    };
+                    let fleet = read.await.with_context(|| {
+                        format!("reading the fleet audit log in {}", redacted(url))
+                    })?;
+                    pool.close().await;
+                    Some(fleet)
                 }
-                match head {
-                    Some(head) => outln!("head {head}"),
-                    None => outln!("head none (the audit log is empty)"),
+                None => None,
+            };
+            if args.output == OutputFormat::Json {
+                print_json(&ShowOutput {
+                    store: &log,
+                    fleet: fleet.as_ref(),
+                })?;
+            } else {
+                print_log(&log, "head");
+                if let Some(fleet) = &fleet {
+                    outln!("fleet audit log:");
+                    print_log(fleet, "fleet head");
                 }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_log(log: &AuditLog, head_label: &str) {
+    for e in &log.entries {
+        print_entry(e);
+    }
+    match &log.head {
+        Some(head) => outln!("{head_label} {head}"),
+        None => outln!("{head_label} none (the audit log is empty)"),
+    }
+}
+
+fn print_entry(e: &AuditEntry) {
+    // Actor and subject can come from a client (a user name tried at login): escaped, so they
+    // cannot fake lines or move the terminal's cursor.
+    outln!(
+        "{:>6} {} {:<12} {:<16} {} {}",
+        e.seq,
+        e.at,
+        e.actor.escape_debug().to_string(),
+        e.action,
+        e.subject.escape_debug(),
+        e.detail
+    );
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            )
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `ferry serve` start: records the configuration file's sha256 and, if it changed since the last
@@ -109,4 +227,27 @@ pub async fn record_config_change(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redacted("postgres://fleet:s3cret@db:5432/fleet"),
+            "postgres://fleet:***@db:5432/fleet"
+        );
+        assert_eq!(
+            super::redacted("postgres://postgres@127.0.0.1:5432/x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::redacted("postgres://u:p@ss@db/x?a=b:c@d"),
+            "postgres://u:***@db/x?a=b:c@d"
+        );
+        assert_eq!(
+            super::redacted("sqlite:///a/ferry.db"),
+            "sqlite:///a/ferry.db"
+        );
+    }
 }

@@ -4,13 +4,17 @@
 //! - [`HelmRepo`]: a static HTTP server (`python3 -m http.server`) over a chart directory.
 //! - [`OciLayout`] + [`images`]: deterministic OCI images, indexes, cosign signatures,
 //!   referrers and Helm chart artifacts written as an OCI layout, pushed with `skopeo`.
+//! - [`postgres`]: Debian's PostgreSQL, a fresh database per test; [`postgres::fleet_backends`]
+//!   runs a fleet store test on SQLite and PostgreSQL.
 //!
 //! Everything a peer or builder creates lives in a temporary directory removed on drop.
 //! Functions panic on failure: this crate only runs inside tests.
 
 pub mod helm;
 pub mod images;
+pub mod kube_state;
 pub mod layout;
+pub mod postgres;
 mod process;
 pub mod registry;
 pub mod seed;

@@ -11,6 +11,7 @@ use super::digest::Digest;
 use super::document::{DocumentError, OciDocument};
 use super::manifest::BundleManifest;
 use super::names::{is_valid_repository, is_valid_tag, MAX_NAME_LEN, MAX_TAG_LEN};
+use super::profile_definition::MAX_PROFILE_DEFINITION_SIZE;
 
 /// Deepest index nesting followed (an index of indexes of manifests is 2).
 pub const MAX_INDEX_DEPTH: usize = 8;
@@ -37,6 +38,21 @@ pub enum ValidationError {
     Missing {
         referenced_by: String,
         digest: Digest,
+    },
+    #[error("profile {profile}: its definition {digest} is not a blob the bundle carries")]
+    DefinitionNotCarried { profile: String, digest: Digest },
+    #[error("profile {profile}: its definition {digest} is {declared} bytes, but the bundle lists it as {actual}")]
+    DefinitionSize {
+        profile: String,
+        digest: Digest,
+        declared: u64,
+        actual: u64,
+    },
+    #[error("profile {profile}: its definition {digest} is {size} bytes; at most {MAX_PROFILE_DEFINITION_SIZE} are read")]
+    DefinitionTooLarge {
+        profile: String,
+        digest: Digest,
+        size: u64,
     },
     #[error("{referenced_by} nests indexes more than {MAX_INDEX_DEPTH} deep")]
     TooDeep { referenced_by: String },
@@ -88,10 +104,12 @@ impl<'m> Listed<'m> {
     }
 }
 
-/// What needs only the manifest: every repository and tag is one the registry can serve, and
-/// every artifact and attached manifest is listed with the size the artifact gives it.
+/// What needs only the manifest: every repository and tag is one the registry can serve,
+/// every artifact and attached manifest is listed with the size the artifact gives it, and
+/// every profile definition is a carried blob of the size the profile gives it.
 pub fn check_manifest(m: &BundleManifest) -> Result<(), ValidationError> {
     let listed = Listed::new(m);
+    check_definitions(m, &listed)?;
     for a in &m.artifacts {
         if !is_valid_repository(&a.repository) {
             return Err(ValidationError::InvalidRepository {
@@ -119,6 +137,37 @@ pub fn check_manifest(m: &BundleManifest) -> Result<(), ValidationError> {
         for x in &a.attached {
             let by = format!("artifact {} ({})", a.reference, x.relation);
             listed.require(&x.digest, Some(x.size), &by)?;
+        }
+    }
+    Ok(())
+}
+
+/// A definition is read whole into memory by the enclave, so it must travel in this bundle
+/// (never external) and be small.
+fn check_definitions(m: &BundleManifest, listed: &Listed<'_>) -> Result<(), ValidationError> {
+    for p in &m.profiles {
+        let Some(def) = &p.definition else { continue };
+        let profile = format!("{}@{}", p.name, p.version);
+        let Some(&actual) = listed.carried.get(&def.digest) else {
+            return Err(ValidationError::DefinitionNotCarried {
+                profile,
+                digest: def.digest.clone(),
+            });
+        };
+        if actual != def.size {
+            return Err(ValidationError::DefinitionSize {
+                profile,
+                digest: def.digest.clone(),
+                declared: def.size,
+                actual,
+            });
+        }
+        if def.size > MAX_PROFILE_DEFINITION_SIZE {
+            return Err(ValidationError::DefinitionTooLarge {
+                profile,
+                digest: def.digest.clone(),
+                size: def.size,
+            });
         }
     }
     Ok(())
@@ -228,7 +277,7 @@ mod tests {
     use super::*;
     use crate::format::layout::{media, BUNDLE_MANIFEST_MEDIA_TYPE};
     use crate::format::manifest::{
-        Artifact, ArtifactKind, BlobRef, BundleKind, OmittedChild, Provenance,
+        Artifact, ArtifactKind, BlobRef, BundleKind, OmittedChild, ProfileEntry, Provenance,
     };
 
     /// A bundle of one sparse two-platform image: blobs by digest, and its manifest.
@@ -242,6 +291,7 @@ mod tests {
         };
         let (config, config_size) = add(b"{\"os\":\"linux\"}".to_vec());
         let (layer, layer_size) = add(b"layer bytes".to_vec());
+        let (definition, definition_size) = add(DEFINITION.to_vec());
         let (manifest, manifest_size) = add(
             json!({"schemaVersion": 2, "mediaType": media::OCI_MANIFEST,
                 "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
@@ -272,7 +322,16 @@ mod tests {
             created: "2026-11-01T12:00:00Z".into(),
             generator: "test".into(),
             lock_digest: Digest::of_bytes(b"lock"),
-            profiles: vec![],
+            profiles: vec![ProfileEntry {
+                name: "p".into(),
+                version: "1.0.0".into(),
+                profile_type: "add-on".into(),
+                layers: vec![],
+                definition: Some(BlobRef {
+                    digest: definition,
+                    size: definition_size,
+                }),
+            }],
             artifacts: vec![Artifact {
                 kind: ArtifactKind::Image,
                 reference: "docker.io/library/app:1.0".into(),
@@ -313,6 +372,9 @@ mod tests {
         Digest::of_bytes(b"layer bytes")
     }
 
+    const DEFINITION: &[u8] =
+        br#"{"schemaVersion":1,"name":"p","version":"1.0.0","type":"add-on","layers":[]}"#;
+
     #[test]
     fn a_sparse_bundle_the_writer_would_write_passes() {
         let (blobs, m) = bundle();
@@ -346,6 +408,33 @@ mod tests {
     fn child_not_omitted(m: &mut BundleManifest, _: &Digest) {
         m.artifacts[0].omitted_children.clear();
     }
+    fn definition_not_listed(m: &mut BundleManifest, _: &Digest) {
+        let def = m.profiles[0].definition.clone().unwrap();
+        m.blobs.retain(|b| b.digest != def.digest);
+    }
+    fn definition_external(m: &mut BundleManifest, _: &Digest) {
+        let def = m.profiles[0].definition.clone().unwrap();
+        m.blobs.retain(|b| b.digest != def.digest);
+        m.external_blobs.push(def);
+        m.kind = BundleKind::Delta;
+    }
+    fn definition_resized(m: &mut BundleManifest, _: &Digest) {
+        m.profiles[0].definition.as_mut().unwrap().size += 1;
+    }
+    fn definition_elsewhere(m: &mut BundleManifest, _: &Digest) {
+        m.profiles[0].definition.as_mut().unwrap().digest = Digest::of_bytes(b"another");
+    }
+    fn definition_huge(m: &mut BundleManifest, _: &Digest) {
+        let huge = MAX_PROFILE_DEFINITION_SIZE + 1;
+        let def = m.profiles[0].definition.as_mut().unwrap();
+        def.size = huge;
+        let digest = def.digest.clone();
+        m.blobs
+            .iter_mut()
+            .find(|b| b.digest == digest)
+            .unwrap()
+            .size = huge;
+    }
 
     #[rstest]
     #[case::traversal(
@@ -366,6 +455,11 @@ mod tests {
         child_not_omitted,
         "of artifact docker.io/library/app:1.0 references sha256:"
     )]
+    #[case::definition_not_listed(definition_not_listed, "profile p@1.0.0: its definition sha256:")]
+    #[case::definition_external(definition_external, "is not a blob the bundle carries")]
+    #[case::definition_resized(definition_resized, "bytes, but the bundle lists it as")]
+    #[case::definition_elsewhere(definition_elsewhere, "is not a blob the bundle carries")]
+    #[case::definition_huge(definition_huge, "are read")]
     fn hostile_manifests_are_refused(
         #[case] spoil: fn(&mut BundleManifest, &Digest),
         #[case] expected: &str,

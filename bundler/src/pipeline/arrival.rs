@@ -1,6 +1,7 @@
 //! A blob source that waits for blobs still being fetched, so the bundle is written while the
 //! download runs: total time is close to the slower of the two instead of their sum.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,13 +15,16 @@ use crate::writer::BlobSource;
 pub struct ArrivingBlobs {
     cache: BlobCache,
     fetch_over: AtomicBool,
+    /// Blobs the build made itself (the profile definitions), served from memory.
+    made: BTreeMap<Digest, Vec<u8>>,
 }
 
 impl ArrivingBlobs {
-    pub fn new(cache: BlobCache) -> Self {
+    pub fn new(cache: BlobCache, made: BTreeMap<Digest, Vec<u8>>) -> Self {
         Self {
             cache,
             fetch_over: AtomicBool::new(false),
+            made,
         }
     }
 
@@ -32,6 +36,9 @@ impl ArrivingBlobs {
 
 impl BlobSource for ArrivingBlobs {
     fn open(&self, digest: &Digest) -> io::Result<Box<dyn Read + '_>> {
+        if let Some(bytes) = self.made.get(digest) {
+            return Ok(Box::new(bytes.as_slice()));
+        }
         let path = self.cache.path(digest);
         loop {
             // Read the flag before looking, so a blob renamed just before the fetch ended is seen.
@@ -44,8 +51,8 @@ impl BlobSource for ArrivingBlobs {
     }
 
     /// A blob this build fetched was hashed on its way into the cache; one found there from an
-    /// earlier build is hashed again by the writer.
+    /// earlier build is hashed again by the writer. A blob made here was hashed as it was named.
     fn verified_in_this_process(&self, digest: &Digest) -> bool {
-        self.cache.committed_here(digest)
+        self.made.contains_key(digest) || self.cache.committed_here(digest)
     }
 }

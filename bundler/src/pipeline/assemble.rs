@@ -1,5 +1,9 @@
-//! The bundle manifest, assembled from the lock and the profiles.
+//! The bundle manifest, assembled from the lock and the profiles, with each profile's layer
+//! definitions as a small blob of the archive.
 
+use std::collections::BTreeMap;
+
+use crate::format::profile_definition::ProfileDefinition;
 use crate::format::{
     layout, BlobRef, BundleKind, BundleManifest, Digest, LayerEntry, ProfileEntry,
 };
@@ -11,17 +15,43 @@ use crate::profile::{LayerKind, Profile, ProfileType};
 pub struct Assembled {
     pub manifest: BundleManifest,
     pub index_json: Vec<u8>,
+    /// The definition blobs (canonical encoding) by digest: in memory, not in the cache.
+    pub definitions: BTreeMap<Digest, Vec<u8>>,
 }
 
-pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
+/// `definitions` are the profiles' own, in the same order ([`super::definitions`]).
+pub fn assemble(profiles: &[Profile], lock: &Lock, definitions: &[ProfileDefinition]) -> Assembled {
     let BuildSet {
         artifacts,
-        blobs,
+        mut blobs,
         index_json,
     } = build_set(&lock.artifacts);
+    debug_assert_eq!(profiles.len(), definitions.len());
+    let encoded: BTreeMap<Digest, Vec<u8>> = definitions
+        .iter()
+        .map(|d| {
+            let bytes = d.to_vec();
+            (Digest::of_bytes(&bytes), bytes)
+        })
+        .collect();
+    let refs: Vec<BlobRef> = definitions
+        .iter()
+        .map(|d| {
+            let bytes = d.to_vec();
+            BlobRef {
+                digest: Digest::of_bytes(&bytes),
+                size: bytes.len() as u64,
+            }
+        })
+        .collect();
+    // Archive order is digest order, each blob once.
+    blobs.extend(refs.iter().cloned());
+    blobs.sort();
+    blobs.dedup_by(|a, b| a.digest == b.digest);
     let profiles = profiles
         .iter()
-        .map(|p| ProfileEntry {
+        .zip(&refs)
+        .map(|(p, definition)| ProfileEntry {
             name: p.name.clone(),
             version: p.version.clone(),
             profile_type: profile_type(p.profile_type).into(),
@@ -47,7 +77,7 @@ pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
                     }
                 })
                 .collect(),
-            definition: None,
+            definition: Some(definition.clone()),
         })
         .collect();
     let index = BlobRef {
@@ -70,10 +100,11 @@ pub fn assemble(profiles: &[Profile], lock: &Lock) -> Assembled {
     Assembled {
         manifest,
         index_json,
+        definitions: encoded,
     }
 }
 
-fn profile_type(t: ProfileType) -> &'static str {
+pub(super) fn profile_type(t: ProfileType) -> &'static str {
     match t {
         ProfileType::Infra => "infra",
         ProfileType::AddOn => "add-on",
@@ -81,7 +112,7 @@ fn profile_type(t: ProfileType) -> &'static str {
     }
 }
 
-fn layer_kind(k: LayerKind) -> &'static str {
+pub(super) fn layer_kind(k: LayerKind) -> &'static str {
     match k {
         LayerKind::Os => "os",
         LayerKind::K8s => "k8s",

@@ -3,12 +3,15 @@
 
 mod arrival;
 mod assemble;
+mod definition;
+mod pack_files;
 mod plan;
 
 use std::path::{Path, PathBuf};
 
 pub use crate::net::package::{package_dir, package_source, PackageError};
 pub use assemble::{assemble, Assembled};
+pub use definition::definitions;
 pub use plan::{plan, ImageOrigin, Plan, PlannedChart};
 
 use crate::discover::{self, Warning};
@@ -330,12 +333,15 @@ pub struct BuildReport {
     pub written: WriteSummary,
     pub manifest_digest: crate::format::Digest,
     pub artifacts: usize,
+    /// The artifacts' blobs, as fetched or found in the cache; the profile definitions the
+    /// build made (one small blob per profile) are not counted.
     pub blobs: usize,
 }
 
-/// Fetches what the lock names and writes the bundle. Everything written comes from the lock
-/// and the cache, so two builds from one lock are byte-identical. The writer runs alongside the
-/// fetch, taking blobs in archive order as they arrive.
+/// Fetches what the lock names and writes the bundle. Everything written comes from the lock,
+/// the profiles and the cache, so two builds from one lock are byte-identical. The writer runs
+/// alongside the fetch, taking blobs in archive order as they arrive; the packs are fetched
+/// first, since the profile definitions (in the manifest, written first) carry their files.
 pub async fn build(
     profiles: &[Profile],
     lock: &Lock,
@@ -343,23 +349,47 @@ pub async fn build(
     options: BuildOptions<'_>,
     progress: ProgressFn<'_>,
 ) -> Result<BuildReport, PipelineError> {
+    let fetch_options = FetchOptions {
+        local_base: profiles_dir(profiles),
+        ..options.fetch.clone()
+    };
+    let packs: Vec<ResolvedArtifact> = lock
+        .artifacts
+        .iter()
+        .filter(|a| a.artifact.kind == ArtifactKind::Pack)
+        .cloned()
+        .collect();
+    let packs_fetched = match packs.is_empty() {
+        true => None,
+        false => Some(resolver.fetch(&packs, &fetch_options, progress).await?),
+    };
+    let work = resolver.cache.root().join("packaged");
+    std::fs::create_dir_all(&work).map_err(|source| PipelineError::Read {
+        path: work.clone(),
+        source,
+    })?;
+    let defs = definitions(profiles, lock, &resolver.cache, &work)?;
     let Assembled {
         manifest,
         index_json,
-    } = assemble(profiles, lock);
+        definitions: made,
+    } = assemble(profiles, lock, &defs);
     let manifest_bytes = manifest.to_vec();
     let signature = options
         .key
         .map(|k| k.sign_manifest(&manifest_bytes))
         .transpose()?;
     let manifest_digest = manifest.digest();
-    let (artifacts, blobs) = (manifest.artifacts.len(), manifest.blobs.len());
+    let (artifacts, blobs) = (
+        manifest.artifacts.len(),
+        manifest.blobs.len().saturating_sub(made.len()),
+    );
     let total = crate::writer::tar_size(
         &manifest,
         manifest_bytes.len() as u64,
         signature.as_ref().map(|s| s.len() as u64),
     );
-    let source = arrival::ArrivingBlobs::new(resolver.cache.clone());
+    let source = arrival::ArrivingBlobs::new(resolver.cache.clone(), made);
     let write = || {
         let report = |done: u64| progress(crate::net::Progress::bytes("write", done, total, None));
         write_bundle(
@@ -371,10 +401,6 @@ pub async fn build(
             options.compression,
             &report,
         )
-    };
-    let fetch_options = FetchOptions {
-        local_base: profiles_dir(profiles),
-        ..options.fetch.clone()
     };
     let fetch = || resolver.fetch(&lock.artifacts, &fetch_options, progress);
 
@@ -396,7 +422,11 @@ pub async fn build(
         };
     // A fetch failure explains a writer failure (a blob that never came), so it is reported first;
     // the writer has already removed its partial output.
-    let fetch = fetched?;
+    let mut fetch = fetched?;
+    if let Some(packs) = packs_fetched {
+        fetch.fetched_blobs += packs.fetched_blobs;
+        fetch.fetched_bytes += packs.fetched_bytes;
+    }
     let written = written.map_err(|_| PipelineError::Join("writer thread panicked".into()))??;
     Ok(BuildReport {
         fetch,

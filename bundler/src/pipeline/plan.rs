@@ -187,7 +187,7 @@ fn plan_source(
     Ok(())
 }
 
-fn plan_chart(
+pub(super) fn plan_chart(
     c: &ChartSource,
     profile: &Profile,
     platforms: &[String],
@@ -277,7 +277,7 @@ fn plan_chart(
     })
 }
 
-fn plan_pack(
+pub(super) fn plan_pack(
     p: &PackSource,
     profile: &Profile,
     work: &Path,
@@ -313,7 +313,7 @@ fn plan_pack(
 }
 
 /// `oci://host/path/<name>` with the profile's `version` as the tag.
-fn plan_oci_pack(
+pub(super) fn plan_oci_pack(
     p: &PackSource,
     file: &Path,
     prov: impl Fn(String) -> Provenance,

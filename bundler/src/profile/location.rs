@@ -56,6 +56,7 @@ mod tests {
             platforms: vec![],
             kube_version: None,
             api_versions: vec![],
+            variables: vec![],
             layers: vec![],
             source_file: PathBuf::from(file),
         }

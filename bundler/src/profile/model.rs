@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::variables::ProfileVariable;
 use crate::discover::{ApiVersion, DiscoverOptions, KubeVersion};
 
 /// One cluster profile file.
@@ -26,6 +27,13 @@ pub struct Profile {
     /// API versions the cluster serves beyond the built-in ones (`.Capabilities.APIVersions`).
     #[serde(rename = "apiVersions", default, skip_serializing_if = "Vec::is_empty")]
     pub api_versions: Vec<ApiVersion>,
+    /// Typed variables the profile's values and manifests use as `{{ .spectro.var.NAME }}`.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::variables::deserialize_variables"
+    )]
+    pub variables: Vec<ProfileVariable>,
     pub layers: Vec<Layer>,
     /// The file this profile was loaded from; relative source paths were resolved against its directory.
     #[serde(skip)]

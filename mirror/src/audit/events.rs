@@ -27,6 +27,7 @@ pub const FLEET_PROFILE_REVISION: &str = "fleet.profile.revision";
 pub const FLEET_CLUSTER_REGISTERED: &str = "fleet.cluster.registered";
 pub const FLEET_CLUSTER_DEREGISTERED: &str = "fleet.cluster.deregistered";
 pub const FLEET_CLUSTER_LABELS: &str = "fleet.cluster.labels";
+pub const FLEET_CLUSTER_CREDENTIAL: &str = "fleet.cluster.credential";
 pub const FLEET_GROUP: &str = "fleet.group";
 pub const FLEET_ASSIGNED: &str = "fleet.assigned";
 pub const FLEET_OVERRIDE: &str = "fleet.override";

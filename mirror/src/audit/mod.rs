@@ -25,7 +25,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use chain::{canonical_json, entry_hash, Content, GENESIS};
 
-pub use any::append_in_any;
+pub use any::{append_in_any, connect_any, head_any, list_any, verify_any};
 pub use config::{record_config, ConfigChange};
 pub use verify::{verify, Anchor, ChainReport, Tamper};
 
@@ -181,9 +181,9 @@ pub async fn record(db: &SqlitePool, event: Event) {
     }
 }
 
-type Row = (i64, String, String, String, String, String, String, String);
+pub(crate) type Row = (i64, String, String, String, String, String, String, String);
 
-const ALL_ROWS: &str =
+pub(crate) const ALL_ROWS: &str =
     "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq";
 const ROWS_SINCE: &str = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
      FROM audit_log WHERE at >= ? ORDER BY seq";
@@ -216,7 +216,7 @@ pub(crate) fn stream_rows(
         .map_err(AuditError::from)
 }
 
-fn entry_from_row(row: Row) -> Result<AuditEntry, AuditError> {
+pub(crate) fn entry_from_row(row: Row) -> Result<AuditEntry, AuditError> {
     let (seq, at, actor, action, subject, detail, prev_hash, hash) = row;
     let detail = serde_json::from_str(&detail).map_err(|e| AuditError::BadEntry {
         seq,

@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 
 use super::chain::{canonical_json, entry_hash, Content, GENESIS};
-use super::{stream_rows, AuditError, Head};
+use super::{stream_rows, AuditError, Head, Row};
 
 /// A head an operator recorded earlier: a hash, optionally with its seq (`SEQ:HASH`, as
 /// `ferry audit show` prints it), which pins down where it must be found.
@@ -67,7 +67,16 @@ pub async fn verify(
     db: &sqlx::SqlitePool,
     anchor: Option<&Anchor>,
 ) -> Result<ChainReport, AuditError> {
-    let mut rows = std::pin::pin!(stream_rows(db));
+    verify_rows(stream_rows(db), anchor).await
+}
+
+/// The walk itself, over rows in seq order from either backend ([`verify`], and
+/// [`super::verify_any`] for a fleet database that is not the store's file).
+pub(crate) async fn verify_rows(
+    rows: impl futures_util::Stream<Item = Result<Row, AuditError>>,
+    anchor: Option<&Anchor>,
+) -> Result<ChainReport, AuditError> {
+    let mut rows = std::pin::pin!(rows);
     let mut expected_seq = 1i64;
     let mut prev_hash = GENESIS.to_owned();
     let mut checked = 0u64;

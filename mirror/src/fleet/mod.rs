@@ -110,3 +110,14 @@ impl FleetError {
         }
     }
 }
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("backend", &self.db.backend())
+            .field("store", &self.store.root())
+            .field("signer", &self.signer.as_ref().map(|k| k.hint()))
+            .field("settings", &self.settings)
+            .finish()
+    }
+}

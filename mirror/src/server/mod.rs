@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub tls: Option<crate::tls::TlsFiles>,
     /// Open connections at most, and how long each client may take.
     pub connections: ConnectionLimits,
+    /// The management instance: its routes under `/api/v1/fleet/` and its clusters' logins.
+    /// Without one those routes answer 404 (the OpenAPI document is served either way).
+    pub fleet: Option<crate::fleet::Fleet>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 1024,
             tls: None,
             connections: ConnectionLimits::default(),
+            fleet: None,
         }
     }
 }
@@ -111,7 +115,9 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
     let state = AppState {
         store,
         push: cfg.push,
-        access: Arc::new(Access::load(&cfg.access, cfg.tls.is_some())),
+        access: Arc::new(
+            Access::load(&cfg.access, cfg.tls.is_some()).with_fleet(cfg.fleet.clone()),
+        ),
         metrics: Arc::new(Metrics::default()),
         limit: Arc::new(Semaphore::new(cfg.max_concurrent_requests.max(1))),
     };
@@ -126,6 +132,12 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         state.clone(),
         access::guard::require_pull,
     ));
+    let openapi = Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::guard::require_pull,
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/v2", any(v2::dispatch))
@@ -134,6 +146,8 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .merge(access::token_route::routes())
         .merge(admin)
         .merge(readers)
+        .merge(openapi)
+        .merge(fleet_routes(&state, cfg.fleet.clone()))
         .fallback(|uri: Uri| async move {
             RegistryError::new(
                 ErrorCode::NameUnknown,
@@ -150,6 +164,59 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
             audit_hook::audit_writes,
         ))
         .with_state(state)
+}
+
+/// The fleet's routes, each group behind its guard: reads for pullers and above, writes for
+/// operators and admins, the agent routes for clusters' credentials.
+fn fleet_routes(state: &AppState, fleet: Option<crate::fleet::Fleet>) -> Router<AppState> {
+    let Some(fleet) = fleet else {
+        return Router::new();
+    };
+    let groups = crate::fleet::api::routes();
+    let guarded = |routes: utoipa_axum::router::OpenApiRouter<crate::fleet::Fleet>,
+                   layer: &dyn Fn(Router<AppState>) -> Router<AppState>| {
+        let router = routes
+            .split_for_parts()
+            .0
+            .with_state::<AppState>(fleet.clone());
+        // A group no area has routes in yet has nothing to guard (and axum refuses the layer).
+        if router.has_routes() {
+            layer(router)
+        } else {
+            router
+        }
+    };
+    let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
+    Router::new()
+        .merge(guarded(groups.read, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s1.clone(),
+                access::guard::require_pull,
+            ))
+        }))
+        .merge(guarded(groups.write, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s2.clone(),
+                access::guard::require_operate,
+            ))
+        }))
+        .merge(guarded(groups.agent, &move |r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                s3.clone(),
+                access::guard::require_agent,
+            ))
+        }))
+}
+
+/// `/api/v1/openapi.json`: the OpenAPI 3.1 document of the fleet's API, from its handlers.
+async fn openapi_json() -> Response {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        crate::fleet::api::openapi()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    });
+    ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()
 }
 
 /// The access settings, checked: the users load, and somebody can pull (and push, if enabled).

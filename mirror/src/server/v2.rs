@@ -150,7 +150,7 @@ fn refused(state: &AppState, headers: &HeaderMap, refusal: Refusal) -> Response 
         }
         Refusal::Denied { user, role } => RegistryError::new(
             ErrorCode::Denied,
-            format!("user {user:?} with role {} may not do this", role.as_str()),
+            format!("user {user:?} with role {role} may not do this"),
         )
         .into_response(),
         Refusal::Limited { retry_after, .. } => access::too_many_failed_logins(retry_after),

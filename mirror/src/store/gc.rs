@@ -1,6 +1,7 @@
 //! Garbage collection: remove exactly the manifests and blobs nothing refers to any more.
 //!
-//! Roots are tags, the artifacts of active (not retired) bundles and their bundle manifest blobs.
+//! Roots are tags, the artifacts of active (not retired) bundles, their bundle manifest blobs
+//! and the profile definition blobs those manifests name.
 //! From a manifest, its present refs (config, layers, child manifests) are reachable, and so are
 //! manifests whose `subject` it is (signatures and attestations pushed as referrers).
 //! A repository's blob link (`repository_blobs`) stays while something reachable in that
@@ -196,6 +197,8 @@ pub(super) async fn live_content(store: &Store, tx: &mut StoreTx<'_>) -> Result<
     .await?
     .into_iter()
     .collect();
+    let definitions = super::profile_definitions::definition_roots(store, &blobs);
+    blobs.extend(definitions);
 
     let rows: Vec<(String, String, Option<String>)> =
         sqlx::query_as("SELECT repository, digest, subject FROM manifests")

@@ -2,9 +2,11 @@
 //! One file per area; each parses its flags, calls the API through [`client`] and prints.
 
 mod client;
+mod clusters;
 mod query;
 mod report;
 mod status;
+mod rollout;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,16 @@ pub struct Args {
 pub enum Command {
     /// Print the appliance's OpenAPI document of /api/v1/.
     Openapi,
+    /// Register, list, show, relabel and remove clusters.
+    Cluster {
+        #[command(subcommand)]
+        command: clusters::ClusterCommand,
+    },
+    /// Groups: named label selectors.
+    Group {
+        #[command(subcommand)]
+        command: clusters::GroupCommand,
+    },
     /// Every cluster's state, or one cluster's layers and drift.
     Status(status::StatusArgs),
     /// Which clusters desire or run an image, are affected by a CVE list, run an old profile, or have pending updates.
@@ -32,6 +44,9 @@ pub enum Command {
     /// Reports carried by hand.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Roll a profile version out in waves with a health gate; pause, resume, abort, roll back.
+    #[command(subcommand)]
+    Rollout(rollout::Command),
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -46,8 +61,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
+        Command::Group { command } => clusters::run_group(&args.conn, command).await,
         Command::Status(a) => status::run(&api, args.conn.json(), a).await,
         Command::Query(c) => query::run(&api, args.conn.json(), c).await,
         Command::Report(c) => report::run(&api, args.conn.json(), c).await,
+        Command::Rollout(command) => rollout::run(&args.conn, command).await,
     }
 }

@@ -1,7 +1,72 @@
-//! (skeleton: see /work/wt/DESIGN12.md; the owner fills in the routes)
+//! `clusters/{name}/revisions` (read): every published desired state of a cluster and which one
+//! `current` is.
 
-use super::FleetRoutes;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiResult, FleetRoutes};
+use crate::fleet::desired::{self, DesiredError, Revision};
+use crate::fleet::Fleet;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CurrentRevision {
+    pub revision: i64,
+    pub digest: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionList {
+    pub cluster: String,
+    /// The repository the cluster pulls (`fleet/<name>`), tagged `rev-<N>` and `current`.
+    pub repository: String,
+    /// What the tag `current` points at; absent until the first publish.
+    pub current: Option<CurrentRevision>,
+    /// Oldest first.
+    pub revisions: Vec<Revision>,
+}
 
 pub fn routes() -> FleetRoutes {
-    FleetRoutes::empty()
+    FleetRoutes {
+        read: OpenApiRouter::new().routes(routes!(list_revisions)),
+        write: OpenApiRouter::new(),
+        agent: OpenApiRouter::new(),
+    }
+}
+
+/// A cluster's published desired states.
+#[utoipa::path(
+    get,
+    path = "/clusters/{name}/revisions",
+    tag = "fleet",
+    params(("name" = String, Path, description = "Cluster name")),
+    responses(
+        (status = 200, description = "Published revisions, oldest first", body = RevisionList),
+        (status = 400, description = "Not a cluster name", body = super::ErrorBody),
+    )
+)]
+async fn list_revisions(
+    State(fleet): State<Fleet>,
+    Path(name): Path<String>,
+) -> ApiResult<RevisionList> {
+    if !desired::is_cluster_name(&name) {
+        return Err(DesiredError::ClusterName(name).into());
+    }
+    let current = desired::current(&fleet, &name)
+        .await?
+        .map(|(revision, digest)| CurrentRevision {
+            revision,
+            digest: digest.to_string(),
+        });
+    let revisions = desired::revisions(&fleet, &name).await?;
+    Ok(Json(RevisionList {
+        repository: desired::repository(&name),
+        cluster: name,
+        current,
+        revisions,
+    }))
 }

@@ -7,7 +7,8 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{basic_challenge, retry_after, Action, ClientAddr, Need, Refusal};
+use super::{basic_challenge, retry_after, Action, ClientAddr, Need, Principal, Refusal};
+use crate::fleet::api::Caller;
 use crate::server::AppState;
 
 pub(in crate::server) async fn require_pull(
@@ -26,7 +27,25 @@ pub(in crate::server) async fn require_admin(
     guard(state, req, next, Action::Admin).await
 }
 
-async fn guard(state: AppState, req: Request, next: Next, action: Action) -> Response {
+/// The fleet's writes: operators and admins.
+pub(in crate::server) async fn require_operate(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    guard(state, req, next, Action::Operate).await
+}
+
+/// The fleet's agent routes: a cluster's credential only.
+pub(in crate::server) async fn require_agent(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    guard(state, req, next, Action::Agent).await
+}
+
+async fn guard(state: AppState, mut req: Request, next: Next, action: Action) -> Response {
     let access = &state.access;
     let client = ClientAddr::of(req.extensions());
     let principal = match access.authenticate(req.headers(), client).await {
@@ -36,6 +55,19 @@ async fn guard(state: AppState, req: Request, next: Next, action: Action) -> Res
     if let Err(refusal) = access.authorize(&principal, Need::Service(action)) {
         return refuse(refusal);
     }
+    // Who the fleet's handlers record as the actor, and the cluster an agent speaks for.
+    let cluster = match &principal {
+        Principal::Agent { cluster, .. } => Some(cluster.clone()),
+        Principal::Token(c) => super::agent::cluster_of(&c.sub).map(str::to_owned),
+        _ => None,
+    };
+    req.extensions_mut().insert(Caller {
+        actor: principal
+            .actor()
+            .unwrap_or(crate::audit::events::ANONYMOUS)
+            .to_owned(),
+        cluster,
+    });
     next.run(req).await
 }
 
@@ -48,7 +80,7 @@ fn refuse(refusal: Refusal) -> Response {
         ),
         Refusal::Denied { user, role } => (
             StatusCode::FORBIDDEN,
-            format!("user {user:?} with role {} may not do this", role.as_str()),
+            format!("user {user:?} with role {role} may not do this"),
         ),
         Refusal::Limited { .. } => (
             StatusCode::TOO_MANY_REQUESTS,

@@ -2,16 +2,21 @@
 //! who they are with `Basic` credentials or with a bearer token from `/token` (the Docker/OCI
 //! token flow that docker, podman, containerd and helm follow with any registry).
 //!
-//! | role | pull, list, charts, files, API | push | delete | admin API, metrics |
-//! |---|---|---|---|---|
-//! | anonymous (only if `anonymous_pull`) | yes | | | |
-//! | puller (users without a role) | yes | | | |
-//! | pusher | yes | yes | | |
-//! | admin | yes | yes | yes | yes |
+//! | role | pull, list, charts, files, API, fleet reads | push | delete | fleet writes | admin API, metrics |
+//! |---|---|---|---|---|---|
+//! | anonymous (only if `anonymous_pull`) | yes | | | | |
+//! | puller (users without a role) | yes | | | | |
+//! | pusher | yes | yes | | | |
+//! | operator | yes | | | yes | |
+//! | admin | yes | yes | yes | yes | yes |
+//!
+//! An agent (a cluster's credential, `cluster/<name>`, see [`agent`]) is no user: it may pull
+//! only `fleet/<name>` and call only the fleet's agent routes.
 //!
 //! A refusal is a 401 with a challenge when a better credential could succeed (no credentials,
 //! bad ones, or a token without the needed scope), and a 403 when the user's role forbids it.
 
+pub mod agent;
 pub(super) mod guard;
 mod htpasswd;
 pub(super) mod limit;
@@ -43,6 +48,8 @@ use token::{Grant, Tokens, SERVICE};
 pub enum Role {
     Puller,
     Pusher,
+    /// Fleet writes (assign, override, rollout, registration) and reads; no push or delete.
+    Operator,
     Admin,
 }
 
@@ -50,8 +57,11 @@ impl Role {
     pub fn allows(self, action: Action) -> bool {
         match action {
             Action::Pull => true,
-            Action::Push => self >= Role::Pusher,
+            Action::Push => matches!(self, Role::Pusher | Role::Admin),
+            Action::Operate => matches!(self, Role::Operator | Role::Admin),
             Action::Delete | Action::Admin => self == Role::Admin,
+            // Only a cluster's credential calls the agent routes.
+            Action::Agent => false,
         }
     }
 
@@ -59,6 +69,7 @@ impl Role {
         match self {
             Role::Puller => "puller",
             Role::Pusher => "pusher",
+            Role::Operator => "operator",
             Role::Admin => "admin",
         }
     }
@@ -70,21 +81,25 @@ impl std::str::FromStr for Role {
         match s {
             "puller" => Ok(Role::Puller),
             "pusher" => Ok(Role::Pusher),
+            "operator" => Ok(Role::Operator),
             "admin" => Ok(Role::Admin),
             other => Err(format!(
-                "unknown role {other:?} (expected puller, pusher or admin)"
+                "unknown role {other:?} (expected puller, pusher, operator or admin)"
             )),
         }
     }
 }
 
-/// The actions of token scopes (`pull`, `push`, `delete`), plus `admin` for the management routes.
+/// The actions of token scopes (`pull`, `push`, `delete`), plus `admin` for the management
+/// routes, `operate` for the fleet's writes and `agent` for the fleet's agent routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Pull,
     Push,
     Delete,
     Admin,
+    Operate,
+    Agent,
 }
 
 impl Action {
@@ -94,6 +109,8 @@ impl Action {
             Action::Push => "push",
             Action::Delete => "delete",
             Action::Admin => "admin",
+            Action::Operate => "operate",
+            Action::Agent => "agent",
         }
     }
 
@@ -147,6 +164,8 @@ pub struct Access {
     limiter: LoginLimiter,
     /// Failed logins counted for the audit log.
     pub(in crate::server) failures: Arc<FailedLogins>,
+    /// Clusters whose credentials log in as agents.
+    agents: agent::Agents,
 }
 
 impl Access {
@@ -176,7 +195,42 @@ impl Access {
             tls,
             limiter: LoginLimiter::new(&cfg.login_limit),
             failures: FailedLogins::new(cfg.login_limit.audit_window),
+            agents: agent::Agents::default(),
         }
+    }
+
+    /// Lets the clusters of `fleet` log in with their credentials.
+    pub fn with_fleet(mut self, fleet: Option<crate::fleet::Fleet>) -> Self {
+        self.agents = agent::Agents(fleet);
+        self
+    }
+
+    /// Checks basic credentials: a cluster's (`cluster/<name>`) or a user's. Both count against
+    /// the same failed-login limits.
+    pub async fn login_principal(
+        &self,
+        user: &str,
+        password: &str,
+        client: ClientAddr,
+    ) -> Result<Principal, LoginFailure> {
+        let Some(cluster) = agent::cluster_of(user) else {
+            let role = self.login(user, password, client).await?;
+            return Ok(Principal::User {
+                name: user.to_owned(),
+                role,
+            });
+        };
+        if let Err(wait) = self.limiter.begin(client.0, user) {
+            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(LoginFailure::Limited { retry_after });
+        }
+        let verified = self.agents.verify(user, password).await?;
+        debug_assert_eq!(verified, cluster);
+        self.limiter.succeeded(client.0, user);
+        Ok(Principal::Agent {
+            user: user.to_owned(),
+            cluster: verified,
+        })
     }
 
     /// Whether clients without credentials may read.
@@ -237,8 +291,8 @@ impl Access {
             return Ok(Principal::Anonymous);
         };
         if let Some((user, password)) = basic_credentials(headers) {
-            return match self.login(&user, &password, client).await {
-                Ok(role) => Ok(Principal::User { name: user, role }),
+            return match self.login_principal(&user, &password, client).await {
+                Ok(principal) => Ok(principal),
                 Err(LoginFailure::Limited { retry_after }) => Err(Refusal::Limited {
                     user: Some(user),
                     retry_after,
@@ -277,7 +331,7 @@ impl Access {
             } else {
                 Err(Refusal::Denied {
                     user: user.to_owned(),
-                    role,
+                    role: role.as_str(),
                 })
             }
         };
@@ -290,8 +344,25 @@ impl Access {
                 }
             }
             Principal::User { name, .. } => role_allows(name),
+            Principal::Agent { user, cluster } => {
+                if agent::agent_allows(cluster, need) {
+                    Ok(())
+                } else {
+                    Err(Refusal::Denied {
+                        user: user.clone(),
+                        role: "agent",
+                    })
+                }
+            }
             Principal::Token(claims) => {
-                if claims.sub.is_empty() {
+                if let Some(cluster) = agent::cluster_of(&claims.sub) {
+                    if !agent::agent_allows(cluster, need) {
+                        return Err(Refusal::Denied {
+                            user: claims.sub.clone(),
+                            role: "agent",
+                        });
+                    }
+                } else if claims.sub.is_empty() {
                     if !(self.anonymous_pull && action == Action::Pull) {
                         return Err(challenge(true));
                     }
@@ -332,8 +403,11 @@ impl Access {
 
     /// What a token for `principal` may grant of the `requested` scopes.
     pub fn grant(&self, principal: &Principal, requested: Vec<Grant>) -> Vec<Grant> {
-        let allowed = |action: Action| match principal {
+        let allowed = |action: Action, name: &str| match principal {
             Principal::User { name, .. } => self.role_of(name).allows(action),
+            Principal::Agent { cluster, .. } => {
+                action == Action::Pull && name == agent::repository_of(cluster)
+            }
             _ => self.anonymous_pull && action == Action::Pull,
         };
         requested
@@ -342,12 +416,18 @@ impl Access {
                 match g.kind.as_str() {
                     // Nothing is granted on a name no request could address.
                     "repository" if !super::path::is_valid_name(&g.name) => g.actions.clear(),
-                    "repository" => g.actions.retain(|a| {
-                        Action::parse(a).is_some_and(|a| allowed(a) && a != Action::Admin)
-                    }),
-                    "registry" if g.name == "catalog" => {
-                        g.actions.retain(|a| a == "*" && allowed(Action::Pull))
+                    "repository" => {
+                        let name = g.name.clone();
+                        g.actions.retain(|a| {
+                            Action::parse(a)
+                                .is_some_and(|a| allowed(a, &name) && a != Action::Admin)
+                        })
                     }
+                    "registry" if g.name == "catalog" => g.actions.retain(|a| {
+                        a == "*"
+                            && allowed(Action::Pull, "")
+                            && !matches!(principal, Principal::Agent { .. })
+                    }),
                     _ => g.actions.clear(),
                 }
                 (!g.actions.is_empty()).then_some(g)

@@ -17,6 +17,11 @@ pub enum Principal {
         name: String,
         role: Role,
     },
+    /// A cluster's agent: `user` is `cluster/<cluster>`.
+    Agent {
+        user: String,
+        cluster: String,
+    },
     /// A bearer token: its user ("" if anonymous) and what it grants.
     Token(Claims),
 }
@@ -27,6 +32,7 @@ impl Principal {
         match self {
             Principal::Anonymous => None,
             Principal::User { name, .. } => Some(name),
+            Principal::Agent { user, .. } => Some(user),
             Principal::Token(c) => (!c.sub.is_empty()).then_some(c.sub.as_str()),
         }
     }
@@ -98,8 +104,8 @@ pub enum Refusal {
         scope: Option<String>,
         insufficient_scope: bool,
     },
-    /// 403: the user is known and the role forbids it.
-    Denied { user: String, role: Role },
+    /// 403: the user is known and the role (or `agent`) forbids it.
+    Denied { user: String, role: &'static str },
     /// 429: the client or the user failed to log in too often; try again in `retry_after`
     /// seconds. `user` is the name that was tried (for the audit log).
     Limited {

@@ -43,11 +43,8 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
     let access = &state.access;
     let principal = match &request.credentials {
         None => Principal::Anonymous,
-        Some((user, password)) => match access.login(user, password, client).await {
-            Ok(role) => Principal::User {
-                name: user.clone(),
-                role,
-            },
+        Some((user, password)) => match access.login_principal(user, password, client).await {
+            Ok(principal) => principal,
             Err(reason) => {
                 let mut resp = match reason {
                     // The registry's error body, as distribution's clients read it.
