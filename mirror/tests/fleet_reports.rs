@@ -282,9 +282,9 @@ macro_rules! on_backends {
     ($($name:ident => $case:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
-            for (url, _dir) in backends().await {
-                eprintln!("on {}", url.split(':').next().unwrap());
-                $case(&url).await;
+            for backend in ferry_testkit::postgres::fleet_backends() {
+                eprintln!("on {}", backend.name);
+                $case(&backend.url).await;
             }
         }
     )*};

@@ -1,8 +1,8 @@
 //! Fixtures for the reports, status and query tests (and scripts/bench-fleet): a fleet on a
-//! database URL, the peer tables other modules own (created here only where their migrations
-//! have not landed: `CREATE TABLE IF NOT EXISTS` with the columns DESIGN12 gives them),
-//! registered clusters, published desired revisions and signed reports shaped as an agent
-//! writes them from `kubectl get pods -A -o json`.
+//! database URL, and rows written straight into the tables the other fleet modules own
+//! (registered clusters and credentials, catalog revisions, assignments, published desired
+//! revisions, as those modules record them), so that reports, status and queries are measured
+//! alone; and signed reports shaped as an agent writes them from `kubectl get pods -A -o json`.
 #![allow(dead_code)]
 
 use ferry_bundler::format::digest::Digest;
@@ -14,53 +14,6 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 pub const MIRROR: &str = "mirror.enclave:5000";
-
-const PEER_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS clusters (name TEXT PRIMARY KEY, registered_at BIGINT NOT NULL,
-    deregistered_at BIGINT NULL, report_interval_seconds BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS cluster_credentials (cluster TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,
-    created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS profile_versions (name TEXT NOT NULL, version TEXT NOT NULL,
-    revision BIGINT NOT NULL, profile_type TEXT NOT NULL, definition_digest TEXT NOT NULL,
-    definition TEXT NOT NULL, bundle TEXT NOT NULL, created_at BIGINT NOT NULL,
-    PRIMARY KEY (name, version, revision));
-CREATE TABLE IF NOT EXISTS assignments (cluster TEXT NOT NULL, profile TEXT NOT NULL,
-    version TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (cluster, profile));
-CREATE TABLE IF NOT EXISTS desired_revisions (cluster TEXT NOT NULL, revision BIGINT NOT NULL,
-    digest TEXT NOT NULL, inputs TEXT NOT NULL, images TEXT NOT NULL, created_at BIGINT NOT NULL,
-    actor TEXT NOT NULL, PRIMARY KEY (cluster, revision));
-CREATE TABLE IF NOT EXISTS desired_current (cluster TEXT PRIMARY KEY, revision BIGINT NOT NULL,
-    digest TEXT NOT NULL);
-";
-
-/// The database URLs a case runs on: a temp SQLite file, and a fresh database on the
-/// PostgreSQL server `FERRY_TEST_POSTGRES_URL` names when it is set (until
-/// `ferry_testkit::postgres::fleet_backends` is on main, which starts one itself).
-pub async fn backends() -> Vec<(String, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("fleet.db").display());
-    let mut out = vec![(sqlite, Some(dir))];
-    if let Ok(base) = std::env::var("FERRY_TEST_POSTGRES_URL") {
-        use sqlx::ConnectOptions as _;
-        sqlx::any::install_default_drivers();
-        let name = format!("fleet_reports_{}_{}", std::process::id(), rand_suffix());
-        let opts: sqlx::any::AnyConnectOptions = format!("{base}/postgres").parse().unwrap();
-        let mut conn = opts.connect().await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        out.push((format!("{base}/{name}"), None));
-    }
-    out
-}
-
-fn rand_suffix() -> String {
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{:x}_{n}", t.as_nanos() % 1_000_000_000_000)
-}
 
 /// A fleet on `url`, its store in the returned directory.
 pub async fn fleet(url: &str) -> (Fleet, tempfile::TempDir) {
@@ -79,7 +32,6 @@ pub async fn fleet_in_store() -> (Fleet, tempfile::TempDir) {
 }
 
 async fn with_db(store: Store, db: FleetDb, dir: tempfile::TempDir) -> (Fleet, tempfile::TempDir) {
-    sqlx::raw_sql(PEER_TABLES).execute(db.pool()).await.unwrap();
     let settings = FleetSettings {
         mirror_host: MIRROR.into(),
         offline_after_intervals: 3,

@@ -76,6 +76,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 impl FleetRoutes {
+    #[allow(dead_code)] // every area has routes now; kept for a new area's skeleton
     pub(crate) fn empty() -> Self {
         Self {
             read: OpenApiRouter::new(),
