@@ -102,7 +102,7 @@ fn pods(def: &ProfileDefinition, drift: usize, salt: u64) -> Vec<PodReport> {
             } else {
                 container("main", img, true, 0)
             };
-            out.push(pod(l.name, &format!("{}-{i}-7d9f8c6b5-{:05}", l.name, salt % 100_000), vec![c]));
+            out.push(pod(&l.name, &format!("{}-{i}-7d9f8c6b5-{:05}", l.name, salt % 100_000), vec![c]));
         }
     }
     out
@@ -173,14 +173,20 @@ async fn main() {
     }
     let mut secrets = Vec::with_capacity(a.clusters);
     let mut assigned = Vec::with_capacity(a.clusters);
-    for c in 0..a.clusters {
-        let name = format!("edge-{c:05}");
-        let p = rng.below(PROFILES);
-        let v = rng.below(VERSIONS.len());
-        secrets.push(register(&fleet, &name, 60, T0).await);
-        assign(&fleet, &name, &format!("profile-{p:02}"), VERSIONS[(v + usize::from(c % 17 == 0)) % 3]).await;
-        publish(&fleet, &name, 1, &digest(&format!("artifact-{name}-1")), &[(&defs[p][v], 1)], T0).await;
-        assigned.push((p, v));
+    // In transactions of 500 clusters: setup is not what is measured.
+    for chunk in (0..a.clusters).collect::<Vec<_>>().chunks(500) {
+        let mut tx = fleet.db.begin_write().await.unwrap();
+        for &c in chunk {
+            let name = format!("edge-{c:05}");
+            let p = rng.below(PROFILES);
+            let v = rng.below(VERSIONS.len());
+            secrets.push(register_in(&mut tx, &name, 60, T0).await);
+            // One cluster in 17 was assigned the next version and not published yet.
+            assign_in(&mut tx, &name, &format!("profile-{p:02}"), VERSIONS[(v + usize::from(c % 17 == 0)) % 3]).await;
+            publish_in(&mut tx, &name, 1, &digest(&format!("artifact-{name}-1")), &[(&defs[p][v], 1)], T0).await;
+            assigned.push((p, v));
+        }
+        tx.commit().await.unwrap();
     }
     println!("setup: registered, assigned and published {} clusters in {:.1} s", a.clusters, t.elapsed().as_secs_f64());
 

@@ -11,6 +11,7 @@ use ferry_bundler::format::report::{ContainerReport, GitOpsObject, NodeReport, P
 use ferry_mirror::fleet::{reports, Fleet, FleetDb, FleetSettings};
 use ferry_mirror::store::Store;
 use serde_json::json;
+use sqlx::AnyConnection;
 use sha2::{Digest as _, Sha256};
 
 pub const MIRROR: &str = "mirror.enclave:5000";
@@ -59,19 +60,23 @@ pub fn secret_of(cluster: &str) -> String {
 
 /// Registers `name` with its credential; returns the secret.
 pub async fn register(fleet: &Fleet, name: &str, interval: i64, at: i64) -> String {
+    register_in(&mut fleet.db.pool().acquire().await.unwrap(), name, interval, at).await
+}
+
+pub async fn register_in(conn: &mut AnyConnection, name: &str, interval: i64, at: i64) -> String {
     let secret = secret_of(name);
     sqlx::query("INSERT INTO clusters (name, registered_at, deregistered_at, report_interval_seconds) VALUES ($1, $2, NULL, $3)")
         .bind(name)
         .bind(at)
         .bind(interval)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
     sqlx::query("INSERT INTO cluster_credentials (cluster, secret_sha256, created_at) VALUES ($1, $2, $3)")
         .bind(name)
         .bind(hex::encode(Sha256::digest(secret.as_bytes())))
         .bind(at)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
     secret
@@ -87,12 +92,16 @@ pub async fn deregister(fleet: &Fleet, name: &str, at: i64) {
 }
 
 pub async fn assign(fleet: &Fleet, cluster: &str, profile: &str, version: &str) {
+    assign_in(&mut fleet.db.pool().acquire().await.unwrap(), cluster, profile, version).await
+}
+
+pub async fn assign_in(conn: &mut AnyConnection, cluster: &str, profile: &str, version: &str) {
     sqlx::query("INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
                  ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version")
         .bind(cluster)
         .bind(profile)
         .bind(version)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
 }
@@ -151,6 +160,18 @@ pub async fn publish(
     profiles: &[(&ProfileDefinition, i64)],
     at: i64,
 ) {
+    let mut conn = fleet.db.pool().acquire().await.unwrap();
+    publish_in(&mut conn, cluster, revision, artifact, profiles, at).await
+}
+
+pub async fn publish_in(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    revision: i64,
+    artifact: &str,
+    profiles: &[(&ProfileDefinition, i64)],
+    at: i64,
+) {
     let inputs = json!({
         "cluster": cluster,
         "labels": {},
@@ -172,7 +193,7 @@ pub async fn publish(
         .bind(inputs.to_string())
         .bind(serde_json::to_string(&images).unwrap())
         .bind(at)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
     sqlx::query("INSERT INTO desired_current (cluster, revision, digest) VALUES ($1, $2, $3)
@@ -180,7 +201,7 @@ pub async fn publish(
         .bind(cluster)
         .bind(revision)
         .bind(artifact)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
 }
