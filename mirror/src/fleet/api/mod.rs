@@ -75,17 +75,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-impl FleetRoutes {
-    #[allow(dead_code)] // every area has routes now; kept for a new area's skeleton
-    pub(crate) fn empty() -> Self {
-        Self {
-            read: OpenApiRouter::new(),
-            write: OpenApiRouter::new(),
-            agent: OpenApiRouter::new(),
-        }
-    }
-}
-
 /// Who is calling, as the server's access guard established it (a request extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
