@@ -46,7 +46,12 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { clusters: 10_000, runs: 200, seed: 12, url: None };
+    let mut a = Args {
+        clusters: 10_000,
+        runs: 200,
+        seed: 12,
+        url: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -62,14 +67,20 @@ fn args() -> Args {
 }
 
 fn image(repo: usize, version: usize) -> PinnedImage {
-    pinned(&format!("registry.example/team-{}/app-{repo}", repo % 50), &format!("v{version}"), &format!("{repo}:{version}"))
+    pinned(
+        &format!("registry.example/team-{}/app-{repo}", repo % 50),
+        &format!("v{version}"),
+        &format!("{repo}:{version}"),
+    )
 }
 
 /// PROFILES profiles × 3 versions, each 4 layers × 50 images drawn from the repository pool.
 fn profiles(rng: &mut Rng) -> Vec<Vec<ProfileDefinition>> {
     (0..PROFILES)
         .map(|p| {
-            let repos: Vec<usize> = (0..IMAGES_PER_CLUSTER).map(|_| rng.below(REPOSITORIES)).collect();
+            let repos: Vec<usize> = (0..IMAGES_PER_CLUSTER)
+                .map(|_| rng.below(REPOSITORIES))
+                .collect();
             VERSIONS
                 .iter()
                 .enumerate()
@@ -102,7 +113,11 @@ fn pods(def: &ProfileDefinition, drift: usize, salt: u64) -> Vec<PodReport> {
             } else {
                 container("main", img, true, 0)
             };
-            out.push(pod(&l.name, &format!("{}-{i}-7d9f8c6b5-{:05}", l.name, salt % 100_000), vec![c]));
+            out.push(pod(
+                &l.name,
+                &format!("{}-{i}-7d9f8c6b5-{:05}", l.name, salt % 100_000),
+                vec![c],
+            ));
         }
     }
     out
@@ -133,7 +148,9 @@ where
 async fn ingest_all(fleet: &Fleet, batch: &[SignedReport], now: i64) -> f64 {
     let t = Instant::now();
     for r in batch {
-        reports::ingest(fleet, r, Some(&r.report.cluster), now).await.expect("ingest");
+        reports::ingest(fleet, r, Some(&r.report.cluster), now)
+            .await
+            .expect("ingest");
     }
     batch.len() as f64 / t.elapsed().as_secs_f64()
 }
@@ -141,7 +158,11 @@ async fn ingest_all(fleet: &Fleet, batch: &[SignedReport], now: i64) -> f64 {
 fn peak_rss_kib() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_owned())
+        })
         .unwrap_or_else(|| "?".into())
 }
 
@@ -153,7 +174,10 @@ async fn main() {
         Some(_) => "SQLite",
         None => "SQLite (the store's ferry.db)",
     };
-    println!("== fleet benchmark on {backend}: {} clusters × {IMAGES_PER_CLUSTER} images, seed {}", a.clusters, a.seed);
+    println!(
+        "== fleet benchmark on {backend}: {} clusters × {IMAGES_PER_CLUSTER} images, seed {}",
+        a.clusters, a.seed
+    );
     let (fleet, _store) = match &a.url {
         Some(url) => fleet(url).await,
         None => fleet_in_store().await,
@@ -182,13 +206,31 @@ async fn main() {
             let v = rng.below(VERSIONS.len());
             secrets.push(register_in(&mut tx, &name, 60, T0).await);
             // One cluster in 17 was assigned the next version and not published yet.
-            assign_in(&mut tx, &name, &format!("profile-{p:02}"), VERSIONS[(v + usize::from(c % 17 == 0)) % 3]).await;
-            publish_in(&mut tx, &name, 1, &digest(&format!("artifact-{name}-1")), &[(&defs[p][v], 1)], T0).await;
+            assign_in(
+                &mut tx,
+                &name,
+                &format!("profile-{p:02}"),
+                VERSIONS[(v + usize::from(c % 17 == 0)) % 3],
+            )
+            .await;
+            publish_in(
+                &mut tx,
+                &name,
+                1,
+                &digest(&format!("artifact-{name}-1")),
+                &[(&defs[p][v], 1)],
+                T0,
+            )
+            .await;
             assigned.push((p, v));
         }
         tx.commit().await.unwrap();
     }
-    println!("setup: registered, assigned and published {} clusters in {:.1} s", a.clusters, t.elapsed().as_secs_f64());
+    println!(
+        "setup: registered, assigned and published {} clusters in {:.1} s",
+        a.clusters,
+        t.elapsed().as_secs_f64()
+    );
 
     // Reports of `round`, their pods named as in round `names` (the same names: the same set).
     let build = |round: u64, names: u64, drift: usize, only: usize| -> Vec<SignedReport> {
@@ -199,32 +241,59 @@ async fn main() {
                 let artifact = digest(&format!("artifact-{name}-1"));
                 // One cluster in 40 drifts (hand-changed images); one in 50 has failed.
                 let d = if c % 40 == 0 { drift.max(3) } else { drift };
-                let r = report(&name, round, pods(&defs[p][v], d, names * 1_000_000 + c as u64), flux(&artifact, c % 50 != 0));
+                let r = report(
+                    &name,
+                    round,
+                    pods(&defs[p][v], d, names * 1_000_000 + c as u64),
+                    flux(&artifact, c % 50 != 0),
+                );
                 sign(&secrets[c], r)
             })
             .collect()
     };
     let first = build(1, 1, 0, usize::MAX);
     let rate = ingest_all(&fleet, &first, T0 + 10).await;
-    println!("ingest, first reports (200 new rows each):     {rate:>8.0} reports/s ({} reports)", first.len());
+    println!(
+        "ingest, first reports (200 new rows each):     {rate:>8.0} reports/s ({} reports)",
+        first.len()
+    );
     drop(first);
     let sample = a.clusters.min(2_000);
     // Same images, new sequence: the set hash matches, the rows stay.
     let same = build(2, 1, 0, sample);
     let rate = ingest_all(&fleet, &same, T0 + 70).await;
-    println!("ingest, unchanged image sets:                  {rate:>8.0} reports/s ({} reports)", same.len());
+    println!(
+        "ingest, unchanged image sets:                  {rate:>8.0} reports/s ({} reports)",
+        same.len()
+    );
     let changed = build(3, 3, 2, sample);
     let rate = ingest_all(&fleet, &changed, T0 + 130).await;
-    println!("ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports)", changed.len());
+    println!(
+        "ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports)",
+        changed.len()
+    );
 
     let t = Instant::now();
     query::pending(&fleet).await.unwrap();
-    println!("desired-image index built for {} clusters in {:.1} s (once per published revision)", a.clusters, t.elapsed().as_secs_f64());
+    println!(
+        "desired-image index built for {} clusters in {:.1} s (once per published revision)",
+        a.clusters,
+        t.elapsed().as_secs_f64()
+    );
 
-    let pool: Vec<PinnedImage> = defs.iter().flat_map(|v| v[0].layers.iter().flat_map(|l| l.images.clone())).collect();
+    let pool: Vec<PinnedImage> = defs
+        .iter()
+        .flat_map(|v| v[0].layers.iter().flat_map(|l| l.images.clone()))
+        .collect();
     let mut qrng = Rng(a.seed ^ 0x5eed);
-    let picks: Vec<PinnedImage> = (0..a.runs).map(|_| pool[qrng.below(pool.len())].clone()).collect();
-    let hits = query::image(&fleet, &picks[0].repository).await.unwrap().clusters.len();
+    let picks: Vec<PinnedImage> = (0..a.runs)
+        .map(|_| pool[qrng.below(pool.len())].clone())
+        .collect();
+    let hits = query::image(&fleet, &picks[0].repository)
+        .await
+        .unwrap()
+        .clusters
+        .len();
     println!("(a repository query answers ~{hits} clusters)");
     let runs = a.runs;
     time("query image REPOSITORY", runs, |i| {
@@ -238,13 +307,18 @@ async fn main() {
     })
     .await;
     time("query image REPOSITORY@DIGEST", runs, |i| {
-        let (f, r) = (fleet.clone(), format!("{}@{}", picks[i].repository, picks[i].digest));
+        let (f, r) = (
+            fleet.clone(),
+            format!("{}@{}", picks[i].repository, picks[i].digest),
+        );
         async move { query::image(&f, &r).await.unwrap() }
     })
     .await;
     time("query affected (10 digests)", runs, |i| {
         let f = fleet.clone();
-        let list: Vec<String> = (0..10).map(|k| picks[(i + k * 7) % runs].digest.to_string()).collect();
+        let list: Vec<String> = (0..10)
+            .map(|k| picks[(i + k * 7) % runs].digest.to_string())
+            .collect();
         async move { query::affected(&f, &list).await.unwrap() }
     })
     .await;

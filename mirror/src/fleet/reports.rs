@@ -172,15 +172,24 @@ pub async fn ingest_as(
         crate::fleet::Backend::Postgres => " FOR UPDATE OF c",
         crate::fleet::Backend::Sqlite => "",
     };
-    let known: Option<(Option<i64>, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
+    let known: Option<(Option<i64>, Option<String>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
          LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1{lock}"
-    )))
-    .bind(cluster)
-    .fetch_optional(&mut *tx)
-    .await?;
+        )))
+        .bind(cluster)
+        .fetch_optional(&mut *tx)
+        .await?;
     let secret_sha256 = match known {
-        None => return refused(tx, actor, report, ReportError::NotRegistered(cluster.into())).await,
+        None => {
+            return refused(
+                tx,
+                actor,
+                report,
+                ReportError::NotRegistered(cluster.into()),
+            )
+            .await
+        }
         Some((Some(_), _)) => {
             return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await
         }

@@ -7,12 +7,14 @@
 
 use ferry_bundler::format::digest::Digest;
 use ferry_bundler::format::profile_definition::{LayerDefinition, PinnedImage, ProfileDefinition};
-use ferry_bundler::format::report::{ContainerReport, GitOpsObject, NodeReport, PodReport, Report, SignedReport};
+use ferry_bundler::format::report::{
+    ContainerReport, GitOpsObject, NodeReport, PodReport, Report, SignedReport,
+};
 use ferry_mirror::fleet::{reports, Fleet, FleetDb, FleetSettings};
 use ferry_mirror::store::Store;
 use serde_json::json;
-use sqlx::AnyConnection;
 use sha2::{Digest as _, Sha256};
+use sqlx::AnyConnection;
 
 pub const MIRROR: &str = "mirror.enclave:5000";
 
@@ -60,7 +62,13 @@ pub fn secret_of(cluster: &str) -> String {
 
 /// Registers `name` with its credential; returns the secret.
 pub async fn register(fleet: &Fleet, name: &str, interval: i64, at: i64) -> String {
-    register_in(&mut fleet.db.pool().acquire().await.unwrap(), name, interval, at).await
+    register_in(
+        &mut fleet.db.pool().acquire().await.unwrap(),
+        name,
+        interval,
+        at,
+    )
+    .await
 }
 
 pub async fn register_in(conn: &mut AnyConnection, name: &str, interval: i64, at: i64) -> String {
@@ -72,13 +80,15 @@ pub async fn register_in(conn: &mut AnyConnection, name: &str, interval: i64, at
         .execute(&mut *conn)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO cluster_credentials (cluster, secret_sha256, created_at) VALUES ($1, $2, $3)")
-        .bind(name)
-        .bind(hex::encode(Sha256::digest(secret.as_bytes())))
-        .bind(at)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO cluster_credentials (cluster, secret_sha256, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(name)
+    .bind(hex::encode(Sha256::digest(secret.as_bytes())))
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
     secret
 }
 
@@ -92,18 +102,26 @@ pub async fn deregister(fleet: &Fleet, name: &str, at: i64) {
 }
 
 pub async fn assign(fleet: &Fleet, cluster: &str, profile: &str, version: &str) {
-    assign_in(&mut fleet.db.pool().acquire().await.unwrap(), cluster, profile, version).await
+    assign_in(
+        &mut fleet.db.pool().acquire().await.unwrap(),
+        cluster,
+        profile,
+        version,
+    )
+    .await
 }
 
 pub async fn assign_in(conn: &mut AnyConnection, cluster: &str, profile: &str, version: &str) {
-    sqlx::query("INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
-                 ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version")
-        .bind(cluster)
-        .bind(profile)
-        .bind(version)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
+                 ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version",
+    )
+    .bind(cluster)
+    .bind(profile)
+    .bind(version)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
 }
 
 /// Records `def` as revision `revision` of its version in the catalog.
@@ -131,7 +149,11 @@ pub fn pinned(repository: &str, tag: &str, seed: &str) -> PinnedImage {
     }
 }
 
-pub fn definition(name: &str, version: &str, layers: Vec<(&str, Vec<PinnedImage>)>) -> ProfileDefinition {
+pub fn definition(
+    name: &str,
+    version: &str,
+    layers: Vec<(&str, Vec<PinnedImage>)>,
+) -> ProfileDefinition {
     ProfileDefinition {
         schema_version: 1,
         name: name.into(),
@@ -212,7 +234,13 @@ pub fn container(name: &str, image: &PinnedImage, ready: bool, restarts: u32) ->
 }
 
 /// A container of `image`'s repository at another digest.
-pub fn running(name: &str, image: &PinnedImage, digest: &str, ready: bool, restarts: u32) -> ContainerReport {
+pub fn running(
+    name: &str,
+    image: &PinnedImage,
+    digest: &str,
+    ready: bool,
+    restarts: u32,
+) -> ContainerReport {
     ContainerReport {
         name: name.into(),
         image: format!("{MIRROR}/{}", image.reference),
@@ -228,7 +256,10 @@ pub fn pod(namespace: &str, name: &str, containers: Vec<ContainerReport>) -> Pod
     PodReport {
         namespace: namespace.into(),
         name: name.into(),
-        owner: Some(format!("ReplicaSet/{}", name.rsplit_once('-').map_or(name, |p| p.0))),
+        owner: Some(format!(
+            "ReplicaSet/{}",
+            name.rsplit_once('-').map_or(name, |p| p.0)
+        )),
         node: Some("node-1".into()),
         phase: "Running".into(),
         ready,
@@ -244,7 +275,14 @@ pub fn flux(artifact: &str, ready: bool) -> Vec<GitOpsObject> {
         namespace: "flux-system".into(),
         name: "fleet".into(),
         ready: Some(ready),
-        reason: Some(if ready { "ReconciliationSucceeded" } else { "HealthCheckFailed" }.into()),
+        reason: Some(
+            if ready {
+                "ReconciliationSucceeded"
+            } else {
+                "HealthCheckFailed"
+            }
+            .into(),
+        ),
         message: (!ready).then(|| "health check failed after 5m0s".to_owned()),
         artifact_revision: (kind == "OCIRepository").then(|| revision.clone()),
         source_verified: (kind == "OCIRepository").then_some(true),
@@ -254,7 +292,12 @@ pub fn flux(artifact: &str, ready: bool) -> Vec<GitOpsObject> {
     vec![object("OCIRepository"), object("Kustomization")]
 }
 
-pub fn report(cluster: &str, sequence: u64, pods: Vec<PodReport>, gitops: Vec<GitOpsObject>) -> Report {
+pub fn report(
+    cluster: &str,
+    sequence: u64,
+    pods: Vec<PodReport>,
+    gitops: Vec<GitOpsObject>,
+) -> Report {
     Report {
         schema_version: 1,
         cluster: cluster.into(),
