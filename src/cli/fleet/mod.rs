@@ -5,8 +5,8 @@ mod client;
 mod clusters;
 mod query;
 mod report;
-mod rollout;
 mod status;
+mod rollout;
 
 use std::process::ExitCode;
 
