@@ -35,8 +35,14 @@ fn seed(dir: &Dir, registry: &Registry, profiles: &str) -> (BTreeMap<String, Str
             continue;
         }
         let (name, tag) = reference.rsplit_once(':').unwrap();
-        assert!(!name.contains('@'), "{reference}: a digest cannot be seeded");
-        digests.insert(reference.clone(), push_image(registry, name, tag, &reference));
+        assert!(
+            !name.contains('@'),
+            "{reference}: a digest cannot be seeded"
+        );
+        digests.insert(
+            reference.clone(),
+            push_image(registry, name, tag, &reference),
+        );
         let host = name.split('/').next().unwrap().to_owned();
         if !hosts.contains(&host) {
             hosts.push(host);
@@ -123,7 +129,10 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
     let manifest = manifest_of(&dir, "site.ferry");
     assert_eq!(manifest, manifest_of(&dir, "again.ferry"));
     for p in &manifest.profiles {
-        let def = p.definition.as_ref().unwrap_or_else(|| panic!("{}", p.name));
+        let def = p
+            .definition
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}", p.name));
         assert!(
             manifest.blobs.contains(def),
             "{}: definition is a blob",
@@ -151,7 +160,10 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
                 .iter()
                 .find(|p| p.name == d.definition.name)
                 .unwrap();
-            assert_eq!(Some(&d.digest), entry.definition.as_ref().map(|b| &b.digest));
+            assert_eq!(
+                Some(&d.digest),
+                entry.definition.as_ref().map(|b| &b.digest)
+            );
             assert_eq!(d.definition.digest(), d.digest, "canonical encoding");
         }
         check_edge_infra(&find(&defs, "edge-infra").definition, &manifest, &digests);
@@ -181,7 +193,9 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
         std::fs::write(&path, &original).unwrap();
 
         // Retired, the bundle's definitions are neither listed nor kept.
-        retire_bundle(&store, &report.manifest_digest).await.unwrap();
+        retire_bundle(&store, &report.manifest_digest)
+            .await
+            .unwrap();
         assert!(store.profile_definitions().await.unwrap().is_empty());
         gc_with(&store, &no_grace).await.unwrap();
         assert!(!store.has_blob(&edge.digest).unwrap());
@@ -241,13 +255,17 @@ fn check_edge_infra(
         .iter()
         .find(|a| a.repository == "charts/podinfo")
         .unwrap();
-    assert_eq!((chart.name.as_str(), chart.version.as_str()), ("podinfo", "6.4.0"));
+    assert_eq!(
+        (chart.name.as_str(), chart.version.as_str()),
+        ("podinfo", "6.4.0")
+    );
     assert_eq!(
         (&chart.reference, &chart.repository, &chart.digest),
         (&artifact.reference, &artifact.repository, &artifact.digest)
     );
     // values/podinfo-edge.yaml says 2 replicas; the profile's `set` says 3 and wins.
-    let file = yaml(&std::fs::read_to_string(repo("testdata/profiles/values/podinfo-edge.yaml")).unwrap());
+    let file =
+        yaml(&std::fs::read_to_string(repo("testdata/profiles/values/podinfo-edge.yaml")).unwrap());
     assert_eq!(file["replicaCount"], 2);
     assert_eq!(
         Value::Object(chart.values.clone()),
@@ -274,15 +292,23 @@ fn check_hello_addon(def: &ProfileDefinition, digests: &BTreeMap<String, String>
     let [Unit::Pack(pack), Unit::Manifests(inline)] = &hello.units[..] else {
         panic!("hello: {:?}", hello.units)
     };
-    assert_eq!((pack.name.as_str(), pack.version.as_str()), ("hello", "0.1.0"));
+    assert_eq!(
+        (pack.name.as_str(), pack.version.as_str()),
+        ("hello", "0.1.0")
+    );
     assert_eq!(pack.repository, "spectro-packs/archive/hello");
     assert_eq!(pack.values["charts"]["hello"]["image"]["tag"], "1.27.0");
     let names: Vec<&str> = pack.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["manifests/cleanup-cronjob.yaml", "charts/hello.yaml"]);
+    assert_eq!(
+        names,
+        ["manifests/cleanup-cronjob.yaml", "charts/hello.yaml"]
+    );
     assert_eq!(
         pack.files[0].content,
-        std::fs::read_to_string(repo("testdata/packs/hello-pack/manifests/cleanup-cronjob.yaml"))
-            .unwrap()
+        std::fs::read_to_string(repo(
+            "testdata/packs/hello-pack/manifests/cleanup-cronjob.yaml"
+        ))
+        .unwrap()
     );
     // The pack's chart, rendered with the pack's `charts.hello` values: release `hello`, the
     // web image at the pack's tag, and the sidecar the pack turns on.

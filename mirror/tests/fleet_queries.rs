@@ -22,7 +22,10 @@ fn v100() -> ProfileDefinition {
         "edge-infra",
         "1.0.0",
         vec![
-            ("cni", vec![pinned("quay.io/cilium/cilium", "v1.16.5", "cilium")]),
+            (
+                "cni",
+                vec![pinned("quay.io/cilium/cilium", "v1.16.5", "cilium")],
+            ),
             (
                 "podinfo",
                 vec![
@@ -44,7 +47,15 @@ fn v110() -> ProfileDefinition {
 fn pods_of(def: &ProfileDefinition) -> Vec<PodReport> {
     def.layers
         .iter()
-        .flat_map(|l| l.images.iter().enumerate().map(move |(i, img)| pod(&l.name, &format!("{}-{i}-abc12", l.name), vec![container("main", img, true, 0)])))
+        .flat_map(|l| {
+            l.images.iter().enumerate().map(move |(i, img)| {
+                pod(
+                    &l.name,
+                    &format!("{}-{i}-abc12", l.name),
+                    vec![container("main", img, true, 0)],
+                )
+            })
+        })
         .collect()
 }
 
@@ -76,33 +87,59 @@ async fn small_fleet(url: &str) -> (Fleet, tempfile::TempDir) {
         }
         let mut pods = pods_of(desired);
         if name != "edge-01" {
-            pods.push(pod("default", "debug", vec![container("sh", &busybox(), true, 0)]));
+            pods.push(pod(
+                "default",
+                "debug",
+                vec![container("sh", &busybox(), true, 0)],
+            ));
         }
         let r = sign(&secret, report(name, 1, pods, flux(&artifact, true)));
-        reports::ingest(&fleet, &r, Some(name), T0 + 10).await.unwrap();
+        reports::ingest(&fleet, &r, Some(name), T0 + 10)
+            .await
+            .unwrap();
     }
     deregister(&fleet, "edge-04", T0 + 20).await;
     (fleet, dir)
 }
 
 fn clusters_of(a: &query::ImageAnswer) -> Vec<(&str, usize, usize)> {
-    a.clusters.iter().map(|c| (c.cluster.as_str(), c.desired.len(), c.running.len())).collect()
+    a.clusters
+        .iter()
+        .map(|c| (c.cluster.as_str(), c.desired.len(), c.running.len()))
+        .collect()
 }
 
 async fn queries_answer_exactly(url: &str) {
     let (fleet, _dir) = small_fleet(url).await;
     let a = query::image(&fleet, "quay.io/cilium/cilium").await.unwrap();
-    assert_eq!(clusters_of(&a), vec![("edge-01", 1, 1), ("edge-02", 1, 1), ("edge-03", 1, 0)]);
-    let a = query::image(&fleet, "quay.io/cilium/cilium:v1.16.5").await.unwrap();
+    assert_eq!(
+        clusters_of(&a),
+        vec![("edge-01", 1, 1), ("edge-02", 1, 1), ("edge-03", 1, 0)]
+    );
+    let a = query::image(&fleet, "quay.io/cilium/cilium:v1.16.5")
+        .await
+        .unwrap();
     assert_eq!(clusters_of(&a), vec![("edge-01", 1, 1), ("edge-03", 1, 0)]);
-    let a = query::image(&fleet, &format!("quay.io/cilium/cilium@{}", digest("cilium-2"))).await.unwrap();
+    let a = query::image(
+        &fleet,
+        &format!("quay.io/cilium/cilium@{}", digest("cilium-2")),
+    )
+    .await
+    .unwrap();
     assert_eq!(clusters_of(&a), vec![("edge-02", 1, 1)]);
     assert_eq!(a.clusters[0].running[0].digest, Some(digest("cilium-2")));
-    for q in ["busybox", "mirror.enclave:5000/docker.io/library/busybox:1.36", &digest("busybox")] {
+    for q in [
+        "busybox",
+        "mirror.enclave:5000/docker.io/library/busybox:1.36",
+        &digest("busybox"),
+    ] {
         let a = query::image(&fleet, q).await.unwrap();
         assert_eq!(clusters_of(&a), vec![("edge-02", 0, 1)], "{q}");
     }
-    assert_eq!(query::image(&fleet, "busybox").await.unwrap().query, "docker.io/library/busybox");
+    assert_eq!(
+        query::image(&fleet, "busybox").await.unwrap().query,
+        "docker.io/library/busybox"
+    );
     let e = query::image(&fleet, "Not A Reference!").await.unwrap_err();
     assert_eq!(e.status(), StatusCode::BAD_REQUEST);
 
@@ -116,28 +153,87 @@ async fn queries_answer_exactly(url: &str) {
     let got: Vec<(&str, Vec<&str>)> = a
         .clusters
         .iter()
-        .map(|c| (c.cluster.as_str(), c.matches.iter().map(|m| m.entry.as_str()).collect()))
+        .map(|c| {
+            (
+                c.cluster.as_str(),
+                c.matches.iter().map(|m| m.entry.as_str()).collect(),
+            )
+        })
         .collect();
     let redis = "docker.io/library/redis:7.4";
     let bb = digest("busybox");
-    assert_eq!(got, vec![("edge-01", vec![redis]), ("edge-02", vec![bb.as_str(), redis]), ("edge-03", vec![redis])]);
-    // edge-03 only desires it; edge-01 desires and runs it.
-    assert_eq!((a.clusters[2].matches[0].desired.len(), a.clusters[2].matches[0].running.len()), (1, 0));
-    assert_eq!((a.clusters[0].matches[0].desired.len(), a.clusters[0].matches[0].running.len()), (1, 1));
-    assert_eq!(a.unmatched, vec!["ghcr.io/nobody/nothing:1".to_owned()]);
-
-    let below = query::profile_below(&fleet, "edge-infra", "1.1.0").await.unwrap();
-    let got: Vec<_> = below.iter().map(|p| (p.cluster.as_str(), p.assigned.as_deref(), p.published.as_deref())).collect();
-    assert_eq!(got, vec![("edge-01", Some("1.0.0"), Some("1.0.0")), ("edge-03", Some("1.1.0"), Some("1.0.0"))]);
-    assert!(query::profile_below(&fleet, "edge-infra", "1.0.0").await.unwrap().is_empty());
-    assert_eq!(query::profile_below(&fleet, "edge-infra", "one").await.unwrap_err().status(), StatusCode::BAD_REQUEST);
-
-    let pending = query::pending(&fleet).await.unwrap();
-    let got: Vec<_> = pending.iter().map(|p| (p.cluster.as_str(), p.reasons.clone())).collect();
     assert_eq!(
         got,
         vec![
-            ("edge-01", vec!["edge-infra@1.0.0 rendered from revision 1; the catalog has revision 2".to_owned()]),
+            ("edge-01", vec![redis]),
+            ("edge-02", vec![bb.as_str(), redis]),
+            ("edge-03", vec![redis])
+        ]
+    );
+    // edge-03 only desires it; edge-01 desires and runs it.
+    assert_eq!(
+        (
+            a.clusters[2].matches[0].desired.len(),
+            a.clusters[2].matches[0].running.len()
+        ),
+        (1, 0)
+    );
+    assert_eq!(
+        (
+            a.clusters[0].matches[0].desired.len(),
+            a.clusters[0].matches[0].running.len()
+        ),
+        (1, 1)
+    );
+    assert_eq!(a.unmatched, vec!["ghcr.io/nobody/nothing:1".to_owned()]);
+
+    let below = query::profile_below(&fleet, "edge-infra", "1.1.0")
+        .await
+        .unwrap();
+    let got: Vec<_> = below
+        .iter()
+        .map(|p| {
+            (
+                p.cluster.as_str(),
+                p.assigned.as_deref(),
+                p.published.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("edge-01", Some("1.0.0"), Some("1.0.0")),
+            ("edge-03", Some("1.1.0"), Some("1.0.0"))
+        ]
+    );
+    assert!(query::profile_below(&fleet, "edge-infra", "1.0.0")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        query::profile_below(&fleet, "edge-infra", "one")
+            .await
+            .unwrap_err()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    let pending = query::pending(&fleet).await.unwrap();
+    let got: Vec<_> = pending
+        .iter()
+        .map(|p| (p.cluster.as_str(), p.reasons.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "edge-01",
+                vec![
+                    "edge-infra@1.0.0 rendered from revision 1; the catalog has revision 2"
+                        .to_owned()
+                ]
+            ),
             (
                 "edge-03",
                 vec![
@@ -148,8 +244,21 @@ async fn queries_answer_exactly(url: &str) {
         ]
     );
     // Publishing a new revision moves the index along: edge-02 no longer desires cilium v1.17.
-    publish(&fleet, "edge-02", 2, &digest("artifact-edge-02-2"), &[(&v100(), 2)], T0 + 30).await;
-    let a = query::image(&fleet, &format!("quay.io/cilium/cilium@{}", digest("cilium-2"))).await.unwrap();
+    publish(
+        &fleet,
+        "edge-02",
+        2,
+        &digest("artifact-edge-02-2"),
+        &[(&v100(), 2)],
+        T0 + 30,
+    )
+    .await;
+    let a = query::image(
+        &fleet,
+        &format!("quay.io/cilium/cilium@{}", digest("cilium-2")),
+    )
+    .await
+    .unwrap();
     assert_eq!(clusters_of(&a), vec![("edge-02", 0, 1)]);
 }
 
@@ -167,7 +276,12 @@ fn router(fleet: &Fleet, actor: &str, cluster: Option<&str>) -> axum::Router {
         .with_state(fleet.clone())
 }
 
-async fn call(router: axum::Router, method: &str, uri: &str, body: Option<Vec<u8>>) -> (StatusCode, Value) {
+async fn call(
+    router: axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
     let req = Request::builder()
         .method(method)
         .uri(uri)
@@ -177,7 +291,10 @@ async fn call(router: axum::Router, method: &str, uri: &str, body: Option<Vec<u8
     let resp = router.oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn body(r: &SignedReport) -> Option<Vec<u8>> {
@@ -189,67 +306,201 @@ async fn routes_answer_with_their_status(url: &str) {
     let agent = || router(&fleet, "cluster/edge-02", Some("edge-02"));
     let operator = || router(&fleet, "alice", None);
     let secret = secret_of("edge-02");
-    let r2 = sign(&secret, report("edge-02", 5, pods_of(&v110()), flux(&digest("artifact-edge-02"), true)));
+    let r2 = sign(
+        &secret,
+        report(
+            "edge-02",
+            5,
+            pods_of(&v110()),
+            flux(&digest("artifact-edge-02"), true),
+        ),
+    );
     let (s, b) = call(agent(), "POST", "/api/v1/fleet/reports", body(&r2)).await;
-    assert_eq!((s, b["outcome"].as_str()), (StatusCode::OK, Some("stored")), "{b}");
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::OK, Some("stored")),
+        "{b}"
+    );
     let (s, b) = call(agent(), "POST", "/api/v1/fleet/reports", body(&r2)).await;
-    assert_eq!((s, b["outcome"].as_str()), (StatusCode::OK, Some("duplicate")), "{b}");
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::OK, Some("duplicate")),
+        "{b}"
+    );
     // Sequence 1 was received (whatever it says now): a duplicate; 3 never was, and is older.
     let r1 = sign(&secret, report("edge-02", 1, vec![], vec![]));
     let (s, b) = call(agent(), "POST", "/api/v1/fleet/reports", body(&r1)).await;
-    assert_eq!((s, b["outcome"].as_str()), (StatusCode::OK, Some("duplicate")), "{b}");
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::OK, Some("duplicate")),
+        "{b}"
+    );
     let r3 = sign(&secret, report("edge-02", 3, vec![], vec![]));
     let (s, b) = call(agent(), "POST", "/api/v1/fleet/reports", body(&r3)).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{b}"
+    );
     let foreign = sign(&secret_of("edge-01"), report("edge-01", 9, vec![], vec![]));
     let (s, _) = call(agent(), "POST", "/api/v1/fleet/reports", body(&foreign)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = call(agent(), "POST", "/api/v1/fleet/reports", Some(b"{\"report\":".to_vec())).await;
+    let (s, _) = call(
+        agent(),
+        "POST",
+        "/api/v1/fleet/reports",
+        Some(b"{\"report\":".to_vec()),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // A user is not an agent; an operator imports instead, and the MAC decides.
     let (s, _) = call(operator(), "POST", "/api/v1/fleet/reports", body(&foreign)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, b) = call(operator(), "POST", "/api/v1/fleet/reports/import", body(&foreign)).await;
-    assert_eq!((s, b["outcome"].as_str()), (StatusCode::OK, Some("stored")), "{b}");
+    let (s, b) = call(
+        operator(),
+        "POST",
+        "/api/v1/fleet/reports/import",
+        body(&foreign),
+    )
+    .await;
+    assert_eq!(
+        (s, b["outcome"].as_str()),
+        (StatusCode::OK, Some("stored")),
+        "{b}"
+    );
     let mut forged = foreign.clone();
     forged.report.sequence = 10;
-    let (s, _) = call(operator(), "POST", "/api/v1/fleet/reports/import", body(&forged)).await;
+    let (s, _) = call(
+        operator(),
+        "POST",
+        "/api/v1/fleet/reports/import",
+        body(&forged),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let stranger = sign(&secret, report("edge-99", 1, vec![], vec![]));
-    let (s, _) = call(operator(), "POST", "/api/v1/fleet/reports/import", body(&stranger)).await;
+    let (s, _) = call(
+        operator(),
+        "POST",
+        "/api/v1/fleet/reports/import",
+        body(&stranger),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let audited: Vec<String> = sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'fleet.report.refused' ORDER BY seq")
-        .fetch_all(fleet.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(audited, vec!["cluster/edge-02", "cluster/edge-02", "alice", "alice"]);
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT actor FROM audit_log WHERE action = 'fleet.report.refused' ORDER BY seq",
+    )
+    .fetch_all(fleet.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        vec!["cluster/edge-02", "cluster/edge-02", "alice", "alice"]
+    );
 
     let (s, b) = call(operator(), "GET", "/api/v1/fleet/status", None).await;
     assert_eq!(s, StatusCode::OK);
-    let names: Vec<_> = b["clusters"].as_array().unwrap().iter().map(|c| c["cluster"].as_str().unwrap()).collect();
+    let names: Vec<_> = b["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cluster"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["edge-01", "edge-02", "edge-03"]);
-    let (s, b) = call(operator(), "GET", "/api/v1/fleet/clusters/edge-02/status", None).await;
-    assert_eq!((s, b["appliedRevision"].as_i64()), (StatusCode::OK, Some(1)), "{b}");
-    let (s, _) = call(operator(), "GET", "/api/v1/fleet/clusters/edge-77/status", None).await;
+    let (s, b) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/clusters/edge-02/status",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b["appliedRevision"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{b}"
+    );
+    let (s, _) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/clusters/edge-77/status",
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, b) = call(operator(), "GET", "/api/v1/fleet/query/image?ref=quay.io/cilium/cilium:v1.17.0", None).await;
+    let (s, b) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/query/image?ref=quay.io/cilium/cilium:v1.17.0",
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["clusters"][0]["cluster"], "edge-02", "{b}");
-    let (s, _) = call(operator(), "GET", "/api/v1/fleet/query/image?ref=%21%21", None).await;
+    let (s, _) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/query/image?ref=%21%21",
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let req = json!({"references": [digest("redis")]}).to_string().into_bytes();
-    let (s, b) = call(operator(), "POST", "/api/v1/fleet/query/affected", Some(req)).await;
-    assert_eq!((s, b["clusters"].as_array().map(Vec::len)), (StatusCode::OK, Some(3)), "{b}");
-    let (s, b) = call(operator(), "GET", "/api/v1/fleet/query/profile?name=edge-infra&below=1.1.0", None).await;
-    assert_eq!((s, b.as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{b}");
-    let (s, _) = call(operator(), "GET", "/api/v1/fleet/query/profile?name=edge-infra&below=x", None).await;
+    let req = json!({"references": [digest("redis")]})
+        .to_string()
+        .into_bytes();
+    let (s, b) = call(
+        operator(),
+        "POST",
+        "/api/v1/fleet/query/affected",
+        Some(req),
+    )
+    .await;
+    assert_eq!(
+        (s, b["clusters"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(3)),
+        "{b}"
+    );
+    let (s, b) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/query/profile?name=edge-infra&below=1.1.0",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2)),
+        "{b}"
+    );
+    let (s, _) = call(
+        operator(),
+        "GET",
+        "/api/v1/fleet/query/profile?name=edge-infra&below=x",
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, b) = call(operator(), "GET", "/api/v1/fleet/query/pending", None).await;
-    assert_eq!((s, b.as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{b}");
+    assert_eq!(
+        (s, b.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2)),
+        "{b}"
+    );
 
     let doc = serde_json::to_value(ferry_mirror::fleet::api::openapi()).unwrap();
-    for path in ["/api/v1/fleet/reports", "/api/v1/fleet/reports/import", "/api/v1/fleet/status", "/api/v1/fleet/clusters/{name}/status", "/api/v1/fleet/query/image", "/api/v1/fleet/query/affected", "/api/v1/fleet/query/profile", "/api/v1/fleet/query/pending"] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/v1/fleet/reports",
+        "/api/v1/fleet/reports/import",
+        "/api/v1/fleet/status",
+        "/api/v1/fleet/clusters/{name}/status",
+        "/api/v1/fleet/query/image",
+        "/api/v1/fleet/query/affected",
+        "/api/v1/fleet/query/profile",
+        "/api/v1/fleet/query/pending",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
 }
 

@@ -168,12 +168,16 @@ async fn matches(fleet: &Fleet, l: &Lookup) -> Result<Vec<ImageCluster>, FleetEr
     }
     let mut by_cluster: BTreeMap<String, ImageCluster> = BTreeMap::new();
     for (cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
-        by_cluster.entry(cluster).or_default().desired.push(DesiredMatch {
-            profile,
-            layer,
-            reference,
-            digest,
-        });
+        by_cluster
+            .entry(cluster)
+            .or_default()
+            .desired
+            .push(DesiredMatch {
+                profile,
+                layer,
+                reference,
+                digest,
+            });
     }
     let mut q = sqlx::query_as::<_, (String, String, Option<String>, String, String, String, i64)>(
         sqlx::AssertSqlSafe(running_sql),
@@ -181,15 +185,21 @@ async fn matches(fleet: &Fleet, l: &Lookup) -> Result<Vec<ImageCluster>, FleetEr
     for b in &binds {
         q = q.bind(b);
     }
-    for (cluster, reference, digest, namespace, pod, container, ready) in q.fetch_all(&mut *conn).await? {
-        by_cluster.entry(cluster).or_default().running.push(RunningMatch {
-            reference,
-            digest,
-            namespace,
-            pod,
-            container,
-            ready: ready != 0,
-        });
+    for (cluster, reference, digest, namespace, pod, container, ready) in
+        q.fetch_all(&mut *conn).await?
+    {
+        by_cluster
+            .entry(cluster)
+            .or_default()
+            .running
+            .push(RunningMatch {
+                reference,
+                digest,
+                namespace,
+                pod,
+                container,
+                ready: ready != 0,
+            });
     }
     Ok(by_cluster
         .into_iter()
@@ -238,11 +248,14 @@ pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswe
             unmatched.push(shown.clone());
         }
         for c in found {
-            by_cluster.entry(c.cluster).or_default().push(AffectedMatch {
-                entry: shown.clone(),
-                desired: c.desired,
-                running: c.running,
-            });
+            by_cluster
+                .entry(c.cluster)
+                .or_default()
+                .push(AffectedMatch {
+                    entry: shown.clone(),
+                    desired: c.desired,
+                    running: c.running,
+                });
         }
     }
     Ok(AffectedAnswer {
@@ -265,12 +278,15 @@ pub struct ProfileBelow {
 }
 
 /// Clusters whose assigned or published version of profile `name` is below `below` (semver).
-pub async fn profile_below(fleet: &Fleet, name: &str, below: &str) -> Result<Vec<ProfileBelow>, FleetError> {
+pub async fn profile_below(
+    fleet: &Fleet,
+    name: &str,
+    below: &str,
+) -> Result<Vec<ProfileBelow>, FleetError> {
     let limit = semver::Version::parse(below.trim_start_matches('v'))
         .map_err(|_| QueryError::Version(below.chars().take(100).collect()))?;
-    let lower = |v: &str| {
-        semver::Version::parse(v.trim_start_matches('v')).is_ok_and(|v| v < limit)
-    };
+    let lower =
+        |v: &str| semver::Version::parse(v.trim_start_matches('v')).is_ok_and(|v| v < limit);
     let live = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
     let mut conn = fleet.db.pool().acquire().await?;
     let assigned: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -291,17 +307,27 @@ pub async fn profile_below(fleet: &Fleet, name: &str, below: &str) -> Result<Vec
     let mut out: BTreeMap<String, ProfileBelow> = BTreeMap::new();
     for (c, v) in assigned {
         out.entry(c.clone())
-            .or_insert_with(|| ProfileBelow { cluster: c, assigned: None, published: None })
+            .or_insert_with(|| ProfileBelow {
+                cluster: c,
+                assigned: None,
+                published: None,
+            })
             .assigned = Some(v);
     }
     for (c, v) in published {
         out.entry(c.clone())
-            .or_insert_with(|| ProfileBelow { cluster: c, assigned: None, published: None })
+            .or_insert_with(|| ProfileBelow {
+                cluster: c,
+                assigned: None,
+                published: None,
+            })
             .published = Some(v);
     }
     Ok(out
         .into_values()
-        .filter(|p| p.assigned.as_deref().is_some_and(lower) || p.published.as_deref().is_some_and(lower))
+        .filter(|p| {
+            p.assigned.as_deref().is_some_and(lower) || p.published.as_deref().is_some_and(lower)
+        })
         .collect())
 }
 

@@ -196,7 +196,15 @@ pub async fn ingest_as(
     .fetch_optional(&mut *tx)
     .await?;
     let secret_sha256 = match known {
-        None => return refused(tx, actor, report, ReportError::NotRegistered(cluster.into())).await,
+        None => {
+            return refused(
+                tx,
+                actor,
+                report,
+                ReportError::NotRegistered(cluster.into()),
+            )
+            .await
+        }
         Some((Some(_), _)) => {
             return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await
         }

@@ -44,9 +44,7 @@ use super::query::{index, QueryError};
 use super::{Fleet, FleetError};
 pub use drift::{Drift, DriftImage, LayerImage, LayerStatus, Mismatch, MissingImage};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 pub enum State {
     Ready,
     Pending,
@@ -162,8 +160,15 @@ fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
     let since = row.received_at.unwrap_or(row.registered_at);
     let limit = interval.saturating_mul(i64::from(offline_after.max(1)));
     if now - since > limit {
-        let what = if row.received_at.is_some() { "last report" } else { "registered, no report" };
-        found.push((State::Offline, format!("{what} {} s ago (offline after {limit} s)", now - since)));
+        let what = if row.received_at.is_some() {
+            "last report"
+        } else {
+            "registered, no report"
+        };
+        found.push((
+            State::Offline,
+            format!("{what} {} s ago (offline after {limit} s)", now - since),
+        ));
     }
     match row.received_at {
         None => found.push((State::Pending, "no report yet".into())),
@@ -175,20 +180,30 @@ fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
             match (&row.desired_digest, row.desired_revision) {
                 (Some(desired), Some(rev)) if row.applied_digest.as_ref() == Some(desired) => {
                     if row.modified == Some(1) {
-                        found.push((State::Modified, "running image digests differ from the desired ones".into()));
+                        found.push((
+                            State::Modified,
+                            "running image digests differ from the desired ones".into(),
+                        ));
                     }
                     if row.converging == Some(1) {
-                        found.push((State::Pending, format!("revision {rev} applied; containers not ready yet")));
+                        found.push((
+                            State::Pending,
+                            format!("revision {rev} applied; containers not ready yet"),
+                        ));
                     }
                 }
                 (Some(_), Some(rev)) => {
-                    let applied = row
-                        .applied_revision
-                        .map_or_else(|| "no known revision".to_owned(), |a| format!("revision {a}"));
+                    let applied = row.applied_revision.map_or_else(
+                        || "no known revision".to_owned(),
+                        |a| format!("revision {a}"),
+                    );
                     if row.desired_at.is_some_and(|at| at > received) {
                         found.push((State::Pending, format!("revision {rev} published after the last report ({applied} applied)")));
                     } else {
-                        found.push((State::OutOfSync, format!("{applied} applied, revision {rev} desired")));
+                        found.push((
+                            State::OutOfSync,
+                            format!("{applied} applied, revision {rev} desired"),
+                        ));
                     }
                 }
                 _ => {}
@@ -226,7 +241,11 @@ pub async fn fleet_status(fleet: &Fleet, now: i64) -> Result<FleetStatus, FleetE
 }
 
 /// One cluster's state, per-layer readiness and image drift.
-pub async fn cluster_status(fleet: &Fleet, cluster: &str, now: i64) -> Result<ClusterStatus, FleetError> {
+pub async fn cluster_status(
+    fleet: &Fleet,
+    cluster: &str,
+    now: i64,
+) -> Result<ClusterStatus, FleetError> {
     index::refresh(fleet, Some(cluster)).await?;
     let mut conn = fleet.db.pool().acquire().await?;
     let sql = format!("{FLEET_SELECT} WHERE c.name = $1");

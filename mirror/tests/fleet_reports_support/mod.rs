@@ -7,7 +7,9 @@
 
 use ferry_bundler::format::digest::Digest;
 use ferry_bundler::format::profile_definition::{LayerDefinition, PinnedImage, ProfileDefinition};
-use ferry_bundler::format::report::{ContainerReport, GitOpsObject, NodeReport, PodReport, Report, SignedReport};
+use ferry_bundler::format::report::{
+    ContainerReport, GitOpsObject, NodeReport, PodReport, Report, SignedReport,
+};
 use ferry_mirror::fleet::{reports, Fleet, FleetDb, FleetSettings};
 use ferry_mirror::store::Store;
 use serde_json::json;
@@ -74,13 +76,15 @@ pub async fn register(fleet: &Fleet, name: &str, interval: i64, at: i64) -> Stri
         .execute(fleet.db.pool())
         .await
         .unwrap();
-    sqlx::query("INSERT INTO cluster_credentials (cluster, secret_sha256, created_at) VALUES ($1, $2, $3)")
-        .bind(name)
-        .bind(hex::encode(Sha256::digest(secret.as_bytes())))
-        .bind(at)
-        .execute(fleet.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO cluster_credentials (cluster, secret_sha256, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(name)
+    .bind(hex::encode(Sha256::digest(secret.as_bytes())))
+    .bind(at)
+    .execute(fleet.db.pool())
+    .await
+    .unwrap();
     secret
 }
 
@@ -94,14 +98,16 @@ pub async fn deregister(fleet: &Fleet, name: &str, at: i64) {
 }
 
 pub async fn assign(fleet: &Fleet, cluster: &str, profile: &str, version: &str) {
-    sqlx::query("INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
-                 ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version")
-        .bind(cluster)
-        .bind(profile)
-        .bind(version)
-        .execute(fleet.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
+                 ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version",
+    )
+    .bind(cluster)
+    .bind(profile)
+    .bind(version)
+    .execute(fleet.db.pool())
+    .await
+    .unwrap();
 }
 
 /// Records `def` as revision `revision` of its version in the catalog.
@@ -129,7 +135,11 @@ pub fn pinned(repository: &str, tag: &str, seed: &str) -> PinnedImage {
     }
 }
 
-pub fn definition(name: &str, version: &str, layers: Vec<(&str, Vec<PinnedImage>)>) -> ProfileDefinition {
+pub fn definition(
+    name: &str,
+    version: &str,
+    layers: Vec<(&str, Vec<PinnedImage>)>,
+) -> ProfileDefinition {
     ProfileDefinition {
         schema_version: 1,
         name: name.into(),
@@ -198,7 +208,13 @@ pub fn container(name: &str, image: &PinnedImage, ready: bool, restarts: u32) ->
 }
 
 /// A container of `image`'s repository at another digest.
-pub fn running(name: &str, image: &PinnedImage, digest: &str, ready: bool, restarts: u32) -> ContainerReport {
+pub fn running(
+    name: &str,
+    image: &PinnedImage,
+    digest: &str,
+    ready: bool,
+    restarts: u32,
+) -> ContainerReport {
     ContainerReport {
         name: name.into(),
         image: format!("{MIRROR}/{}", image.reference),
@@ -214,7 +230,10 @@ pub fn pod(namespace: &str, name: &str, containers: Vec<ContainerReport>) -> Pod
     PodReport {
         namespace: namespace.into(),
         name: name.into(),
-        owner: Some(format!("ReplicaSet/{}", name.rsplit_once('-').map_or(name, |p| p.0))),
+        owner: Some(format!(
+            "ReplicaSet/{}",
+            name.rsplit_once('-').map_or(name, |p| p.0)
+        )),
         node: Some("node-1".into()),
         phase: "Running".into(),
         ready,
@@ -230,7 +249,14 @@ pub fn flux(artifact: &str, ready: bool) -> Vec<GitOpsObject> {
         namespace: "flux-system".into(),
         name: "fleet".into(),
         ready: Some(ready),
-        reason: Some(if ready { "ReconciliationSucceeded" } else { "HealthCheckFailed" }.into()),
+        reason: Some(
+            if ready {
+                "ReconciliationSucceeded"
+            } else {
+                "HealthCheckFailed"
+            }
+            .into(),
+        ),
         message: (!ready).then(|| "health check failed after 5m0s".to_owned()),
         artifact_revision: (kind == "OCIRepository").then(|| revision.clone()),
         source_verified: (kind == "OCIRepository").then_some(true),
@@ -240,7 +266,12 @@ pub fn flux(artifact: &str, ready: bool) -> Vec<GitOpsObject> {
     vec![object("OCIRepository"), object("Kustomization")]
 }
 
-pub fn report(cluster: &str, sequence: u64, pods: Vec<PodReport>, gitops: Vec<GitOpsObject>) -> Report {
+pub fn report(
+    cluster: &str,
+    sequence: u64,
+    pods: Vec<PodReport>,
+    gitops: Vec<GitOpsObject>,
+) -> Report {
     Report {
         schema_version: 1,
         cluster: cluster.into(),

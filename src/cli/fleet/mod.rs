@@ -5,8 +5,8 @@ mod client;
 mod clusters;
 mod query;
 mod report;
-mod status;
 mod rollout;
+mod status;
 
 use std::process::ExitCode;
 

@@ -63,7 +63,10 @@ struct AffectedRequest {
         (status = 400, description = "An entry is not a digest or reference", body = ErrorBody),
     )
 )]
-async fn affected(State(fleet): State<Fleet>, Json(r): Json<AffectedRequest>) -> ApiResult<AffectedAnswer> {
+async fn affected(
+    State(fleet): State<Fleet>,
+    Json(r): Json<AffectedRequest>,
+) -> ApiResult<AffectedAnswer> {
     Ok(Json(query::affected(&fleet, &r.references).await?))
 }
 
@@ -85,7 +88,10 @@ struct ProfileParams {
         (status = 400, description = "Not a semantic version", body = ErrorBody),
     )
 )]
-async fn profile_below(State(fleet): State<Fleet>, Query(p): Query<ProfileParams>) -> ApiResult<Vec<ProfileBelow>> {
+async fn profile_below(
+    State(fleet): State<Fleet>,
+    Query(p): Query<ProfileParams>,
+) -> ApiResult<Vec<ProfileBelow>> {
     Ok(Json(query::profile_below(&fleet, &p.name, &p.below).await?))
 }
 

@@ -19,7 +19,9 @@ pub fn routes() -> FleetRoutes {
         write: OpenApiRouter::new()
             .routes(routes!(import_report))
             .layer(limit),
-        agent: OpenApiRouter::new().routes(routes!(post_report)).layer(limit),
+        agent: OpenApiRouter::new()
+            .routes(routes!(post_report))
+            .layer(limit),
     }
 }
 
@@ -36,13 +38,19 @@ pub fn routes() -> FleetRoutes {
         (status = 409, description = "Older than the latest report received", body = ErrorBody),
     )
 )]
-async fn post_report(State(fleet): State<Fleet>, caller: Caller, body: Bytes) -> ApiResult<Ingested> {
+async fn post_report(
+    State(fleet): State<Fleet>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<Ingested> {
     let Some(cluster) = caller.cluster.as_deref() else {
         return Err(ReportError::NotAnAgent(caller.actor).into());
     };
     let signed = reports::parse(&body)?;
     let now = crate::store::now_unix();
-    Ok(Json(reports::ingest_as(&fleet, &signed, Some(cluster), &caller.actor, now).await?))
+    Ok(Json(
+        reports::ingest_as(&fleet, &signed, Some(cluster), &caller.actor, now).await?,
+    ))
 }
 
 /// A report file imported by an operator (sites with only sneakernet).
@@ -59,8 +67,14 @@ async fn post_report(State(fleet): State<Fleet>, caller: Caller, body: Bytes) ->
         (status = 409, description = "Older than the latest report received", body = ErrorBody),
     )
 )]
-async fn import_report(State(fleet): State<Fleet>, caller: Caller, body: Bytes) -> ApiResult<Ingested> {
+async fn import_report(
+    State(fleet): State<Fleet>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<Ingested> {
     let signed = reports::parse(&body)?;
     let now = crate::store::now_unix();
-    Ok(Json(reports::ingest_as(&fleet, &signed, None, &caller.actor, now).await?))
+    Ok(Json(
+        reports::ingest_as(&fleet, &signed, None, &caller.actor, now).await?,
+    ))
 }

@@ -27,7 +27,9 @@ pub fn routes() -> FleetRoutes {
     responses((status = 200, description = "The fleet's status", body = FleetStatus))
 )]
 async fn fleet_status(State(fleet): State<Fleet>) -> ApiResult<FleetStatus> {
-    Ok(Json(status::fleet_status(&fleet, crate::store::now_unix()).await?))
+    Ok(Json(
+        status::fleet_status(&fleet, crate::store::now_unix()).await?,
+    ))
 }
 
 /// One cluster: its state and why, per-layer readiness, image drift.
@@ -41,6 +43,11 @@ async fn fleet_status(State(fleet): State<Fleet>) -> ApiResult<FleetStatus> {
         (status = 404, description = "No such cluster", body = ErrorBody),
     )
 )]
-async fn cluster_status(State(fleet): State<Fleet>, Path(name): Path<String>) -> ApiResult<ClusterStatus> {
-    Ok(Json(status::cluster_status(&fleet, &name, crate::store::now_unix()).await?))
+async fn cluster_status(
+    State(fleet): State<Fleet>,
+    Path(name): Path<String>,
+) -> ApiResult<ClusterStatus> {
+    Ok(Json(
+        status::cluster_status(&fleet, &name, crate::store::now_unix()).await?,
+    ))
 }

@@ -36,7 +36,11 @@ pub struct InputProfile {
 
 /// Reads a revision's `inputs` (profiles[].definition.layers[].images) and `images` JSON into
 /// rows: every image under its profile and layer, and those only in `images` without a layer.
-pub fn desired_rows(inputs: &str, images: &str, mirror_host: &str) -> (Vec<DesiredImage>, Vec<InputProfile>) {
+pub fn desired_rows(
+    inputs: &str,
+    images: &str,
+    mirror_host: &str,
+) -> (Vec<DesiredImage>, Vec<InputProfile>) {
     let mut rows = BTreeSet::new();
     let mut profiles = Vec::new();
     let inputs: Value = serde_json::from_str(inputs).unwrap_or(Value::Null);
@@ -66,7 +70,11 @@ pub fn desired_rows(inputs: &str, images: &str, mirror_host: &str) -> (Vec<Desir
                 revision: r,
             });
         }
-        for layer in profile["definition"]["layers"].as_array().into_iter().flatten() {
+        for layer in profile["definition"]["layers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let layer_name = layer["name"].as_str();
             for image in layer["images"].as_array().into_iter().flatten() {
                 if let Ok(p) = serde_json::from_value::<PinnedImage>(image.clone()) {
@@ -78,7 +86,10 @@ pub fn desired_rows(inputs: &str, images: &str, mirror_host: &str) -> (Vec<Desir
     let flat: Vec<PinnedImage> = serde_json::from_str(images).unwrap_or_default();
     for p in &flat {
         let r = row(None, None, p);
-        if !rows.iter().any(|x| x.repository == r.repository && x.digest == r.digest) {
+        if !rows
+            .iter()
+            .any(|x| x.repository == r.repository && x.digest == r.digest)
+        {
             rows.insert(r);
         }
     }
@@ -108,7 +119,11 @@ async fn stale(
     conn: &mut AnyConnection,
     cluster: Option<&str>,
 ) -> Result<Vec<(String, Option<i64>)>, FleetError> {
-    let filter = if cluster.is_some() { " AND d.cluster = $1" } else { "" };
+    let filter = if cluster.is_some() {
+        " AND d.cluster = $1"
+    } else {
+        ""
+    };
     let changed = format!(
         "SELECT d.cluster, d.revision FROM desired_current d
          LEFT JOIN desired_indexed i ON i.cluster = d.cluster
@@ -131,7 +146,12 @@ async fn stale(
         .into_iter()
         .map(|(c, r)| (c, Some(r)))
         .collect();
-    out.extend(g.fetch_all(&mut *conn).await?.into_iter().map(|c| (c, None)));
+    out.extend(
+        g.fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|c| (c, None)),
+    );
     Ok(out)
 }
 
@@ -142,10 +162,12 @@ async fn reindex(
     revision: Option<i64>,
 ) -> Result<(), FleetError> {
     for table in ["desired_images", "desired_profiles", "desired_indexed"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE cluster = $1")))
-            .bind(cluster)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE cluster = $1"
+        )))
+        .bind(cluster)
+        .execute(&mut *conn)
+        .await?;
     }
     let Some(revision) = revision else {
         return Ok(());
@@ -217,23 +239,31 @@ pub async fn desired_images(
     conn: &mut AnyConnection,
     cluster: &str,
 ) -> Result<Vec<DesiredImage>, FleetError> {
-    let rows: Vec<(Option<String>, Option<String>, String, Option<String>, String, String)> =
-        sqlx::query_as(
-            "SELECT profile, layer, repository, tag, reference, digest FROM desired_images
+    let rows: Vec<(
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+        String,
+    )> = sqlx::query_as(
+        "SELECT profile, layer, repository, tag, reference, digest FROM desired_images
              WHERE cluster = $1 ORDER BY profile, layer, repository, digest",
-        )
-        .bind(cluster)
-        .fetch_all(&mut *conn)
-        .await?;
+    )
+    .bind(cluster)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(profile, layer, repository, tag, reference, digest)| DesiredImage {
-            profile,
-            layer,
-            repository,
-            tag,
-            reference,
-            digest,
-        })
+        .map(
+            |(profile, layer, repository, tag, reference, digest)| DesiredImage {
+                profile,
+                layer,
+                repository,
+                tag,
+                reference,
+                digest,
+            },
+        )
         .collect())
 }

@@ -38,13 +38,14 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
         ));
     }
 
-    let unpublished: Vec<(String, String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.cluster, t.profile, t.version, d.version FROM assignments t {LIVE}
+    let unpublished: Vec<(String, String, String, Option<String>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT t.cluster, t.profile, t.version, d.version FROM assignments t {LIVE}
          LEFT JOIN desired_profiles d ON d.cluster = t.cluster AND d.profile = t.profile
          WHERE d.version IS NULL OR d.version <> t.version"
-    )))
-    .fetch_all(&mut *conn)
-    .await?;
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
     for (cluster, profile, version, published) in unpublished {
         let why = match published {
             Some(p) => format!("assigned {profile}@{version}; published {profile}@{p}"),
@@ -61,7 +62,10 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
     .fetch_all(&mut *conn)
     .await?;
     for (cluster, desired, applied) in unapplied {
-        let applied = applied.map_or_else(|| "no known revision".to_owned(), |a| format!("revision {a}"));
+        let applied = applied.map_or_else(
+            || "no known revision".to_owned(),
+            |a| format!("revision {a}"),
+        );
         out.entry(cluster)
             .or_default()
             .push(format!("revision {desired} desired; {applied} applied"));

@@ -179,7 +179,10 @@ mod tests {
     fn revisions_give_their_digest() {
         assert_eq!(revision_digest(&format!("current@{D}")).as_deref(), Some(D));
         assert_eq!(revision_digest(D).as_deref(), Some(D));
-        assert_eq!(revision_digest(&format!("current/{}", &D[7..])).as_deref(), Some(D));
+        assert_eq!(
+            revision_digest(&format!("current/{}", &D[7..])).as_deref(),
+            Some(D)
+        );
         assert_eq!(revision_digest("main@sha1:abc"), None);
     }
 }

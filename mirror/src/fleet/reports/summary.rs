@@ -41,7 +41,11 @@ pub fn source_verified(report: &Report, digest: Option<&str>) -> Option<bool> {
     repos()
         .find(|o| {
             digest.is_some()
-                && o.artifact_revision.as_deref().and_then(revision_digest).as_deref() == digest
+                && o.artifact_revision
+                    .as_deref()
+                    .and_then(revision_digest)
+                    .as_deref()
+                    == digest
         })
         .or_else(|| repos().find(|o| o.source_verified.is_some()))
         .and_then(|o| o.source_verified)
@@ -63,12 +67,17 @@ impl Health {
 }
 
 /// The desired repositories of `images`, each with the digests it may run at.
-pub fn desired_digests(images: &[PinnedImage], mirror_host: &str) -> BTreeMap<String, BTreeSet<String>> {
+pub fn desired_digests(
+    images: &[PinnedImage],
+    mirror_host: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for i in images {
         let repository = split_reference(&i.repository, mirror_host)
             .map_or_else(|| i.repository.clone(), |n| n.repository);
-        out.entry(repository).or_default().insert(i.digest.to_string());
+        out.entry(repository)
+            .or_default()
+            .insert(i.digest.to_string());
     }
     out
 }
@@ -91,7 +100,10 @@ pub fn health(
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(": ");
-            fail(&mut h, format!("{} {}/{} is not ready: {why}", o.kind, o.namespace, o.name));
+            fail(
+                &mut h,
+                format!("{} {}/{} is not ready: {why}", o.kind, o.namespace, o.name),
+            );
         }
     }
     let desired_pods: BTreeSet<(&str, &str)> = rows
@@ -100,7 +112,9 @@ pub fn health(
         .map(|r| (r.namespace.as_str(), r.pod.as_str()))
         .collect();
     for pod in &report.pods {
-        if pod.phase == "Failed" && desired_pods.contains(&(pod.namespace.as_str(), pod.name.as_str())) {
+        if pod.phase == "Failed"
+            && desired_pods.contains(&(pod.namespace.as_str(), pod.name.as_str()))
+        {
             fail(&mut h, format!("pod {}/{} failed", pod.namespace, pod.name));
         }
     }

@@ -31,7 +31,7 @@ pub async fn start(
     actor: &str,
     now: i64,
 ) -> Result<Rollout, FleetError> {
-    let (name, version) = split_ref(&spec.profile)?;
+    let (name, _) = split_ref(&spec.profile)?;
     plan::check_waves(&spec.waves)?;
     if let Some(w) = &spec.maintenance_window {
         Window::parse(w)?;
@@ -39,7 +39,7 @@ pub async fn start(
     if !(1..=MAX_GATE_TIMEOUT).contains(&spec.gate_timeout_seconds) {
         return Err(RolloutError::BadGateTimeout(spec.gate_timeout_seconds).into());
     }
-    deps::profile_exists(fleet, name, version).await?;
+    deps::profile_exists(fleet, &spec.profile).await?;
     let mut targets = deps::resolve(fleet, &spec.target).await?;
     targets.sort();
     targets.dedup();
@@ -140,6 +140,21 @@ pub async fn tick(fleet: &Fleet, now: i64) -> Result<Vec<i64>, FleetError> {
         }
     }
     Ok(changed)
+}
+
+/// Ticks every `every` until the task is aborted, so that gate timeouts and maintenance windows
+/// take effect when no report arrives. The server spawns it next to its listener.
+pub fn spawn_ticker(fleet: Fleet, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            timer.tick().await;
+            if let Err(e) = tick(&fleet, crate::store::now_unix()).await {
+                tracing::error!(error = %e, "rollout tick failed");
+            }
+        }
+    })
 }
 
 /// The rollout with its clusters and the live gates of its current wave.

@@ -114,7 +114,10 @@ pub struct LayerImage {
     pub ready: bool,
 }
 
-pub async fn running(conn: &mut AnyConnection, cluster: &str) -> Result<Vec<RunningRow>, FleetError> {
+pub async fn running(
+    conn: &mut AnyConnection,
+    cluster: &str,
+) -> Result<Vec<RunningRow>, FleetError> {
     Ok(sqlx::query_as(
         "SELECT repository, reference, digest, namespace, pod, container, ready FROM running_images
          WHERE cluster = $1 ORDER BY namespace, pod, container",
@@ -161,7 +164,10 @@ pub fn compare(desired: &[DesiredImage], running: &[RunningRow]) -> (Vec<LayerSt
     }
     let mut layers: BTreeMap<(Option<&str>, &str), Vec<LayerImage>> = BTreeMap::new();
     for d in desired {
-        let containers = by_repo.get(d.repository.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let containers = by_repo
+            .get(d.repository.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if containers.is_empty() {
             drift.missing.push(MissingImage {
                 profile: d.profile.clone(),
@@ -180,17 +186,24 @@ pub fn compare(desired: &[DesiredImage], running: &[RunningRow]) -> (Vec<LayerSt
         let not_ready = at_pin.iter().filter(|c| c.ready == 0).count();
         let other_digests = containers
             .iter()
-            .filter(|c| c.digest.as_deref().is_some_and(|x| !pinned[d.repository.as_str()].contains(x)))
+            .filter(|c| {
+                c.digest
+                    .as_deref()
+                    .is_some_and(|x| !pinned[d.repository.as_str()].contains(x))
+            })
             .count();
-        layers.entry((d.profile.as_deref(), layer)).or_default().push(LayerImage {
-            reference: d.reference.clone(),
-            repository: d.repository.clone(),
-            digest: d.digest.clone(),
-            containers: at_pin.len(),
-            not_ready,
-            other_digests,
-            ready: !at_pin.is_empty() && not_ready == 0 && other_digests == 0,
-        });
+        layers
+            .entry((d.profile.as_deref(), layer))
+            .or_default()
+            .push(LayerImage {
+                reference: d.reference.clone(),
+                repository: d.repository.clone(),
+                digest: d.digest.clone(),
+                containers: at_pin.len(),
+                not_ready,
+                other_digests,
+                ready: !at_pin.is_empty() && not_ready == 0 && other_digests == 0,
+            });
     }
     let layers = layers
         .into_iter()
