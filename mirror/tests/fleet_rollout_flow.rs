@@ -2,7 +2,8 @@
 //! 1.0.0 get 1.1.0 in waves [1, 100%]; the first reports Failed, the rollout pauses, and
 //! rollback puts every cluster back on its 1.0.0 artifact digest with its override intact.
 //!
-//! Each case is an `async fn case(db_url)` body, run here on SQLite (the store's own file).
+//! The case runs on the store's own SQLite file (where `audit verify` checks the chain), then on
+//! each fleet backend (a separate SQLite file, PostgreSQL).
 
 mod fleet_rollout_support;
 
@@ -164,6 +165,14 @@ async fn failed_wave_pauses_and_rollback_restores_every_digest(db_url: Option<&s
 }
 
 #[tokio::test]
-async fn failed_wave_pauses_and_rollback_restores_every_digest_sqlite() {
+async fn failed_wave_pauses_and_rollback_restores_every_digest_in_the_stores_file() {
     failed_wave_pauses_and_rollback_restores_every_digest(None).await;
+}
+
+#[tokio::test]
+async fn failed_wave_pauses_and_rollback_restores_every_digest_on_each_backend() {
+    for backend in ferry_testkit::postgres::fleet_backends() {
+        eprintln!("on {}", backend.name);
+        failed_wave_pauses_and_rollback_restores_every_digest(Some(&backend.url)).await;
+    }
 }

@@ -252,7 +252,19 @@ async fn a_closed_window_holds_a_wave_in_pending_until_it_opens() {
 
 #[tokio::test]
 async fn pause_resume_abort_and_refusals() {
-    let mut s = site(None).await;
+    pause_resume_abort_and_refusals_on(None).await;
+}
+
+#[tokio::test]
+async fn pause_resume_abort_and_refusals_on_each_backend() {
+    for backend in ferry_testkit::postgres::fleet_backends() {
+        eprintln!("on {}", backend.name);
+        pause_resume_abort_and_refusals_on(Some(&backend.url)).await;
+    }
+}
+
+async fn pause_resume_abort_and_refusals_on(db_url: Option<&str>) {
+    let mut s = site(db_url).await;
     let t0 = now_unix();
     on_one_zero(&mut s, t0).await;
     let t1 = t0 + 10;
