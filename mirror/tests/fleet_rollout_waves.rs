@@ -135,6 +135,11 @@ async fn a_gate_timeout_pauses_and_resume_gives_another_period() {
         .unwrap();
     assert_eq!(r.row.state, State::Progressing);
     assert_eq!(r.row.gate_deadline, Some(t1 + 610 + 600));
+    // Wave 2's clusters keep reporting (else they are offline when it starts and fail it).
+    for c in ["edge-02", "edge-03"] {
+        let old = s.digest(c).await;
+        s.report(c, &old, true, t1 + 615).await;
+    }
     let new = s.digest("edge-01").await;
     s.report("edge-01", &new, true, t1 + 620).await;
     let st = rollout::status(&s.fleet, id, t1 + 620).await.unwrap();
@@ -223,7 +228,7 @@ async fn tolerated_failures_hold_the_wave_until_its_deadline() {
 async fn a_closed_window_holds_a_wave_in_pending_until_it_opens() {
     let mut s = site(None).await;
     let t0 = now_unix();
-    on_one_zero(&mut s, t0).await;
+    let before = on_one_zero(&mut s, t0).await;
     // A one-hour window that opens two hours from now (UTC time of day).
     let opens = (t0 + 7200).rem_euclid(86_400) / 60 * 60;
     let hm = |secs: i64| format!("{:02}:{:02}", secs / 3600 % 24, secs % 3600 / 60);
@@ -237,6 +242,10 @@ async fn a_closed_window_holds_a_wave_in_pending_until_it_opens() {
     assert!(ro.waiting.as_deref().unwrap().contains(&window), "{ro:#?}");
     assert_eq!(ro.clusters[0].state, ClusterState::Pending);
     let open_at = t0 + 10 + (opens - (t0 + 10).rem_euclid(86_400)).rem_euclid(86_400);
+    // The agents keep reporting meanwhile (two hours of silence would make them offline).
+    for c in CLUSTERS {
+        s.report(c, &before[c], true, open_at - 30).await;
+    }
     assert!(rollout::tick(&s.fleet, open_at - 1)
         .await
         .unwrap()
@@ -516,4 +525,54 @@ async fn the_routes_start_show_list_and_command() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = call(&app, "POST", "/api/v1/fleet/rollouts", Some(json!({"profile": "x@1", "target": {"clusters": []}, "gateTimeoutSeconds": 1, "extra": 1}))).await;
     assert!(status.is_client_error(), "{status}");
+}
+
+#[tokio::test]
+async fn a_cluster_deregistered_mid_rollout_fails_its_wave_and_rollback_skips_it() {
+    let mut s = site(None).await;
+    let t0 = now_unix();
+    let before = on_one_zero(&mut s, t0).await;
+    let t1 = t0 + 10;
+    let ro = rollout::start(
+        &s.fleet,
+        spec("edge-infra@1.1.0", two_waves(), 0),
+        OPERATOR,
+        t1,
+    )
+    .await
+    .unwrap();
+    let id = ro.row.id;
+    ferry_mirror::fleet::clusters::deregister(&s.fleet, "edge-02", OPERATOR)
+        .await
+        .unwrap();
+    let new = s.digest("edge-01").await;
+    s.report("edge-01", &new, true, t1 + 5).await;
+    let st = rollout::status(&s.fleet, id, t1 + 5).await.unwrap();
+    assert_eq!(
+        (st.row.state, st.row.wave),
+        (State::Paused, Some(2)),
+        "{st:#?}"
+    );
+    assert_eq!(st.clusters[1].state, ClusterState::Failed);
+    let note = st.clusters[1].note.clone().unwrap();
+    assert!(note.contains("edge-02"), "{note}");
+    assert!(
+        st.row.reason.as_deref().unwrap().contains("edge-02"),
+        "{st:#?}"
+    );
+    // edge-03 in the same wave got 1.1.0.
+    assert_eq!(st.clusters[2].state, ClusterState::Updated);
+
+    let back = rollout::rollback(&s.fleet, id, OPERATOR, t1 + 6)
+        .await
+        .unwrap();
+    assert_eq!(back.mismatched, vec!["edge-02".to_owned()]);
+    let rolled: Vec<&str> = back.clusters.iter().map(|c| c.cluster.as_str()).collect();
+    assert_eq!(rolled, ["edge-01", "edge-03"]);
+    assert_eq!(s.digest("edge-01").await, before["edge-01"]);
+    assert_eq!(s.digest("edge-03").await, before["edge-03"]);
+    assert_eq!(
+        back.rollout.clusters[1].note.as_deref(),
+        Some("deregistered: not rolled back")
+    );
 }

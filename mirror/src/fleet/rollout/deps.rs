@@ -34,6 +34,15 @@ pub(super) async fn resolve(f: &Fleet, target: &Target) -> Result<Vec<String>, F
     Ok(names)
 }
 
+/// Whether the cluster is deregistered (or was never registered).
+pub(super) async fn deregistered(f: &Fleet, cluster: &str) -> Result<bool, FleetError> {
+    match clusters::get(f, cluster).await {
+        Ok(c) => Ok(c.deregistered_at.is_some()),
+        Err(FleetError::Cluster(_)) => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
 pub(super) async fn assignment(f: &Fleet, cluster: &str) -> Result<Vec<String>, FleetError> {
     Ok(assign::assignment(f, cluster)
         .await?

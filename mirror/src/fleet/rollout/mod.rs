@@ -216,7 +216,8 @@ pub struct RollbackReport {
     pub rollout: Rollout,
     pub clusters: Vec<RolledBackCluster>,
     /// Clusters whose re-published digest differs from before (their overrides, variables or
-    /// profile revisions changed meanwhile), or that had no desired state before.
+    /// profile revisions changed meanwhile), that had no desired state before, or that were
+    /// deregistered since (not rolled back).
     pub mismatched: Vec<String>,
 }
 
