@@ -75,16 +75,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-impl FleetRoutes {
-    pub(crate) fn empty() -> Self {
-        Self {
-            read: OpenApiRouter::new(),
-            write: OpenApiRouter::new(),
-            agent: OpenApiRouter::new(),
-        }
-    }
-}
-
 /// Who is calling, as the server's access guard established it (a request extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
