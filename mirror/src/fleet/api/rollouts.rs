@@ -23,7 +23,7 @@ pub fn routes() -> FleetRoutes {
             .routes(routes!(resume))
             .routes(routes!(abort))
             .routes(routes!(rollback)),
-        ..FleetRoutes::empty()
+        agent: OpenApiRouter::new(),
     }
 }
 
