@@ -295,7 +295,21 @@ async fn published_artifact_is_pulled_by_skopeo_and_its_signature_verifies_with_
     if !installed("skopeo") || !installed("openssl") || !installed("curl") {
         return;
     }
-    publish_and_pull(None).await;
+    for backend in ferry_testkit::postgres::fleet_backends() {
+        // On SQLite the fleet's tables are in the store's own file, as the server opens them.
+        let url = (backend.name != "sqlite").then_some(backend.url.as_str());
+        publish_and_pull(url).await;
+    }
+}
+
+#[tokio::test]
+async fn published_artifact_on_postgres_is_pulled_by_skopeo_and_verifies() {
+    if !installed("skopeo") || !installed("openssl") || !installed("curl") {
+        return;
+    }
+    if let Some(db) = ferry_testkit::postgres::database() {
+        publish_and_pull(Some(db.url())).await;
+    }
 }
 
 async fn publish_and_pull(db_url: Option<&str>) {

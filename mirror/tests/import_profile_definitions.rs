@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ferry_bundler::format::layout::{
-    blob_entry, INDEX_ENTRY, MANIFEST_ENTRY, OCI_LAYOUT_CONTENT, OCI_LAYOUT_ENTRY,
-    SIGNATURE_ENTRY,
+    blob_entry, INDEX_ENTRY, MANIFEST_ENTRY, OCI_LAYOUT_CONTENT, OCI_LAYOUT_ENTRY, SIGNATURE_ENTRY,
 };
 use ferry_bundler::format::profile_definition::{
     LayerDefinition, ManifestFile, ManifestsUnit, PinnedImage, ProfileDefinition, Unit,
@@ -102,7 +101,10 @@ async fn a_carried_definition_is_imported_read_back_and_kept_by_gc() {
     verify_bundle(&path, std::slice::from_ref(&keys().trusted), true).unwrap();
     let store = Store::open(dir.path().join("store")).await.unwrap();
     let report = import_bundle(&store, &path, &trusting()).await.unwrap();
-    assert_eq!(std::fs::read(store.blob_path(&entry.digest)).unwrap(), bytes);
+    assert_eq!(
+        std::fs::read(store.blob_path(&entry.digest)).unwrap(),
+        bytes
+    );
 
     let defs = store.profile_definitions().await.unwrap();
     assert_eq!(defs.len(), 1);

@@ -1,5 +1,5 @@
 //! `clusters/{name}/revisions` (read): every published desired state of a cluster and which one
-//! `current` is.
+//! `current` is; `clusters/{name}/publish` (write): render and publish it now.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -7,8 +7,8 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiResult, FleetRoutes};
-use crate::fleet::desired::{self, DesiredError, Revision};
+use super::{ApiResult, Caller, FleetRoutes};
+use crate::fleet::desired::{self, DesiredError, Published, Revision};
 use crate::fleet::Fleet;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,7 +33,7 @@ pub struct RevisionList {
 pub fn routes() -> FleetRoutes {
     FleetRoutes {
         read: OpenApiRouter::new().routes(routes!(list_revisions)),
-        write: OpenApiRouter::new(),
+        write: OpenApiRouter::new().routes(routes!(publish)),
         agent: OpenApiRouter::new(),
     }
 }
@@ -69,4 +69,32 @@ async fn list_revisions(
         current,
         revisions,
     }))
+}
+
+/// Renders the cluster's desired state from its assignment, overrides and variables and, if it
+/// differs from `current`, publishes it as the next revision (signed) and moves `current`.
+#[utoipa::path(
+    post,
+    path = "/clusters/{name}/publish",
+    tag = "fleet",
+    params(("name" = String, Path, description = "Cluster name")),
+    responses(
+        (status = 200, description = "What `current` is now; `changed` is false when it already was", body = Published),
+        (status = 400, description = "Not a cluster name", body = super::ErrorBody),
+        (status = 404, description = "No such cluster or profile version", body = super::ErrorBody),
+        (status = 409, description = "No signing key is configured", body = super::ErrorBody),
+        (status = 422, description = "The desired state cannot be rendered (a variable without a value, …)", body = super::ErrorBody),
+    )
+)]
+async fn publish(
+    State(fleet): State<Fleet>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Published> {
+    if !desired::is_cluster_name(&name) {
+        return Err(DesiredError::ClusterName(name).into());
+    }
+    Ok(Json(
+        desired::publish_cluster(&fleet, &name, &caller.actor).await?,
+    ))
 }

@@ -26,7 +26,7 @@ use sqlx::Row;
 
 pub use flux::{CA_SECRET, FLUX_NAMESPACE, REGISTRY_SECRET};
 pub use input::{Input, InputProfile};
-pub use publish::{publish_input, Published};
+pub use publish::{publish_cluster, publish_input, Published};
 pub use render::{render, Artifact};
 
 use super::{Fleet, FleetError};

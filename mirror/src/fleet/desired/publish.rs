@@ -40,6 +40,17 @@ pub struct Published {
     pub changed: bool,
 }
 
+/// Publishes `cluster`'s desired state as its assignment, overrides and variables make it now
+/// ([`crate::fleet::assign::effective`]).
+pub async fn publish_cluster(
+    fleet: &Fleet,
+    cluster: &str,
+    actor: &str,
+) -> Result<Published, FleetError> {
+    let input = crate::fleet::assign::effective(fleet, cluster).await?;
+    publish_input(fleet, &input, actor).await
+}
+
 /// Renders `input`, and publishes it unless `current` is that artifact already.
 pub async fn publish_input(
     fleet: &Fleet,
