@@ -210,7 +210,7 @@ fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
             }
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let state = found.first().map_or(State::Ready, |f| f.0);
     (state, found.into_iter().map(|f| f.1).collect())
 }

@@ -241,19 +241,22 @@ async fn reindex(
     Ok(())
 }
 
+/// profile, layer, repository, tag, reference, digest.
+type DesiredRow = (
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+
 /// The indexed images of `cluster`'s current desired revision.
 pub async fn desired_images(
     conn: &mut AnyConnection,
     cluster: &str,
 ) -> Result<Vec<DesiredImage>, FleetError> {
-    let rows: Vec<(
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-        String,
-        String,
-    )> = sqlx::query_as(
+    let rows: Vec<DesiredRow> = sqlx::query_as(
         "SELECT profile, layer, repository, tag, reference, digest FROM desired_images
              WHERE cluster = $1 ORDER BY profile, layer, repository, digest",
     )
