@@ -73,37 +73,13 @@ pub(super) async fn current(f: &Fleet, cluster: &str) -> Result<Option<(i64, Str
 }
 
 /// Publishes the cluster's desired state; its revision and artifact digest.
-// TODO lead: this is what `desired::publish_cluster` is to do (effective input → render →
-// publish); call it here once it is on main, and drop `to_desired` with assign's copy of Input.
 pub(super) async fn publish(
     f: &Fleet,
     cluster: &str,
     actor: &str,
 ) -> Result<(i64, String), FleetError> {
-    let input = to_desired(assign::effective(f, cluster).await?);
-    let p = desired::publish_input(f, &input, actor).await?;
+    let p = desired::publish_cluster(f, cluster, actor).await?;
     Ok((p.revision, p.digest.to_string()))
-}
-
-/// assign's copy of DESIGN12's Input as desired's (the same fields).
-fn to_desired(input: assign::Input) -> desired::Input {
-    desired::Input {
-        cluster: input.cluster,
-        labels: input.labels,
-        profiles: input
-            .profiles
-            .into_iter()
-            .map(|p| desired::InputProfile {
-                name: p.name,
-                version: p.version,
-                revision: p.revision,
-                definition_digest: p.definition_digest,
-                definition: p.definition,
-                layer_values: p.layer_values,
-                variables: p.variables,
-            })
-            .collect(),
-    }
 }
 
 pub(super) async fn observe(f: &Fleet, cluster: &str, now: i64) -> Result<Observation, FleetError> {

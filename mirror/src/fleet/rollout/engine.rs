@@ -142,21 +142,6 @@ pub async fn tick(fleet: &Fleet, now: i64) -> Result<Vec<i64>, FleetError> {
     Ok(changed)
 }
 
-/// Ticks every `every` until the task is aborted, so that gate timeouts and maintenance windows
-/// take effect when no report arrives. The server spawns it next to its listener.
-pub fn spawn_ticker(fleet: Fleet, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut timer = tokio::time::interval(every);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            timer.tick().await;
-            if let Err(e) = tick(&fleet, crate::store::now_unix()).await {
-                tracing::error!(error = %e, "rollout tick failed");
-            }
-        }
-    })
-}
-
 /// The rollout with its clusters and the live gates of its current wave.
 pub async fn status(fleet: &Fleet, id: i64, now: i64) -> Result<Rollout, FleetError> {
     view(fleet, id, now).await
