@@ -58,6 +58,33 @@ fn case(url: &str) {
     // Without the flag: the store's chain only, JSON without a fleet member.
     let store_only = json(&dir.ok(&["audit", "verify", "--data", "data", "--output", "json"]));
     assert!(store_only.get("fleet").is_none(), "{store_only}");
+    // The configuration's fleet.database, as `ferry serve` uses it, is the default.
+    dir.write(
+        "ferry.yaml",
+        &format!("data: data\nfleet:\n  database: {url}\n"),
+    );
+    let configured = json(&dir.ok(&[
+        "audit",
+        "verify",
+        "--config",
+        "ferry.yaml",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(configured["fleet"]["entriesChecked"], 3, "{configured}");
+    // Naming the store's own file is not a second chain.
+    let own = format!("sqlite://{}", dir.path("data/ferry.db").display());
+    let same = json(&dir.ok(&[
+        "audit",
+        "verify",
+        "--data",
+        "data",
+        "--fleet-database",
+        &own,
+        "--output",
+        "json",
+    ]));
+    assert!(same.get("fleet").is_none(), "{same}");
 
     // The environment variable names it too.
     let out = assert_cmd::Command::cargo_bin("ferry")

@@ -35,8 +35,14 @@ fn seed(dir: &Dir, registry: &Registry, profiles: &str) -> (BTreeMap<String, Str
             continue;
         }
         let (name, tag) = reference.rsplit_once(':').unwrap();
-        assert!(!name.contains('@'), "{reference}: a digest cannot be seeded");
-        digests.insert(reference.clone(), push_image(registry, name, tag, &reference));
+        assert!(
+            !name.contains('@'),
+            "{reference}: a digest cannot be seeded"
+        );
+        digests.insert(
+            reference.clone(),
+            push_image(registry, name, tag, &reference),
+        );
         let host = name.split('/').next().unwrap().to_owned();
         if !hosts.contains(&host) {
             hosts.push(host);
@@ -54,7 +60,8 @@ fn seed(dir: &Dir, registry: &Registry, profiles: &str) -> (BTreeMap<String, Str
     (digests, mirrors)
 }
 
-fn build(dir: &Dir, profiles: &str, mirrors: &[String], out: &str, locked: bool) {
+/// `ferry build` of `profiles` into `out`, signed, with `extra` flags (the upstream mirrors).
+fn build(dir: &Dir, profiles: &str, extra: &[String], out: &str, locked: bool) {
     let mut args: Vec<&str> = vec![
         "build",
         "-p",
@@ -69,7 +76,7 @@ fn build(dir: &Dir, profiles: &str, mirrors: &[String], out: &str, locked: bool)
     if locked {
         args.push("--locked");
     }
-    args.extend(mirrors.iter().map(String::as_str));
+    args.extend(extra.iter().map(String::as_str));
     dir.ok(&args);
 }
 
@@ -123,7 +130,10 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
     let manifest = manifest_of(&dir, "site.ferry");
     assert_eq!(manifest, manifest_of(&dir, "again.ferry"));
     for p in &manifest.profiles {
-        let def = p.definition.as_ref().unwrap_or_else(|| panic!("{}", p.name));
+        let def = p
+            .definition
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}", p.name));
         assert!(
             manifest.blobs.contains(def),
             "{}: definition is a blob",
@@ -151,7 +161,10 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
                 .iter()
                 .find(|p| p.name == d.definition.name)
                 .unwrap();
-            assert_eq!(Some(&d.digest), entry.definition.as_ref().map(|b| &b.digest));
+            assert_eq!(
+                Some(&d.digest),
+                entry.definition.as_ref().map(|b| &b.digest)
+            );
             assert_eq!(d.definition.digest(), d.digest, "canonical encoding");
         }
         check_edge_infra(&find(&defs, "edge-infra").definition, &manifest, &digests);
@@ -181,7 +194,9 @@ fn bundles_carry_profile_definitions_the_store_gives_back() {
         std::fs::write(&path, &original).unwrap();
 
         // Retired, the bundle's definitions are neither listed nor kept.
-        retire_bundle(&store, &report.manifest_digest).await.unwrap();
+        retire_bundle(&store, &report.manifest_digest)
+            .await
+            .unwrap();
         assert!(store.profile_definitions().await.unwrap().is_empty());
         gc_with(&store, &no_grace).await.unwrap();
         assert!(!store.has_blob(&edge.digest).unwrap());
@@ -241,13 +256,17 @@ fn check_edge_infra(
         .iter()
         .find(|a| a.repository == "charts/podinfo")
         .unwrap();
-    assert_eq!((chart.name.as_str(), chart.version.as_str()), ("podinfo", "6.4.0"));
+    assert_eq!(
+        (chart.name.as_str(), chart.version.as_str()),
+        ("podinfo", "6.4.0")
+    );
     assert_eq!(
         (&chart.reference, &chart.repository, &chart.digest),
         (&artifact.reference, &artifact.repository, &artifact.digest)
     );
     // values/podinfo-edge.yaml says 2 replicas; the profile's `set` says 3 and wins.
-    let file = yaml(&std::fs::read_to_string(repo("testdata/profiles/values/podinfo-edge.yaml")).unwrap());
+    let file =
+        yaml(&std::fs::read_to_string(repo("testdata/profiles/values/podinfo-edge.yaml")).unwrap());
     assert_eq!(file["replicaCount"], 2);
     assert_eq!(
         Value::Object(chart.values.clone()),
@@ -274,15 +293,23 @@ fn check_hello_addon(def: &ProfileDefinition, digests: &BTreeMap<String, String>
     let [Unit::Pack(pack), Unit::Manifests(inline)] = &hello.units[..] else {
         panic!("hello: {:?}", hello.units)
     };
-    assert_eq!((pack.name.as_str(), pack.version.as_str()), ("hello", "0.1.0"));
+    assert_eq!(
+        (pack.name.as_str(), pack.version.as_str()),
+        ("hello", "0.1.0")
+    );
     assert_eq!(pack.repository, "spectro-packs/archive/hello");
     assert_eq!(pack.values["charts"]["hello"]["image"]["tag"], "1.27.0");
     let names: Vec<&str> = pack.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["manifests/cleanup-cronjob.yaml", "charts/hello.yaml"]);
+    assert_eq!(
+        names,
+        ["manifests/cleanup-cronjob.yaml", "charts/hello.yaml"]
+    );
     assert_eq!(
         pack.files[0].content,
-        std::fs::read_to_string(repo("testdata/packs/hello-pack/manifests/cleanup-cronjob.yaml"))
-            .unwrap()
+        std::fs::read_to_string(repo(
+            "testdata/packs/hello-pack/manifests/cleanup-cronjob.yaml"
+        ))
+        .unwrap()
     );
     // The pack's chart, rendered with the pack's `charts.hello` values: release `hello`, the
     // web image at the pack's tag, and the sidecar the pack turns on.
@@ -322,6 +349,89 @@ fn check_hello_addon(def: &ProfileDefinition, digests: &BTreeMap<String, String>
         pinned(
             digests,
             &pinned_refs.iter().map(String::as_str).collect::<Vec<_>>()
+        )
+    );
+}
+
+/// The fleet test profiles (testdata/fleet): two versions of edge-infra in two bundles, one
+/// store. Their definitions carry the `site` variable, and the `{{ .spectro.var.site }}`
+/// macros stay as written for the enclave to fill in per cluster.
+#[test]
+fn the_fleet_profiles_give_two_versions_of_one_profile() {
+    let registry = Registry::start();
+    let dir = Dir::new();
+    dir.ok(&["keygen", "--out", "keys"]);
+    let mut digests = BTreeMap::new();
+    for version in ["v1", "v2"] {
+        let profiles = repo(&format!("testdata/fleet/{version}"));
+        let profiles = profiles.to_str().unwrap();
+        let (seeded, mirrors) = seed(&dir, &registry, profiles);
+        digests.extend(seeded);
+        let mut extra = vec!["--lockfile".to_owned(), format!("{version}.lock")];
+        extra.extend(mirrors);
+        build(&dir, profiles, &extra, &format!("{version}.ferry"), false);
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let defs = runtime.block_on(async {
+        let store = Store::open(dir.path("store")).await.unwrap();
+        let options = ImportOptions {
+            trusted_keys: vec![TrustedKey::from_file(&dir.path("keys/ferry.pub")).unwrap()],
+            ..Default::default()
+        };
+        for version in ["v1", "v2"] {
+            let path = dir.path(&format!("{version}.ferry"));
+            import_bundle(&store, &path, &options).await.unwrap();
+        }
+        store.profile_definitions().await.unwrap()
+    });
+    let versions: Vec<(&str, &str)> = defs
+        .iter()
+        .map(|d| (d.definition.name.as_str(), d.definition.version.as_str()))
+        .collect();
+    assert_eq!(versions, [("edge-infra", "1.0.0"), ("edge-infra", "1.1.0")]);
+    assert_ne!(defs[0].bundle, defs[1].bundle);
+    assert_ne!(defs[0].digest, defs[1].digest);
+
+    let mut added = Vec::new();
+    for (d, replicas) in defs.iter().zip([2, 3]) {
+        let def = &d.definition;
+        let [site] = &def.variables[..] else {
+            panic!("{:?}", def.variables)
+        };
+        assert_eq!((site.name.as_str(), site.required), ("site", true));
+        assert_eq!(site.pattern.as_deref(), Some("[a-z0-9-]+"));
+        let [Unit::Chart(chart)] = &def.layers[0].units[..] else {
+            panic!("{:?}", def.layers[0].units)
+        };
+        assert_eq!(chart.values["replicaCount"], replicas);
+        assert_eq!(
+            chart.values["ui"]["message"],
+            "edge site {{ .spectro.var.site }}"
+        );
+        let [Unit::Manifests(tools)] = &def.layers[1].units[..] else {
+            panic!("{:?}", def.layers[1].units)
+        };
+        assert!(tools.files[0]
+            .content
+            .contains("site: \"{{ .spectro.var.site }}\""));
+        assert_eq!(
+            images(&def.layers[0].images),
+            pinned(&digests, &["ghcr.io/stefanprodan/podinfo:6.4.0"])
+        );
+        added.push(images(&def.layers[1].images));
+    }
+    assert_eq!(
+        added[0],
+        pinned(&digests, &["docker.io/library/busybox:1.36"])
+    );
+    assert_eq!(
+        added[1],
+        pinned(
+            &digests,
+            &[
+                "docker.io/library/alpine:3.20",
+                "docker.io/library/busybox:1.36"
+            ]
         )
     );
 }

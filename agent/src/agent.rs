@@ -25,6 +25,13 @@ pub enum AgentError {
     Build { cluster: String, source: BuildError },
     #[error(transparent)]
     State(#[from] StateError),
+    /// The appliance had this (cluster, sequence) already and kept its earlier report.
+    #[error("the appliance already has report {sequence} of cluster {cluster} and kept the earlier one: the sequence state {state} is behind (lost, restored or shared)")]
+    Duplicate {
+        cluster: String,
+        sequence: u64,
+        state: String,
+    },
     #[error("sending report {sequence} of cluster {cluster}: {source}")]
     Send {
         cluster: String,
@@ -126,15 +133,24 @@ impl<S: KubeSource> Agent<S> {
     pub async fn tick(&self, now: i64) -> Result<Sent, AgentError> {
         let signed = self.reporter.next(now).await?;
         let sequence = signed.report.sequence;
-        let answer = self
-            .client
-            .post(REPORTS_PATH, &signed)
-            .await
-            .map_err(|source| AgentError::Send {
+        let answer: serde_json::Value =
+            self.client
+                .post(REPORTS_PATH, &signed)
+                .await
+                .map_err(|source| AgentError::Send {
+                    cluster: self.reporter.credential.cluster.clone(),
+                    sequence,
+                    source,
+                })?;
+        // The fleet API answers `outcome: duplicate` (200) for a sequence it has seen: the
+        // request worked but this report was dropped, which the operator must hear about.
+        if answer.get("outcome").and_then(|o| o.as_str()) == Some("duplicate") {
+            return Err(AgentError::Duplicate {
                 cluster: self.reporter.credential.cluster.clone(),
                 sequence,
-                source,
-            })?;
+                state: self.reporter.state.path().display().to_string(),
+            });
+        }
         Ok(Sent { sequence, answer })
     }
 

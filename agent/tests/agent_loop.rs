@@ -72,6 +72,15 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     }
     let mut accepted = r.accepted.lock().unwrap();
     let last = accepted.last().map(|s| s.report.sequence).unwrap_or(0);
+    if accepted
+        .iter()
+        .any(|s| s.report.sequence == signed.report.sequence)
+    {
+        // As the fleet API answers a sequence it has seen: 200, nothing stored.
+        let sequence = signed.report.sequence;
+        return Json(json!({"cluster": "edge-07", "sequence": sequence, "outcome": "duplicate"}))
+            .into_response();
+    }
     if signed.report.sequence <= last {
         return error(
             StatusCode::CONFLICT,
@@ -84,7 +93,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     }
     let sequence = signed.report.sequence;
     accepted.push(signed);
-    Json(json!({"cluster": "edge-07", "sequence": sequence})).into_response()
+    Json(json!({"cluster": "edge-07", "sequence": sequence, "outcome": "stored"})).into_response()
 }
 
 async fn start(r: Receiver) -> String {
@@ -125,7 +134,10 @@ async fn reports_are_sent_with_increasing_sequences_across_restarts_and_failures
     let first = agent(&url, &state, SECRET);
     let sent = first.tick(NOW).await.unwrap();
     assert_eq!(sent.sequence, 1);
-    assert_eq!(sent.answer, json!({"cluster": "edge-07", "sequence": 1}));
+    assert_eq!(
+        sent.answer,
+        json!({"cluster": "edge-07", "sequence": 1, "outcome": "stored"})
+    );
     assert_eq!(first.tick(NOW + 60).await.unwrap().sequence, 2);
     drop(first);
 
@@ -243,4 +255,28 @@ fn intervals() {
         .contains("is not an interval"));
     assert!(parse_interval("s").is_err());
     assert!(parse_interval("99999999999999999999h").is_err());
+}
+
+#[tokio::test]
+async fn a_sequence_the_appliance_already_has_is_an_error_naming_the_state_file() {
+    let receiver = Receiver::default();
+    let url = start(receiver.clone()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("agent.state");
+    agent(&url, &state, SECRET).tick(NOW).await.unwrap();
+    // The state file is lost (an emptyDir of a rescheduled pod): the agent starts over at 1.
+    std::fs::remove_file(&state).unwrap();
+    let err = agent(&url, &state, SECRET).tick(NOW).await.unwrap_err();
+    assert!(
+        matches!(err, AgentError::Duplicate { sequence: 1, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the appliance already has report 1 of cluster edge-07 and kept the earlier one: the sequence state {} is behind (lost, restored or shared)",
+            state.display()
+        )
+    );
+    assert_eq!(receiver.accepted.lock().unwrap().len(), 1);
 }

@@ -27,6 +27,16 @@ struct Cluster {
     token: Arc<Mutex<String>>,
     /// Every request's path and query, to see the pages asked for.
     seen: Arc<Mutex<Vec<String>>>,
+    /// Plurals the token may not list (a ClusterRole without their rule): 403.
+    forbidden: Vec<&'static str>,
+}
+
+fn forbidden(plural: &str) -> Response {
+    status(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &format!("{plural} is forbidden: User \"system:serviceaccount:ferry-system:ferry-agent\" cannot list resource \"{plural}\" at the cluster scope"),
+    )
 }
 
 fn status(code: StatusCode, reason: &str, message: &str) -> Response {
@@ -47,6 +57,9 @@ async fn serve(
     let expected = format!("Bearer {}", cluster.token.lock().unwrap());
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         return status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized");
+    }
+    if cluster.forbidden.contains(&plural) {
+        return forbidden(plural);
     }
     let Ok(bytes) = std::fs::read(cluster.dir.join(format!("{plural}.json"))) else {
         return status(
@@ -91,7 +104,7 @@ async fn serve(
     Json(doc).into_response()
 }
 
-async fn start(cluster: Cluster) -> String {
+fn router(cluster: Cluster) -> Router {
     let core = |plural: &'static str, kind: &'static str| {
         get(
             move |State(c): State<Cluster>,
@@ -105,7 +118,7 @@ async fn start(cluster: Cluster) -> String {
             },
         )
     };
-    let app = Router::new()
+    Router::new()
         .route("/api/v1/pods", core("pods", "Pod"))
         .route("/api/v1/nodes", core("nodes", "Node"))
         // Flux's groups are installed; argoproj.io is not, so its path falls through to 404.
@@ -116,6 +129,9 @@ async fn start(cluster: Cluster) -> String {
                  Path((group, version, plural)): Path<(String, String, String)>,
                  h: HeaderMap,
                  Query(q): Query<HashMap<String, String>>| async move {
+                    if c.forbidden.contains(&plural.as_str()) {
+                        return forbidden(&plural);
+                    }
                     let kind = match (group.as_str(), version.as_str(), plural.as_str()) {
                         ("source.toolkit.fluxcd.io", "v1", "ocirepositories") => "OCIRepository",
                         ("kustomize.toolkit.fluxcd.io", "v1", "kustomizations") => "Kustomization",
@@ -128,11 +144,56 @@ async fn start(cluster: Cluster) -> String {
                 },
             ),
         )
-        .with_state(cluster);
+        .with_state(cluster)
+}
+
+async fn start(cluster: Cluster) -> String {
+    let app = router(cluster);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}")
+}
+
+/// The same API over HTTPS with a certificate for 127.0.0.1; returns the URL and the CA's PEM
+/// (the certificate itself, as a self-signed ca.crt would be).
+async fn start_tls(cluster: Cluster) -> (String, String) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let pem = key.cert.pem();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(key.cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(cluster);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (format!("https://{addr}"), pem)
 }
 
 fn sorted(q: &HashMap<String, String>) -> String {
@@ -146,6 +207,7 @@ fn cluster(dir: &str, token: &str) -> Cluster {
         dir: fixture(dir),
         token: Arc::new(Mutex::new(token.to_owned())),
         seen: Arc::default(),
+        forbidden: vec![],
     }
 }
 
@@ -204,7 +266,8 @@ async fn continue_tokens_are_followed_and_escaped() {
     let mut doc: Value =
         serde_json::from_slice(&std::fs::read(fixture("healthy").join("pods.json")).unwrap())
             .unwrap();
-    let one = doc["items"][0].clone();
+    // Small pods: the page logic is under test, not JSON throughput.
+    let one = json!({"metadata": {"namespace": "kube-system"}, "spec": {"containers": []}});
     let many: Vec<Value> = (0..1203)
         .map(|i| {
             let mut p = one.clone();
@@ -222,6 +285,7 @@ async fn continue_tokens_are_followed_and_escaped() {
         dir: tmp.path().to_owned(),
         token: Arc::new(Mutex::new("t".into())),
         seen: Arc::default(),
+        forbidden: vec![],
     };
     let url = start(c.clone()).await;
     let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
@@ -280,6 +344,7 @@ async fn a_missing_core_resource_is_an_error_but_a_missing_crd_group_is_none() {
         dir: tmp.path().to_owned(),
         token: Arc::new(Mutex::new("t".into())),
         seen: Arc::default(),
+        forbidden: vec![],
     };
     let url = start(c).await;
     let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
@@ -339,4 +404,54 @@ async fn an_unreachable_api_server_and_bad_configuration_are_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("is not a Kubernetes API URL"), "{err}");
+}
+
+#[tokio::test]
+async fn over_https_the_cluster_ca_is_trusted_and_nothing_else() {
+    let (url, ca_pem) = start_tls(cluster("healthy", "t")).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let token = token_file(&tmp, "t");
+    let ca = tmp.path().join("ca.crt");
+    std::fs::write(&ca, &ca_pem).unwrap();
+    let api = ApiServer::new(&url, Some(&token), Some(&ca)).unwrap();
+    let nodes = api.list(Resource::Nodes).await.unwrap();
+    assert_eq!(nodes["kind"], "NodeList");
+    assert_eq!(nodes["items"].as_array().unwrap().len(), 2);
+
+    // Another CA (another cluster's): the handshake fails, and the error says which list.
+    let (_, other_pem) = start_tls(cluster("healthy", "t")).await;
+    let other = tmp.path().join("other-ca.crt");
+    std::fs::write(&other, other_pem).unwrap();
+    let api = ApiServer::new(&url, Some(&token), Some(&other)).unwrap();
+    let err = api.list(Resource::Nodes).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KubeError::Http {
+                resource: Resource::Nodes,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_crd_group_lists_as_none_but_forbidden_pods_fail() {
+    // The API server authorizes before it routes: a Flux-only ClusterRole gets 403 for Argo
+    // CD's group whether or not it is installed. For pods, 403 is an RBAC error.
+    let mut c = cluster("healthy", "t");
+    c.forbidden = vec!["applications", "pods"];
+    let url = start(c).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let api = ApiServer::new(&url, Some(&token_file(&tmp, "t")), None).unwrap();
+    let apps = api.list(Resource::ArgoApplications).await.unwrap();
+    assert_eq!(apps, Resource::ArgoApplications.empty_list());
+    let err = api.list(Resource::Pods).await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "listing pods: GET {url}/api/v1/pods?limit=500: 403: pods is forbidden: "
+        )),
+        "{err}"
+    );
 }

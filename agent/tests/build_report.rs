@@ -323,3 +323,37 @@ async fn a_missing_pods_file_is_an_error_naming_it() {
     assert!(err.starts_with("reading List document "), "{err}");
     assert!(err.contains("pods.json"), "{err}");
 }
+
+#[tokio::test]
+async fn a_pod_with_no_status_at_all_is_pending_and_not_ready() {
+    let doc = json!({"apiVersion": "v1", "kind": "List", "items": [{
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-0", "namespace": "web",
+                     "ownerReferences": [
+                         {"apiVersion": "v1", "kind": "Node", "name": "n1", "uid": "1"},
+                         {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": "2", "controller": true}]},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}
+    }]});
+    let r = build(&lists_with(Resource::Pods, doc).await, header("edge-07")).unwrap();
+    let p = &r.pods[0];
+    assert_eq!(
+        (p.phase.as_str(), p.ready, p.node.as_deref()),
+        ("Pending", false, None)
+    );
+    assert_eq!(
+        p.owner.as_deref(),
+        Some("StatefulSet/web"),
+        "the controlling owner, not the first"
+    );
+    assert_eq!(
+        p.containers,
+        [ContainerReport {
+            name: "web".into(),
+            image: "nginx:1.27".into(),
+            image_id: None,
+            ready: false,
+            restarts: 0,
+            init: false,
+        }]
+    );
+}

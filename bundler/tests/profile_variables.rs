@@ -103,7 +103,10 @@ fn the_fleet_test_profiles_load_with_their_variable() {
         let [p] = profiles.as_slice() else {
             panic!("{dir}: one profile")
         };
-        assert_eq!((p.name.as_str(), p.version.as_str()), ("edge-infra", version));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str()),
+            ("edge-infra", version)
+        );
         let site = &p.variables[0].0;
         assert_eq!(site.name, "site");
         assert!(site.required);

@@ -497,6 +497,127 @@ async fn override_variable_and_clone_routes(url: &str) {
     assert_eq!((s, &doc["to"]), (StatusCode::OK, &json!("group/prod")));
 }
 
+/// With a signing key, every change republishes the clusters it reaches; a cluster that cannot
+/// be rendered (a required variable without a value) says why, and the change stays. An
+/// in-place revision then leaves the cluster pending until its next publish.
+async fn changes_publish_desired_state(url: &str) {
+    let env = fleet_with(url, true).await;
+    let f = &env.fleet;
+    catalog::record_definition(f, &bundle(1), &edge_infra("1.0.0"), "import")
+        .await
+        .unwrap();
+    add_cluster(f, "edge-07", &[("tier", "prod")]).await;
+    add_group(f, "prod", "tier=prod").await;
+    let published = |doc: &Value| doc["published"].as_array().unwrap().clone();
+
+    let (s, doc) = call(
+        f,
+        Method::PUT,
+        "/api/v1/fleet/clusters/edge-07/assignment",
+        Some(json!({"profiles": ["edge-infra@1.0.0"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{doc}");
+    let p = published(&doc);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["cluster"], "edge-07");
+    assert_eq!(
+        p[0]["error"],
+        "cluster edge-07: profile edge-infra@1.0.0 needs variable region, which has no value and no default"
+    );
+    assert_eq!(doc["profiles"], json!(["edge-infra@1.0.0"]));
+
+    let body = json!({"values": {"region": "north-1"}});
+    let (_, doc) = call(
+        f,
+        Method::PUT,
+        "/api/v1/fleet/clusters/edge-07/variables",
+        Some(body.clone()),
+    )
+    .await;
+    let p = published(&doc);
+    assert_eq!(
+        (
+            p[0]["revision"].clone(),
+            p[0]["changed"].clone(),
+            p[0]["error"].clone()
+        ),
+        (json!(1), json!(true), Value::Null),
+        "{doc}"
+    );
+    let first_digest = p[0]["digest"].clone();
+    // The same settings again render the same artifact: nothing new is published.
+    let (_, doc) = call(
+        f,
+        Method::PUT,
+        "/api/v1/fleet/clusters/edge-07/variables",
+        Some(body),
+    )
+    .await;
+    let p = published(&doc);
+    assert_eq!(
+        (
+            p[0]["revision"].clone(),
+            p[0]["changed"].clone(),
+            p[0]["digest"].clone()
+        ),
+        (json!(1), json!(false), first_digest.clone())
+    );
+    // A group's override reaches its clusters.
+    let (_, doc) = call(
+        f,
+        Method::PUT,
+        "/api/v1/fleet/groups/prod/overrides/podinfo",
+        Some(json!({"values": {"replicaCount": 3}})),
+    )
+    .await;
+    let p = published(&doc);
+    assert_eq!(
+        (
+            p[0]["cluster"].clone(),
+            p[0]["revision"].clone(),
+            p[0]["changed"].clone()
+        ),
+        (json!("edge-07"), json!(2), json!(true)),
+        "{doc}"
+    );
+    assert_ne!(p[0]["digest"], first_digest);
+
+    // An in-place revision of 1.0.0: edge-07 is pending until it is published again.
+    let mut revised = edge_infra("1.0.0");
+    revised.layers[1].images[1].digest =
+        ferry_bundler::format::digest::Digest::of_bytes(b"busybox-fixed");
+    let rec = catalog::record_definition(f, &bundle(2), &revised, "import")
+        .await
+        .unwrap();
+    assert_eq!(rec.pending_clusters, ["edge-07"]);
+    let (_, doc) = call(
+        f,
+        Method::GET,
+        "/api/v1/fleet/profiles/edge-infra/1.0.0",
+        None,
+    )
+    .await;
+    assert_eq!(doc["pendingClusters"], json!(["edge-07"]));
+    let (_, doc) = call(
+        f,
+        Method::PUT,
+        "/api/v1/fleet/clusters/edge-07/overrides/podinfo",
+        Some(json!({"values": {"ui": {"color": "red"}}})),
+    )
+    .await;
+    assert_eq!(published(&doc)[0]["revision"], 3, "{doc}");
+    let (_, doc) = call(
+        f,
+        Method::GET,
+        "/api/v1/fleet/profiles/edge-infra/1.0.0",
+        None,
+    )
+    .await;
+    assert_eq!(doc["pendingClusters"], json!([]));
+    assert_chain_intact(f).await;
+}
+
 #[test]
 fn every_route_is_in_the_openapi_document() {
     let doc = serde_json::to_value(api::openapi()).unwrap();
@@ -517,6 +638,7 @@ fn every_route_is_in_the_openapi_document() {
         ("/api/v1/fleet/clusters/{name}/variables", &["put"]),
         ("/api/v1/fleet/groups/{name}/variables", &["put"]),
         ("/api/v1/fleet/clusters/{name}/clone", &["post"]),
+        ("/api/v1/fleet/profiles/sync", &["post"]),
     ] {
         for m in methods {
             assert!(
@@ -538,20 +660,30 @@ fn every_route_is_in_the_openapi_document() {
     }
 }
 
-macro_rules! on_sqlite {
+/// Each case on a temp SQLite file, then on a fresh PostgreSQL database.
+macro_rules! on_both_backends {
     ($($case:ident),*) => {$(
         mod $case {
             #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$case(&super::support::sqlite_url(&dir)).await;
+            async fn sqlite_and_postgres() {
+                for backend in ferry_testkit::postgres::fleet_backends() {
+                    eprintln!("backend {}", backend.name);
+                    super::$case(&backend.url).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = ferry_testkit::postgres::database() {
+                    super::$case(db.url()).await;
+                }
             }
         }
     )*};
 }
 
-on_sqlite!(
+on_both_backends!(
     profiles_list_show_and_diff,
     assignment_routes,
-    override_variable_and_clone_routes
+    override_variable_and_clone_routes,
+    changes_publish_desired_state
 );

@@ -1,7 +1,7 @@
 //! Assignments, overrides, variable values and cloning: what is refused and why (errors name
 //! the cluster, profile, layer or variable), the precedence profile < groups < cluster, the
 //! effective input of a cluster's desired state, and what the audit log records (a secret
-//! variable's hash only). Each case runs on a database URL (SQLite here).
+//! variable's hash only). Each case runs on SQLite and PostgreSQL.
 
 #[path = "catalog_support/mod.rs"]
 mod support;
@@ -303,6 +303,7 @@ async fn overrides_merge_by_precedence(url: &str) {
         json!({"image": {"pullPolicy": "Always"}, "replicaCount": 5})
     );
     assert_eq!(logged[6].1, json!({"layer": "hello", "removed": true}));
+    assert_chain_intact(f).await;
 }
 
 #[test]
@@ -585,21 +586,31 @@ async fn clone_copies_assignment_overrides_and_variables(url: &str) {
     assert_eq!(clones[0].0, "cluster/edge-07");
     assert_eq!(clones[0].1["to"], "cluster/edge-08");
     assert!(!serde_json::to_string(&clones).unwrap().contains("t0k"));
+    assert_chain_intact(f).await;
 }
 
-macro_rules! on_sqlite {
+/// Each case on a temp SQLite file, then on a fresh PostgreSQL database.
+macro_rules! on_both_backends {
     ($($case:ident),*) => {$(
         mod $case {
             #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$case(&super::support::sqlite_url(&dir)).await;
+            async fn sqlite_and_postgres() {
+                for backend in ferry_testkit::postgres::fleet_backends() {
+                    eprintln!("backend {}", backend.name);
+                    super::$case(&backend.url).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = ferry_testkit::postgres::database() {
+                    super::$case(db.url()).await;
+                }
             }
         }
     )*};
 }
 
-on_sqlite!(
+on_both_backends!(
     assignment_rules,
     overrides_merge_by_precedence,
     variables_per_scope_with_secrets,

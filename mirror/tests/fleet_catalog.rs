@@ -1,10 +1,12 @@
 //! The profile catalog: versions and in-place revisions with their audit entries, pending
 //! clusters after a revision, listing order, refused definitions, and diffs (with a cluster's
-//! overrides merged in). Each case runs on a database URL (SQLite here).
+//! overrides merged in). Each case runs on SQLite and PostgreSQL.
 
+mod import_support;
 #[path = "catalog_support/mod.rs"]
 mod support;
 
+use ferry_bundler::format::profile_definition::ProfileDefinition;
 use ferry_mirror::audit::events;
 use ferry_mirror::fleet::assign::{self, Scope};
 use ferry_mirror::fleet::catalog::{self, Outcome, ProfileRef};
@@ -122,6 +124,8 @@ async fn hostile_definitions_are_refused(url: &str) {
     twice.layers.push(twice.layers[0].clone());
     let mut pattern = hello_addon("0.1.0");
     pattern.variables[0].pattern = Some("(".into());
+    let mut var_name = hello_addon("0.1.0");
+    var_name.variables[0].name = "a-b }}".into();
     for (def, says) in [
         (
             bad_type,
@@ -130,6 +134,7 @@ async fn hostile_definitions_are_refused(url: &str) {
         (bad_name, "\"../etc@0.1.0\" is not a profile reference"),
         (twice, "layer \"hello\" appears twice"),
         (pattern, "variable debug: pattern \"(\""),
+        (var_name, "\"a-b }}\" is not a variable name"),
     ] {
         let e = catalog::record_definition(f, &bundle(1), &def, "cli:0")
             .await
@@ -348,23 +353,139 @@ async fn diff_hides_secret_defaults(url: &str) {
     assert!(!serde_json::to_string(&d).unwrap().contains("hunter2"));
 }
 
-macro_rules! on_sqlite {
+/// A signed bundle (bundle A of the import tests) carrying `def` as its one profile's
+/// definition, written under `dir`.
+fn bundle_carrying(
+    dir: &std::path::Path,
+    fx: &import_support::Fixture,
+    def: &ProfileDefinition,
+) -> std::path::PathBuf {
+    use ferry_bundler::format::layout::{
+        blob_entry, INDEX_ENTRY, MANIFEST_ENTRY, OCI_LAYOUT_CONTENT, OCI_LAYOUT_ENTRY,
+        SIGNATURE_ENTRY,
+    };
+    use ferry_bundler::format::{BlobRef, Digest, ProfileEntry};
+    let bytes = def.to_vec();
+    let entry = BlobRef {
+        digest: Digest::of_bytes(&bytes),
+        size: bytes.len() as u64,
+    };
+    let mut manifest = fx.manifest.clone();
+    let mut content = fx.content.clone();
+    content.blobs.insert(entry.digest.clone(), bytes);
+    manifest.blobs.push(entry.clone());
+    manifest.blobs.sort();
+    manifest.profiles = vec![ProfileEntry {
+        name: def.name.clone(),
+        version: def.version.clone(),
+        profile_type: def.profile_type.clone(),
+        layers: vec![],
+        definition: Some(entry),
+    }];
+    let manifest_bytes = manifest.to_vec();
+    let signature = import_support::keys()
+        .signing
+        .sign_manifest(&manifest_bytes)
+        .unwrap();
+    let mut entries = vec![
+        (MANIFEST_ENTRY.to_owned(), manifest_bytes),
+        (SIGNATURE_ENTRY.to_owned(), signature),
+        (OCI_LAYOUT_ENTRY.to_owned(), OCI_LAYOUT_CONTENT.to_vec()),
+        (INDEX_ENTRY.to_owned(), fx.index_json.clone()),
+    ];
+    for b in &manifest.blobs {
+        entries.push((blob_entry(&b.digest), content.blobs[&b.digest].clone()));
+    }
+    let path = dir.join(format!("{}-{}.ferry", def.name, &def.digest().hex()[..12]));
+    std::fs::write(&path, import_support::assemble(&entries)).unwrap();
+    path
+}
+
+/// Sync reads the profile definitions of every active bundle in the store: a new version,
+/// then nothing on a second sync, then an in-place revision when a newer bundle carries other
+/// content for the same version.
+async fn sync_records_the_stores_definitions(url: &str) {
+    let env = fleet(url).await;
+    let f = &env.fleet;
+    let dir = tempfile::tempdir().unwrap();
+    let fx = import_support::bundle_a(dir.path());
+    let mut def = edge_infra("1.0.0");
+    def.layers[1]
+        .images
+        .push(ferry_bundler::format::profile_definition::PinnedImage {
+            reference: fx.manifest.artifacts[0].reference.clone(),
+            repository: fx.manifest.artifacts[0].repository.clone(),
+            digest: fx.manifest.artifacts[0].digest.clone(),
+        });
+    let first = bundle_carrying(dir.path(), &fx, &def);
+    let report = ferry_mirror::import::import_bundle(&f.store, &first, &import_support::trusting())
+        .await
+        .unwrap();
+    let recorded = catalog::sync(f, "sync").await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        (recorded[0].revision, recorded[0].outcome),
+        (1, Outcome::NewVersion)
+    );
+    let current = catalog::current(f, "edge-infra", "1.0.0").await.unwrap();
+    assert_eq!(current.bundle, report.manifest_digest.to_string());
+    assert_eq!(current.definition, def);
+    let again = catalog::sync(f, "sync").await.unwrap();
+    assert_eq!(again[0].outcome, Outcome::Unchanged);
+
+    let mut changed = def.clone();
+    changed.layers[1].units.pop();
+    let second = bundle_carrying(dir.path(), &fx, &changed);
+    let report2 =
+        ferry_mirror::import::import_bundle(&f.store, &second, &import_support::trusting())
+            .await
+            .unwrap();
+    let recorded = catalog::sync(f, "sync").await.unwrap();
+    let rev = recorded
+        .iter()
+        .find(|r| r.digest == changed.digest())
+        .unwrap();
+    assert_eq!((rev.revision, rev.outcome), (2, Outcome::Revision));
+    // The older bundle, if still active, is seen as unchanged: it does not flip the version back.
+    assert!(recorded
+        .iter()
+        .filter(|r| r.digest != changed.digest())
+        .all(|r| r.outcome == Outcome::Unchanged));
+    let current = catalog::current(f, "edge-infra", "1.0.0").await.unwrap();
+    assert_eq!(
+        (current.revision, current.bundle),
+        (2, report2.manifest_digest.to_string())
+    );
+    assert_chain_intact(f).await;
+}
+
+/// Each case on a temp SQLite file, then on a fresh PostgreSQL database.
+macro_rules! on_both_backends {
     ($($case:ident),*) => {$(
         mod $case {
             #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$case(&super::support::sqlite_url(&dir)).await;
+            async fn sqlite_and_postgres() {
+                for backend in ferry_testkit::postgres::fleet_backends() {
+                    eprintln!("backend {}", backend.name);
+                    super::$case(&backend.url).await;
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = ferry_testkit::postgres::database() {
+                    super::$case(db.url()).await;
+                }
             }
         }
     )*};
 }
 
-on_sqlite!(
+on_both_backends!(
     versions_and_revisions,
     list_is_by_name_then_semantic_version,
     hostile_definitions_are_refused,
     a_revision_makes_its_clusters_pending,
     diff_shows_layers_charts_images_values_and_overrides,
-    diff_hides_secret_defaults
+    diff_hides_secret_defaults,
+    sync_records_the_stores_definitions
 );

@@ -297,9 +297,18 @@ async fn case(url: &str) {
 }
 
 #[tokio::test]
-async fn clusters_groups_and_credentials_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    case(&sqlite_url(dir.path())).await;
+async fn clusters_groups_and_credentials_on_both_backends() {
+    for backend in ferry_testkit::postgres::fleet_backends() {
+        eprintln!("backend {}", backend.name);
+        case(&backend.url).await;
+    }
+}
+
+#[tokio::test]
+async fn clusters_groups_and_credentials_on_postgres() {
+    if let Some(db) = ferry_testkit::postgres::database() {
+        case(db.url()).await;
+    }
 }
 
 #[tokio::test]

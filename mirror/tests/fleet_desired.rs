@@ -302,6 +302,16 @@ async fn published_artifact_is_pulled_by_skopeo_and_its_signature_verifies_with_
     }
 }
 
+#[tokio::test]
+async fn published_artifact_on_postgres_is_pulled_by_skopeo_and_verifies() {
+    if !installed("skopeo") || !installed("openssl") || !installed("curl") {
+        return;
+    }
+    if let Some(db) = ferry_testkit::postgres::database() {
+        publish_and_pull(Some(db.url())).await;
+    }
+}
+
 async fn publish_and_pull(db_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let addr = free_addr();

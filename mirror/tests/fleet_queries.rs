@@ -508,9 +508,10 @@ macro_rules! on_backends {
     ($($name:ident => $case:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("fleet.db").display());
-            $case(&url).await;
+            for backend in ferry_testkit::postgres::fleet_backends() {
+                eprintln!("on {}", backend.name);
+                $case(&backend.url).await;
+            }
         }
     )*};
 }

@@ -296,6 +296,37 @@ async fn a_registered_cluster_pulls_only_its_own_artifact() {
         assert!(gone["deregisteredAt"].is_i64(), "{gone}");
     });
 
+    // The audit chain: the registration by the operator, the agent's failed login (its name,
+    // never its secret), the deregistration.
+    let entries = ferry_mirror::audit::list(s.t.fleet.store.db(), None)
+        .await
+        .unwrap();
+    let has = |actor: &str, action: &str, subject: &str| {
+        entries
+            .iter()
+            .any(|e| e.actor == actor && e.action == action && e.subject == subject)
+    };
+    assert!(
+        has("operator", "fleet.cluster.registered", "cluster/edge-07"),
+        "{entries:#?}"
+    );
+    assert!(
+        has("operator", "fleet.cluster.deregistered", "cluster/edge-07"),
+        "{entries:#?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "login.failed" && e.detail["user"] == "cluster/edge-07"),
+        "{entries:#?}"
+    );
+    let secret = credential.split_once(':').unwrap().1;
+    assert!(!serde_json::to_string(&entries).unwrap().contains(secret));
+    let report = ferry_mirror::audit::verify(s.t.fleet.store.db(), None)
+        .await
+        .unwrap();
+    assert!(report.tamper.is_none(), "{report:?}");
+
     stop.send(()).unwrap();
     served.await.unwrap().unwrap();
 }

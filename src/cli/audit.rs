@@ -27,12 +27,13 @@ pub struct VerifyArgs {
     /// still be in the log, which catches entries cut off the end.
     #[arg(long)]
     pub expect_head: Option<Anchor>,
-    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`):
-    /// its own audit chain is read too. By default the fleet shares the store's file and chain.
+    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`;
+    /// default: the configuration's `fleet.database`): its own audit chain is read too. Without
+    /// one the fleet shares the store's file and chain.
     #[arg(long, env = "FERRY_FLEET_DATABASE", value_name = "URL")]
     pub fleet_database: Option<String>,
     /// The fleet chain's head written down earlier (HASH or SEQ:HASH), as `--expect-head`.
-    #[arg(long, requires = "fleet_database")]
+    #[arg(long)]
     pub expect_fleet_head: Option<Anchor>,
     /// text for people, json for programs (one JSON document on stdout).
     #[arg(long, value_enum, default_value_t)]
@@ -46,8 +47,9 @@ pub struct ShowArgs {
     /// Only entries at or after this time (RFC 3339 UTC, e.g. 2026-01-31T00:00:00Z).
     #[arg(long)]
     pub since: Option<String>,
-    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`):
-    /// its own audit chain is read too. By default the fleet shares the store's file and chain.
+    /// The fleet's database when it is not the store's file (`postgres://user@host:port/db`;
+    /// default: the configuration's `fleet.database`): its own audit chain is read too. Without
+    /// one the fleet shares the store's file and chain.
     #[arg(long, env = "FERRY_FLEET_DATABASE", value_name = "URL")]
     pub fleet_database: Option<String>,
     /// text for people, json for programs (one JSON document on stdout).
@@ -79,7 +81,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let config = args.appliance.config()?;
             let store = args.appliance.open_store(&config).await?;
             let report = audit::verify(store.db(), args.expect_head.as_ref()).await?;
-            let fleet = match &args.fleet_database {
+            let fleet_url = separate_fleet_database(&args.fleet_database, &config, &store);
+            if fleet_url.is_none() && args.expect_fleet_head.is_some() {
+                anyhow::bail!("--expect-fleet-head needs a fleet database of its own (--fleet-database or fleet.database)");
+            }
+            let fleet = match &fleet_url {
                 Some(url) => {
                     let pool = audit::connect_any(url).await.with_context(|| {
                         format!("cannot open the fleet database {}", redacted(url))
@@ -135,7 +141,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 entries: audit::list(store.db(), args.since.as_deref()).await?,
                 head: audit::head(store.db()).await?,
             };
-            let fleet = match &args.fleet_database {
+            let fleet = match &separate_fleet_database(&args.fleet_database, &config, &store) {
                 Some(url) => {
                     let pool = audit::connect_any(url).await.with_context(|| {
                         format!("cannot open the fleet database {}", redacted(url))
@@ -193,6 +199,26 @@ fn print_entry(e: &AuditEntry) {
         e.subject.escape_debug(),
         e.detail
     );
+}
+
+/// The fleet database named by the flag (or env), else by the configuration, unless it is the
+/// store's own file, whose chain `audit::verify` already walks.
+fn separate_fleet_database(
+    flag: &Option<String>,
+    config: &ferry_mirror::config::ApplianceConfig,
+    store: &ferry_mirror::store::Store,
+) -> Option<String> {
+    let url = flag.clone().or_else(|| config.fleet.database.clone())?;
+    let path = url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest));
+    let own = store.root().join("ferry.db");
+    let same_file = path.is_some_and(|p| {
+        std::fs::canonicalize(p)
+            .ok()
+            .is_some_and(|p| Some(p) == std::fs::canonicalize(&own).ok())
+    });
+    (!same_file).then_some(url)
 }
 
 /// `url` without its password, for messages.

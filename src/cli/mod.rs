@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod output;
+mod agent;
 mod appliance;
 mod artifact_sizes;
 mod audit;
@@ -86,6 +87,8 @@ pub enum Command {
     Tls(tls::Command),
     /// The management instance: profile versions, clusters, desired state, rollouts, queries.
     Fleet(fleet::Args),
+    /// In a cluster: report what runs there to the appliance every interval (or to a file).
+    Agent(agent::Args),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completion(docs::CompletionArgs),
     /// Write the man pages (ferry.1, one ferry-COMMAND.1 per command).
@@ -112,6 +115,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rewrite(args) => rewrite::run(args),
         Command::Tls(cmd) => tls::run(cmd),
         Command::Fleet(args) => fleet::run(args).await,
+        Command::Agent(args) => agent::run(args).await,
         Command::Completion(args) => docs::completion(args),
         Command::Man(args) => docs::man(args),
     }

@@ -203,8 +203,11 @@ fn on_path(binary: &str) -> Option<PathBuf> {
 /// The script that owns a private server: initdb, start, report `ready <dir>` once the
 /// postmaster says so (its postmaster.pid status line, which is only written after it bound
 /// the port, so another server already on the port cannot fool it), then wait for stdin to
-/// close and stop it (fast shutdown) and remove everything.
+/// close and stop it (fast shutdown) and remove everything. Everything it says goes to its
+/// stdout, which the test reads until `ready`: its stderr is not the test's, so the script
+/// outliving the test process by its cleanup does not hold the runner's output open.
 const RUN_PRIVATE: &str = r#"set -eu
+exec 2>&1
 bin=$1 port=$2 tmp=$3
 dir=$(mktemp -d "$tmp/ferry-pg.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -256,14 +259,22 @@ fn start_private(bin: &Path) -> Server {
             .arg(&tmp)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             // Its own process group: Ctrl-C on the test run must not kill the script before it
             // cleans up; it stops when the test process's end closes its stdin.
             .process_group(0);
         let mut child = cmd.spawn().expect("spawning the private PostgreSQL server");
         let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        if line.starts_with("ready ") {
+        let mut said = Vec::new();
+        let ready = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| {
+                let ready = line.starts_with("ready ");
+                said.push(line);
+                ready
+            });
+        if ready {
             return Server {
                 base: format!("postgres://postgres@127.0.0.1:{port}"),
                 psql: bin.join("psql"),
@@ -272,8 +283,12 @@ fn start_private(bin: &Path) -> Server {
         }
         drop(child.stdin.take());
         let _ = child.wait();
+        eprintln!(
+            "private PostgreSQL on 127.0.0.1:{port} did not start:\n{}",
+            said.join("\n")
+        );
     }
-    panic!("the private PostgreSQL server did not start (last on 127.0.0.1:{last_port}); its log is above");
+    panic!("the private PostgreSQL server did not start (last on 127.0.0.1:{last_port}, as the postgres user when root); its output is above");
 }
 
 /// Whether this process runs as root, from /proc (no libc in this crate).

@@ -116,6 +116,18 @@ impl ApiServer {
         if status == reqwest::StatusCode::NOT_FOUND && what.is_optional() {
             return Ok(None);
         }
+        // The API server authorizes before it routes, so a ClusterRole without a group's
+        // rule gets 403 whether or not the CRD is installed: a Flux-only role must not stop
+        // every report. Said once per list, so a missing rule for an installed tool is seen.
+        if status == reqwest::StatusCode::FORBIDDEN && what.is_optional() {
+            tracing::warn!(
+                resource = %what,
+                url = %url,
+                "listing is forbidden; reporting none (grant list on {} to report them)",
+                what
+            );
+            return Ok(None);
+        }
         if !status.is_success() {
             // The API server's errors are Status documents with a message.
             let message = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -163,12 +175,12 @@ impl KubeSource for ApiServer {
                     message: format!("more than {MAX_PAGES} pages"),
                 });
             }
-            let Some(next) = self.page(what, token.as_deref(), Some(&c)).await? else {
+            let Some(mut next) = self.page(what, token.as_deref(), Some(&c)).await? else {
                 return Ok(what.empty_list());
             };
             cont = continue_token(&next);
-            let more = match next.get("items") {
-                Some(serde_json::Value::Array(items)) => items.clone(),
+            let more = match next.get_mut("items") {
+                Some(serde_json::Value::Array(items)) => std::mem::take(items),
                 _ => Vec::new(),
             };
             if let Some(serde_json::Value::Array(items)) = first.get_mut("items") {

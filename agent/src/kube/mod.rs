@@ -6,6 +6,8 @@
 //! for six GET requests whose answers the report builder reads as plain JSON anyway. The
 //! other implementation, [`Files`], reads the same List documents from a directory
 //! (`kubectl get pods -A -o json > pods.json`), for tests and for debugging a cluster offline.
+//!
+//! The agent needs `list` on those six resources and nothing more ([`cluster_role_rules`]).
 
 mod api_server;
 mod files;
@@ -95,6 +97,25 @@ impl Resource {
     }
 }
 
+/// The RBAC rules the agent's service account needs (`rules:` of its ClusterRole): `list`
+/// on each resource and nothing else, so a bootstrap manifest grants exactly what is read.
+pub fn cluster_role_rules() -> serde_json::Value {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for what in Resource::ALL {
+        let (group, _) = what.group_version();
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, plurals)) => plurals.push(what.plural()),
+            None => groups.push((group, vec![what.plural()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(group, plurals)| {
+            serde_json::json!({"apiGroups": [group], "resources": plurals, "verbs": ["list"]})
+        })
+        .collect()
+}
+
 impl std::fmt::Display for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.group_version() {
@@ -171,4 +192,39 @@ pub async fn list_all<S: KubeSource>(source: &S) -> Result<crate::report::Lists,
         lists.insert(what, source.list(what).await?);
     }
     Ok(lists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_rules_of_every_resource() {
+        let paths: Vec<String> = Resource::ALL.iter().map(|r| r.path()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/api/v1/pods",
+                "/api/v1/nodes",
+                "/apis/source.toolkit.fluxcd.io/v1/ocirepositories",
+                "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+                "/apis/helm.toolkit.fluxcd.io/v2/helmreleases",
+                "/apis/argoproj.io/v1alpha1/applications",
+            ]
+        );
+        assert_eq!(
+            cluster_role_rules(),
+            serde_json::json!([
+                {"apiGroups": [""], "resources": ["pods", "nodes"], "verbs": ["list"]},
+                {"apiGroups": ["source.toolkit.fluxcd.io"], "resources": ["ocirepositories"], "verbs": ["list"]},
+                {"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": ["list"]},
+                {"apiGroups": ["helm.toolkit.fluxcd.io"], "resources": ["helmreleases"], "verbs": ["list"]},
+                {"apiGroups": ["argoproj.io"], "resources": ["applications"], "verbs": ["list"]},
+            ])
+        );
+        assert_eq!(
+            Resource::HelmReleases.to_string(),
+            "helmreleases.helm.toolkit.fluxcd.io"
+        );
+    }
 }

@@ -13,8 +13,9 @@ pub mod summary;
 
 use axum::http::StatusCode;
 use ferry_bundler::format::profile_definition::PinnedImage;
-use ferry_bundler::format::report::{Report, SignedReport, MAX_REPORT_SIZE};
-use hmac::{KeyInit, Mac};
+use ferry_bundler::format::report::{
+    self as format, Report, ReportError as FormatError, SignedReport, MAX_REPORT_SIZE,
+};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -36,10 +37,6 @@ pub enum ReportError {
     Parse(String),
     #[error("report is {0} bytes; at most {MAX_REPORT_SIZE} are read")]
     TooLarge(u64),
-    #[error("report has schema version {0}; this ferry reads version 1")]
-    SchemaVersion(u32),
-    #[error("report names {0:?}, which is not a cluster name")]
-    ClusterName(String),
     #[error("report of cluster {cluster}: {what}")]
     Invalid { cluster: String, what: String },
     #[error("credential of cluster {authenticated} may not report for cluster {reported}")]
@@ -68,10 +65,7 @@ pub enum ReportError {
 impl ReportError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ReportError::Parse(_)
-            | ReportError::SchemaVersion(_)
-            | ReportError::ClusterName(_)
-            | ReportError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ReportError::Parse(_) | ReportError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ReportError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ReportError::WrongCluster { .. }
             | ReportError::NotAnAgent(_)
@@ -103,34 +97,19 @@ pub struct Ingested {
     pub applied_revision: Option<i64>,
 }
 
-/// Parses a signed report as hostile input: bounded size, no unknown fields, schema 1.
+/// Parses a signed report as hostile input (`SignedReport::from_slice`: bounded size and
+/// counts, no unknown fields, schema 1, a cluster name, a MAC of the right shape).
 pub fn parse(bytes: &[u8]) -> Result<SignedReport, ReportError> {
-    if bytes.len() as u64 > MAX_REPORT_SIZE {
-        return Err(ReportError::TooLarge(bytes.len() as u64));
-    }
-    serde_json::from_slice(bytes).map_err(|e| ReportError::Parse(e.to_string()))
+    SignedReport::from_slice(bytes).map_err(|e| match e {
+        FormatError::TooLarge { size } => ReportError::TooLarge(size),
+        other => ReportError::Parse(other.to_string()),
+    })
 }
 
-/// DNS-1123 label, as cluster names are.
-fn valid_cluster_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    let inner = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !b.is_empty()
-        && b.len() <= 63
-        && inner(&b[0])
-        && inner(&b[b.len() - 1])
-        && b.iter().all(|c| inner(c) || *c == b'-')
-}
-
+/// What `SignedReport::from_slice` checks (a report built in-process skipped it), and what
+/// storing needs: a sequence that fits BIGINT, an interval Offline can be judged by.
 fn validate(r: &Report) -> Result<(), ReportError> {
-    if r.schema_version != 1 {
-        return Err(ReportError::SchemaVersion(r.schema_version));
-    }
-    if !valid_cluster_name(&r.cluster) {
-        let mut name = r.cluster.clone();
-        name.truncate(80);
-        return Err(ReportError::ClusterName(name));
-    }
+    r.check().map_err(|e| ReportError::Parse(e.to_string()))?;
     let invalid = |what: String| ReportError::Invalid {
         cluster: r.cluster.clone(),
         what,
@@ -173,8 +152,7 @@ pub async fn ingest_as(
     let report = &signed.report;
     validate(report)?;
     let cluster = report.cluster.as_str();
-    // The expensive parts before the write lock: the canonical bytes and the derived rows.
-    let message = serde_json::to_vec(report).expect("report serialises");
+    // The expensive parts before the write lock: the derived rows and their hash.
     let rows = images::running_images(report, &fleet.settings.mirror_host);
     let hash = images::images_hash(&rows);
 
@@ -188,13 +166,20 @@ pub async fn ingest_as(
             return refused(tx, actor, report, e).await;
         }
     }
-    let known: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
-         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1",
-    )
-    .bind(cluster)
-    .fetch_optional(&mut *tx)
-    .await?;
+    // On PostgreSQL the cluster's row is locked, so that two reports of one cluster at once
+    // are judged one after the other (SQLite's write transaction already is exclusive).
+    let lock = match fleet.db.backend() {
+        crate::fleet::Backend::Postgres => " FOR UPDATE OF c",
+        crate::fleet::Backend::Sqlite => "",
+    };
+    let known: Option<(Option<i64>, Option<String>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
+         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1{lock}"
+        )))
+        .bind(cluster)
+        .fetch_optional(&mut *tx)
+        .await?;
     let secret_sha256 = match known {
         None => {
             return refused(
@@ -213,7 +198,7 @@ pub async fn ingest_as(
         }
         Some((None, Some(s))) => s,
     };
-    if !mac_verifies(&secret_sha256, &message, &signed.mac) {
+    if !mac_verifies(&secret_sha256, signed) {
         return refused(tx, actor, report, ReportError::BadMac(cluster.into())).await;
     }
     let sequence = report.sequence as i64;
@@ -256,7 +241,7 @@ pub async fn ingest_as(
     let desired = summary::desired_digests(&applied_images, &fleet.settings.mirror_host);
     let health = summary::health(report, &rows, &desired);
     let verified = summary::source_verified(report, applied_digest.as_deref());
-    let report_json = String::from_utf8(message).expect("JSON is UTF-8");
+    let report_json = serde_json::to_string(report).expect("a report serialises");
     sqlx::query(
         "INSERT INTO cluster_reports (cluster, sequence, received_at, interval_seconds,
              applied_revision, applied_digest, source_verified, ready, failed, converging, modified,
@@ -302,8 +287,11 @@ pub async fn ingest_as(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    // ROLLOUT TICK: call `super::rollout::tick(fleet, now)` here once the rollouts helper lands
-    // on main (a report can complete a wave or trip its gate).
+    // A report can complete a wave or trip its gate. The report is stored whatever the rollouts
+    // make of it, so their failure is logged, not the agent's.
+    if let Err(e) = super::rollout::tick(fleet, now).await {
+        tracing::error!(cluster, error = %e, "rollout tick after a report failed");
+    }
     Ok(Ingested {
         cluster: cluster.to_owned(),
         sequence: report.sequence,
@@ -331,25 +319,14 @@ async fn refused(
     Err(e.into())
 }
 
-fn mac_verifies(secret_sha256_hex: &str, message: &[u8], mac_hex: &str) -> bool {
-    let (Ok(key), Ok(mac)) = (hex::decode(secret_sha256_hex), hex::decode(mac_hex)) else {
-        return false;
-    };
-    let Ok(mut m) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key) else {
-        return false;
-    };
-    m.update(message);
-    // Constant time.
-    m.verify_slice(&mac).is_ok()
+fn mac_verifies(secret_sha256_hex: &str, signed: &SignedReport) -> bool {
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(secret_sha256_hex, &mut key).is_ok() && format::verify_mac(&key, signed)
 }
 
 /// The MAC an agent puts on `report` with the cluster's `secret`.
 pub fn mac(secret: &str, report: &Report) -> String {
-    use sha2::Digest as _;
-    let key = sha2::Sha256::digest(secret.as_bytes());
-    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("any key length");
-    m.update(&serde_json::to_vec(report).expect("report serialises"));
-    hex::encode(m.finalize().into_bytes())
+    format::mac(&format::secret_sha256(secret), report)
 }
 
 /// The desired revision the report says was applied, its digest, and that revision's images

@@ -259,6 +259,9 @@ pub async fn serve(
     if cfg.push {
         tokio::spawn(prune_abandoned_uploads(store.clone()));
     }
+    if let Some(fleet) = cfg.fleet.clone() {
+        tokio::spawn(tick_rollouts(fleet));
+    }
     let app = router(store, cfg);
     // More connections than requests that can run at once would only wait for a permit.
     let max = cfg.connections.max_connections.unwrap_or_else(|| {
@@ -285,6 +288,19 @@ pub async fn serve(
         }
     };
     served.map_err(|e| ServerError::Serve { addr, source: e })
+}
+
+/// Rollouts move on when reports arrive, and also when nothing arrives: a gate times out, a
+/// maintenance window opens. Once every half minute is finer than any gate timeout.
+async fn tick_rollouts(fleet: crate::fleet::Fleet) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::fleet::rollout::tick(&fleet, crate::store::now_unix()).await {
+            tracing::warn!(error = %e, "advancing rollouts failed");
+        }
+    }
 }
 
 /// Sessions a client abandoned would otherwise hold disk forever; a day is longer than any push.

@@ -70,10 +70,12 @@ impl Store {
         Ok(out)
     }
 
+    /// Oldest import first; bundles imported within one second in the order they were first
+    /// recorded (SQLite's rowid), so a later bundle's definition comes after an earlier one's.
     async fn active_bundles(&self) -> Result<Vec<Digest>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT manifest_digest FROM bundles WHERE retired_at IS NULL
-             ORDER BY imported_at, manifest_digest",
+             ORDER BY imported_at, rowid",
         )
         .fetch_all(self.db())
         .await?;

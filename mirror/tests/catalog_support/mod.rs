@@ -1,5 +1,6 @@
 //! What the catalog, assignment and API tests share: a fleet on a database URL, profile
-//! definitions to record, and clusters and groups.
+//! definitions to record, and clusters and groups (rows in the clusters helper's tables, as
+//! registration writes them).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -9,6 +10,9 @@ use ferry_bundler::format::profile_definition::{
     ChartUnit, LayerDefinition, ManifestFile, ManifestsUnit, PinnedImage, ProfileDefinition, Unit,
     Variable, VariableType,
 };
+use std::sync::Arc;
+
+use ferry_bundler::sign::{keygen, SigningKey};
 use ferry_mirror::fleet::{Fleet, FleetDb, FleetSettings};
 use ferry_mirror::store::Store;
 use serde_json::{json, Value};
@@ -18,52 +22,40 @@ pub struct Env {
     _store_dir: tempfile::TempDir,
 }
 
-/// A fresh SQLite file for one test, in `dir`.
-pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
-    format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("fleet.db").display()
-    )
+/// A fleet on `url` with a store of its own, unsigned.
+pub async fn fleet(url: &str) -> Env {
+    fleet_with(url, false).await
 }
 
-/// A fleet on `url` with a store of its own.
-pub async fn fleet(url: &str) -> Env {
+/// A fleet on `url` with a store of its own and, when `signed`, a fresh signing key, so that
+/// desired state is published.
+pub async fn fleet_with(url: &str, signed: bool) -> Env {
     let store_dir = tempfile::tempdir().unwrap();
-    let store = Store::open(store_dir.path()).await.unwrap();
+    let store = Store::open(store_dir.path().join("data")).await.unwrap();
     let db = FleetDb::connect(url).await.unwrap();
-    ensure_peer_tables(&db).await;
+    let signer = signed.then(|| {
+        let keys = store_dir.path().join("keys");
+        std::fs::create_dir(&keys).unwrap();
+        let files = keygen(&keys, b"pw").unwrap();
+        Arc::new(SigningKey::load(&files.private_key, b"pw").unwrap())
+    });
     Env {
         fleet: Fleet {
             db,
             store,
-            signer: None,
+            signer,
             settings: FleetSettings::default(),
         },
         _store_dir: store_dir,
     }
 }
 
-/// The clusters' and desired-state tables with the columns DESIGN12 gives them (their own
-/// migrations create them; IF NOT EXISTS leaves theirs alone).
-async fn ensure_peer_tables(db: &FleetDb) {
-    for sql in [
-        "CREATE TABLE IF NOT EXISTS clusters (name TEXT PRIMARY KEY, registered_at BIGINT NOT NULL,
-           deregistered_at BIGINT, report_interval_seconds BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS cluster_labels (cluster TEXT NOT NULL, key TEXT NOT NULL,
-           value TEXT NOT NULL, PRIMARY KEY (cluster, key))",
-        "CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, selector TEXT NOT NULL,
-           created_at BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS desired_revisions (cluster TEXT NOT NULL, revision BIGINT NOT NULL,
-           digest TEXT NOT NULL, inputs TEXT NOT NULL, images TEXT NOT NULL, created_at BIGINT NOT NULL,
-           actor TEXT NOT NULL, PRIMARY KEY (cluster, revision))",
-        "CREATE TABLE IF NOT EXISTS desired_current (cluster TEXT PRIMARY KEY, revision BIGINT NOT NULL,
-           digest TEXT NOT NULL)",
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(db.pool())
-            .await
-            .unwrap();
-    }
+/// The fleet's audit chain verifies from its first entry.
+pub async fn assert_chain_intact(fleet: &Fleet) {
+    let report = ferry_mirror::audit::verify_any(fleet.db.pool(), None)
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{report:?}");
 }
 
 /// A registered cluster with `labels`.

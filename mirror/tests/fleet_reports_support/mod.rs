@@ -1,8 +1,8 @@
 //! Fixtures for the reports, status and query tests (and scripts/bench-fleet): a fleet on a
-//! database URL, the peer tables other modules own (created here only where their migrations
-//! have not landed: `CREATE TABLE IF NOT EXISTS` with the columns DESIGN12 gives them),
-//! registered clusters, published desired revisions and signed reports shaped as an agent
-//! writes them from `kubectl get pods -A -o json`.
+//! database URL, and rows written straight into the tables the other fleet modules own
+//! (registered clusters and credentials, catalog revisions, assignments, published desired
+//! revisions, as those modules record them), so that reports, status and queries are measured
+//! alone; and signed reports shaped as an agent writes them from `kubectl get pods -A -o json`.
 #![allow(dead_code)]
 
 use ferry_bundler::format::digest::Digest;
@@ -14,33 +14,27 @@ use ferry_mirror::fleet::{reports, Fleet, FleetDb, FleetSettings};
 use ferry_mirror::store::Store;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
+use sqlx::AnyConnection;
 
 pub const MIRROR: &str = "mirror.enclave:5000";
-
-const PEER_TABLES: &str = "
-CREATE TABLE IF NOT EXISTS clusters (name TEXT PRIMARY KEY, registered_at BIGINT NOT NULL,
-    deregistered_at BIGINT NULL, report_interval_seconds BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS cluster_credentials (cluster TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,
-    created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS profile_versions (name TEXT NOT NULL, version TEXT NOT NULL,
-    revision BIGINT NOT NULL, profile_type TEXT NOT NULL, definition_digest TEXT NOT NULL,
-    definition TEXT NOT NULL, bundle TEXT NOT NULL, created_at BIGINT NOT NULL,
-    PRIMARY KEY (name, version, revision));
-CREATE TABLE IF NOT EXISTS assignments (cluster TEXT NOT NULL, profile TEXT NOT NULL,
-    version TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (cluster, profile));
-CREATE TABLE IF NOT EXISTS desired_revisions (cluster TEXT NOT NULL, revision BIGINT NOT NULL,
-    digest TEXT NOT NULL, inputs TEXT NOT NULL, images TEXT NOT NULL, created_at BIGINT NOT NULL,
-    actor TEXT NOT NULL, PRIMARY KEY (cluster, revision));
-CREATE TABLE IF NOT EXISTS desired_current (cluster TEXT PRIMARY KEY, revision BIGINT NOT NULL,
-    digest TEXT NOT NULL);
-";
 
 /// A fleet on `url`, its store in the returned directory.
 pub async fn fleet(url: &str) -> (Fleet, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).await.unwrap();
     let db = FleetDb::connect(url).await.unwrap();
-    sqlx::raw_sql(PEER_TABLES).execute(db.pool()).await.unwrap();
+    with_db(store, db, dir).await
+}
+
+/// A fleet on the store's own `ferry.db`, as `ferry serve` runs it by default.
+pub async fn fleet_in_store() -> (Fleet, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let db = FleetDb::open_in_store(dir.path()).await.unwrap();
+    with_db(store, db, dir).await
+}
+
+async fn with_db(store: Store, db: FleetDb, dir: tempfile::TempDir) -> (Fleet, tempfile::TempDir) {
     let settings = FleetSettings {
         mirror_host: MIRROR.into(),
         offline_after_intervals: 3,
@@ -68,12 +62,22 @@ pub fn secret_of(cluster: &str) -> String {
 
 /// Registers `name` with its credential; returns the secret.
 pub async fn register(fleet: &Fleet, name: &str, interval: i64, at: i64) -> String {
+    register_in(
+        &mut fleet.db.pool().acquire().await.unwrap(),
+        name,
+        interval,
+        at,
+    )
+    .await
+}
+
+pub async fn register_in(conn: &mut AnyConnection, name: &str, interval: i64, at: i64) -> String {
     let secret = secret_of(name);
     sqlx::query("INSERT INTO clusters (name, registered_at, deregistered_at, report_interval_seconds) VALUES ($1, $2, NULL, $3)")
         .bind(name)
         .bind(at)
         .bind(interval)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
     sqlx::query(
@@ -82,7 +86,7 @@ pub async fn register(fleet: &Fleet, name: &str, interval: i64, at: i64) -> Stri
     .bind(name)
     .bind(hex::encode(Sha256::digest(secret.as_bytes())))
     .bind(at)
-    .execute(fleet.db.pool())
+    .execute(&mut *conn)
     .await
     .unwrap();
     secret
@@ -98,6 +102,16 @@ pub async fn deregister(fleet: &Fleet, name: &str, at: i64) {
 }
 
 pub async fn assign(fleet: &Fleet, cluster: &str, profile: &str, version: &str) {
+    assign_in(
+        &mut fleet.db.pool().acquire().await.unwrap(),
+        cluster,
+        profile,
+        version,
+    )
+    .await
+}
+
+pub async fn assign_in(conn: &mut AnyConnection, cluster: &str, profile: &str, version: &str) {
     sqlx::query(
         "INSERT INTO assignments (cluster, profile, version, position) VALUES ($1, $2, $3, 0)
                  ON CONFLICT (cluster, profile) DO UPDATE SET version = excluded.version",
@@ -105,7 +119,7 @@ pub async fn assign(fleet: &Fleet, cluster: &str, profile: &str, version: &str) 
     .bind(cluster)
     .bind(profile)
     .bind(version)
-    .execute(fleet.db.pool())
+    .execute(&mut *conn)
     .await
     .unwrap();
 }
@@ -168,6 +182,18 @@ pub async fn publish(
     profiles: &[(&ProfileDefinition, i64)],
     at: i64,
 ) {
+    let mut conn = fleet.db.pool().acquire().await.unwrap();
+    publish_in(&mut conn, cluster, revision, artifact, profiles, at).await
+}
+
+pub async fn publish_in(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    revision: i64,
+    artifact: &str,
+    profiles: &[(&ProfileDefinition, i64)],
+    at: i64,
+) {
     let inputs = json!({
         "cluster": cluster,
         "labels": {},
@@ -189,7 +215,7 @@ pub async fn publish(
         .bind(inputs.to_string())
         .bind(serde_json::to_string(&images).unwrap())
         .bind(at)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
     sqlx::query("INSERT INTO desired_current (cluster, revision, digest) VALUES ($1, $2, $3)
@@ -197,7 +223,7 @@ pub async fn publish(
         .bind(cluster)
         .bind(revision)
         .bind(artifact)
-        .execute(fleet.db.pool())
+        .execute(&mut *conn)
         .await
         .unwrap();
 }

@@ -1,12 +1,14 @@
 //! `ferry fleet …`: the management instance, through a running appliance's `/api/v1/fleet/`.
 //! One file per area; each parses its flags, calls the API through [`client`] and prints.
 
+mod assign;
 mod client;
 mod clusters;
+mod profiles;
 mod query;
 mod report;
-mod status;
 mod rollout;
+mod status;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,21 @@ pub struct Args {
 pub enum Command {
     /// Print the appliance's OpenAPI document of /api/v1/.
     Openapi,
+    /// List the profile versions in the catalog (current revision of each).
+    Profiles,
+    /// One profile version.
+    #[command(subcommand)]
+    Profile(profiles::ProfileCommand),
+    /// What changes between two profile versions (optionally with a cluster's overrides).
+    Diff(profiles::DiffArgs),
+    /// Set the profile versions a cluster runs.
+    Assign(assign::AssignArgs),
+    /// Set or remove a layer's override for a cluster or a group.
+    Override(assign::OverrideArgs),
+    /// Set or remove profile variable values for a cluster or a group.
+    Variables(assign::VariablesArgs),
+    /// Copy a cluster's assignment, overrides and variables onto a cluster or group.
+    Clone(assign::CloneArgs),
     /// Register, list, show, relabel and remove clusters.
     Cluster {
         #[command(subcommand)]
@@ -61,6 +78,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Profiles => profiles::list(&api, &args.conn).await,
+        Command::Profile(cmd) => profiles::show(&api, &args.conn, cmd).await,
+        Command::Diff(a) => profiles::diff(&api, &args.conn, a).await,
+        Command::Assign(a) => assign::assign(&api, &args.conn, a).await,
+        Command::Override(a) => assign::override_values(&api, &args.conn, a).await,
+        Command::Variables(a) => assign::variables(&api, &args.conn, a).await,
+        Command::Clone(a) => assign::clone(&api, &args.conn, a).await,
         Command::Cluster { command } => clusters::run_cluster(&args.conn, command).await,
         Command::Group { command } => clusters::run_group(&args.conn, command).await,
         Command::Status(a) => status::run(&api, args.conn.json(), a).await,

@@ -31,9 +31,16 @@ pub enum QueryCommand {
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'@' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b':'
+            | b'/'
+            | b'@' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -42,17 +49,29 @@ pub fn encode(s: &str) -> String {
 pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::Result<ExitCode> {
     let doc: Value = match &cmd {
         QueryCommand::Image { reference } => {
-            api.get(&format!("/api/v1/fleet/query/image?ref={}", encode(reference))).await?
+            api.get(&format!(
+                "/api/v1/fleet/query/image?ref={}",
+                encode(reference)
+            ))
+            .await?
         }
         QueryCommand::Affected { digests } => {
             let text = std::fs::read_to_string(digests)
                 .with_context(|| format!("reading {}", digests.display()))?;
             let references = ferry_mirror::fleet::query::parse_list(&text);
-            api.post("/api/v1/fleet/query/affected", &json!({ "references": references })).await?
+            api.post(
+                "/api/v1/fleet/query/affected",
+                &json!({ "references": references }),
+            )
+            .await?
         }
         QueryCommand::Profile { name, below } => {
-            api.get(&format!("/api/v1/fleet/query/profile?name={}&below={}", encode(name), encode(below)))
-                .await?
+            api.get(&format!(
+                "/api/v1/fleet/query/profile?name={}&below={}",
+                encode(name),
+                encode(below)
+            ))
+            .await?
         }
         QueryCommand::Pending => api.get("/api/v1/fleet/query/pending").await?,
     };
@@ -82,7 +101,12 @@ pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::
         QueryCommand::Profile { .. } => {
             outln!("{:<24} {:<12} PUBLISHED", "CLUSTER", "ASSIGNED");
             for p in doc.as_array().into_iter().flatten() {
-                outln!("{:<24} {:<12} {}", s(&p["cluster"]), s(&p["assigned"]), s(&p["published"]));
+                outln!(
+                    "{:<24} {:<12} {}",
+                    s(&p["cluster"]),
+                    s(&p["assigned"]),
+                    s(&p["published"])
+                );
             }
         }
         QueryCommand::Pending => {
@@ -98,7 +122,11 @@ pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::
 
 fn print_matches(cluster: &str, m: &Value) {
     for d in m["desired"].as_array().into_iter().flatten() {
-        outln!("  {cluster:<22} desired  {}@{}", d["reference"].as_str().unwrap_or(""), d["digest"].as_str().unwrap_or(""));
+        outln!(
+            "  {cluster:<22} desired  {}@{}",
+            d["reference"].as_str().unwrap_or(""),
+            d["digest"].as_str().unwrap_or("")
+        );
     }
     for r in m["running"].as_array().into_iter().flatten() {
         outln!(

@@ -15,8 +15,11 @@ pub async fn run(api: &ApiClient, json: bool, args: StatusArgs) -> anyhow::Resul
     let doc: Value = match &args.cluster {
         None => api.get("/api/v1/fleet/status").await?,
         Some(c) => {
-            api.get(&format!("/api/v1/fleet/clusters/{}/status", super::query::encode(c)))
-                .await?
+            api.get(&format!(
+                "/api/v1/fleet/clusters/{}/status",
+                super::query::encode(c)
+            ))
+            .await?
         }
     };
     if json {
@@ -38,7 +41,14 @@ fn or_dash(v: &Value) -> String {
 }
 
 fn print_fleet(doc: &Value) {
-    outln!("{:<24} {:<10} {:>7} {:>7} {:>12}  REASON", "CLUSTER", "STATE", "DESIRED", "APPLIED", "LAST REPORT");
+    outln!(
+        "{:<24} {:<10} {:>7} {:>7} {:>12}  REASON",
+        "CLUSTER",
+        "STATE",
+        "DESIRED",
+        "APPLIED",
+        "LAST REPORT"
+    );
     for c in doc["clusters"].as_array().into_iter().flatten() {
         outln!(
             "{:<24} {:<10} {:>7} {:>7} {:>12}  {}",
@@ -58,13 +68,33 @@ fn print_cluster(s: &Value) {
     for r in s["reasons"].as_array().into_iter().flatten() {
         outln!("          {}", r.as_str().unwrap_or(""));
     }
-    outln!("desired:  revision {} ({})", or_dash(&s["desiredRevision"]), or_dash(&s["desiredDigest"]));
-    outln!("applied:  revision {} ({})", or_dash(&s["appliedRevision"]), or_dash(&s["appliedDigest"]));
-    outln!("reported: {} (sequence {})", or_dash(&s["lastReportAt"]), or_dash(&s["lastSequence"]));
+    outln!(
+        "desired:  revision {} ({})",
+        or_dash(&s["desiredRevision"]),
+        or_dash(&s["desiredDigest"])
+    );
+    outln!(
+        "applied:  revision {} ({})",
+        or_dash(&s["appliedRevision"]),
+        or_dash(&s["appliedDigest"])
+    );
+    outln!(
+        "reported: {} (sequence {})",
+        or_dash(&s["lastReportAt"]),
+        or_dash(&s["lastSequence"])
+    );
     outln!("layers:");
     for l in s["layers"].as_array().into_iter().flatten() {
-        let ready = if l["ready"] == Value::Bool(true) { "ready" } else { "not ready" };
-        outln!("  {}/{}: {ready}", or_dash(&l["profile"]), or_dash(&l["layer"]));
+        let ready = if l["ready"] == Value::Bool(true) {
+            "ready"
+        } else {
+            "not ready"
+        };
+        outln!(
+            "  {}/{}: {ready}",
+            or_dash(&l["profile"]),
+            or_dash(&l["layer"])
+        );
         for i in l["images"].as_array().into_iter().flatten() {
             outln!(
                 "    {} {} containers={} not-ready={} other-digests={}",
@@ -79,11 +109,26 @@ fn print_cluster(s: &Value) {
     let d = &s["drift"];
     outln!("drift:");
     for u in d["unexpected"].as_array().into_iter().flatten() {
-        let system = if u["system"] == Value::Bool(true) { " (system)" } else { "" };
-        outln!("  unexpected  {}/{} {} {}{system}", or_dash(&u["namespace"]), or_dash(&u["pod"]), or_dash(&u["reference"]), or_dash(&u["digest"]));
+        let system = if u["system"] == Value::Bool(true) {
+            " (system)"
+        } else {
+            ""
+        };
+        outln!(
+            "  unexpected  {}/{} {} {}{system}",
+            or_dash(&u["namespace"]),
+            or_dash(&u["pod"]),
+            or_dash(&u["reference"]),
+            or_dash(&u["digest"])
+        );
     }
     for m in d["missing"].as_array().into_iter().flatten() {
-        outln!("  missing     {} {} (layer {})", or_dash(&m["reference"]), or_dash(&m["digest"]), or_dash(&m["layer"]));
+        outln!(
+            "  missing     {} {} (layer {})",
+            or_dash(&m["reference"]),
+            or_dash(&m["digest"]),
+            or_dash(&m["layer"])
+        );
     }
     for m in d["digestMismatch"].as_array().into_iter().flatten() {
         outln!(
@@ -92,7 +137,10 @@ fn print_cluster(s: &Value) {
             or_dash(&m["pod"]),
             or_dash(&m["repository"]),
             or_dash(&m["runningDigest"]),
-            m["desiredDigests"].as_array().map(|a| a.iter().map(or_dash).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+            m["desiredDigests"]
+                .as_array()
+                .map(|a| a.iter().map(or_dash).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
         );
     }
 }

@@ -168,15 +168,12 @@ async fn profile_diff(
     ))
 }
 
-#[cfg(any())]
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncAnswer {
     pub recorded: Vec<catalog::Recorded>,
 }
 
-// TODO merge: `catalog::sync` needs the bundle helper's `Store::profile_definitions`.
-#[cfg(any())]
 #[utoipa::path(post, path = "/api/v1/fleet/profiles/sync", tag = "fleet",
     responses((status = 200, description = "Every active bundle's profile definitions recorded", body = SyncAnswer)))]
 async fn sync_profiles(State(fleet): State<Fleet>, caller: super::Caller) -> ApiResult<SyncAnswer> {
@@ -186,8 +183,5 @@ async fn sync_profiles(State(fleet): State<Fleet>, caller: super::Caller) -> Api
 }
 
 fn sync_routes() -> utoipa_axum::router::OpenApiRouter<Fleet> {
-    #[cfg(any())]
-    return utoipa_axum::router::OpenApiRouter::new().routes(routes!(sync_profiles));
-    #[allow(unreachable_code)]
-    utoipa_axum::router::OpenApiRouter::new()
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(sync_profiles))
 }

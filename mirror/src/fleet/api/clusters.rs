@@ -27,6 +27,7 @@ pub fn routes() -> FleetRoutes {
             .routes(routes!(set_labels))
             .routes(routes!(rotate_credential))
             .routes(routes!(put_group)),
+        // Agents only pull their artifact and report; nothing of clusters is theirs to call.
         agent: OpenApiRouter::new(),
     }
 }

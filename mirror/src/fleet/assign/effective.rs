@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{
-    assignment, deep_merge, overrides, require_cluster, variable_values, AssignError, Input,
-    InputProfile, Scope, Selector,
+    assignment, deep_merge, overrides, require_cluster, variable_values, Input, InputProfile, Scope,
 };
+use crate::fleet::clusters::{self, Selector};
 use crate::fleet::{catalog, variables, Fleet, FleetError};
 
 async fn labels(fleet: &Fleet, cluster: &str) -> Result<BTreeMap<String, String>, FleetError> {
@@ -30,12 +30,7 @@ pub async fn groups_of(fleet: &Fleet, cluster: &str) -> Result<Vec<String>, Flee
             .await?;
     let mut out = Vec::new();
     for (name, selector) in groups {
-        let parsed = Selector::parse(&selector).map_err(|reason| AssignError::BadSelector {
-            group: name.clone(),
-            selector: selector.clone(),
-            reason,
-        })?;
-        if parsed.matches(&labels) {
+        if Selector::parse(&selector)?.matches(&labels) {
             out.push(name);
         }
     }
@@ -48,18 +43,15 @@ pub async fn clusters_in_scope(fleet: &Fleet, scope: &Scope) -> Result<Vec<Strin
     match scope {
         Scope::Cluster(c) => Ok(vec![c.clone()]),
         Scope::Group(g) => {
-            let clusters: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM clusters WHERE deregistered_at IS NULL ORDER BY name",
-            )
-            .fetch_all(fleet.db.pool())
-            .await?;
-            let mut out = Vec::new();
-            for c in clusters {
-                if groups_of(fleet, &c).await?.contains(g) {
-                    out.push(c);
-                }
+            let selector: Option<String> =
+                sqlx::query_scalar("SELECT selector FROM groups WHERE name = $1")
+                    .bind(g)
+                    .fetch_optional(fleet.db.pool())
+                    .await?;
+            match selector {
+                Some(s) => clusters::select(fleet, &Selector::parse(&s)?).await,
+                None => Ok(Vec::new()),
             }
-            Ok(out)
         }
     }
 }

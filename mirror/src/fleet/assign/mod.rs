@@ -10,21 +10,18 @@
 
 mod clone;
 mod effective;
-mod input;
 mod overrides;
-mod selector;
 mod values;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
+pub use crate::fleet::desired::{Input, InputProfile};
 pub use clone::{clone_settings, Cloned};
 pub use effective::{
     clusters_in_scope, effective, effective_overrides, effective_variables, groups_of,
 };
-pub use input::{Input, InputProfile};
 pub use overrides::{merge_override, overrides, remove_override, set_override};
-pub use selector::Selector;
 pub use values::{secret_names, set_variables, shown_variables, variable_values};
 
 use super::catalog::{self, ProfileRef};
@@ -57,12 +54,6 @@ pub enum AssignError {
     CloneToItself(String),
     #[error("cluster {0}: clone needs exactly one target, toCluster or toGroup")]
     CloneTarget(String),
-    #[error("group {group}: selector {selector:?}: {reason}")]
-    BadSelector {
-        group: String,
-        selector: String,
-        reason: String,
-    },
     #[error("{target}: stored {what} is not valid JSON: {reason}")]
     Corrupt {
         target: String,
@@ -85,9 +76,7 @@ impl AssignError {
             AssignError::BadLayer(_)
             | AssignError::CloneToItself(_)
             | AssignError::CloneTarget(_) => StatusCode::BAD_REQUEST,
-            AssignError::BadSelector { .. } | AssignError::Corrupt { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AssignError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

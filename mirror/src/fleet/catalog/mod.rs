@@ -192,8 +192,6 @@ pub async fn record_all(
 }
 
 /// The catalog brought up to date with every active bundle's profile definitions.
-// TODO merge: switch on once the bundle helper's `Store::profile_definitions` is on main.
-#[cfg(any())]
 pub async fn sync(fleet: &Fleet, actor: &str) -> Result<Vec<Recorded>, FleetError> {
     let defs = fleet.store.profile_definitions().await?;
     record_all(
@@ -227,6 +225,12 @@ fn validate(def: &ProfileDefinition) -> Result<ProfileRef, CatalogError> {
     }
     let mut variables = std::collections::BTreeSet::new();
     for var in &def.variables {
+        if let Err(e) = super::variables::check_name(&var.name) {
+            return Err(CatalogError::BadDefinition {
+                profile: profile.to_string(),
+                reason: e.to_string(),
+            });
+        }
         if !variables.insert(var.name.as_str()) {
             return Err(CatalogError::BadDefinition {
                 profile: profile.to_string(),

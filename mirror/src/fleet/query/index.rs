@@ -106,6 +106,13 @@ pub async fn refresh(fleet: &Fleet, cluster: Option<&str>) -> Result<(), FleetEr
         return Ok(());
     }
     let mut tx = fleet.db.begin_write().await?;
+    if fleet.db.backend() == crate::fleet::Backend::Postgres {
+        // SQLite's write transaction is exclusive already; on PostgreSQL two refreshes at once
+        // would both rewrite a cluster's rows.
+        sqlx::raw_sql("SELECT pg_advisory_xact_lock(7405648431)")
+            .execute(&mut *tx)
+            .await?;
+    }
     // Again under the write lock: another request may have refreshed meanwhile.
     for (name, revision) in stale(&mut tx, cluster).await? {
         reindex(&mut tx, fleet, &name, revision).await?;

@@ -25,10 +25,10 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     let revised: Vec<(String, String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.cluster, t.profile, t.version, t.revision, p.current FROM desired_profiles t {LIVE}
-         JOIN (SELECT name, version, MAX(revision) AS current FROM profile_versions GROUP BY name, version) p
+        "SELECT t.cluster, t.profile, t.version, t.revision, p.latest FROM desired_profiles t {LIVE}
+         JOIN (SELECT name, version, MAX(revision) AS latest FROM profile_versions GROUP BY name, version) p
            ON p.name = t.profile AND p.version = t.version
-         WHERE t.revision < p.current"
+         WHERE t.revision < p.latest"
     )))
     .fetch_all(&mut *conn)
     .await?;

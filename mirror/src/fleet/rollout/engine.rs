@@ -31,7 +31,7 @@ pub async fn start(
     actor: &str,
     now: i64,
 ) -> Result<Rollout, FleetError> {
-    let (name, version) = split_ref(&spec.profile)?;
+    let (name, _) = split_ref(&spec.profile)?;
     plan::check_waves(&spec.waves)?;
     if let Some(w) = &spec.maintenance_window {
         Window::parse(w)?;
@@ -39,7 +39,7 @@ pub async fn start(
     if !(1..=MAX_GATE_TIMEOUT).contains(&spec.gate_timeout_seconds) {
         return Err(RolloutError::BadGateTimeout(spec.gate_timeout_seconds).into());
     }
-    deps::profile_exists(fleet, name, version).await?;
+    deps::profile_exists(fleet, &spec.profile).await?;
     let mut targets = deps::resolve(fleet, &spec.target).await?;
     targets.sort();
     targets.dedup();
@@ -140,6 +140,21 @@ pub async fn tick(fleet: &Fleet, now: i64) -> Result<Vec<i64>, FleetError> {
         }
     }
     Ok(changed)
+}
+
+/// Ticks every `every` until the task is aborted, so that gate timeouts and maintenance windows
+/// take effect when no report arrives. The server spawns it next to its listener.
+pub fn spawn_ticker(fleet: Fleet, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            timer.tick().await;
+            if let Err(e) = tick(&fleet, crate::store::now_unix()).await {
+                tracing::error!(error = %e, "rollout tick failed");
+            }
+        }
+    })
 }
 
 /// The rollout with its clusters and the live gates of its current wave.
@@ -246,6 +261,13 @@ pub async fn rollback(
                 let mut conn = fleet.db.pool().acquire().await?;
                 store::set_outcome(&mut conn, id, &c).await?;
             }
+            // A cluster deregistered since has no desired state to restore: recorded, skipped.
+            Err(_) if deps::deregistered(fleet, &c.cluster).await? => {
+                c.state = ClusterState::RolledBack;
+                c.note = Some("deregistered: not rolled back".into());
+                let mut conn = fleet.db.pool().acquire().await?;
+                store::set_outcome(&mut conn, id, &c).await?;
+            }
             Err(e) => failed.push(format!("{} ({e})", c.cluster)),
         }
     }
@@ -272,10 +294,14 @@ pub async fn rollback(
             })
         })
         .collect();
+    let skipped = clusters
+        .iter()
+        .filter(|c| c.state == ClusterState::RolledBack && c.rollback_digest.is_none());
     let mismatched: Vec<String> = rolled
         .iter()
         .filter(|c| !c.same_digest)
         .map(|c| c.cluster.clone())
+        .chain(skipped.map(|c| c.cluster.clone()))
         .collect();
     let mut next = r.clone();
     next.state = State::RolledBack;
@@ -299,9 +325,26 @@ pub async fn rollback(
     })
 }
 
+/// Steps one rollout until it stays: a wave that starts is judged at once (a cluster that could
+/// not be given the version pauses it now, not at the next tick). True when it moved.
+async fn advance(fleet: &Fleet, id: i64, now: i64) -> Result<bool, FleetError> {
+    let mut moved = false;
+    // Each step starts a later wave or leaves Pending/Progressing, so this ends; the bound is
+    // for safety only.
+    for _ in 0..=MAX_STEPS {
+        if !step(fleet, id, now).await? {
+            break;
+        }
+        moved = true;
+    }
+    Ok(moved)
+}
+
+const MAX_STEPS: usize = 128;
+
 /// One step of one rollout: gives the current wave's clusters their new version if that did not
 /// happen yet, evaluates their gates and makes the machine's transition. True when it moved.
-async fn advance(fleet: &Fleet, id: i64, now: i64) -> Result<bool, FleetError> {
+async fn step(fleet: &Fleet, id: i64, now: i64) -> Result<bool, FleetError> {
     let (r, mut clusters) = {
         let mut conn = fleet.db.pool().acquire().await?;
         (
@@ -394,24 +437,26 @@ async fn apply_wave(
         if c.wave != wave || c.state != ClusterState::Pending {
             continue;
         }
-        let current = deps::assignment(fleet, &c.cluster).await?;
-        let ours = replace_profile(&c.previous_assignment, &r.profile);
-        // Equal to what we would give it, and not what it had at start: an earlier, interrupted
-        // tick already gave it; keep the snapshot from before that.
-        let applied_before = current == ours && c.previous_assignment != current;
-        if !applied_before && current != c.previous_assignment {
-            let desired = deps::current(fleet, &c.cluster).await?;
-            c.previous_assignment = current.clone();
-            c.previous_revision = desired.as_ref().map(|d| d.0);
-            c.previous_digest = desired.map(|d| d.1);
-            let mut conn = fleet.db.pool().acquire().await?;
-            store::set_previous(&mut conn, r.id, c).await?;
-        }
-        let new = replace_profile(&current, &r.profile);
         let give = async {
+            let current = deps::assignment(fleet, &c.cluster).await?;
+            let ours = replace_profile(&c.previous_assignment, &r.profile);
+            // Equal to what we would give it, and not what it had at start: an earlier,
+            // interrupted tick already gave it; keep the snapshot from before that.
+            let applied_before = current == ours && c.previous_assignment != current;
+            if !applied_before && current != c.previous_assignment {
+                let desired = deps::current(fleet, &c.cluster).await?;
+                c.previous_assignment = current.clone();
+                c.previous_revision = desired.as_ref().map(|d| d.0);
+                c.previous_digest = desired.map(|d| d.1);
+                let mut conn = fleet.db.pool().acquire().await?;
+                store::set_previous(&mut conn, r.id, c).await?;
+            }
+            let new = replace_profile(&current, &r.profile);
             deps::set_assignment(fleet, &c.cluster, &new, &actor).await?;
             deps::publish(fleet, &c.cluster, &actor).await
         };
+        // Whatever stops one cluster (deregistered meanwhile, a variable without a value, no
+        // signing key) fails that cluster, not the tick.
         match give.await {
             Ok((revision, digest)) => {
                 c.state = ClusterState::Updated;

@@ -17,7 +17,7 @@ mod store;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-pub use engine::{abort, list, pause, resume, rollback, start, status, tick};
+pub use engine::{abort, list, pause, resume, rollback, spawn_ticker, start, status, tick};
 pub use gate::Gate;
 pub use machine::State;
 pub use plan::{WaveSize, Window};
@@ -216,7 +216,8 @@ pub struct RollbackReport {
     pub rollout: Rollout,
     pub clusters: Vec<RolledBackCluster>,
     /// Clusters whose re-published digest differs from before (their overrides, variables or
-    /// profile revisions changed meanwhile), or that had no desired state before.
+    /// profile revisions changed meanwhile), that had no desired state before, or that were
+    /// deregistered since (not rolled back).
     pub mismatched: Vec<String>,
 }
 

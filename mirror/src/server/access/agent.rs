@@ -61,3 +61,70 @@ pub(super) fn agent_allows(cluster: &str, need: Need<'_>) -> bool {
         Need::Mount { .. } | Need::Catalog => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agent_pulls_only_its_own_repository_and_calls_only_agent_routes() {
+        let pull = |a, b| Need::Repository {
+            names: [a, b],
+            action: Action::Pull,
+        };
+        assert!(agent_allows("a", Need::Login));
+        assert!(agent_allows("a", pull("fleet/a", "fleet/a")));
+        assert!(agent_allows("a", Need::Service(Action::Agent)));
+        for refused in [
+            pull("fleet/b", "fleet/b"),
+            pull("fleet/a", "mirror/fleet/a"),
+            pull("fleet/ab", "fleet/ab"),
+            pull("team/app", "team/app"),
+            Need::Repository {
+                names: ["fleet/a", "fleet/a"],
+                action: Action::Push,
+            },
+            Need::Repository {
+                names: ["fleet/a", "fleet/a"],
+                action: Action::Delete,
+            },
+            Need::Mount {
+                names: ["fleet/a", "fleet/a"],
+                from: "fleet/a",
+            },
+            Need::Catalog,
+            Need::Service(Action::Pull),
+            Need::Service(Action::Operate),
+            Need::Service(Action::Admin),
+        ] {
+            assert!(!agent_allows("a", refused), "{refused:?}");
+        }
+        assert_eq!(cluster_of("cluster/edge-07"), Some("edge-07"));
+        assert_eq!(cluster_of("alice"), None);
+    }
+
+    #[test]
+    fn operators_write_the_fleet_and_nothing_else() {
+        use super::super::Role;
+        let can = |r: Role| {
+            [
+                Action::Pull,
+                Action::Push,
+                Action::Delete,
+                Action::Admin,
+                Action::Operate,
+                Action::Agent,
+            ]
+            .map(|a| r.allows(a))
+        };
+        assert_eq!(can(Role::Puller), [true, false, false, false, false, false]);
+        assert_eq!(can(Role::Pusher), [true, true, false, false, false, false]);
+        assert_eq!(
+            can(Role::Operator),
+            [true, false, false, false, true, false]
+        );
+        assert_eq!(can(Role::Admin), [true, true, true, true, true, false]);
+        assert_eq!("operator".parse::<Role>(), Ok(Role::Operator));
+        assert_eq!(Role::Operator.as_str(), "operator");
+    }
+}

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::super::{ApiResult, Caller, ErrorBody, FleetRoutes};
 use crate::fleet::assign::{self, AssignError, Cloned, Scope};
 use crate::fleet::catalog::ProfileRef;
-use crate::fleet::{Fleet, FleetError};
+use crate::fleet::{desired, Fleet, FleetError};
 
 pub fn routes() -> FleetRoutes {
     FleetRoutes {
@@ -80,13 +80,45 @@ pub struct PublishOutcome {
     pub error: Option<String>,
 }
 
-/// Republishes the desired state of `clusters` after a change that alters it.
-// TODO lead: the one call site of `desired::publish_cluster(fleet, cluster, actor)`; it is not
-// on main yet. Each cluster's outcome (or error) goes into the answer; the change itself is
-// committed either way.
+/// Republishes the desired state of `clusters` after a change that alters it: each one's
+/// effective input rendered and published (nothing is written when the artifact is `current`
+/// already). A cluster with nothing assigned and nothing published yet is skipped. Each
+/// outcome, or why it failed (a required variable without a value, no signing key), goes into
+/// the answer; the change itself is committed either way.
+// TODO lead: the one call site for publishing after catalog-assign changes. DESIGN12 names
+// `desired::publish_cluster(fleet, cluster, actor)`, which is not on main; this is exactly
+// that (`assign::effective` then `desired::publish_input`). Switch to it if it lands.
 async fn publish(fleet: &Fleet, clusters: &[String], actor: &str) -> Vec<PublishOutcome> {
-    let _ = (fleet, clusters, actor);
-    Vec::new()
+    let mut out = Vec::new();
+    for cluster in clusters {
+        let result: Result<Option<desired::Published>, FleetError> = async {
+            let assigned = !assign::assignment(fleet, cluster).await?.is_empty();
+            if !assigned && desired::current(fleet, cluster).await?.is_none() {
+                return Ok(None);
+            }
+            let input = assign::effective(fleet, cluster).await?;
+            Ok(Some(desired::publish_input(fleet, &input, actor).await?))
+        }
+        .await;
+        match result {
+            Ok(None) => {}
+            Ok(Some(p)) => out.push(PublishOutcome {
+                cluster: cluster.clone(),
+                revision: Some(p.revision),
+                digest: Some(p.digest.to_string()),
+                changed: p.changed,
+                error: None,
+            }),
+            Err(e) => out.push(PublishOutcome {
+                cluster: cluster.clone(),
+                revision: None,
+                digest: None,
+                changed: false,
+                error: Some(e.to_string()),
+            }),
+        }
+    }
+    out
 }
 
 async fn cluster_settings(fleet: &Fleet, cluster: &str) -> Result<ClusterSettings, FleetError> {

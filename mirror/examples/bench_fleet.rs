@@ -1,0 +1,350 @@
+//! The fleet benchmark behind scripts/bench-fleet: N clusters (default 10,000) × 200 running
+//! images from a fixed seed, built in-process through the fleet functions (registered
+//! clusters, desired revisions, reports through `reports::ingest`), then p50/p99 of each query,
+//! the report-ingest rate (new, unchanged and changed image sets) and peak RSS.
+//!
+//! Usage: bench_fleet [--clusters N] [--runs R] [--seed S] [--database-url URL]
+//! (default database: a temp SQLite file; `postgres://…` for PostgreSQL).
+
+#[path = "../tests/fleet_reports_support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use ferry_bundler::format::profile_definition::{PinnedImage, ProfileDefinition};
+use ferry_bundler::format::report::{PodReport, SignedReport};
+use ferry_mirror::fleet::{query, reports, status, Fleet};
+use support::*;
+
+const IMAGES_PER_CLUSTER: usize = 200;
+const LAYERS: usize = 4;
+const PROFILES: usize = 20;
+const VERSIONS: [&str; 3] = ["1.0.0", "1.1.0", "1.2.0"];
+const REPOSITORIES: usize = 2_000;
+const T0: i64 = 1_800_000_000;
+
+/// splitmix64: a fixed seed gives the same fleet everywhere, without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Args {
+    clusters: usize,
+    runs: usize,
+    seed: u64,
+    url: Option<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        clusters: 10_000,
+        runs: 200,
+        seed: 12,
+        url: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--clusters" => a.clusters = value().parse().expect("--clusters N"),
+            "--runs" => a.runs = value().parse().expect("--runs R"),
+            "--seed" => a.seed = value().parse().expect("--seed S"),
+            "--database-url" => a.url = Some(value()),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+fn image(repo: usize, version: usize) -> PinnedImage {
+    pinned(
+        &format!("registry.example/team-{}/app-{repo}", repo % 50),
+        &format!("v{version}"),
+        &format!("{repo}:{version}"),
+    )
+}
+
+/// PROFILES profiles × 3 versions, each 4 layers × 50 images drawn from the repository pool.
+fn profiles(rng: &mut Rng) -> Vec<Vec<ProfileDefinition>> {
+    (0..PROFILES)
+        .map(|p| {
+            let repos: Vec<usize> = (0..IMAGES_PER_CLUSTER)
+                .map(|_| rng.below(REPOSITORIES))
+                .collect();
+            VERSIONS
+                .iter()
+                .enumerate()
+                .map(|(v, version)| {
+                    let per = IMAGES_PER_CLUSTER / LAYERS;
+                    let layers = (0..LAYERS)
+                        .map(|l| {
+                            let images = repos[l * per..(l + 1) * per]
+                                .iter()
+                                // Each version moves a tenth of the images to a newer build.
+                                .enumerate()
+                                .map(|(i, r)| image(*r, if i % 10 < v { v } else { 0 }))
+                                .collect();
+                            (["os", "cni", "csi", "apps"][l], images)
+                        })
+                        .collect();
+                    definition(&format!("profile-{p:02}"), version, layers)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn pods(def: &ProfileDefinition, drift: usize, salt: u64) -> Vec<PodReport> {
+    let mut out = Vec::new();
+    for l in &def.layers {
+        for (i, img) in l.images.iter().enumerate() {
+            let c = if i < drift && l.name == "apps" {
+                running("main", img, &digest(&format!("hotfix-{salt}-{i}")), true, 0)
+            } else {
+                container("main", img, true, 0)
+            };
+            out.push(pod(
+                &l.name,
+                &format!("{}-{i}-7d9f8c6b5-{:05}", l.name, salt % 100_000),
+                vec![c],
+            ));
+        }
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn time<F, Fut, T>(name: &str, runs: usize, mut f: F)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(f(i).await);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+    let verdict = if p99 < 50.0 { "ok" } else { "OVER 50 ms" };
+    println!("{name:<36} p50 {p50:>8.2} ms   p99 {p99:>8.2} ms   ({runs} runs) {verdict}");
+}
+
+async fn ingest_all(fleet: &Fleet, batch: &[SignedReport], now: i64) -> f64 {
+    let t = Instant::now();
+    for r in batch {
+        reports::ingest(fleet, r, Some(&r.report.cluster), now)
+            .await
+            .expect("ingest");
+    }
+    batch.len() as f64 / t.elapsed().as_secs_f64()
+}
+
+fn peak_rss_kib() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let backend = match &a.url {
+        Some(u) if u.starts_with("postgres") => "PostgreSQL",
+        Some(_) => "SQLite",
+        None => "SQLite (the store's ferry.db)",
+    };
+    println!(
+        "== fleet benchmark on {backend}: {} clusters × {IMAGES_PER_CLUSTER} images, seed {}",
+        a.clusters, a.seed
+    );
+    let (fleet, _store) = match &a.url {
+        Some(url) => fleet(url).await,
+        None => fleet_in_store().await,
+    };
+    let mut rng = Rng(a.seed);
+    let defs = profiles(&mut rng);
+
+    let t = Instant::now();
+    for (p, versions) in defs.iter().enumerate() {
+        for (v, d) in versions.iter().enumerate() {
+            catalog(&fleet, d, 1).await;
+            // Every fifth profile got an in-place revision of its middle version.
+            if p % 5 == 0 && v == 1 {
+                catalog(&fleet, d, 2).await;
+            }
+        }
+    }
+    let mut secrets = Vec::with_capacity(a.clusters);
+    let mut assigned = Vec::with_capacity(a.clusters);
+    // In transactions of 500 clusters: setup is not what is measured.
+    for chunk in (0..a.clusters).collect::<Vec<_>>().chunks(500) {
+        let mut tx = fleet.db.begin_write().await.unwrap();
+        for &c in chunk {
+            let name = format!("edge-{c:05}");
+            let p = rng.below(PROFILES);
+            let v = rng.below(VERSIONS.len());
+            secrets.push(register_in(&mut tx, &name, 60, T0).await);
+            // One cluster in 17 was assigned the next version and not published yet.
+            assign_in(
+                &mut tx,
+                &name,
+                &format!("profile-{p:02}"),
+                VERSIONS[(v + usize::from(c % 17 == 0)) % 3],
+            )
+            .await;
+            publish_in(
+                &mut tx,
+                &name,
+                1,
+                &digest(&format!("artifact-{name}-1")),
+                &[(&defs[p][v], 1)],
+                T0,
+            )
+            .await;
+            assigned.push((p, v));
+        }
+        tx.commit().await.unwrap();
+    }
+    println!(
+        "setup: registered, assigned and published {} clusters in {:.1} s",
+        a.clusters,
+        t.elapsed().as_secs_f64()
+    );
+
+    // Reports of `round`, their pods named as in round `names` (the same names: the same set).
+    let build = |round: u64, names: u64, drift: usize, only: usize| -> Vec<SignedReport> {
+        (0..a.clusters.min(only))
+            .map(|c| {
+                let name = format!("edge-{c:05}");
+                let (p, v) = assigned[c];
+                let artifact = digest(&format!("artifact-{name}-1"));
+                // One cluster in 40 drifts (hand-changed images); one in 50 has failed.
+                let d = if c % 40 == 0 { drift.max(3) } else { drift };
+                let r = report(
+                    &name,
+                    round,
+                    pods(&defs[p][v], d, names * 1_000_000 + c as u64),
+                    flux(&artifact, c % 50 != 0),
+                );
+                sign(&secrets[c], r)
+            })
+            .collect()
+    };
+    let first = build(1, 1, 0, usize::MAX);
+    let rate = ingest_all(&fleet, &first, T0 + 10).await;
+    println!(
+        "ingest, first reports (200 new rows each):     {rate:>8.0} reports/s ({} reports)",
+        first.len()
+    );
+    drop(first);
+    let sample = a.clusters.min(2_000);
+    // Same images, new sequence: the set hash matches, the rows stay.
+    let same = build(2, 1, 0, sample);
+    let rate = ingest_all(&fleet, &same, T0 + 70).await;
+    println!(
+        "ingest, unchanged image sets:                  {rate:>8.0} reports/s ({} reports)",
+        same.len()
+    );
+    let changed = build(3, 3, 2, sample);
+    let rate = ingest_all(&fleet, &changed, T0 + 130).await;
+    println!(
+        "ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports)",
+        changed.len()
+    );
+
+    let t = Instant::now();
+    query::pending(&fleet).await.unwrap();
+    println!(
+        "desired-image index built for {} clusters in {:.1} s (once per published revision)",
+        a.clusters,
+        t.elapsed().as_secs_f64()
+    );
+
+    let pool: Vec<PinnedImage> = defs
+        .iter()
+        .flat_map(|v| v[0].layers.iter().flat_map(|l| l.images.clone()))
+        .collect();
+    let mut qrng = Rng(a.seed ^ 0x5eed);
+    let picks: Vec<PinnedImage> = (0..a.runs)
+        .map(|_| pool[qrng.below(pool.len())].clone())
+        .collect();
+    let hits = query::image(&fleet, &picks[0].repository)
+        .await
+        .unwrap()
+        .clusters
+        .len();
+    println!("(a repository query answers ~{hits} clusters)");
+    let runs = a.runs;
+    time("query image REPOSITORY", runs, |i| {
+        let (f, r) = (fleet.clone(), picks[i].repository.clone());
+        async move { query::image(&f, &r).await.unwrap() }
+    })
+    .await;
+    time("query image REPOSITORY:TAG", runs, |i| {
+        let (f, r) = (fleet.clone(), picks[i].reference.clone());
+        async move { query::image(&f, &r).await.unwrap() }
+    })
+    .await;
+    time("query image REPOSITORY@DIGEST", runs, |i| {
+        let (f, r) = (
+            fleet.clone(),
+            format!("{}@{}", picks[i].repository, picks[i].digest),
+        );
+        async move { query::image(&f, &r).await.unwrap() }
+    })
+    .await;
+    time("query affected (10 digests)", runs, |i| {
+        let f = fleet.clone();
+        let list: Vec<String> = (0..10)
+            .map(|k| picks[(i + k * 7) % runs].digest.to_string())
+            .collect();
+        async move { query::affected(&f, &list).await.unwrap() }
+    })
+    .await;
+    time("query profile NAME --below 1.2.0", runs, |i| {
+        let f = fleet.clone();
+        let name = format!("profile-{:02}", i % PROFILES);
+        async move { query::profile_below(&f, &name, "1.2.0").await.unwrap() }
+    })
+    .await;
+    time("query pending", runs, |_| {
+        let f = fleet.clone();
+        async move { query::pending(&f).await.unwrap() }
+    })
+    .await;
+    time("status CLUSTER (layers, drift)", runs, |i| {
+        let f = fleet.clone();
+        let name = format!("edge-{:05}", (i * 7919) % a.clusters);
+        async move { status::cluster_status(&f, &name, T0 + 140).await.unwrap() }
+    })
+    .await;
+    time("status (whole fleet)", runs.min(20), |_| {
+        let f = fleet.clone();
+        async move { status::fleet_status(&f, T0 + 140).await.unwrap() }
+    })
+    .await;
+    let s = status::fleet_status(&fleet, T0 + 140).await.unwrap();
+    println!("states: {:?}", s.counts);
+    println!("peak RSS: {}", peak_rss_kib());
+}
