@@ -664,7 +664,7 @@ async fn revisions_route_lists_what_was_published() {
     };
     let response = router
         .clone()
-        .oneshot(get("/clusters/edge-07/revisions"))
+        .oneshot(get("/api/v1/fleet/clusters/edge-07/revisions"))
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -684,7 +684,7 @@ async fn revisions_route_lists_what_was_published() {
     assert!(!String::from_utf8_lossy(&body).contains(SECRET_TOKEN));
 
     let response = router
-        .oneshot(get("/clusters/Not_A_Cluster/revisions"))
+        .oneshot(get("/api/v1/fleet/clusters/Not_A_Cluster/revisions"))
         .await
         .unwrap();
     assert_eq!(response.status(), 400);

@@ -41,7 +41,7 @@ pub fn routes() -> FleetRoutes {
 /// A cluster's published desired states.
 #[utoipa::path(
     get,
-    path = "/clusters/{name}/revisions",
+    path = "/api/v1/fleet/clusters/{name}/revisions",
     tag = "fleet",
     params(("name" = String, Path, description = "Cluster name")),
     responses(
@@ -75,7 +75,7 @@ async fn list_revisions(
 /// differs from `current`, publishes it as the next revision (signed) and moves `current`.
 #[utoipa::path(
     post,
-    path = "/clusters/{name}/publish",
+    path = "/api/v1/fleet/clusters/{name}/publish",
     tag = "fleet",
     params(("name" = String, Path, description = "Cluster name")),
     responses(
