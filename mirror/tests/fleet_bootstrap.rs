@@ -71,7 +71,7 @@ async fn signed_with_ca_has_every_document() {
     }
     let (user, secret) = r.credential.split_once(':').unwrap();
 
-    let registry = find(&docs, "Secret", "ferry-registry");
+    let registry = find(&docs, "Secret", "ferry-mirror-credentials");
     assert_eq!(registry["type"], "kubernetes.io/dockerconfigjson");
     let config: Value = serde_json::from_str(
         registry["stringData"][".dockerconfigjson"]
@@ -103,7 +103,7 @@ async fn signed_with_ca_has_every_document() {
     assert_eq!(source["url"], "oci://mirror.enclave:5000/fleet/edge-07");
     assert_eq!(source["ref"]["tag"], "current");
     assert_eq!(source["interval"], "1m");
-    assert_eq!(source["secretRef"]["name"], "ferry-registry");
+    assert_eq!(source["secretRef"]["name"], "ferry-mirror-credentials");
     assert_eq!(source["certSecretRef"]["name"], "ferry-mirror-ca");
     assert_eq!(source["verify"]["provider"], "cosign");
     assert_eq!(source["verify"]["secretRef"]["name"], "cosign-pub");

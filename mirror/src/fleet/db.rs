@@ -63,8 +63,12 @@ impl FleetDb {
                     if backend == Backend::Sqlite {
                         // As the store's own pool: WAL is the file's mode already; wait for
                         // writers rather than fail, and keep foreign keys on.
-                        conn.execute("PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON")
-                            .await?;
+                        // NORMAL is durable in WAL mode at each checkpoint and never corrupts,
+                        // as for the store's pool; FULL would sync the disk on every report.
+                        conn.execute(
+                            "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -95,7 +99,15 @@ impl FleetDb {
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, FleetError> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                // One writer at a time, as SQLite's IMMEDIATE gives: a read-then-write (the
+                // next revision, the audit head) cannot be overtaken by another appliance.
+                let mut tx = self.pool.begin().await?;
+                sqlx::raw_sql("SELECT pg_advisory_xact_lock(7316217)")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         })
     }
 

@@ -262,7 +262,14 @@ pub async fn serve(
     // Rollouts move on without reports too (a gate times out, a window opens); half a minute
     // is finer than any gate timeout.
     if let Some(fleet) = cfg.fleet.clone() {
-        crate::fleet::rollout::spawn_ticker(fleet, std::time::Duration::from_secs(30));
+        // The catalog is current before the first request, not a moment after.
+        if let Err(e) = crate::fleet::catalog::sync(&fleet, crate::fleet::catalog::SYNC_ACTOR).await
+        {
+            tracing::warn!(error = %e, "syncing the fleet catalog failed");
+        }
+        tokio::spawn(tick_rollouts(fleet.clone()));
+        // Imports run in another process; the catalog follows the store's bundles.
+        crate::fleet::catalog::spawn_follow(fleet, std::time::Duration::from_secs(2));
     }
     let app = router(store, cfg);
     // More connections than requests that can run at once would only wait for a permit.
@@ -290,6 +297,17 @@ pub async fn serve(
         }
     };
     served.map_err(|e| ServerError::Serve { addr, source: e })
+}
+
+async fn tick_rollouts(fleet: crate::fleet::Fleet) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::fleet::rollout::tick(&fleet, crate::store::now_unix()).await {
+            tracing::warn!(error = %e, "advancing rollouts failed");
+        }
+    }
 }
 
 /// Sessions a client abandoned would otherwise hold disk forever; a day is longer than any push.

@@ -9,6 +9,7 @@
 //! every sync; the first seen wins until new content arrives.
 
 mod diff;
+mod follow;
 mod profile_ref;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use ferry_bundler::format::profile_definition::ProfileDefinition;
 use serde::Serialize;
 
 pub use diff::{diff, ChartChange, ImageChange, ImagesDiff, LayerDiff, ProfileDiff, ValueChange};
+pub use follow::{spawn_follow, SYNC_ACTOR};
 pub use profile_ref::ProfileRef;
 
 use super::{Fleet, FleetError};

@@ -3,7 +3,7 @@
 //! cluster, credential and settings give the same bytes), multi-document YAML:
 //!
 //! - Namespace `ferry-system`;
-//! - Secret `ferry-registry` (`kubernetes.io/dockerconfigjson`): the cluster's credential for
+//! - Secret `ferry-mirror-credentials` (`kubernetes.io/dockerconfigjson`): the cluster's credential for
 //!   the mirror, the OCIRepository's `secretRef` (it may pull only `fleet/<name>`);
 //! - Secret `cosign-pub` with `cosign.pub`, the appliance's signing key, for `verify`;
 //! - Secret `ferry-mirror-ca` with `ca.crt`, when the mirror's CA is configured (`certSecretRef`);
@@ -25,7 +25,8 @@ pub const NAMESPACE: &str = "ferry-system";
 /// Repository of the agent's image in the mirror; the tag is this appliance's version.
 pub const AGENT_IMAGE_REPOSITORY: &str = "ferry/agent";
 const SOURCE: &str = "ferry-desired";
-const REGISTRY_SECRET: &str = "ferry-registry";
+/// The desired state's chart sources name the same Secret.
+const REGISTRY_SECRET: &str = crate::fleet::desired::REGISTRY_SECRET;
 const COSIGN_SECRET: &str = "cosign-pub";
 const CA_SECRET: &str = "ferry-mirror-ca";
 const AGENT: &str = "ferry-agent";
@@ -249,6 +250,8 @@ fn agent_documents(
         ),
         read(&["kustomize.toolkit.fluxcd.io"], &["kustomizations"]),
         read(&["helm.toolkit.fluxcd.io"], &["helmreleases"]),
+        // Without it the API server answers 403 whether or not Argo CD is installed.
+        read(&["argoproj.io"], &["applications"]),
     ]);
     let mut args = vec![
         "agent".to_owned(),
@@ -258,6 +261,9 @@ fn agent_documents(
         "/etc/ferry/credential".to_owned(),
         "--interval".to_owned(),
         format!("{}s", cluster.report_interval_seconds),
+        // The credential is a read-only Secret mount; the sequence state needs a writable place.
+        "--state".to_owned(),
+        "/var/lib/ferry/agent.state".to_owned(),
     ];
     let mut mounts = vec![Y::M(vec![
         ("name", s("credential")),
@@ -265,13 +271,20 @@ fn agent_documents(
         ("subPath", s("credential")),
         ("readOnly", Y::B(true)),
     ])];
-    let mut volumes = vec![Y::M(vec![
-        ("name", s("credential")),
-        (
-            "secret",
-            Y::M(vec![("secretName", s(AGENT_CREDENTIAL_SECRET))]),
-        ),
-    ])];
+    mounts.push(Y::M(vec![
+        ("name", s("state")),
+        ("mountPath", s("/var/lib/ferry")),
+    ]));
+    let mut volumes = vec![
+        Y::M(vec![
+            ("name", s("credential")),
+            (
+                "secret",
+                Y::M(vec![("secretName", s(AGENT_CREDENTIAL_SECRET))]),
+            ),
+        ]),
+        Y::M(vec![("name", s("state")), ("emptyDir", Y::M(vec![]))]),
+    ];
     if with_ca {
         args.extend(["--ca".to_owned(), "/etc/ferry/ca/ca.crt".to_owned()]);
         mounts.push(Y::M(vec![

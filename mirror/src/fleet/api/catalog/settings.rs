@@ -85,9 +85,6 @@ pub struct PublishOutcome {
 /// already). A cluster with nothing assigned and nothing published yet is skipped. Each
 /// outcome, or why it failed (a required variable without a value, no signing key), goes into
 /// the answer; the change itself is committed either way.
-// TODO lead: the one call site for publishing after catalog-assign changes. DESIGN12 names
-// `desired::publish_cluster(fleet, cluster, actor)`, which is not on main; this is exactly
-// that (`assign::effective` then `desired::publish_input`). Switch to it if it lands.
 async fn publish(fleet: &Fleet, clusters: &[String], actor: &str) -> Vec<PublishOutcome> {
     let mut out = Vec::new();
     for cluster in clusters {
@@ -96,8 +93,7 @@ async fn publish(fleet: &Fleet, clusters: &[String], actor: &str) -> Vec<Publish
             if !assigned && desired::current(fleet, cluster).await?.is_none() {
                 return Ok(None);
             }
-            let input = assign::effective(fleet, cluster).await?;
-            Ok(Some(desired::publish_input(fleet, &input, actor).await?))
+            Ok(Some(desired::publish_cluster(fleet, cluster, actor).await?))
         }
         .await;
         match result {
