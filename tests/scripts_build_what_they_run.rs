@@ -67,7 +67,13 @@ fn builds(args: &[&str], bin: &str, package: &str) -> bool {
 fn each_script_builds_every_binary_it_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bins = workspace_binaries(root);
-    for script in ["demo", "bench-build", "bench-serve", "bench-discover", "bench-fleet"] {
+    for script in [
+        "demo",
+        "bench-build",
+        "bench-serve",
+        "bench-discover",
+        "bench-fleet",
+    ] {
         let text = std::fs::read_to_string(root.join("scripts").join(script)).unwrap();
         let build_lines: Vec<Vec<&str>> = text
             .lines()

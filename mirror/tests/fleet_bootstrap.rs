@@ -184,6 +184,8 @@ async fn signed_with_ca_has_every_document() {
             "/etc/ferry/credential",
             "--interval",
             "45s",
+            "--state",
+            "/var/lib/ferry/agent.state",
             "--ca",
             "/etc/ferry/ca/ca.crt"
         ]

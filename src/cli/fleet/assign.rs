@@ -14,6 +14,7 @@ use super::Conn;
 
 #[derive(Debug, clap::Args)]
 pub struct AssignArgs {
+    /// The cluster.
     pub cluster: String,
     /// Profile versions, NAME@VERSION: at most one infra or full, any number of add-ons.
     #[arg(required = true)]
@@ -47,7 +48,9 @@ pub struct OverrideArgs {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["cluster", "group"])))]
 pub struct VariablesArgs {
+    /// The cluster whose variables these are.
     pub cluster: Option<String>,
+    /// A group's variables instead of a cluster's.
     #[arg(long)]
     pub group: Option<String>,
     /// NAME=VALUE, VALUE read as YAML; the appliance converts it to the declared type. Repeatable.
@@ -63,6 +66,7 @@ pub struct VariablesArgs {
 pub struct CloneArgs {
     /// The cluster whose assignment, overrides and variables are copied.
     pub from: String,
+    /// Copy to this cluster (its assignment too).
     #[arg(long)]
     pub to_cluster: Option<String>,
     /// Copy overrides and variables onto a group (a group has no assignment).

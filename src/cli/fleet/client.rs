@@ -26,6 +26,7 @@ pub struct Conn {
     /// CA certificate (PEM) the appliance's TLS certificate chains to.
     #[arg(long, global = true)]
     pub ca: Option<PathBuf>,
+    /// Output: text for people, json (one document) for programs.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
 }

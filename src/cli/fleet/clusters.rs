@@ -41,20 +41,31 @@ pub enum ClusterCommand {
         all: bool,
     },
     /// One cluster.
-    Show { name: String },
+    Show {
+        /// The cluster.
+        name: String,
+    },
     /// Deregister a cluster: its credential stops working; its history is kept.
-    Remove { name: String },
+    Remove {
+        /// The cluster.
+        name: String,
+    },
     /// Replace a cluster's labels with the ones given (none: remove them all).
     Labels {
+        /// The cluster.
         name: String,
+        /// A label KEY=VALUE (repeatable).
         #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label_arg)]
         labels: Vec<(String, String)>,
     },
     /// Give a cluster a new credential (the old one stops working) and print it as `add` does.
     Rotate {
+        /// The cluster.
         name: String,
+        /// Write the credential line here (mode 0600) instead of printing it.
         #[arg(long, value_name = "FILE")]
         credential_out: Option<PathBuf>,
+        /// Write the bootstrap manifest here instead of printing it.
         #[arg(long, value_name = "FILE")]
         bootstrap_out: Option<PathBuf>,
     },
@@ -64,6 +75,7 @@ pub enum ClusterCommand {
 pub enum GroupCommand {
     /// Create a group or replace its selector.
     Set {
+        /// The group: a DNS-1123 label.
         name: String,
         /// Comma-separated key=value, key!=value, key, !key.
         #[arg(long, value_parser = parse_selector_arg)]
@@ -72,7 +84,10 @@ pub enum GroupCommand {
     /// Groups with their members now.
     List,
     /// One group with its members now.
-    Show { name: String },
+    Show {
+        /// The group.
+        name: String,
+    },
 }
 
 fn parse_label_arg(s: &str) -> Result<(String, String), String> {

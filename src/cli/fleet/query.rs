@@ -11,15 +11,21 @@ use serde_json::{json, Value};
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
     /// Which clusters desire and run an image (repository, repository:tag, repository@digest or a digest).
-    Image { reference: String },
+    Image {
+        /// `REPOSITORY`, `REPOSITORY:TAG` or `REPOSITORY@sha256:…`.
+        reference: String,
+    },
     /// Which clusters a list of digests or references affects (one per line, `#` comments).
     Affected {
+        /// A file of digests or references, one per line.
         #[arg(long)]
         digests: PathBuf,
     },
     /// Clusters assigned or given profile NAME below a version.
     Profile {
+        /// The profile's name.
         name: String,
+        /// Clusters on a version below this one (semver).
         #[arg(long)]
         below: String,
     },

@@ -12,7 +12,10 @@ use serde_json::Value;
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Import a signed report file.
-    Import { file: PathBuf },
+    Import {
+        /// The signed report (`ferry agent report --out`).
+        file: PathBuf,
+    },
 }
 
 pub async fn run(api: &ApiClient, json: bool, cmd: ReportCommand) -> anyhow::Result<ExitCode> {

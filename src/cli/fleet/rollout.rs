@@ -56,6 +56,7 @@ pub enum Command {
     /// A rollout: its state, waves, clusters and their gates.
     #[command(after_help = EXIT_HELP)]
     Status {
+        /// The rollout's number (`ferry fleet rollout list`).
         id: i64,
         #[command(flatten)]
         wait: Wait,
@@ -63,6 +64,7 @@ pub enum Command {
     /// Stop starting waves and judging gates.
     #[command(after_help = EXIT_HELP)]
     Pause {
+        /// The rollout's number (`ferry fleet rollout list`).
         id: i64,
         #[command(flatten)]
         wait: Wait,
@@ -70,6 +72,7 @@ pub enum Command {
     /// Continue a paused rollout (the current wave's gate clock restarts).
     #[command(after_help = EXIT_HELP)]
     Resume {
+        /// The rollout's number (`ferry fleet rollout list`).
         id: i64,
         #[command(flatten)]
         wait: Wait,
@@ -77,13 +80,17 @@ pub enum Command {
     /// Stop the rollout where it is, for good (state Failed; nothing is reverted).
     #[command(after_help = EXIT_HELP)]
     Abort {
+        /// The rollout's number (`ferry fleet rollout list`).
         id: i64,
         #[command(flatten)]
         wait: Wait,
     },
     /// Put every cluster the rollout touched back on its previous version and artifact digest.
     /// It is done when the command returns (exit 0 RolledBack, 1 not finished: run it again).
-    Rollback { id: i64 },
+    Rollback {
+        /// The rollout's number (`ferry fleet rollout list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
