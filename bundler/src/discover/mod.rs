@@ -17,7 +17,7 @@ mod manifests;
 mod objects;
 mod options;
 mod origin;
-mod pack;
+pub(crate) mod pack;
 mod pod_images;
 mod reference;
 mod template;

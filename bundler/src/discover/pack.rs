@@ -196,8 +196,9 @@ fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Col
     }
 }
 
-/// Quotes scalar values that start with `{{` (`key: {{ .spectro.x }}`, `- {{ ... }}`).
-fn quote_macros(text: &str) -> String {
+/// Quotes scalar values that start with `{{` (`key: {{ .spectro.x }}`, `- {{ ... }}`): Palette
+/// fills the macros in before use. Discovery and the bundle's pack files read values alike.
+pub(crate) fn quote_macros(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let split = line.find(": {{").map(|i| i + 2).or_else(|| {

@@ -117,7 +117,8 @@ pub(super) fn pack_files(
 fn read_values(label: &str, text: &str) -> Result<Map<String, Value>, PipelineError> {
     let parsed = discover::parse_helm_yaml(label, "values.yaml", text)
         .or_else(|first| {
-            discover::parse_helm_yaml(label, "values.yaml", &quote_macros(text)).map_err(|_| first)
+            discover::parse_helm_yaml(label, "values.yaml", &discover::pack::quote_macros(text))
+                .map_err(|_| first)
         })
         .map_err(|e| PipelineError::Profile {
             path: label.into(),
@@ -200,29 +201,4 @@ fn chart_name(chart: &FileSet) -> Option<String> {
     let text = chart.get_str("Chart.yaml")?;
     let meta = discover::parse_helm_yaml(&chart.label, "Chart.yaml", &text).ok()?;
     meta.get("name")?.as_str().map(str::to_owned)
-}
-
-/// Quotes scalar values that start with `{{` (`key: {{ .spectro.x }}`, `- {{ ... }}`), as
-/// discovery does before its second attempt at a pack's values.
-fn quote_macros(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let split = line.find(": {{").map(|i| i + 2).or_else(|| {
-            line.trim_start()
-                .starts_with("- {{")
-                .then(|| line.find("- {{").map_or(0, |i| i + 2))
-        });
-        match split {
-            Some(at) => {
-                let (head, value) = line.split_at(at);
-                out.push_str(head);
-                out.push('\'');
-                out.push_str(&value.trim_end().replace('\'', "''"));
-                out.push('\'');
-            }
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -7,9 +7,12 @@
 use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, AnyPool};
 
-use super::chain::{canonical_json, entry_hash, Content, GENESIS};
+use super::chain::canonical_json;
 use super::verify::{verify_rows, Anchor, ChainReport};
-use super::{entry_from_row, time, AuditEntry, AuditError, Event, Head, Row, ALL_ROWS};
+use super::{
+    entry_from_row, next_entry, time, AuditEntry, AuditError, Event, Head, Row, ALL_ROWS,
+    INSERT_ENTRY,
+};
 
 /// Appends `event` on a caller's transaction. On PostgreSQL the append first takes an exclusive
 /// lock on `audit_log`, so concurrent appenders queue instead of forking the chain; on SQLite
@@ -27,44 +30,19 @@ pub async fn append_in_any(
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
-    let (seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, GENESIS.to_owned()),
-    };
-    let at = time::now();
-    let content = Content {
-        seq,
-        at: &at,
-        actor: &event.actor,
-        action: &event.action,
-        subject: &event.subject,
-        detail: &event.detail,
-    };
-    let hash = entry_hash(&prev_hash, &content);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(&at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(canonical_json(&event.detail))
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(AuditEntry {
-        seq,
-        at,
-        actor: event.actor.clone(),
-        action: event.action.clone(),
-        subject: event.subject.clone(),
-        detail: event.detail.clone(),
-        prev_hash,
-        hash,
-    })
+    let entry = next_entry(last, event);
+    sqlx::query(INSERT_ENTRY)
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.subject)
+        .bind(canonical_json(&entry.detail))
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(entry)
 }
 
 /// A small pool on a fleet database of its own, for reading its chain (`ferry audit`):

@@ -133,6 +133,29 @@ pub async fn append_in(
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
+    let entry = next_entry(last, event);
+    sqlx::query(INSERT_ENTRY)
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.subject)
+        .bind(canonical_json(&entry.detail))
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(entry)
+}
+
+/// The statement both appenders run (`$N` placeholders read alike on SQLite and PostgreSQL).
+const INSERT_ENTRY: &str =
+    "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The entry that follows `last` (the head's seq and hash; `None` for an empty log): its seq,
+/// the time now, and its hash over the previous hash and its content.
+fn next_entry(last: Option<(i64, String)>, event: &Event) -> AuditEntry {
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
@@ -147,21 +170,7 @@ pub async fn append_in(
         detail: &event.detail,
     };
     let hash = entry_hash(&prev_hash, &content);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(seq)
-    .bind(&at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(canonical_json(&event.detail))
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(AuditEntry {
+    AuditEntry {
         seq,
         at,
         actor: event.actor.clone(),
@@ -170,7 +179,7 @@ pub async fn append_in(
         detail: event.detail.clone(),
         prev_hash,
         hash,
-    })
+    }
 }
 
 /// [`append`] for hooks whose own operation already happened: a failure to record is logged
