@@ -147,45 +147,7 @@ fn charts(
 }
 
 fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Collector) {
-    let mut paths: Vec<String> = match pack.get("kubeManifests") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(scalar_string)
-            .map(|p| p.trim_start_matches("./").to_owned())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let is_manifest = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml");
-    // kubeManifests is authoritative when present (entries may name directories); otherwise
-    // every YAML file under manifests/.
-    if paths.is_empty() {
-        paths = files
-            .paths()
-            .filter(|p| p.starts_with("manifests/") && is_manifest(p))
-            .map(str::to_owned)
-            .collect();
-    } else {
-        paths = paths
-            .into_iter()
-            .flat_map(|entry| {
-                if files.get(&entry).is_some() {
-                    return vec![entry];
-                }
-                let prefix = format!("{}/", entry.trim_end_matches('/'));
-                let inside: Vec<String> = files
-                    .paths()
-                    .filter(|p| p.starts_with(&prefix) && is_manifest(p))
-                    .map(str::to_owned)
-                    .collect();
-                if inside.is_empty() {
-                    vec![entry]
-                } else {
-                    inside
-                }
-            })
-            .collect();
-    }
-    for path in paths {
+    for path in manifest_paths(files, pack) {
         match files.get_str(&path) {
             Some(text) => manifests::discover(Some(pack_label), &path, &text, out),
             None => out.warn(
@@ -194,6 +156,45 @@ fn pack_manifests(files: &FileSet, pack: &Value, pack_label: &str, out: &mut Col
             ),
         }
     }
+}
+
+/// The manifest files a pack applies: `kubeManifests` is authoritative when present (entries
+/// may name directories, each standing for the YAML files inside); otherwise every YAML file
+/// under `manifests/`. Discovery and the bundle's pack files read the same list.
+pub(crate) fn manifest_paths(files: &FileSet, pack: &Value) -> Vec<String> {
+    let listed: Vec<String> = match pack.get("kubeManifests") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(scalar_string)
+            .map(|p| p.trim_start_matches("./").to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let is_manifest = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml");
+    let yaml_under = |prefix: &str| -> Vec<String> {
+        files
+            .paths()
+            .filter(|p| p.starts_with(prefix) && is_manifest(p))
+            .map(str::to_owned)
+            .collect()
+    };
+    if listed.is_empty() {
+        return yaml_under("manifests/");
+    }
+    listed
+        .into_iter()
+        .flat_map(|entry| {
+            if files.get(&entry).is_some() {
+                return vec![entry];
+            }
+            let inside = yaml_under(&format!("{}/", entry.trim_end_matches('/')));
+            if inside.is_empty() {
+                vec![entry]
+            } else {
+                inside
+            }
+        })
+        .collect()
 }
 
 /// Quotes scalar values that start with `{{` (`key: {{ .spectro.x }}`, `- {{ ... }}`): Palette

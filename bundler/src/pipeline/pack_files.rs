@@ -37,7 +37,7 @@ pub(super) fn pack_files(
         None => Map::new(),
     };
     let mut out = Vec::new();
-    for path in manifest_paths(files, &pack) {
+    for path in discover::pack::manifest_paths(files, &pack) {
         match files.get_str(&path) {
             Some(content) => out.push(ManifestFile {
                 name: path,
@@ -139,40 +139,6 @@ fn listed(pack: &Value, key: &str) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn is_manifest(p: &str) -> bool {
-    p.ends_with(".yaml") || p.ends_with(".yml")
-}
-
-fn manifest_paths(files: &FileSet, pack: &Value) -> Vec<String> {
-    let listed = listed(pack, "kubeManifests");
-    if listed.is_empty() {
-        return files
-            .paths()
-            .filter(|p| p.starts_with("manifests/") && is_manifest(p))
-            .map(str::to_owned)
-            .collect();
-    }
-    listed
-        .into_iter()
-        .flat_map(|entry| {
-            if files.get(&entry).is_some() {
-                return vec![entry];
-            }
-            let prefix = format!("{}/", entry.trim_end_matches('/'));
-            let inside: Vec<String> = files
-                .paths()
-                .filter(|p| p.starts_with(&prefix) && is_manifest(p))
-                .map(str::to_owned)
-                .collect();
-            if inside.is_empty() {
-                vec![entry]
-            } else {
-                inside
-            }
-        })
-        .collect()
 }
 
 fn chart_paths(files: &FileSet, pack: &Value) -> Vec<String> {
