@@ -6,6 +6,7 @@
 mod fleet_reports_support;
 
 use ferry_bundler::format::profile_definition::ProfileDefinition;
+use ferry_mirror::fleet::query;
 use ferry_mirror::fleet::reports::{self, Outcome};
 use ferry_mirror::fleet::status::{self, State};
 use ferry_mirror::fleet::{Fleet, FleetError};
@@ -119,6 +120,90 @@ async fn ingest_is_idempotent(url: &str) {
     .unwrap();
     assert_eq!((seq, received), (2, T0 + 70));
     assert_eq!(refusals(&fleet).await, 0);
+}
+
+/// The running side of the queries follows each report: renamed pods change nothing, and a
+/// container moved to another digest is found by the new digest, no longer by the old one.
+async fn running_keys_follow_reports(url: &str) {
+    let (fleet, _dir, secret, def) = edge01(url).await;
+    let a1 = digest("artifact-1");
+    let r1 = sign(
+        &secret,
+        report("edge-01", 1, healthy_pods(&def), flux(&a1, true)),
+    );
+    reports::ingest(&fleet, &r1, Some("edge-01"), T0 + 10)
+        .await
+        .unwrap();
+    let keys = |fleet: &Fleet| {
+        let pool = fleet.db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT repository, tag, digest FROM running_image_keys WHERE cluster = 'edge-01'
+                 ORDER BY repository",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let before = keys(&fleet).await;
+    assert_eq!(before.len(), 3);
+    assert_eq!(
+        before[0],
+        (
+            "docker.io/library/redis".to_owned(),
+            "7.4".to_owned(),
+            digest("redis")
+        )
+    );
+    // Every pod renamed, and redis hand-changed to another build.
+    let redis = def.layers[1].images[1].clone();
+    let pods: Vec<_> = healthy_pods(&def)
+        .into_iter()
+        .map(|mut p| {
+            p.name = p.name.replace("5d8f7c9b4-x2x7q", "6c9d8e7f5-q8w2z");
+            if p.containers[0].image.ends_with(&redis.reference) {
+                p.containers[0] = running("main", &redis, &digest("redis-hotfix"), true, 0);
+            }
+            p
+        })
+        .collect();
+    let r2 = sign(&secret, report("edge-01", 2, pods, flux(&a1, true)));
+    let got = reports::ingest(&fleet, &r2, Some("edge-01"), T0 + 70)
+        .await
+        .unwrap();
+    assert!(got.images_changed);
+    let after = keys(&fleet).await;
+    assert_eq!(after[1..], before[1..]);
+    assert_eq!(after[0].2, digest("redis-hotfix"));
+    let found = |q: String| {
+        let fleet = fleet.clone();
+        async move {
+            let a = query::image(&fleet, &q).await.unwrap();
+            a.clusters
+                .iter()
+                .map(|c| (c.cluster.clone(), c.desired.len(), c.running.len()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let edge = |d, r| vec![("edge-01".to_owned(), d, r)];
+    assert_eq!(found(digest("redis")).await, edge(1, 0));
+    assert_eq!(found(digest("redis-hotfix")).await, edge(0, 1));
+    assert_eq!(
+        found("docker.io/library/redis:7.4".into()).await,
+        edge(1, 1)
+    );
+    let a = query::image(&fleet, "ghcr.io/stefanprodan/podinfo")
+        .await
+        .unwrap();
+    assert_eq!(a.clusters[0].running[0].pod, "podinfo-0-6c9d8e7f5-q8w2z");
+    // A cluster whose report lists nothing runs nothing.
+    let r3 = sign(&secret, report("edge-01", 3, vec![], flux(&a1, true)));
+    reports::ingest(&fleet, &r3, Some("edge-01"), T0 + 130)
+        .await
+        .unwrap();
+    assert!(keys(&fleet).await.is_empty());
+    assert_eq!(found(digest("redis-hotfix")).await, vec![]);
 }
 
 async fn older_and_foreign_reports_are_refused(url: &str) {
@@ -510,6 +595,7 @@ macro_rules! on_backends {
 
 on_backends! {
     ingest_is_idempotent_by_cluster_and_sequence => ingest_is_idempotent,
+    running_image_keys_follow_each_report => running_keys_follow_reports,
     replayed_older_foreign_and_forged_reports_are_refused_and_audited => older_and_foreign_reports_are_refused,
     a_silent_cluster_goes_offline_after_k_intervals => offline_after_missed_intervals,
     each_state_of_the_ranking_from_reports => each_state_of_the_ranking,

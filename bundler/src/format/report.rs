@@ -318,10 +318,25 @@ pub fn secret_sha256(secret: &str) -> [u8; 32] {
 }
 
 fn hmac_of(key: &[u8; 32], report: &Report) -> Hmac<Sha256> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    // Serializing plain structs of strings, numbers and vectors cannot fail.
-    m.update(&serde_json::to_vec(report).expect("a report serializes"));
-    m
+    /// Feeds the serialization straight into the MAC, not through a copy of the document.
+    struct Feed(Hmac<Sha256>);
+    impl std::io::Write for Feed {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut feed =
+        Feed(<Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length"));
+    // Serializing plain structs of strings, numbers and vectors into memory cannot fail.
+    let mut w = std::io::BufWriter::with_capacity(8192, &mut feed);
+    serde_json::to_writer(&mut w, report).expect("a report serializes");
+    std::io::Write::flush(&mut w).expect("the MAC takes every byte");
+    drop(w);
+    feed.0
 }
 
 /// Lower-case hex HMAC-SHA256 of `serde_json::to_vec(report)` under `key`.

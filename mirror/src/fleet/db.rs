@@ -25,6 +25,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../migrations/fleet/0006_assignments.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/fleet/0007_desired_revisions_order.sql"),
+    ),
+    (
+        8,
+        include_str!("../../migrations/fleet/0008_image_keys.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +73,15 @@ impl FleetDb {
                         // writers rather than fail, and keep foreign keys on.
                         // NORMAL is durable in WAL mode at each checkpoint and never corrupts,
                         // as for the store's pool; FULL would sync the disk on every report.
+                        // A report rewrites a few hundred index entries: with SQLite's default
+                        // 2 MiB page cache they spill to a temporary statement journal, so each
+                        // connection gets 16 MiB and keeps temporary data in memory. Queries
+                        // read rows of hundreds of clusters at random: through a shared map of
+                        // the file's first 256 MiB rather than a read call per page.
                         conn.execute(
-                            "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;
+                             PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;
+                             PRAGMA mmap_size = 268435456",
                         )
                         .await?;
                     }

@@ -7,6 +7,7 @@
 //! Deregistered clusters are left out.
 
 pub mod index;
+pub mod keys;
 
 use std::collections::BTreeMap;
 
@@ -127,85 +128,142 @@ fn lookup(entry: &str, mirror_host: &str) -> Result<(Lookup, String), QueryError
     Ok((Lookup::Image(name), shown))
 }
 
-/// The WHERE condition and its binds for a lookup, on a table aliased `t`.
-fn condition(l: &Lookup) -> (String, Vec<String>) {
+/// Lookups per query in `affected`: 3 binds each at most.
+const LOOKUPS_PER_QUERY: usize = 50;
+
+/// The WHERE condition of a lookup on a table aliased `alias`, its binds numbered from
+/// `first` (the same numbers serve both aliases of one query).
+fn condition(l: &Lookup, alias: &str, first: usize) -> (String, Vec<String>) {
     match l {
-        Lookup::Digest(d) => ("t.digest = $1".into(), vec![d.clone()]),
+        Lookup::Digest(d) => (format!("{alias}.digest = ${first}"), vec![d.clone()]),
         Lookup::Image(n) => {
-            let mut conds = vec!["t.repository = $1".to_owned()];
+            let mut conds = vec![format!("{alias}.repository = ${first}")];
             let mut binds = vec![n.repository.clone()];
             if let Some(t) = &n.tag {
+                conds.push(format!("{alias}.tag = ${}", first + binds.len()));
                 binds.push(t.clone());
-                conds.push(format!("t.tag = ${}", binds.len()));
             }
             if let Some(d) = &n.digest {
+                conds.push(format!("{alias}.digest = ${}", first + binds.len()));
                 binds.push(d.clone());
-                conds.push(format!("t.digest = ${}", binds.len()));
             }
             (conds.join(" AND "), binds)
         }
     }
 }
 
-async fn matches(fleet: &Fleet, l: &Lookup) -> Result<Vec<ImageCluster>, FleetError> {
-    let (cond, binds) = condition(l);
-    let live = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
-    let desired_sql = format!(
-        "SELECT t.cluster, t.profile, t.layer, t.reference, t.digest FROM desired_images t {live}
-         WHERE {cond} ORDER BY t.cluster, t.profile, t.layer, t.reference"
-    );
-    let running_sql = format!(
-        "SELECT t.cluster, t.reference, t.digest, t.namespace, t.pod, t.container, t.ready
-         FROM running_images t {live} WHERE {cond}
-         ORDER BY t.cluster, t.namespace, t.pod, t.container"
-    );
+/// One SELECT per lookup, tagged with its position and joined by UNION ALL: the keys table
+/// `keys` (aliased `k`) is read first, by its digest or repository index, and each key leads
+/// to the rows of `rows` (aliased `t`) it was made from, in that cluster's index. The joins
+/// are CROSS JOINs so that SQLite keeps that order (PostgreSQL plans them as inner joins).
+fn union_sql(
+    lookups: &[&Lookup],
+    columns: &str,
+    rows: &str,
+    keys: &str,
+    order: &str,
+) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut binds = Vec::new();
+    for (i, l) in lookups.iter().enumerate() {
+        let (on_k, b) = condition(l, "k", binds.len() + 1);
+        binds.extend(b);
+        parts.push(format!(
+            "SELECT CAST({i} AS BIGINT) AS entry, {columns}
+             FROM {keys} k CROSS JOIN {rows} t CROSS JOIN clusters c
+             WHERE {on_k} AND t.cluster = k.cluster AND t.repository = k.repository
+               AND COALESCE(t.tag, '') = k.tag AND COALESCE(t.digest, '') = k.digest
+               AND c.name = t.cluster AND c.deregistered_at IS NULL"
+        ));
+    }
+    (
+        format!("{} ORDER BY {order}", parts.join(" UNION ALL ")),
+        binds,
+    )
+}
+
+/// Per lookup, the clusters that desire or run it, by name.
+async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageCluster>>, FleetError> {
+    let mut found: Vec<BTreeMap<String, ImageCluster>> = vec![BTreeMap::new(); lookups.len()];
     let mut conn = fleet.db.pool().acquire().await?;
-    let mut q = sqlx::query_as::<_, (String, Option<String>, Option<String>, String, String)>(
-        sqlx::AssertSqlSafe(desired_sql),
-    );
-    for b in &binds {
-        q = q.bind(b);
+    for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
+        let base = n * LOOKUPS_PER_QUERY;
+        let (sql, binds) = union_sql(
+            chunk,
+            "t.cluster, t.profile, t.layer, t.reference, t.digest",
+            "desired_images",
+            "desired_image_keys",
+            "1, 2, 3, 4, 5",
+        );
+        let mut q = sqlx::query_as::<
+            _,
+            (i64, String, Option<String>, Option<String>, String, String),
+        >(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        for (entry, cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
+            found[base + entry as usize]
+                .entry(cluster)
+                .or_default()
+                .desired
+                .push(DesiredMatch {
+                    profile,
+                    layer,
+                    reference,
+                    digest,
+                });
+        }
+        let (sql, binds) = union_sql(
+            chunk,
+            "t.cluster, t.reference, t.digest, t.namespace, t.pod, t.container, t.ready",
+            "running_images",
+            "running_image_keys",
+            "1, 2, 5, 6, 7",
+        );
+        let mut q = sqlx::query_as::<
+            _,
+            (
+                i64,
+                String,
+                String,
+                Option<String>,
+                String,
+                String,
+                String,
+                i64,
+            ),
+        >(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        for (entry, cluster, reference, digest, namespace, pod, container, ready) in
+            q.fetch_all(&mut *conn).await?
+        {
+            found[base + entry as usize]
+                .entry(cluster)
+                .or_default()
+                .running
+                .push(RunningMatch {
+                    reference,
+                    digest,
+                    namespace,
+                    pod,
+                    container,
+                    ready: ready != 0,
+                });
+        }
     }
-    let mut by_cluster: BTreeMap<String, ImageCluster> = BTreeMap::new();
-    for (cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
-        by_cluster
-            .entry(cluster)
-            .or_default()
-            .desired
-            .push(DesiredMatch {
-                profile,
-                layer,
-                reference,
-                digest,
-            });
-    }
-    let mut q = sqlx::query_as::<_, (String, String, Option<String>, String, String, String, i64)>(
-        sqlx::AssertSqlSafe(running_sql),
-    );
-    for b in &binds {
-        q = q.bind(b);
-    }
-    for (cluster, reference, digest, namespace, pod, container, ready) in
-        q.fetch_all(&mut *conn).await?
-    {
-        by_cluster
-            .entry(cluster)
-            .or_default()
-            .running
-            .push(RunningMatch {
-                reference,
-                digest,
-                namespace,
-                pod,
-                container,
-                ready: ready != 0,
-            });
-    }
-    Ok(by_cluster
+    Ok(found
         .into_iter()
-        .map(|(cluster, mut c)| {
-            c.cluster = cluster;
-            c
+        .map(|by_cluster| {
+            by_cluster
+                .into_iter()
+                .map(|(cluster, mut c)| {
+                    c.cluster = cluster;
+                    c
+                })
+                .collect()
         })
         .collect())
 }
@@ -214,10 +272,9 @@ async fn matches(fleet: &Fleet, l: &Lookup) -> Result<Vec<ImageCluster>, FleetEr
 /// `repository@digest`, or a bare digest).
 pub async fn image(fleet: &Fleet, reference: &str) -> Result<ImageAnswer, FleetError> {
     let (l, query) = lookup(reference, &fleet.settings.mirror_host)?;
-    index::refresh(fleet, None).await?;
     Ok(ImageAnswer {
         query,
-        clusters: matches(fleet, &l).await?,
+        clusters: matches(fleet, &[&l]).await?.remove(0),
     })
 }
 
@@ -239,11 +296,11 @@ pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswe
         .iter()
         .map(|e| lookup(e, &fleet.settings.mirror_host))
         .collect::<Result<Vec<_>, _>>()?;
-    index::refresh(fleet, None).await?;
     let mut by_cluster: BTreeMap<String, Vec<AffectedMatch>> = BTreeMap::new();
     let mut unmatched = Vec::new();
-    for (l, shown) in &lookups {
-        let found = matches(fleet, l).await?;
+    let all: Vec<&Lookup> = lookups.iter().map(|(l, _)| l).collect();
+    let found_all = matches(fleet, &all).await?;
+    for ((_, shown), found) in lookups.iter().zip(found_all) {
         if found.is_empty() {
             unmatched.push(shown.clone());
         }
@@ -296,7 +353,6 @@ pub async fn profile_below(
     .fetch_all(&mut *conn)
     .await?;
     drop(conn);
-    index::refresh(fleet, None).await?;
     let mut conn = fleet.db.pool().acquire().await?;
     let published: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT t.cluster, t.version FROM desired_profiles t {live} WHERE t.profile = $1"

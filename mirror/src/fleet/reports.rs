@@ -20,16 +20,32 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use super::query::keys::{self, ImageKey, KeyTable};
 use super::{Fleet, FleetError};
 use crate::audit::{self, events, Event};
 use images::RunningImage;
 
 /// Receipts older than this are forgotten (a report that old is refused as older anyway).
 const RECEIPT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+/// Old receipts are pruned at every this many-th sequence, not on each report.
+const RECEIPT_PRUNE_EVERY: i64 = 64;
+
+/// What a report is judged by: the cluster's deregistration, its credential's hash, the latest
+/// report's sequence, image-set hash and applied revision, whether this sequence was received
+/// before, and how many moving rollouts hold the cluster.
+type Known = (
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    i64,
+);
 /// Largest reporting interval accepted (a day): beyond it Offline would mean nothing.
 const MAX_INTERVAL_SECONDS: u64 = 24 * 3600;
-/// Rows per multi-row INSERT: 9 columns × 100 stays under every backend's bind limit.
-const INSERT_BATCH: usize = 100;
+/// Rows per multi-row INSERT (9 columns; SQLite's binding cost grows with the count).
+const INSERT_BATCH: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -166,21 +182,29 @@ pub async fn ingest_as(
             return refused(tx, actor, report, e).await;
         }
     }
-    // On PostgreSQL the cluster's row is locked, so that two reports of one cluster at once
-    // are judged one after the other (SQLite's write transaction already is exclusive).
+    // One statement for everything the report is judged by. On PostgreSQL the cluster's row is
+    // locked, so that two reports of one cluster at once are judged one after the other
+    // (SQLite's write transaction already is exclusive).
     let lock = match fleet.db.backend() {
         crate::fleet::Backend::Postgres => " FOR UPDATE OF c",
         crate::fleet::Backend::Sqlite => "",
     };
-    let known: Option<(Option<i64>, Option<String>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT c.deregistered_at, k.secret_sha256 FROM clusters c
-         LEFT JOIN cluster_credentials k ON k.cluster = c.name WHERE c.name = $1{lock}"
-        )))
-        .bind(cluster)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let secret_sha256 = match known {
+    let sequence = report.sequence as i64;
+    let known: Option<Known> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.deregistered_at, k.secret_sha256, r.sequence, r.images_hash, r.applied_revision,
+             (SELECT COUNT(*) FROM report_receipts x WHERE x.cluster = c.name AND x.sequence = $2),
+             (SELECT COUNT(*) FROM rollout_clusters rc JOIN rollouts ro ON ro.id = rc.rollout
+              WHERE rc.cluster = c.name AND ro.state IN ('Pending', 'Progressing'))
+         FROM clusters c
+         LEFT JOIN cluster_credentials k ON k.cluster = c.name
+         LEFT JOIN cluster_reports r ON r.cluster = c.name
+         WHERE c.name = $1{lock}"
+    )))
+    .bind(cluster)
+    .bind(sequence)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (secret_sha256, latest, seen, rolling) = match known {
         None => {
             return refused(
                 tx,
@@ -190,32 +214,23 @@ pub async fn ingest_as(
             )
             .await
         }
-        Some((Some(_), _)) => {
+        Some((Some(_), ..)) => {
             return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await
         }
-        Some((None, None)) => {
+        Some((None, None, ..)) => {
             return refused(tx, actor, report, ReportError::NoCredential(cluster.into())).await
         }
-        Some((None, Some(s))) => s,
+        Some((None, Some(s), seq, hash, applied, seen, rolling)) => (
+            s,
+            seq.map(|q| (q, hash.unwrap_or_default(), applied)),
+            seen > 0,
+            rolling > 0,
+        ),
     };
     if !mac_verifies(&secret_sha256, signed) {
         return refused(tx, actor, report, ReportError::BadMac(cluster.into())).await;
     }
-    let sequence = report.sequence as i64;
-    let seen: Option<i64> = sqlx::query_scalar(
-        "SELECT sequence FROM report_receipts WHERE cluster = $1 AND sequence = $2",
-    )
-    .bind(cluster)
-    .bind(sequence)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let latest: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT sequence, images_hash, applied_revision FROM cluster_reports WHERE cluster = $1",
-    )
-    .bind(cluster)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if seen.is_some() || latest.as_ref().is_some_and(|l| l.0 == sequence) {
+    if seen || latest.as_ref().is_some_and(|l| l.0 == sequence) {
         tx.commit().await?;
         return Ok(Ingested {
             cluster: cluster.to_owned(),
@@ -241,19 +256,18 @@ pub async fn ingest_as(
     let desired = summary::desired_digests(&applied_images, &fleet.settings.mirror_host);
     let health = summary::health(report, &rows, &desired);
     let verified = summary::source_verified(report, applied_digest.as_deref());
-    let report_json = serde_json::to_string(report).expect("a report serialises");
     sqlx::query(
         "INSERT INTO cluster_reports (cluster, sequence, received_at, interval_seconds,
              applied_revision, applied_digest, source_verified, ready, failed, converging, modified,
-             failure, images_hash, report)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             failure, images_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (cluster) DO UPDATE SET sequence = excluded.sequence,
              received_at = excluded.received_at, interval_seconds = excluded.interval_seconds,
              applied_revision = excluded.applied_revision, applied_digest = excluded.applied_digest,
              source_verified = excluded.source_verified, ready = excluded.ready,
              failed = excluded.failed, converging = excluded.converging,
              modified = excluded.modified, failure = excluded.failure,
-             images_hash = excluded.images_hash, report = excluded.report",
+             images_hash = excluded.images_hash",
     )
     .bind(cluster)
     .bind(sequence)
@@ -268,18 +282,19 @@ pub async fn ingest_as(
     .bind(i64::from(health.modified))
     .bind(health.failure.as_deref())
     .bind(&hash)
-    .bind(&report_json)
     .execute(&mut *tx)
     .await?;
     let images_changed = latest.as_ref().is_none_or(|l| l.1 != hash);
     if images_changed {
         replace_running_images(&mut tx, cluster, &rows).await?;
     }
-    sqlx::query("DELETE FROM report_receipts WHERE cluster = $1 AND received_at < $2")
-        .bind(cluster)
-        .bind(now - RECEIPT_RETENTION_SECONDS)
-        .execute(&mut *tx)
-        .await?;
+    if sequence % RECEIPT_PRUNE_EVERY == 0 {
+        sqlx::query("DELETE FROM report_receipts WHERE cluster = $1 AND received_at < $2")
+            .bind(cluster)
+            .bind(now - RECEIPT_RETENTION_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("INSERT INTO report_receipts (cluster, sequence, received_at) VALUES ($1, $2, $3)")
         .bind(cluster)
         .bind(sequence)
@@ -287,10 +302,13 @@ pub async fn ingest_as(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    // A report can complete a wave or trip its gate. The report is stored whatever the rollouts
-    // make of it, so their failure is logged, not the agent's.
-    if let Err(e) = super::rollout::tick(fleet, now).await {
-        tracing::error!(cluster, error = %e, "rollout tick after a report failed");
+    // A report can complete a wave or trip the gate of a rollout that holds its cluster. The
+    // report is stored whatever the rollouts make of it, so their failure is logged, not the
+    // agent's.
+    if rolling {
+        if let Err(e) = super::rollout::tick_cluster(fleet, cluster, now).await {
+            tracing::error!(cluster, error = %e, "rollout tick after a report failed");
+        }
     }
     Ok(Ingested {
         cluster: cluster.to_owned(),
@@ -370,11 +388,18 @@ pub(crate) fn pinned(images_json: &str) -> Vec<PinnedImage> {
     serde_json::from_str(images_json).unwrap_or_default()
 }
 
+/// The cluster's rows, rewritten whole (they are neighbours in the cluster's index), and its
+/// image keys, by difference.
 async fn replace_running_images(
     conn: &mut AnyConnection,
     cluster: &str,
     rows: &[RunningImage],
 ) -> Result<(), FleetError> {
+    let keys = rows
+        .iter()
+        .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), r.digest.as_deref()))
+        .collect();
+    keys::replace(conn, KeyTable::Running, cluster, &keys).await?;
     sqlx::query("DELETE FROM running_images WHERE cluster = $1")
         .bind(cluster)
         .execute(&mut *conn)

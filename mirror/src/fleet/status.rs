@@ -113,26 +113,28 @@ struct Row {
     failure: Option<String>,
 }
 
+/// By position, in FLEET_SELECT's order: looking each column up by name was a fair part of
+/// listing a large fleet.
 impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for Row {
     fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
         use sqlx::Row as _;
         Ok(Self {
-            name: row.try_get("name")?,
-            registered_at: row.try_get("registered_at")?,
-            deregistered_at: row.try_get("deregistered_at")?,
-            registered_interval: row.try_get("registered_interval")?,
-            desired_revision: row.try_get("desired_revision")?,
-            desired_digest: row.try_get("desired_digest")?,
-            desired_at: row.try_get("desired_at")?,
-            received_at: row.try_get("received_at")?,
-            sequence: row.try_get("sequence")?,
-            interval_seconds: row.try_get("interval_seconds")?,
-            applied_revision: row.try_get("applied_revision")?,
-            applied_digest: row.try_get("applied_digest")?,
-            failed: row.try_get("failed")?,
-            converging: row.try_get("converging")?,
-            modified: row.try_get("modified")?,
-            failure: row.try_get("failure")?,
+            name: row.try_get(0)?,
+            registered_at: row.try_get(1)?,
+            deregistered_at: row.try_get(2)?,
+            registered_interval: row.try_get(3)?,
+            desired_revision: row.try_get(4)?,
+            desired_digest: row.try_get(5)?,
+            desired_at: row.try_get(6)?,
+            received_at: row.try_get(7)?,
+            sequence: row.try_get(8)?,
+            interval_seconds: row.try_get(9)?,
+            applied_revision: row.try_get(10)?,
+            applied_digest: row.try_get(11)?,
+            failed: row.try_get(12)?,
+            converging: row.try_get(13)?,
+            modified: row.try_get(14)?,
+            failure: row.try_get(15)?,
         })
     }
 }
@@ -246,7 +248,6 @@ pub async fn cluster_status(
     cluster: &str,
     now: i64,
 ) -> Result<ClusterStatus, FleetError> {
-    index::refresh(fleet, Some(cluster)).await?;
     let mut conn = fleet.db.pool().acquire().await?;
     let sql = format!("{FLEET_SELECT} WHERE c.name = $1");
     let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -267,6 +267,11 @@ pub async fn serve(
         {
             tracing::warn!(error = %e, "syncing the fleet catalog failed");
         }
+        // Publishing keeps the desired-image index current; this catches up a database an
+        // older version wrote.
+        if let Err(e) = crate::fleet::query::index::refresh(&fleet, None).await {
+            tracing::warn!(error = %e, "bringing the desired-image index up to date failed");
+        }
         tokio::spawn(tick_rollouts(fleet.clone()));
         // Imports run in another process; the catalog follows the store's bundles.
         crate::fleet::catalog::spawn_follow(fleet, std::time::Duration::from_secs(2));

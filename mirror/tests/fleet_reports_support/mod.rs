@@ -226,6 +226,10 @@ pub async fn publish_in(
         .execute(&mut *conn)
         .await
         .unwrap();
+    // As publishing does, in the same transaction.
+    ferry_mirror::fleet::query::index::reindex(conn, MIRROR, cluster, Some(revision))
+        .await
+        .unwrap();
 }
 
 /// A container running `image` as pulled through the mirror (containerd's imageID form).

@@ -210,6 +210,13 @@ async fn record(
     .bind(&digest)
     .execute(&mut *tx)
     .await?;
+    crate::fleet::query::index::reindex(
+        &mut tx,
+        &fleet.settings.mirror_host,
+        cluster,
+        Some(revision),
+    )
+    .await?;
     let profiles: Vec<String> = input.profiles.iter().map(|p| p.revision_ref()).collect();
     let event = Event::new(
         actor,

@@ -10,11 +10,12 @@ use ferry_bundler::format::profile_definition::PinnedImage;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use crate::fleet::reports::images::split_reference;
+use super::keys::{self, ImageKey, KeyTable};
+use crate::fleet::reports::images::split_cached;
 use crate::fleet::{Fleet, FleetError};
 
-/// Rows per multi-row INSERT (8 columns).
-const INSERT_BATCH: usize = 100;
+/// Rows per multi-row INSERT (8 columns; SQLite's binding cost grows with the count).
+const INSERT_BATCH: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DesiredImage {
@@ -45,8 +46,8 @@ pub fn desired_rows(
     let mut profiles = Vec::new();
     let inputs: Value = serde_json::from_str(inputs).unwrap_or(Value::Null);
     let row = |profile: Option<&str>, layer: Option<&str>, p: &PinnedImage| {
-        let name = split_reference(&p.reference, mirror_host);
-        let repository = split_reference(&p.repository, mirror_host)
+        let name = split_cached(&p.reference, mirror_host);
+        let repository = split_cached(&p.repository, mirror_host)
             .map_or_else(|| p.repository.clone(), |n| n.repository);
         DesiredImage {
             profile: profile.map(str::to_owned),
@@ -96,8 +97,9 @@ pub fn desired_rows(
     (rows.into_iter().collect(), profiles)
 }
 
-/// Brings the index up to date with `desired_current` for every cluster (or only `cluster`).
-/// Cheap when nothing was published since: one anti-join over the current revisions.
+/// Brings the index up to date with `desired_current` for every cluster (or only `cluster`):
+/// after an upgrade from a version that built it lazily. One anti-join over the current
+/// revisions, so queries do not pay it each time.
 pub async fn refresh(fleet: &Fleet, cluster: Option<&str>) -> Result<(), FleetError> {
     let mut conn = fleet.db.pool().acquire().await?;
     let any_stale = !stale(&mut conn, cluster).await?.is_empty();
@@ -115,7 +117,7 @@ pub async fn refresh(fleet: &Fleet, cluster: Option<&str>) -> Result<(), FleetEr
     }
     // Again under the write lock: another request may have refreshed meanwhile.
     for (name, revision) in stale(&mut tx, cluster).await? {
-        reindex(&mut tx, fleet, &name, revision).await?;
+        reindex(&mut tx, &fleet.settings.mirror_host, &name, revision).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -162,9 +164,13 @@ async fn stale(
     Ok(out)
 }
 
-async fn reindex(
+/// Rewrites `cluster`'s rows for its current desired `revision` (`None`: nothing desired).
+/// Publishing calls it in the transaction that moves `desired_current`, so the index is current
+/// whenever a revision is; [`refresh`] catches up with revisions recorded before it was (the
+/// server runs it at start).
+pub async fn reindex(
     conn: &mut AnyConnection,
-    fleet: &Fleet,
+    mirror_host: &str,
     cluster: &str,
     revision: Option<i64>,
 ) -> Result<(), FleetError> {
@@ -177,6 +183,7 @@ async fn reindex(
         .await?;
     }
     let Some(revision) = revision else {
+        keys::replace(conn, KeyTable::Desired, cluster, &BTreeSet::new()).await?;
         return Ok(());
     };
     let (inputs, images): (String, String) = sqlx::query_as(
@@ -187,7 +194,12 @@ async fn reindex(
     .fetch_optional(&mut *conn)
     .await?
     .unwrap_or_default();
-    let (rows, profiles) = desired_rows(&inputs, &images, &fleet.settings.mirror_host);
+    let (rows, profiles) = desired_rows(&inputs, &images, mirror_host);
+    let wanted = rows
+        .iter()
+        .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), Some(&r.digest)))
+        .collect();
+    keys::replace(conn, KeyTable::Desired, cluster, &wanted).await?;
     for chunk in rows.chunks(INSERT_BATCH) {
         let mut sql = String::from(
             "INSERT INTO desired_images (cluster, revision, profile, layer, repository, tag, reference, digest) VALUES ",

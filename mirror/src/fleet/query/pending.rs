@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::index;
 use crate::fleet::{Fleet, FleetError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -20,7 +19,6 @@ pub struct Pending {
 const LIVE: &str = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
 
 pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
-    index::refresh(fleet, None).await?;
     let mut conn = fleet.db.pool().acquire().await?;
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
 

@@ -3,6 +3,8 @@
 //! `docker-pullable://busybox@sha256:…`, `docker.io/library/busybox@sha256:…` and
 //! `mirror.enclave:5000/docker.io/library/busybox@sha256:…` are one repository.
 
+use std::collections::HashMap;
+
 use ferry_bundler::discover::normalize_reference;
 use ferry_bundler::format::report::Report;
 use sha2::{Digest as _, Sha256};
@@ -54,6 +56,36 @@ pub fn split_reference(s: &str, mirror_host: &str) -> Option<ImageName> {
     })
 }
 
+/// Entries each thread's [`split_cached`] memo holds before it starts over.
+const MEMO_ENTRIES: usize = 65_536;
+
+thread_local! {
+    /// The mirror host the memo was filled for, and what each string split into.
+    static MEMO: std::cell::RefCell<(String, HashMap<String, Option<ImageName>>)> =
+        std::cell::RefCell::new((String::new(), HashMap::new()));
+}
+
+/// [`split_reference`], remembered per thread: a fleet's reports name the same few thousand
+/// images over and over, and normalising each of a report's hundreds of references again was
+/// most of ingest's own work.
+pub fn split_cached(s: &str, mirror_host: &str) -> Option<ImageName> {
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.0 != mirror_host {
+            *memo = (mirror_host.to_owned(), HashMap::new());
+        }
+        if let Some(found) = memo.1.get(s) {
+            return found.clone();
+        }
+        let found = split_reference(s, mirror_host);
+        if memo.1.len() >= MEMO_ENTRIES {
+            memo.1.clear();
+        }
+        memo.1.insert(s.to_owned(), found.clone());
+        found
+    })
+}
+
 /// `sha256:<64 lower-case hex>`.
 pub fn is_digest(s: &str) -> bool {
     s.strip_prefix("sha256:")
@@ -83,11 +115,11 @@ pub fn running_images(report: &Report, mirror_host: &str) -> Vec<RunningImage> {
     let mut out = Vec::new();
     for pod in &report.pods {
         for c in &pod.containers {
-            let spec = split_reference(&c.image, mirror_host);
+            let spec = split_cached(&c.image, mirror_host);
             let pulled = c
                 .image_id
                 .as_deref()
-                .and_then(|id| split_reference(id, mirror_host));
+                .and_then(|id| split_cached(id, mirror_host));
             let repository = pulled
                 .as_ref()
                 .or(spec.as_ref())

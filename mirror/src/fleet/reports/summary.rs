@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ferry_bundler::format::profile_definition::PinnedImage;
 use ferry_bundler::format::report::Report;
 
-use super::images::{revision_digest, split_reference, RunningImage};
+use super::images::{revision_digest, split_cached, RunningImage};
 
 /// A container of the applied state that is not ready and has restarted this often is
 /// crash-looping (Kubernetes backs off after a few restarts; three is past a slow start).
@@ -73,7 +73,7 @@ pub fn desired_digests(
 ) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for i in images {
-        let repository = split_reference(&i.repository, mirror_host)
+        let repository = split_cached(&i.repository, mirror_host)
             .map_or_else(|| i.repository.clone(), |n| n.repository);
         out.entry(repository)
             .or_default()

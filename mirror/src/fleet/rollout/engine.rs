@@ -122,14 +122,24 @@ pub async fn start(
     view(fleet, row.id, now).await
 }
 
-/// Evaluates every Pending or Progressing rollout: starts waves, pauses, completes. Called after
-/// each report ingest and by the server's timer. Returns the rollouts whose state changed; one
-/// rollout's error is logged and does not hold the others.
+/// Evaluates every Pending or Progressing rollout: starts waves, pauses, completes. Called by
+/// the server's timer. Returns the rollouts whose state changed; one rollout's error is logged
+/// and does not hold the others.
 pub async fn tick(fleet: &Fleet, now: i64) -> Result<Vec<i64>, FleetError> {
+    tick_some(fleet, None, now).await
+}
+
+/// [`tick`] for the rollouts that hold `cluster`, after its report came in: a report can only
+/// move the gates of rollouts it is part of, and the timer takes care of the rest.
+pub async fn tick_cluster(fleet: &Fleet, cluster: &str, now: i64) -> Result<Vec<i64>, FleetError> {
+    tick_some(fleet, Some(cluster), now).await
+}
+
+async fn tick_some(fleet: &Fleet, cluster: Option<&str>, now: i64) -> Result<Vec<i64>, FleetError> {
     let _guard = LOCK.lock().await;
     let ids = {
         let mut conn = fleet.db.pool().acquire().await?;
-        store::moving_ids(&mut conn).await?
+        store::moving_ids(&mut conn, cluster).await?
     };
     let mut changed = Vec::new();
     for id in ids {

@@ -17,7 +17,7 @@ mod store;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-pub use engine::{abort, list, pause, resume, rollback, start, status, tick};
+pub use engine::{abort, list, pause, resume, rollback, start, status, tick, tick_cluster};
 pub use gate::Gate;
 pub use machine::State;
 pub use plan::{WaveSize, Window};

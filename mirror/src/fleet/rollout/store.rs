@@ -125,12 +125,28 @@ pub(super) async fn list(conn: &mut AnyConnection) -> Result<Vec<RolloutRow>, Fl
 }
 
 /// Rollouts a tick looks at: those not paused or finished.
-pub(super) async fn moving_ids(conn: &mut AnyConnection) -> Result<Vec<i64>, FleetError> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM rollouts WHERE state IN ('Pending', 'Progressing') ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await?)
+pub(super) async fn moving_ids(
+    conn: &mut AnyConnection,
+    holding: Option<&str>,
+) -> Result<Vec<i64>, FleetError> {
+    Ok(match holding {
+        None => {
+            sqlx::query_scalar(
+                "SELECT id FROM rollouts WHERE state IN ('Pending', 'Progressing') ORDER BY id",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Some(cluster) => {
+            sqlx::query_scalar(
+                "SELECT r.id FROM rollout_clusters c JOIN rollouts r ON r.id = c.rollout
+             WHERE c.cluster = $1 AND r.state IN ('Pending', 'Progressing') ORDER BY r.id",
+            )
+            .bind(cluster)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    })
 }
 
 /// An active rollout of profile NAME (any version) that holds one of `clusters`, if any.
