@@ -159,26 +159,23 @@ async fn ingest_all(fleet: &Fleet, batch: &[SignedReport], now: i64) -> (f64, f6
     (rate, per)
 }
 
+/// The value of `field:` in `/proc/self/<file>`, trimmed.
+fn proc_field(file: &str, field: &str) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/self/{file}")).ok()?;
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_owned())
+}
+
 fn written_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("write_bytes:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
+    proc_field("io", "write_bytes")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
 
 fn peak_rss_kib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l[6..].trim().to_owned())
-        })
-        .unwrap_or_else(|| "?".into())
+    proc_field("status", "VmHWM").unwrap_or_else(|| "?".into())
 }
 
 #[tokio::main]

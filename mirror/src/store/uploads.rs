@@ -118,6 +118,9 @@ impl Store {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {
+                    // tokio's File writes in the background: what came is on disk before the
+                    // session is reported, or cut back.
+                    file.flush().await.map_err(|e| StoreError::io(&path, e))?;
                     // A chunk with a range is all or nothing; a streamed body keeps what came,
                     // so the client can resume from the session's `Range`.
                     if declared.is_some() {
