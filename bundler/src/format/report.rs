@@ -331,11 +331,8 @@ fn hmac_of(key: &[u8; 32], report: &Report) -> Hmac<Sha256> {
     }
     let mut feed =
         Feed(<Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length"));
-    // Serializing plain structs of strings, numbers and vectors into memory cannot fail.
-    let mut w = std::io::BufWriter::with_capacity(8192, &mut feed);
-    serde_json::to_writer(&mut w, report).expect("a report serializes");
-    std::io::Write::flush(&mut w).expect("the MAC takes every byte");
-    drop(w);
+    // Serializing plain structs of strings, numbers and vectors into a hash cannot fail.
+    serde_json::to_writer(&mut feed, report).expect("a report serializes");
     feed.0
 }
 

@@ -194,11 +194,12 @@ pub async fn ingest_as(
         "SELECT c.deregistered_at, k.secret_sha256, r.sequence, r.images_hash, r.applied_revision,
              (SELECT COUNT(*) FROM report_receipts x WHERE x.cluster = c.name AND x.sequence = $2),
              (SELECT COUNT(*) FROM rollout_clusters rc JOIN rollouts ro ON ro.id = rc.rollout
-              WHERE rc.cluster = c.name AND ro.state IN ('Pending', 'Progressing'))
+              WHERE rc.cluster = c.name AND ro.state IN {moving})
          FROM clusters c
          LEFT JOIN cluster_credentials k ON k.cluster = c.name
          LEFT JOIN cluster_reports r ON r.cluster = c.name
-         WHERE c.name = $1{lock}"
+         WHERE c.name = $1{lock}",
+        moving = super::rollout::MOVING_STATES,
     )))
     .bind(cluster)
     .bind(sequence)

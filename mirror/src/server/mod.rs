@@ -269,7 +269,7 @@ pub async fn serve(
         }
         // Publishing keeps the desired-image index current; this catches up a database an
         // older version wrote.
-        if let Err(e) = crate::fleet::query::index::refresh(&fleet, None).await {
+        if let Err(e) = crate::fleet::query::index::refresh(&fleet).await {
             tracing::warn!(error = %e, "bringing the desired-image index up to date failed");
         }
         tokio::spawn(tick_rollouts(fleet.clone()));

@@ -210,11 +210,13 @@ async fn record(
     .bind(&digest)
     .execute(&mut *tx)
     .await?;
-    crate::fleet::query::index::reindex(
+    crate::fleet::query::index::index_revision(
         &mut tx,
         &fleet.settings.mirror_host,
         cluster,
-        Some(revision),
+        revision,
+        &inputs,
+        &images,
     )
     .await?;
     let profiles: Vec<String> = input.profiles.iter().map(|p| p.revision_ref()).collect();

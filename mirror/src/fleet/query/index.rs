@@ -97,26 +97,20 @@ pub fn desired_rows(
     (rows.into_iter().collect(), profiles)
 }
 
-/// Brings the index up to date with `desired_current` for every cluster (or only `cluster`):
-/// after an upgrade from a version that built it lazily. One anti-join over the current
-/// revisions, so queries do not pay it each time.
-pub async fn refresh(fleet: &Fleet, cluster: Option<&str>) -> Result<(), FleetError> {
+/// Brings the index up to date with `desired_current` for every cluster: after an upgrade from a
+/// version that built it lazily. One anti-join over the current revisions, so queries do not
+/// pay it each time.
+pub async fn refresh(fleet: &Fleet) -> Result<(), FleetError> {
     let mut conn = fleet.db.pool().acquire().await?;
-    let any_stale = !stale(&mut conn, cluster).await?.is_empty();
+    let any_stale = !stale(&mut conn).await?.is_empty();
     drop(conn);
     if !any_stale {
         return Ok(());
     }
+    // The write lock (on both backends) makes two refreshes at once take turns.
     let mut tx = fleet.db.begin_write().await?;
-    if fleet.db.backend() == crate::fleet::Backend::Postgres {
-        // SQLite's write transaction is exclusive already; on PostgreSQL two refreshes at once
-        // would both rewrite a cluster's rows.
-        sqlx::raw_sql("SELECT pg_advisory_xact_lock(7405648431)")
-            .execute(&mut *tx)
-            .await?;
-    }
     // Again under the write lock: another request may have refreshed meanwhile.
-    for (name, revision) in stale(&mut tx, cluster).await? {
+    for (name, revision) in stale(&mut tx).await? {
         reindex(&mut tx, &fleet.settings.mirror_host, &name, revision).await?;
     }
     tx.commit().await?;
@@ -124,65 +118,38 @@ pub async fn refresh(fleet: &Fleet, cluster: Option<&str>) -> Result<(), FleetEr
 }
 
 /// Clusters whose indexed revision is not their current one (`None`: no longer desired).
-async fn stale(
-    conn: &mut AnyConnection,
-    cluster: Option<&str>,
-) -> Result<Vec<(String, Option<i64>)>, FleetError> {
-    let filter = if cluster.is_some() {
-        " AND d.cluster = $1"
-    } else {
-        ""
-    };
-    let changed = format!(
+async fn stale(conn: &mut AnyConnection) -> Result<Vec<(String, Option<i64>)>, FleetError> {
+    let mut out: Vec<(String, Option<i64>)> = sqlx::query_as::<_, (String, i64)>(
         "SELECT d.cluster, d.revision FROM desired_current d
          LEFT JOIN desired_indexed i ON i.cluster = d.cluster
-         WHERE (i.revision IS NULL OR i.revision <> d.revision){filter}"
-    );
-    let gone = format!(
+         WHERE i.revision IS NULL OR i.revision <> d.revision",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(c, r)| (c, Some(r)))
+    .collect();
+    let gone: Vec<String> = sqlx::query_scalar(
         "SELECT d.cluster FROM desired_indexed d
          LEFT JOIN desired_current c ON c.cluster = d.cluster
-         WHERE c.cluster IS NULL{filter}"
-    );
-    let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(changed));
-    let mut g = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(gone));
-    if let Some(c) = cluster {
-        q = q.bind(c);
-        g = g.bind(c);
-    }
-    let mut out: Vec<(String, Option<i64>)> = q
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(c, r)| (c, Some(r)))
-        .collect();
-    out.extend(
-        g.fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|c| (c, None)),
-    );
+         WHERE c.cluster IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    out.extend(gone.into_iter().map(|c| (c, None)));
     Ok(out)
 }
 
-/// Rewrites `cluster`'s rows for its current desired `revision` (`None`: nothing desired).
-/// Publishing calls it in the transaction that moves `desired_current`, so the index is current
-/// whenever a revision is; [`refresh`] catches up with revisions recorded before it was (the
-/// server runs it at start).
+/// Rewrites `cluster`'s rows for its current desired `revision` (`None`: nothing desired), read
+/// from `desired_revisions`; [`refresh`] and tests that record revisions by hand use it.
 pub async fn reindex(
     conn: &mut AnyConnection,
     mirror_host: &str,
     cluster: &str,
     revision: Option<i64>,
 ) -> Result<(), FleetError> {
-    for table in ["desired_images", "desired_profiles", "desired_indexed"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE cluster = $1"
-        )))
-        .bind(cluster)
-        .execute(&mut *conn)
-        .await?;
-    }
     let Some(revision) = revision else {
+        clear(conn, cluster).await?;
         keys::replace(conn, KeyTable::Desired, cluster, &BTreeSet::new()).await?;
         return Ok(());
     };
@@ -194,7 +161,34 @@ pub async fn reindex(
     .fetch_optional(&mut *conn)
     .await?
     .unwrap_or_default();
-    let (rows, profiles) = desired_rows(&inputs, &images, mirror_host);
+    index_revision(conn, mirror_host, cluster, revision, &inputs, &images).await
+}
+
+async fn clear(conn: &mut AnyConnection, cluster: &str) -> Result<(), FleetError> {
+    for table in ["desired_images", "desired_profiles", "desired_indexed"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE cluster = $1"
+        )))
+        .bind(cluster)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Indexes `revision` of `cluster` from its `inputs` and `images` JSON as recorded. Publishing
+/// calls it, with the JSON it has just recorded, in the transaction that moves
+/// `desired_current`, so the index is current whenever a revision is.
+pub(crate) async fn index_revision(
+    conn: &mut AnyConnection,
+    mirror_host: &str,
+    cluster: &str,
+    revision: i64,
+    inputs: &str,
+    images: &str,
+) -> Result<(), FleetError> {
+    clear(conn, cluster).await?;
+    let (rows, profiles) = desired_rows(inputs, images, mirror_host);
     let wanted = rows
         .iter()
         .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), Some(&r.digest)))

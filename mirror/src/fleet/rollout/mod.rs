@@ -21,6 +21,7 @@ pub use engine::{abort, list, pause, resume, rollback, start, status, tick, tick
 pub use gate::Gate;
 pub use machine::State;
 pub use plan::{WaveSize, Window};
+pub(crate) use store::MOVING_STATES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RolloutError {

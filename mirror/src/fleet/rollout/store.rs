@@ -124,24 +124,27 @@ pub(super) async fn list(conn: &mut AnyConnection) -> Result<Vec<RolloutRow>, Fl
     rows.iter().map(rollout_from).collect()
 }
 
-/// Rollouts a tick looks at: those not paused or finished.
+/// The states of a rollout a tick moves (not paused or finished), as an SQL list.
+pub(crate) const MOVING_STATES: &str = "('Pending', 'Progressing')";
+
+/// Rollouts a tick looks at: those in [`MOVING_STATES`], all or those holding a cluster.
 pub(super) async fn moving_ids(
     conn: &mut AnyConnection,
     holding: Option<&str>,
 ) -> Result<Vec<i64>, FleetError> {
     Ok(match holding {
         None => {
-            sqlx::query_scalar(
-                "SELECT id FROM rollouts WHERE state IN ('Pending', 'Progressing') ORDER BY id",
-            )
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM rollouts WHERE state IN {MOVING_STATES} ORDER BY id"
+            )))
             .fetch_all(&mut *conn)
             .await?
         }
         Some(cluster) => {
-            sqlx::query_scalar(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT r.id FROM rollout_clusters c JOIN rollouts r ON r.id = c.rollout
-             WHERE c.cluster = $1 AND r.state IN ('Pending', 'Progressing') ORDER BY r.id",
-            )
+                 WHERE c.cluster = $1 AND r.state IN {MOVING_STATES} ORDER BY r.id"
+            )))
             .bind(cluster)
             .fetch_all(&mut *conn)
             .await?
