@@ -116,6 +116,85 @@ impl ApiClient {
         self.send(Method::DELETE, path, None::<&()>).await
     }
 
+    /// [`send_all_pages`](Self::send_all_pages) of a GET.
+    pub async fn get_all_pages(
+        &self,
+        path: &str,
+        limit: usize,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.send_all_pages(Method::GET, path, None::<&()>, limit)
+            .await
+    }
+
+    /// [`send_all_pages`](Self::send_all_pages) of a POST of `body`.
+    pub async fn post_all_pages<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        limit: usize,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.send_all_pages(Method::POST, path, Some(body), limit)
+            .await
+    }
+
+    /// Every page of a paged answer (`clusters` and `next`, as the fleet's status and queries
+    /// give them), asked for `limit` clusters at a time, as one document: the first page's
+    /// other fields, every page's clusters, and no `next`. A server whose `next` comes back
+    /// again is an error rather than a loop.
+    pub async fn send_all_pages<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        limit: usize,
+    ) -> Result<serde_json::Value, ClientError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut doc: Option<serde_json::Value> = None;
+        let mut after: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let mut url = format!("{path}{sep}limit={limit}");
+            if let Some(a) = &after {
+                url.push_str("&after=");
+                url.extend(form_urlencoded_byte(a));
+            }
+            let mut page: serde_json::Value = self.send(method.clone(), &url, body).await?;
+            let next = page.get("next").and_then(|n| n.as_str()).map(str::to_owned);
+            let clusters = page
+                .get_mut("clusters")
+                .map(serde_json::Value::take)
+                .unwrap_or_default();
+            let whole = doc.get_or_insert_with(|| {
+                page["clusters"] = serde_json::Value::Array(Vec::new());
+                page.clone()
+            });
+            if let (Some(all), serde_json::Value::Array(more)) =
+                (whole["clusters"].as_array_mut(), clusters)
+            {
+                all.extend(more);
+            }
+            match next {
+                Some(n) if seen.insert(n.clone()) => after = Some(n),
+                Some(n) => {
+                    return Err(ClientError::Api {
+                        method,
+                        url: format!("{}{path}", self.base),
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                        code: "PAGES".into(),
+                        message: format!("the page after {n:?} came back again"),
+                    })
+                }
+                None => {
+                    let mut whole = doc.take().unwrap_or_default();
+                    if let Some(o) = whole.as_object_mut() {
+                        o.remove("next");
+                    }
+                    return Ok(whole);
+                }
+            }
+        }
+    }
+
     /// Sends one request (`path` starts with `/`, e.g. `/api/v1/fleet/clusters`) and decodes
     /// the JSON answer; an error status becomes [`ClientError::Api`] with the server's message.
     pub async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -167,4 +246,14 @@ impl ApiClient {
             reason: e.to_string(),
         })
     }
+}
+
+/// The characters of `s` percent-encoded for a query value (all but unreserved ones).
+fn form_urlencoded_byte(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.bytes().map(|b| match b {
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+            (b as char).to_string()
+        }
+        _ => format!("%{b:02X}"),
+    })
 }

@@ -3,8 +3,9 @@
 //! clusters, desired revisions, reports through `reports::ingest`), then p50/p99 of each query,
 //! the report-ingest rate (new, unchanged and changed image sets) and peak RSS.
 //!
-//! Usage: bench_fleet [--clusters N] [--runs R] [--seed S] [--database-url URL]
-//! (default database: a temp SQLite file; `postgres://…` for PostgreSQL).
+//! Usage: bench_fleet [--clusters N] [--runs R] [--seed S] [--database-url URL] [--queries-only]
+//! (default database: a temp SQLite file; `postgres://…` for PostgreSQL; `--queries-only` times
+//! the queries on a database an earlier run with the same flags filled).
 
 #[path = "../tests/fleet_reports_support/mod.rs"]
 mod support;
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use ferry_bundler::format::profile_definition::{PinnedImage, ProfileDefinition};
 use ferry_bundler::format::report::{PodReport, SignedReport};
+use ferry_mirror::fleet::page::{Page, DEFAULT_LIMIT, MAX_LIMIT};
 use ferry_mirror::fleet::{query, reports, status, Fleet};
 use support::*;
 
@@ -43,6 +45,9 @@ struct Args {
     runs: usize,
     seed: u64,
     url: Option<String>,
+    /// The database already holds this fleet (an earlier run with the same flags): time the
+    /// queries only.
+    queries_only: bool,
 }
 
 fn args() -> Args {
@@ -51,6 +56,7 @@ fn args() -> Args {
         runs: 200,
         seed: 12,
         url: None,
+        queries_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +66,7 @@ fn args() -> Args {
             "--runs" => a.runs = value().parse().expect("--runs R"),
             "--seed" => a.seed = value().parse().expect("--seed S"),
             "--database-url" => a.url = Some(value()),
+            "--queries-only" => a.queries_only = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -197,6 +204,16 @@ async fn main() {
     let mut rng = Rng(a.seed);
     let defs = profiles(&mut rng);
 
+    if !a.queries_only {
+        fill(&fleet, &a, &defs, &mut rng).await;
+    }
+    queries(&fleet, &a, &defs).await;
+    println!("peak RSS: {}", peak_rss_kib());
+}
+
+/// Registers, assigns and publishes the fleet, then times the three kinds of report ingest.
+async fn fill(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>], rng: &mut Rng) {
+    let fleet = fleet.clone();
     let t = Instant::now();
     for (p, versions) in defs.iter().enumerate() {
         for (v, d) in versions.iter().enumerate() {
@@ -284,7 +301,30 @@ async fn main() {
         "ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
         changed.len()
     );
+}
 
+/// Every page of `ask`'s answer, `limit` clusters at a time: how long a whole answer takes
+/// (the CLI walks the pages this way), and the clusters it held.
+async fn walk<F, Fut>(limit: usize, mut ask: F) -> usize
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = (usize, Option<String>)>,
+{
+    let mut page = Page::first(limit);
+    let mut total = 0;
+    loop {
+        let (n, next) = ask(page.clone()).await;
+        total += n;
+        match next {
+            Some(after) => page.after = Some(after),
+            None => return total,
+        }
+    }
+}
+
+/// p50 and p99 of each query: one page of [`DEFAULT_LIMIT`] clusters, as the API answers when
+/// no limit is given, and for the answers that span the fleet, every page of [`MAX_LIMIT`].
+async fn queries(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>]) {
     let pool: Vec<PinnedImage> = defs
         .iter()
         .flat_map(|v| v[0].layers.iter().flat_map(|l| l.images.clone()))
@@ -293,37 +333,43 @@ async fn main() {
     let picks: Vec<PinnedImage> = (0..a.runs)
         .map(|_| pool[qrng.below(pool.len())].clone())
         .collect();
-    let hits = query::image(&fleet, &picks[0].repository)
-        .await
-        .unwrap()
-        .clusters
-        .len();
-    println!("(a repository query answers ~{hits} clusters)");
+    let page = Page::first(DEFAULT_LIMIT);
+    let hits = walk(MAX_LIMIT, |p| {
+        let (f, r) = (fleet.clone(), picks[0].repository.clone());
+        async move {
+            let a = query::image(&f, &r, &p).await.unwrap();
+            (a.clusters.len(), a.next)
+        }
+    })
+    .await;
+    println!(
+        "(a repository query answers ~{hits} clusters; a page holds {DEFAULT_LIMIT} unless asked for up to {MAX_LIMIT})"
+    );
     let runs = a.runs;
     time("query image REPOSITORY", runs, |i| {
-        let (f, r) = (fleet.clone(), picks[i].repository.clone());
-        async move { query::image(&f, &r).await.unwrap() }
+        let (f, r, p) = (fleet.clone(), picks[i].repository.clone(), page.clone());
+        async move { query::image(&f, &r, &p).await.unwrap() }
     })
     .await;
     time("query image REPOSITORY:TAG", runs, |i| {
-        let (f, r) = (fleet.clone(), picks[i].reference.clone());
-        async move { query::image(&f, &r).await.unwrap() }
+        let (f, r, p) = (fleet.clone(), picks[i].reference.clone(), page.clone());
+        async move { query::image(&f, &r, &p).await.unwrap() }
     })
     .await;
     time("query image REPOSITORY@DIGEST", runs, |i| {
-        let (f, r) = (
-            fleet.clone(),
-            format!("{}@{}", picks[i].repository, picks[i].digest),
-        );
-        async move { query::image(&f, &r).await.unwrap() }
+        let (f, p) = (fleet.clone(), page.clone());
+        let r = format!("{}@{}", picks[i].repository, picks[i].digest);
+        async move { query::image(&f, &r, &p).await.unwrap() }
     })
     .await;
-    time("query affected (10 digests)", runs, |i| {
-        let f = fleet.clone();
-        let list: Vec<String> = (0..10)
+    let cve = |i: usize| -> Vec<String> {
+        (0..10)
             .map(|k| picks[(i + k * 7) % runs].digest.to_string())
-            .collect();
-        async move { query::affected(&f, &list).await.unwrap() }
+            .collect()
+    };
+    time("query affected (10 digests)", runs, |i| {
+        let (f, list, p) = (fleet.clone(), cve(i), page.clone());
+        async move { query::affected(&f, &list, &p).await.unwrap() }
     })
     .await;
     time("query profile NAME --below 1.2.0", runs, |i| {
@@ -332,9 +378,14 @@ async fn main() {
         async move { query::profile_below(&f, &name, "1.2.0").await.unwrap() }
     })
     .await;
-    time("query pending", runs, |_| {
+    time("query pending", runs, |i| {
         let f = fleet.clone();
-        async move { query::pending(&f).await.unwrap() }
+        // From the start, and from anywhere in the fleet.
+        let p = Page {
+            after: (i % 2 == 1).then(|| format!("edge-{:05}", (i * 7919) % a.clusters)),
+            ..page.clone()
+        };
+        async move { query::pending(&f, &p).await.unwrap() }
     })
     .await;
     time("status CLUSTER (layers, drift)", runs, |i| {
@@ -343,12 +394,51 @@ async fn main() {
         async move { status::cluster_status(&f, &name, T0 + 140).await.unwrap() }
     })
     .await;
-    time("status (whole fleet)", runs.min(20), |_| {
+    time("status (a page, and every state's count)", runs, |i| {
         let f = fleet.clone();
-        async move { status::fleet_status(&f, T0 + 140).await.unwrap() }
+        let p = Page {
+            after: (i % 2 == 1).then(|| format!("edge-{:05}", (i * 7919) % a.clusters)),
+            ..page.clone()
+        };
+        async move { status::fleet_status(&f, T0 + 140, &p).await.unwrap() }
     })
     .await;
-    let s = status::fleet_status(&fleet, T0 + 140).await.unwrap();
+    println!("every page of {MAX_LIMIT} (a whole answer, as the CLI reads it):");
+    time("  query image REPOSITORY", runs.min(20), |i| {
+        let (f, r) = (fleet.clone(), picks[i].repository.clone());
+        walk(MAX_LIMIT, move |p| {
+            let (f, r) = (f.clone(), r.clone());
+            async move {
+                let a = query::image(&f, &r, &p).await.unwrap();
+                (a.clusters.len(), a.next)
+            }
+        })
+    })
+    .await;
+    time("  query affected (10 digests)", runs.min(20), |i| {
+        let (f, list) = (fleet.clone(), cve(i));
+        walk(MAX_LIMIT, move |p| {
+            let (f, list) = (f.clone(), list.clone());
+            async move {
+                let a = query::affected(&f, &list, &p).await.unwrap();
+                (a.clusters.len(), a.next)
+            }
+        })
+    })
+    .await;
+    time("  status (whole fleet)", runs.min(20), |_| {
+        let f = fleet.clone();
+        walk(MAX_LIMIT, move |p| {
+            let f = f.clone();
+            async move {
+                let s = status::fleet_status(&f, T0 + 140, &p).await.unwrap();
+                (s.clusters.len(), s.next)
+            }
+        })
+    })
+    .await;
+    let s = status::fleet_status(fleet, T0 + 140, &Page::first(1))
+        .await
+        .unwrap();
     println!("states: {:?}", s.counts);
-    println!("peak RSS: {}", peak_rss_kib());
 }

@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode};
 use ferry_bundler::format::profile_definition::ProfileDefinition;
 use ferry_bundler::format::report::{PodReport, SignedReport};
 use ferry_mirror::fleet::api::Caller;
+use ferry_mirror::fleet::page::Page;
 use ferry_mirror::fleet::{query, reports, Fleet};
 use fleet_reports_support::*;
 use http_body_util::BodyExt;
@@ -111,18 +112,21 @@ fn clusters_of(a: &query::ImageAnswer) -> Vec<(&str, usize, usize)> {
 
 async fn queries_answer_exactly(url: &str) {
     let (fleet, _dir) = small_fleet(url).await;
-    let a = query::image(&fleet, "quay.io/cilium/cilium").await.unwrap();
+    let a = query::image(&fleet, "quay.io/cilium/cilium", &Page::all())
+        .await
+        .unwrap();
     assert_eq!(
         clusters_of(&a),
         vec![("edge-01", 1, 1), ("edge-02", 1, 1), ("edge-03", 1, 0)]
     );
-    let a = query::image(&fleet, "quay.io/cilium/cilium:v1.16.5")
+    let a = query::image(&fleet, "quay.io/cilium/cilium:v1.16.5", &Page::all())
         .await
         .unwrap();
     assert_eq!(clusters_of(&a), vec![("edge-01", 1, 1), ("edge-03", 1, 0)]);
     let a = query::image(
         &fleet,
         &format!("quay.io/cilium/cilium@{}", digest("cilium-2")),
+        &Page::all(),
     )
     .await
     .unwrap();
@@ -133,14 +137,19 @@ async fn queries_answer_exactly(url: &str) {
         "mirror.enclave:5000/docker.io/library/busybox:1.36",
         &digest("busybox"),
     ] {
-        let a = query::image(&fleet, q).await.unwrap();
+        let a = query::image(&fleet, q, &Page::all()).await.unwrap();
         assert_eq!(clusters_of(&a), vec![("edge-02", 0, 1)], "{q}");
     }
     assert_eq!(
-        query::image(&fleet, "busybox").await.unwrap().query,
+        query::image(&fleet, "busybox", &Page::all())
+            .await
+            .unwrap()
+            .query,
         "docker.io/library/busybox"
     );
-    let e = query::image(&fleet, "Not A Reference!").await.unwrap_err();
+    let e = query::image(&fleet, "Not A Reference!", &Page::all())
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), StatusCode::BAD_REQUEST);
 
     let list = format!(
@@ -149,7 +158,9 @@ async fn queries_answer_exactly(url: &str) {
     );
     let entries = query::parse_list(&list);
     assert_eq!(entries.len(), 3);
-    let a = query::affected(&fleet, &entries).await.unwrap();
+    let a = query::affected(&fleet, &entries, &Page::all())
+        .await
+        .unwrap();
     let got: Vec<(&str, Vec<&str>)> = a
         .clusters
         .iter()
@@ -219,8 +230,9 @@ async fn queries_answer_exactly(url: &str) {
         StatusCode::BAD_REQUEST
     );
 
-    let pending = query::pending(&fleet).await.unwrap();
+    let pending = query::pending(&fleet, &Page::all()).await.unwrap();
     let got: Vec<_> = pending
+        .clusters
         .iter()
         .map(|p| (p.cluster.as_str(), p.reasons.clone()))
         .collect();
@@ -256,6 +268,7 @@ async fn queries_answer_exactly(url: &str) {
     let a = query::image(
         &fleet,
         &format!("quay.io/cilium/cilium@{}", digest("cilium-2")),
+        &Page::all(),
     )
     .await
     .unwrap();
@@ -481,7 +494,7 @@ async fn routes_answer_with_their_status(url: &str) {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, b) = call(operator(), "GET", "/api/v1/fleet/query/pending", None).await;
     assert_eq!(
-        (s, b.as_array().map(Vec::len)),
+        (s, b["clusters"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(2)),
         "{b}"
     );

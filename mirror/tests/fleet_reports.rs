@@ -6,6 +6,7 @@
 mod fleet_reports_support;
 
 use ferry_bundler::format::profile_definition::ProfileDefinition;
+use ferry_mirror::fleet::page::Page;
 use ferry_mirror::fleet::query;
 use ferry_mirror::fleet::reports::{self, Outcome};
 use ferry_mirror::fleet::status::{self, State};
@@ -179,7 +180,7 @@ async fn running_keys_follow_reports(url: &str) {
     let found = |q: String| {
         let fleet = fleet.clone();
         async move {
-            let a = query::image(&fleet, &q).await.unwrap();
+            let a = query::image(&fleet, &q, &Page::all()).await.unwrap();
             a.clusters
                 .iter()
                 .map(|c| (c.cluster.clone(), c.desired.len(), c.running.len()))
@@ -193,7 +194,7 @@ async fn running_keys_follow_reports(url: &str) {
         found("docker.io/library/redis:7.4".into()).await,
         edge(1, 1)
     );
-    let a = query::image(&fleet, "ghcr.io/stefanprodan/podinfo")
+    let a = query::image(&fleet, "ghcr.io/stefanprodan/podinfo", &Page::all())
         .await
         .unwrap();
     assert_eq!(a.clusters[0].running[0].pod, "podinfo-0-6c9d8e7f5-q8w2z");
@@ -326,7 +327,9 @@ async fn offline_after_missed_intervals(url: &str) {
         .await
         .unwrap();
     assert_eq!(s.state, State::Offline);
-    let all = status::fleet_status(&fleet, T0 + 300).await.unwrap();
+    let all = status::fleet_status(&fleet, T0 + 300, &Page::all())
+        .await
+        .unwrap();
     let states: Vec<_> = all
         .clusters
         .iter()
@@ -349,7 +352,9 @@ async fn each_state_of_the_ranking(url: &str) {
             let s = status::cluster_status(&fleet, "edge-01", now)
                 .await
                 .unwrap();
-            let listed = status::fleet_status(&fleet, now).await.unwrap();
+            let listed = status::fleet_status(&fleet, now, &Page::all())
+                .await
+                .unwrap();
             assert_eq!(listed.clusters[0].state, s.state, "{s:?}");
             (s.state, s.reasons)
         }

@@ -33,12 +33,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../migrations/fleet/0008_image_keys.sql"),
     ),
+    (9, include_str!("../../migrations/fleet/0009_pages.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    /// What follows a name in a comparison or ORDER BY so that both backends order names by
+    /// their bytes: pages of clusters are cut by name, and a PostgreSQL database created with
+    /// a locale would otherwise order `edge-1` and `edge0` its own way.
+    pub fn bytes(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " COLLATE \"C\"",
+        }
+    }
 }
 
 /// A pool on the fleet database and which backend it is.
@@ -69,7 +82,8 @@ impl FleetDb {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // As the store's own pool: WAL is the file's mode already; wait for
+                        // As the store's own pool: WAL (the store's ferry.db is in it already;
+                        // a file of its own is put in it here, as the mode persists), wait for
                         // writers rather than fail, and keep foreign keys on.
                         // NORMAL is durable in WAL mode at each checkpoint and never corrupts,
                         // as for the store's pool; FULL would sync the disk on every report.
@@ -79,7 +93,8 @@ impl FleetDb {
                         // map of the file sped queries up a little but tripled the resident
                         // size, so reads stay read calls.)
                         conn.execute(
-                            "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;
+                            "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;
+                             PRAGMA synchronous = NORMAL;
                              PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
                         )
                         .await?;

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod clusters;
 pub mod db;
 pub mod desired;
+pub mod page;
 pub mod query;
 pub mod reports;
 pub mod rollout;

@@ -2,9 +2,10 @@
 //! digests or references (a CVE list), which run a profile below a version, which have pending
 //! updates.
 //!
-//! Image queries are index lookups (`running_images` and `desired_images` by digest and by
-//! repository and tag), so their cost follows the size of the answer, not of the fleet.
-//! Deregistered clusters are left out.
+//! Image queries are index lookups: the inverted keys (`keys`) give one page of the clusters
+//! that match, by name, and then those clusters' own rows of `running_images` and
+//! `desired_images` are read, so their cost follows the page, not the fleet. Deregistered
+//! clusters are left out.
 
 pub mod index;
 pub mod keys;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::page::Page;
 use super::reports::images::{is_digest, split_reference, ImageName};
 use super::{Fleet, FleetError};
 
@@ -30,6 +32,8 @@ pub enum QueryError {
     Version(String),
     #[error("{0} entries asked about; at most {MAX_AFFECTED_ENTRIES} are")]
     TooMany(usize),
+    #[error("a page of {0} clusters asked for; a page holds 1 to {max}", max = super::page::MAX_LIMIT)]
+    Limit(usize),
 }
 
 impl QueryError {
@@ -76,6 +80,8 @@ pub struct ImageAnswer {
     /// What was looked up: `repository[:tag][@digest]`, normalised, or a bare digest.
     pub query: String,
     pub clusters: Vec<ImageCluster>,
+    /// The last cluster of this page when more follow (ask again with `after` set to it).
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -83,8 +89,10 @@ pub struct ImageAnswer {
 pub struct AffectedAnswer {
     /// Per cluster: each entry of the list it desires or runs.
     pub clusters: Vec<AffectedCluster>,
-    /// Entries no cluster desires or runs.
+    /// Entries no cluster desires or runs (in the whole fleet, not only this page).
     pub unmatched: Vec<String>,
+    /// The last cluster of this page when more follow (ask again with `after` set to it).
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -153,10 +161,12 @@ fn condition(l: &Lookup, alias: &str, first: usize) -> (String, Vec<String>) {
 }
 
 /// One SELECT per lookup, tagged with its position and joined by UNION ALL: the keys table
-/// `keys` (aliased `k`) is read first, by its digest or repository index, and each key leads
-/// to the rows of `rows` (aliased `t`) it was made from, in that cluster's index. The joins
-/// are CROSS JOINs so that SQLite keeps that order (PostgreSQL plans them as inner joins).
+/// `keys` (aliased `k`) is read first, by its digest or repository index, and each key of a
+/// cluster in (`$lo`, `$hi`] leads to the rows of `rows` (aliased `t`) it was made from, in that
+/// cluster's index. The joins are CROSS JOINs so that SQLite keeps that order (PostgreSQL plans
+/// them as inner joins).
 fn union_sql(
+    bytes: &str,
     lookups: &[&Lookup],
     columns: &str,
     rows: &str,
@@ -165,13 +175,15 @@ fn union_sql(
 ) -> (String, Vec<String>) {
     let mut parts = Vec::new();
     let mut binds = Vec::new();
+    let (lo, hi) = (1, 2);
     for (i, l) in lookups.iter().enumerate() {
-        let (on_k, b) = condition(l, "k", binds.len() + 1);
+        let (on_k, b) = condition(l, "k", binds.len() + 3);
         binds.extend(b);
         parts.push(format!(
             "SELECT CAST({i} AS BIGINT) AS entry, {columns}
              FROM {keys} k CROSS JOIN {rows} t CROSS JOIN clusters c
-             WHERE {on_k} AND t.cluster = k.cluster AND t.repository = k.repository
+             WHERE {on_k} AND k.cluster{bytes} > ${lo} AND k.cluster{bytes} <= ${hi}
+               AND t.cluster = k.cluster AND t.repository = k.repository
                AND COALESCE(t.tag, '') = k.tag AND COALESCE(t.digest, '') = k.digest
                AND c.name = t.cluster AND c.deregistered_at IS NULL"
         ));
@@ -182,13 +194,101 @@ fn union_sql(
     )
 }
 
-/// Per lookup, the clusters that desire or run it, by name.
-async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageCluster>>, FleetError> {
+/// The live clusters any of `lookups` finds in either keys table after `page.after`, in name
+/// order, at most one beyond the page: only keys are read, from their indexes.
+async fn page_clusters(
+    conn: &mut sqlx::AnyConnection,
+    bytes: &str,
+    lookups: &[&Lookup],
+    page: &Page,
+) -> Result<Vec<String>, FleetError> {
+    let mut found: Vec<String> = Vec::new();
+    for chunk in lookups.chunks(LOOKUPS_PER_QUERY) {
+        let mut parts = Vec::new();
+        let mut binds = vec![page.after_bound().to_owned()];
+        for l in chunk {
+            let (on_k, b) = condition(l, "k", binds.len() + 1);
+            binds.extend(b);
+            for keys in ["desired_image_keys", "running_image_keys"] {
+                parts.push(format!(
+                    "SELECT k.cluster FROM {keys} k WHERE {on_k} AND k.cluster{bytes} > $1"
+                ));
+            }
+        }
+        let sql = format!(
+            "SELECT m.cluster FROM ({}) m CROSS JOIN clusters c
+             WHERE c.name = m.cluster AND c.deregistered_at IS NULL
+             ORDER BY m.cluster{bytes} LIMIT {}",
+            parts.join(" UNION "),
+            page.sql_limit()
+        );
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        found.extend(q.fetch_all(&mut *conn).await?);
+    }
+    // Both backends order by bytes (`Backend::bytes`), as Rust does.
+    found.sort();
+    found.dedup();
+    found.truncate(page.limit.saturating_add(1));
+    Ok(found)
+}
+
+/// Which of `lookups` (by position) some live cluster desires or runs, in the whole fleet.
+async fn found_anywhere(
+    conn: &mut sqlx::AnyConnection,
+    lookups: &[&Lookup],
+) -> Result<Vec<bool>, FleetError> {
+    let mut out = vec![false; lookups.len()];
+    for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
+        let mut parts = Vec::new();
+        let mut binds = Vec::new();
+        for (i, l) in chunk.iter().enumerate() {
+            let (on_k, b) = condition(l, "k", binds.len() + 1);
+            binds.extend(b);
+            let exists = |keys: &str| {
+                format!(
+                    "EXISTS (SELECT 1 FROM {keys} k CROSS JOIN clusters c
+                     WHERE {on_k} AND c.name = k.cluster AND c.deregistered_at IS NULL)"
+                )
+            };
+            parts.push(format!(
+                "SELECT CAST({i} AS BIGINT) AS entry WHERE {} OR {}",
+                exists("desired_image_keys"),
+                exists("running_image_keys")
+            ));
+        }
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(parts.join(" UNION ALL ")));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        for i in q.fetch_all(&mut *conn).await? {
+            out[n * LOOKUPS_PER_QUERY + i as usize] = true;
+        }
+    }
+    Ok(out)
+}
+
+/// One page of the clusters that desire or run any of `lookups`: per lookup, those clusters
+/// by name, and where the next page starts.
+async fn matches(
+    fleet: &Fleet,
+    lookups: &[&Lookup],
+    page: &Page,
+) -> Result<(Vec<Vec<ImageCluster>>, Option<String>), FleetError> {
     let mut found: Vec<BTreeMap<String, ImageCluster>> = vec![BTreeMap::new(); lookups.len()];
     let mut conn = fleet.db.pool().acquire().await?;
+    let bytes = fleet.db.backend().bytes();
+    let (clusters, next) = page.cut(page_clusters(&mut conn, bytes, lookups, page).await?, |c| c);
+    let Some(last) = clusters.last() else {
+        return Ok((vec![Vec::new(); lookups.len()], None));
+    };
+    let range = [page.after_bound().to_owned(), last.clone()];
     for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
         let base = n * LOOKUPS_PER_QUERY;
         let (sql, binds) = union_sql(
+            bytes,
             chunk,
             "t.cluster, t.profile, t.layer, t.reference, t.digest",
             "desired_images",
@@ -199,7 +299,7 @@ async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageClus
             _,
             (i64, String, Option<String>, Option<String>, String, String),
         >(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
+        for b in range.iter().chain(&binds) {
             q = q.bind(b);
         }
         for (entry, cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
@@ -215,6 +315,7 @@ async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageClus
                 });
         }
         let (sql, binds) = union_sql(
+            bytes,
             chunk,
             "t.cluster, t.reference, t.digest, t.namespace, t.pod, t.container, t.ready",
             "running_images",
@@ -234,7 +335,7 @@ async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageClus
                 i64,
             ),
         >(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
+        for b in range.iter().chain(&binds) {
             q = q.bind(b);
         }
         for (entry, cluster, reference, digest, namespace, pod, container, ready) in
@@ -254,7 +355,7 @@ async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageClus
                 });
         }
     }
-    Ok(found
+    let per_lookup = found
         .into_iter()
         .map(|by_cluster| {
             by_cluster
@@ -265,16 +366,19 @@ async fn matches(fleet: &Fleet, lookups: &[&Lookup]) -> Result<Vec<Vec<ImageClus
                 })
                 .collect()
         })
-        .collect())
+        .collect();
+    Ok((per_lookup, next))
 }
 
 /// Which clusters desire and which run `reference` (a repository, `repository:tag`,
-/// `repository@digest`, or a bare digest).
-pub async fn image(fleet: &Fleet, reference: &str) -> Result<ImageAnswer, FleetError> {
+/// `repository@digest`, or a bare digest), one page of them.
+pub async fn image(fleet: &Fleet, reference: &str, page: &Page) -> Result<ImageAnswer, FleetError> {
     let (l, query) = lookup(reference, &fleet.settings.mirror_host)?;
+    let (mut found, next) = matches(fleet, &[&l], page).await?;
     Ok(ImageAnswer {
         query,
-        clusters: matches(fleet, &[&l]).await?.remove(0),
+        clusters: found.remove(0),
+        next,
     })
 }
 
@@ -287,8 +391,12 @@ pub fn parse_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Which clusters desire or run any of `entries` (digests or references).
-pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswer, FleetError> {
+/// Which clusters desire or run any of `entries` (digests or references), one page of them.
+pub async fn affected(
+    fleet: &Fleet,
+    entries: &[String],
+    page: &Page,
+) -> Result<AffectedAnswer, FleetError> {
     if entries.len() > MAX_AFFECTED_ENTRIES {
         return Err(QueryError::TooMany(entries.len()).into());
     }
@@ -299,9 +407,13 @@ pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswe
     let mut by_cluster: BTreeMap<String, Vec<AffectedMatch>> = BTreeMap::new();
     let mut unmatched = Vec::new();
     let all: Vec<&Lookup> = lookups.iter().map(|(l, _)| l).collect();
-    let found_all = matches(fleet, &all).await?;
-    for ((_, shown), found) in lookups.iter().zip(found_all) {
-        if found.is_empty() {
+    let (found_all, next) = matches(fleet, &all, page).await?;
+    let anywhere = {
+        let mut conn = fleet.db.pool().acquire().await?;
+        found_anywhere(&mut conn, &all).await?
+    };
+    for (((_, shown), found), anywhere) in lookups.iter().zip(found_all).zip(anywhere) {
+        if !anywhere {
             unmatched.push(shown.clone());
         }
         for c in found {
@@ -321,6 +433,7 @@ pub async fn affected(fleet: &Fleet, entries: &[String]) -> Result<AffectedAnswe
             .map(|(cluster, matches)| AffectedCluster { cluster, matches })
             .collect(),
         unmatched,
+        next,
     })
 }
 
@@ -388,4 +501,4 @@ pub async fn profile_below(
 }
 
 mod pending;
-pub use pending::{pending, Pending};
+pub use pending::{pending, Pending, PendingAnswer};

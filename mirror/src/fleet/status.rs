@@ -34,12 +34,14 @@
 //! (`unexpected`, with system namespaces marked), images it names that no container runs
 //! (`missing`), and containers of a repository it names at another digest (`digestMismatch`).
 
+mod counts;
 mod drift;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::page::Page;
 use super::query::{index, QueryError};
 use super::{Fleet, FleetError};
 pub use drift::{Drift, DriftImage, LayerImage, LayerStatus, Mismatch, MissingImage};
@@ -87,9 +89,12 @@ pub struct ClusterSummary {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetStatus {
+    /// One page of the clusters, by name.
     pub clusters: Vec<ClusterSummary>,
-    /// Clusters per state.
+    /// Clusters per state, in the whole fleet.
     pub counts: BTreeMap<String, usize>,
+    /// The last cluster of this page when more follow (ask again with `after` set to it).
+    pub next: Option<String>,
 }
 
 /// What the state is computed from: one row of the fleet join.
@@ -141,94 +146,194 @@ impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for Row {
 
 const FLEET_SELECT: &str = "SELECT c.name, c.registered_at, c.deregistered_at,
         c.report_interval_seconds AS registered_interval,
-        d.revision AS desired_revision, d.digest AS desired_digest, v.created_at AS desired_at,
+        d.revision AS desired_revision, d.digest AS desired_digest, d.published_at AS desired_at,
         r.received_at, r.sequence, r.interval_seconds, r.applied_revision, r.applied_digest,
         r.failed, r.converging, r.modified, r.failure
     FROM clusters c
     LEFT JOIN desired_current d ON d.cluster = c.name
-    LEFT JOIN desired_revisions v ON v.cluster = d.cluster AND v.revision = d.revision
     LEFT JOIN cluster_reports r ON r.cluster = c.name";
 
-/// The state of a row at `now`, and why, worst reason first.
-fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
-    let mut found: Vec<(State, String)> = Vec::new();
-    let interval = match (row.registered_interval, row.interval_seconds) {
+/// Whether the desired revision is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Desired {
+    Nothing,
+    Applied,
+    NotApplied,
+}
+
+/// What a cluster's state follows from. [`counts`] computes the same in SQL for the whole
+/// fleet; a test holds the two to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Facts {
+    offline: bool,
+    reported: bool,
+    failed: bool,
+    desired: Desired,
+    modified: bool,
+    converging: bool,
+    published_after_report: bool,
+}
+
+/// A condition that holds of a cluster, and the state it puts the cluster in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Condition {
+    Offline,
+    NoReport,
+    Failed,
+    Modified,
+    Converging,
+    PublishedAfterReport,
+    OutOfSync,
+}
+
+impl Condition {
+    fn state(self) -> State {
+        match self {
+            Condition::Offline => State::Offline,
+            Condition::Failed => State::Failed,
+            Condition::Modified => State::Modified,
+            Condition::OutOfSync => State::OutOfSync,
+            Condition::NoReport | Condition::Converging | Condition::PublishedAfterReport => {
+                State::Pending
+            }
+        }
+    }
+}
+
+/// Every condition that holds, in the order the reasons are given before ranking.
+fn conditions(f: &Facts) -> Vec<Condition> {
+    let mut found = Vec::new();
+    if f.offline {
+        found.push(Condition::Offline);
+    }
+    if !f.reported {
+        found.push(Condition::NoReport);
+        return found;
+    }
+    if f.failed {
+        found.push(Condition::Failed);
+    }
+    match f.desired {
+        Desired::Applied => {
+            if f.modified {
+                found.push(Condition::Modified);
+            }
+            if f.converging {
+                found.push(Condition::Converging);
+            }
+        }
+        Desired::NotApplied if f.published_after_report => {
+            found.push(Condition::PublishedAfterReport)
+        }
+        Desired::NotApplied => found.push(Condition::OutOfSync),
+        Desired::Nothing => {}
+    }
+    found
+}
+
+/// The worst state the facts give.
+fn state_of(f: &Facts) -> State {
+    conditions(f)
+        .into_iter()
+        .map(Condition::state)
+        .max()
+        .unwrap_or(State::Ready)
+}
+
+/// The interval a cluster's Offline is judged by: the smaller of the registered and the
+/// reported one, at least a second.
+fn interval(row: &Row) -> i64 {
+    match (row.registered_interval, row.interval_seconds) {
         (Some(a), Some(b)) if a > 0 => a.min(b),
         (_, Some(b)) => b,
         (Some(a), None) => a,
         (None, None) => 60,
     }
-    .max(1);
+    .max(1)
+}
+
+fn facts(row: &Row, offline_after: u32, now: i64) -> Facts {
     let since = row.received_at.unwrap_or(row.registered_at);
-    let limit = interval.saturating_mul(i64::from(offline_after.max(1)));
-    if now - since > limit {
-        let what = if row.received_at.is_some() {
-            "last report"
-        } else {
-            "registered, no report"
-        };
-        found.push((
-            State::Offline,
-            format!("{what} {} s ago (offline after {limit} s)", now - since),
-        ));
+    let limit = interval(row).saturating_mul(i64::from(offline_after.max(1)));
+    let desired = match (&row.desired_digest, row.desired_revision) {
+        (Some(d), Some(_)) if row.applied_digest.as_ref() == Some(d) => Desired::Applied,
+        (Some(_), Some(_)) => Desired::NotApplied,
+        _ => Desired::Nothing,
+    };
+    Facts {
+        offline: now - since > limit,
+        reported: row.received_at.is_some(),
+        failed: row.failed == Some(1),
+        desired,
+        modified: row.modified == Some(1),
+        converging: row.converging == Some(1),
+        published_after_report: matches!((row.desired_at, row.received_at), (Some(at), Some(r)) if at > r),
     }
-    match row.received_at {
-        None => found.push((State::Pending, "no report yet".into())),
-        Some(received) => {
-            if row.failed == Some(1) {
-                let why = row.failure.clone().unwrap_or_else(|| "failed".into());
-                found.push((State::Failed, why));
-            }
-            match (&row.desired_digest, row.desired_revision) {
-                (Some(desired), Some(rev)) if row.applied_digest.as_ref() == Some(desired) => {
-                    if row.modified == Some(1) {
-                        found.push((
-                            State::Modified,
-                            "running image digests differ from the desired ones".into(),
-                        ));
-                    }
-                    if row.converging == Some(1) {
-                        found.push((
-                            State::Pending,
-                            format!("revision {rev} applied; containers not ready yet"),
-                        ));
-                    }
-                }
-                (Some(_), Some(rev)) => {
-                    let applied = row.applied_revision.map_or_else(
-                        || "no known revision".to_owned(),
-                        |a| format!("revision {a}"),
-                    );
-                    if row.desired_at.is_some_and(|at| at > received) {
-                        found.push((State::Pending, format!("revision {rev} published after the last report ({applied} applied)")));
+}
+
+/// The state of a row at `now`, and why, worst reason first.
+fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
+    let f = facts(row, offline_after, now);
+    let since = row.received_at.unwrap_or(row.registered_at);
+    let limit = interval(row).saturating_mul(i64::from(offline_after.max(1)));
+    let rev = row.desired_revision.unwrap_or_default();
+    let applied = || {
+        row.applied_revision.map_or_else(
+            || "no known revision".to_owned(),
+            |a| format!("revision {a}"),
+        )
+    };
+    let mut found: Vec<(State, String)> = conditions(&f)
+        .into_iter()
+        .map(|c| {
+            let why = match c {
+                Condition::Offline => {
+                    let what = if f.reported {
+                        "last report"
                     } else {
-                        found.push((
-                            State::OutOfSync,
-                            format!("{applied} applied, revision {rev} desired"),
-                        ));
-                    }
+                        "registered, no report"
+                    };
+                    format!("{what} {} s ago (offline after {limit} s)", now - since)
                 }
-                _ => {}
-            }
-        }
-    }
+                Condition::NoReport => "no report yet".into(),
+                Condition::Failed => row.failure.clone().unwrap_or_else(|| "failed".into()),
+                Condition::Modified => "running image digests differ from the desired ones".into(),
+                Condition::Converging => {
+                    format!("revision {rev} applied; containers not ready yet")
+                }
+                Condition::PublishedAfterReport => format!(
+                    "revision {rev} published after the last report ({} applied)",
+                    applied()
+                ),
+                Condition::OutOfSync => format!("{} applied, revision {rev} desired", applied()),
+            };
+            (c.state(), why)
+        })
+        .collect();
     found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let state = found.first().map_or(State::Ready, |f| f.0);
     (state, found.into_iter().map(|f| f.1).collect())
 }
 
-/// Every registered cluster's state (deregistered ones are left out), by name.
-pub async fn fleet_status(fleet: &Fleet, now: i64) -> Result<FleetStatus, FleetError> {
-    let sql = format!("{FLEET_SELECT} WHERE c.deregistered_at IS NULL ORDER BY c.name");
+/// One page of the registered clusters' states (deregistered ones are left out), by name,
+/// and the whole fleet's count per state.
+pub async fn fleet_status(fleet: &Fleet, now: i64, page: &Page) -> Result<FleetStatus, FleetError> {
+    let mut conn = fleet.db.pool().acquire().await?;
+    let sql = format!(
+        "{FLEET_SELECT} WHERE c.deregistered_at IS NULL AND c.name{b} > $1 ORDER BY c.name{b} LIMIT {}",
+        page.sql_limit(),
+        b = fleet.db.backend().bytes()
+    );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(fleet.db.pool())
+        .bind(page.after_bound())
+        .fetch_all(&mut *conn)
         .await?;
-    let mut counts = BTreeMap::new();
+    let (rows, next) = page.cut(rows, |r| &r.name);
+    let offline_after = fleet.settings.offline_after_intervals;
     let clusters = rows
         .into_iter()
         .map(|row| {
-            let (state, reasons) = judge(&row, fleet.settings.offline_after_intervals, now);
-            *counts.entry(format!("{state:?}")).or_insert(0) += 1;
+            let (state, reasons) = judge(&row, offline_after, now);
             ClusterSummary {
                 cluster: row.name,
                 state,
@@ -239,7 +344,12 @@ pub async fn fleet_status(fleet: &Fleet, now: i64) -> Result<FleetStatus, FleetE
             }
         })
         .collect();
-    Ok(FleetStatus { clusters, counts })
+    let counts = counts::counts(&mut conn, offline_after, now).await?;
+    Ok(FleetStatus {
+        clusters,
+        counts,
+        next,
+    })
 }
 
 /// One cluster's state, per-layer readiness and image drift.

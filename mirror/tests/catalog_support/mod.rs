@@ -119,12 +119,13 @@ pub async fn record_desired(fleet: &Fleet, cluster: &str, revision: i64, inputs:
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO desired_current (cluster, revision, digest) VALUES ($1, $2, $3)
-         ON CONFLICT (cluster) DO UPDATE SET revision = $2, digest = $3",
+        "INSERT INTO desired_current (cluster, revision, digest, published_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (cluster) DO UPDATE SET revision = $2, digest = $3, published_at = $4",
     )
     .bind(cluster)
     .bind(revision)
     .bind(&digest)
+    .bind(1_700_000_000_i64)
     .execute(fleet.db.pool())
     .await
     .unwrap();

@@ -218,11 +218,13 @@ pub async fn publish_in(
         .execute(&mut *conn)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO desired_current (cluster, revision, digest) VALUES ($1, $2, $3)
-                 ON CONFLICT (cluster) DO UPDATE SET revision = excluded.revision, digest = excluded.digest")
+    sqlx::query("INSERT INTO desired_current (cluster, revision, digest, published_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (cluster) DO UPDATE SET revision = excluded.revision, digest = excluded.digest,
+                     published_at = excluded.published_at")
         .bind(cluster)
         .bind(revision)
         .bind(artifact)
+        .bind(at)
         .execute(&mut *conn)
         .await
         .unwrap();

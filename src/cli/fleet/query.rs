@@ -8,6 +8,9 @@ use clap::Subcommand;
 use ferry_agent::client::ApiClient;
 use serde_json::{json, Value};
 
+/// Clusters per page when a command reads a whole answer: the most a page holds.
+pub const PAGE: usize = ferry_mirror::fleet::page::MAX_LIMIT;
+
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
     /// Which clusters desire and run an image (repository, repository:tag, repository@digest or a digest).
@@ -55,21 +58,16 @@ pub fn encode(s: &str) -> String {
 pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::Result<ExitCode> {
     let doc: Value = match &cmd {
         QueryCommand::Image { reference } => {
-            api.get(&format!(
-                "/api/v1/fleet/query/image?ref={}",
-                encode(reference)
-            ))
-            .await?
+            let path = format!("/api/v1/fleet/query/image?ref={}", encode(reference));
+            api.get_all_pages(&path, PAGE).await?
         }
         QueryCommand::Affected { digests } => {
             let text = std::fs::read_to_string(digests)
                 .with_context(|| format!("reading {}", digests.display()))?;
             let references = ferry_mirror::fleet::query::parse_list(&text);
-            api.post(
-                "/api/v1/fleet/query/affected",
-                &json!({ "references": references }),
-            )
-            .await?
+            let body = json!({ "references": references });
+            api.post_all_pages("/api/v1/fleet/query/affected", &body, PAGE)
+                .await?
         }
         QueryCommand::Profile { name, below } => {
             api.get(&format!(
@@ -79,7 +77,10 @@ pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::
             ))
             .await?
         }
-        QueryCommand::Pending => api.get("/api/v1/fleet/query/pending").await?,
+        QueryCommand::Pending => {
+            api.get_all_pages("/api/v1/fleet/query/pending", PAGE)
+                .await?
+        }
     };
     if json_out {
         outln!("{}", serde_json::to_string(&doc)?);
@@ -116,7 +117,7 @@ pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::
             }
         }
         QueryCommand::Pending => {
-            for p in doc.as_array().into_iter().flatten() {
+            for p in doc["clusters"].as_array().into_iter().flatten() {
                 for r in p["reasons"].as_array().into_iter().flatten() {
                     outln!("{:<24} {}", s(&p["cluster"]), s(r));
                 }

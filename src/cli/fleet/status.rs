@@ -13,7 +13,10 @@ pub struct StatusArgs {
 
 pub async fn run(api: &ApiClient, json: bool, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let doc: Value = match &args.cluster {
-        None => api.get("/api/v1/fleet/status").await?,
+        None => {
+            api.get_all_pages("/api/v1/fleet/status", super::query::PAGE)
+                .await?
+        }
         Some(c) => {
             api.get(&format!(
                 "/api/v1/fleet/clusters/{}/status",

@@ -1,5 +1,6 @@
 //! Fleet queries: `GET query/image?ref=`, `POST query/affected`, `GET query/profile?name=&below=`,
-//! `GET query/pending`. All reads (affected is a POST only because its list can be long).
+//! `GET query/pending`. All reads (affected is a POST only because its list can be long). The
+//! answers that grow with the fleet come in pages (`?limit=&after=`, see `fleet::page`).
 
 use axum::extract::{Query, State};
 use axum::Json;
@@ -8,7 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiResult, ErrorBody, FleetRoutes};
-use crate::fleet::query::{self, AffectedAnswer, ImageAnswer, Pending, ProfileBelow};
+use crate::fleet::page::{Page, PageParams};
+use crate::fleet::query::{self, AffectedAnswer, ImageAnswer, PendingAnswer, ProfileBelow};
 use crate::fleet::Fleet;
 
 pub fn routes() -> FleetRoutes {
@@ -35,14 +37,19 @@ struct ImageParams {
     get,
     path = "/api/v1/fleet/query/image",
     tag = "fleet",
-    params(ImageParams),
+    params(ImageParams, PageParams),
     responses(
-        (status = 200, description = "Clusters desiring or running it", body = ImageAnswer),
-        (status = 400, description = "Not an image reference", body = ErrorBody),
+        (status = 200, description = "One page of the clusters desiring or running it", body = ImageAnswer),
+        (status = 400, description = "Not an image reference, or a limit out of range", body = ErrorBody),
     )
 )]
-async fn image(State(fleet): State<Fleet>, Query(p): Query<ImageParams>) -> ApiResult<ImageAnswer> {
-    Ok(Json(query::image(&fleet, &p.reference).await?))
+async fn image(
+    State(fleet): State<Fleet>,
+    Query(p): Query<ImageParams>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<ImageAnswer> {
+    let page = Page::from_params(page)?;
+    Ok(Json(query::image(&fleet, &p.reference, &page).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -57,17 +64,20 @@ struct AffectedRequest {
     post,
     path = "/api/v1/fleet/query/affected",
     tag = "fleet",
+    params(PageParams),
     request_body = AffectedRequest,
     responses(
-        (status = 200, description = "Affected clusters, desired vs running", body = AffectedAnswer),
-        (status = 400, description = "An entry is not a digest or reference", body = ErrorBody),
+        (status = 200, description = "One page of the affected clusters, desired vs running", body = AffectedAnswer),
+        (status = 400, description = "An entry is not a digest or reference, or a limit out of range", body = ErrorBody),
     )
 )]
 async fn affected(
     State(fleet): State<Fleet>,
+    Query(page): Query<PageParams>,
     Json(r): Json<AffectedRequest>,
 ) -> ApiResult<AffectedAnswer> {
-    Ok(Json(query::affected(&fleet, &r.references).await?))
+    let page = Page::from_params(page)?;
+    Ok(Json(query::affected(&fleet, &r.references, &page).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -101,8 +111,16 @@ async fn profile_below(
     get,
     path = "/api/v1/fleet/query/pending",
     tag = "fleet",
-    responses((status = 200, description = "Clusters with pending updates", body = [Pending]))
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of the clusters with pending updates", body = PendingAnswer),
+        (status = 400, description = "A limit out of range", body = ErrorBody),
+    )
 )]
-async fn pending(State(fleet): State<Fleet>) -> ApiResult<Vec<Pending>> {
-    Ok(Json(query::pending(&fleet).await?))
+async fn pending(
+    State(fleet): State<Fleet>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<PendingAnswer> {
+    let page = Page::from_params(page)?;
+    Ok(Json(query::pending(&fleet, &page).await?))
 }

@@ -1,11 +1,12 @@
 //! `GET status` (every cluster) and `GET clusters/{name}/status` (one, with layers and drift).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiResult, ErrorBody, FleetRoutes};
+use crate::fleet::page::{Page, PageParams};
 use crate::fleet::status::{self, ClusterStatus, FleetStatus};
 use crate::fleet::Fleet;
 
@@ -19,16 +20,25 @@ pub fn routes() -> FleetRoutes {
     }
 }
 
-/// Every registered cluster: desired and applied revision, state, last report.
+/// One page of the registered clusters (desired and applied revision, state, last report) and
+/// the whole fleet's count per state.
 #[utoipa::path(
     get,
     path = "/api/v1/fleet/status",
     tag = "fleet",
-    responses((status = 200, description = "The fleet's status", body = FleetStatus))
+    params(PageParams),
+    responses(
+        (status = 200, description = "The fleet's status", body = FleetStatus),
+        (status = 400, description = "A limit out of range", body = ErrorBody),
+    )
 )]
-async fn fleet_status(State(fleet): State<Fleet>) -> ApiResult<FleetStatus> {
+async fn fleet_status(
+    State(fleet): State<Fleet>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<FleetStatus> {
+    let page = Page::from_params(page)?;
     Ok(Json(
-        status::fleet_status(&fleet, crate::store::now_unix()).await?,
+        status::fleet_status(&fleet, crate::store::now_unix(), &page).await?,
     ))
 }
 

@@ -188,6 +188,7 @@ async fn record(
     .bind(&digest)
     .fetch_one(&mut *tx)
     .await?;
+    let published_at = crate::store::now_unix();
     sqlx::query(
         "INSERT INTO desired_revisions (cluster, revision, digest, inputs, images, created_at, actor)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -197,17 +198,19 @@ async fn record(
     .bind(&digest)
     .bind(&inputs)
     .bind(&images)
-    .bind(crate::store::now_unix())
+    .bind(published_at)
     .bind(actor)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO desired_current (cluster, revision, digest) VALUES ($1, $2, $3)
-         ON CONFLICT (cluster) DO UPDATE SET revision = excluded.revision, digest = excluded.digest",
+        "INSERT INTO desired_current (cluster, revision, digest, published_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (cluster) DO UPDATE SET revision = excluded.revision, digest = excluded.digest,
+             published_at = excluded.published_at",
     )
     .bind(cluster)
     .bind(revision)
     .bind(&digest)
+    .bind(published_at)
     .execute(&mut *tx)
     .await?;
     crate::fleet::query::index::index_revision(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fleet::page::Page;
 use crate::fleet::{Fleet, FleetError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -16,18 +17,75 @@ pub struct Pending {
     pub reasons: Vec<String>,
 }
 
+/// One page of the clusters with pending updates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingAnswer {
+    pub clusters: Vec<Pending>,
+    /// The last cluster of this page when more follow (ask again with `after` set to it).
+    pub next: Option<String>,
+}
+
+/// Live clusters only.
 const LIVE: &str = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
 
-pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
+/// The FROM and WHERE of each reason, about the clusters `t.cluster` in (`$1`, `$2`].
+const REVISED: &str = "FROM desired_profiles t {LIVE}
+    JOIN (SELECT name, version, MAX(revision) AS latest FROM profile_versions GROUP BY name, version) p
+      ON p.name = t.profile AND p.version = t.version
+    WHERE t.revision < p.latest AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+const UNPUBLISHED: &str = "FROM assignments t {LIVE}
+    LEFT JOIN desired_profiles d ON d.cluster = t.cluster AND d.profile = t.profile
+    WHERE (d.version IS NULL OR d.version <> t.version) AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+const UNAPPLIED: &str = "FROM desired_current t {LIVE}
+    LEFT JOIN cluster_reports r ON r.cluster = t.cluster
+    WHERE (r.applied_digest IS NULL OR r.applied_digest <> t.digest)
+      AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+
+fn sql(bytes: &str, select: &str, from_where: &str) -> sqlx::AssertSqlSafe<String> {
+    let from_where = from_where.replace("{LIVE}", LIVE).replace("{B}", bytes);
+    sqlx::AssertSqlSafe(format!("{select} {from_where}"))
+}
+
+/// One page of the clusters with a pending update. The page's clusters come first, from the
+/// union of the three reasons in name order, then each reason's rows for them; each reason
+/// reads its table in cluster order, so a page does not read the fleet.
+pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetError> {
     let mut conn = fleet.db.pool().acquire().await?;
+    let after = page.after_bound();
+    let bytes = fleet.db.backend().bytes();
+    // Cluster names have no upper bound but the last in collation: step 1 leaves it open.
+    let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT u.cluster FROM ({}) u ORDER BY u.cluster{bytes} LIMIT {}",
+        [REVISED, UNPUBLISHED, UNAPPLIED]
+            .map(|w| sql(
+                bytes,
+                "SELECT t.cluster",
+                &w.replace(" AND t.cluster{B} <= $2", "")
+            )
+            .0)
+            .join(" UNION "),
+        page.sql_limit()
+    )))
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (names, next) = page.cut(names, |n| n);
+    let Some(last) = names.last() else {
+        return Ok(PendingAnswer {
+            clusters: Vec::new(),
+            next: None,
+        });
+    };
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
-    let revised: Vec<(String, String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.cluster, t.profile, t.version, t.revision, p.latest FROM desired_profiles t {LIVE}
-         JOIN (SELECT name, version, MAX(revision) AS latest FROM profile_versions GROUP BY name, version) p
-           ON p.name = t.profile AND p.version = t.version
-         WHERE t.revision < p.latest"
-    )))
+    let revised: Vec<(String, String, String, i64, i64)> = sqlx::query_as(sql(
+        bytes,
+        "SELECT t.cluster, t.profile, t.version, t.revision, p.latest",
+        &format!("{REVISED} ORDER BY t.cluster, t.profile"),
+    ))
+    .bind(after)
+    .bind(last)
     .fetch_all(&mut *conn)
     .await?;
     for (cluster, profile, version, revision, current) in revised {
@@ -36,14 +94,15 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
         ));
     }
 
-    let unpublished: Vec<(String, String, String, Option<String>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT t.cluster, t.profile, t.version, d.version FROM assignments t {LIVE}
-         LEFT JOIN desired_profiles d ON d.cluster = t.cluster AND d.profile = t.profile
-         WHERE d.version IS NULL OR d.version <> t.version"
-        )))
-        .fetch_all(&mut *conn)
-        .await?;
+    let unpublished: Vec<(String, String, String, Option<String>)> = sqlx::query_as(sql(
+        bytes,
+        "SELECT t.cluster, t.profile, t.version, d.version",
+        &format!("{UNPUBLISHED} ORDER BY t.cluster, t.profile"),
+    ))
+    .bind(after)
+    .bind(last)
+    .fetch_all(&mut *conn)
+    .await?;
     for (cluster, profile, version, published) in unpublished {
         let why = match published {
             Some(p) => format!("assigned {profile}@{version}; published {profile}@{p}"),
@@ -52,11 +111,13 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
         out.entry(cluster).or_default().push(why);
     }
 
-    let unapplied: Vec<(String, i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.cluster, t.revision, r.applied_revision FROM desired_current t {LIVE}
-         LEFT JOIN cluster_reports r ON r.cluster = t.cluster
-         WHERE r.applied_digest IS NULL OR r.applied_digest <> t.digest"
-    )))
+    let unapplied: Vec<(String, i64, Option<i64>)> = sqlx::query_as(sql(
+        bytes,
+        "SELECT t.cluster, t.revision, r.applied_revision",
+        &format!("{UNAPPLIED} ORDER BY t.cluster"),
+    ))
+    .bind(after)
+    .bind(last)
     .fetch_all(&mut *conn)
     .await?;
     for (cluster, desired, applied) in unapplied {
@@ -68,8 +129,11 @@ pub async fn pending(fleet: &Fleet) -> Result<Vec<Pending>, FleetError> {
             .or_default()
             .push(format!("revision {desired} desired; {applied} applied"));
     }
-    Ok(out
-        .into_iter()
-        .map(|(cluster, reasons)| Pending { cluster, reasons })
-        .collect())
+    Ok(PendingAnswer {
+        clusters: out
+            .into_iter()
+            .map(|(cluster, reasons)| Pending { cluster, reasons })
+            .collect(),
+        next,
+    })
 }
