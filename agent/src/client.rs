@@ -156,7 +156,7 @@ impl ApiClient {
             let mut url = format!("{path}{sep}limit={limit}");
             if let Some(a) = &after {
                 url.push_str("&after=");
-                url.extend(form_urlencoded_byte(a));
+                url.push_str(&encode(a));
             }
             let mut page: serde_json::Value = self.send(method.clone(), &url, body).await?;
             let next = page.get("next").and_then(|n| n.as_str()).map(str::to_owned);
@@ -248,12 +248,21 @@ impl ApiClient {
     }
 }
 
-/// The characters of `s` percent-encoded for a query value (all but unreserved ones).
-fn form_urlencoded_byte(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.bytes().map(|b| match b {
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-            (b as char).to_string()
-        }
-        _ => format!("%{b:02X}"),
-    })
+/// Percent-encodes a query or path value (all but unreserved characters and `:/@`).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b':'
+            | b'/'
+            | b'@' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

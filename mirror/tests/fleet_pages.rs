@@ -116,21 +116,18 @@ async fn pages_walk_to_the_whole_answer(url: &str) {
     assert!(judged.len() >= 4, "{url}: several states: {judged:?}");
 
     for limit in [1, 2, 3, 100] {
-        let mut page = Page::first(limit);
-        let mut seen = Vec::new();
-        loop {
-            let s = status::fleet_status(&fleet, now, &page).await.unwrap();
-            assert!(s.clusters.len() <= limit);
-            assert_eq!(
-                s.counts, whole.counts,
-                "{url}: every page has the fleet's counts"
-            );
-            seen.extend(s.clusters.iter().map(|c| (c.cluster.clone(), c.state)));
-            match s.next {
-                Some(n) => page.after = Some(n),
-                None => break,
-            }
-        }
+        let (f, counts) = (&fleet, &whole.counts);
+        let seen = walk(limit, |p| async move {
+            let s = status::fleet_status(f, now, &p).await.unwrap();
+            assert_eq!(&s.counts, counts, "every page has the fleet's counts");
+            let items: Vec<_> = s
+                .clusters
+                .iter()
+                .map(|c| (c.cluster.clone(), c.state))
+                .collect();
+            (items, s.next)
+        })
+        .await;
         let all: Vec<_> = whole
             .clusters
             .iter()
@@ -142,19 +139,14 @@ async fn pages_walk_to_the_whole_answer(url: &str) {
             "ghcr.io/stefanprodan/podinfo",
             "ghcr.io/stefanprodan/podinfo:6.7.1",
         ] {
-            let whole = query::image(&fleet, reference, &Page::all()).await.unwrap();
+            let whole = query::image(f, reference, &Page::all()).await.unwrap();
             assert_eq!(whole.clusters.len(), live().len(), "{url}: {reference}");
             assert_eq!(whole.next, None);
-            let mut page = Page::first(limit);
-            let mut seen = Vec::new();
-            loop {
-                let a = query::image(&fleet, reference, &page).await.unwrap();
-                seen.extend(a.clusters);
-                match a.next {
-                    Some(n) => page.after = Some(n),
-                    None => break,
-                }
-            }
+            let seen = walk(limit, |p| async move {
+                let a = query::image(f, reference, &p).await.unwrap();
+                (a.clusters, a.next)
+            })
+            .await;
             assert_eq!(
                 seen, whole.clusters,
                 "{url}: {reference} in pages of {limit}"
@@ -168,21 +160,20 @@ async fn pages_walk_to_the_whole_answer(url: &str) {
             "docker.io/library/redis".to_owned(),
             digest("nobody"),
         ];
-        let whole = query::affected(&fleet, &entries, &Page::all())
-            .await
-            .unwrap();
+        let whole = query::affected(f, &entries, &Page::all()).await.unwrap();
         assert_eq!(whole.clusters.len(), live().len());
-        let mut page = Page::first(limit);
-        let mut seen = Vec::new();
-        loop {
-            let a = query::affected(&fleet, &entries, &page).await.unwrap();
-            assert_eq!(a.unmatched, vec![digest("nobody")], "{url}");
-            seen.extend(a.clusters.into_iter().map(|c| (c.cluster, c.matches.len())));
-            match a.next {
-                Some(n) => page.after = Some(n),
-                None => break,
-            }
-        }
+        let entries = &entries;
+        let seen = walk(limit, |p| async move {
+            let a = query::affected(f, entries, &p).await.unwrap();
+            assert_eq!(a.unmatched, vec![digest("nobody")]);
+            let items: Vec<_> = a
+                .clusters
+                .into_iter()
+                .map(|c| (c.cluster, c.matches.len()))
+                .collect();
+            (items, a.next)
+        })
+        .await;
         let all: Vec<_> = whole
             .clusters
             .into_iter()
@@ -190,20 +181,33 @@ async fn pages_walk_to_the_whole_answer(url: &str) {
             .collect();
         assert_eq!(seen, all, "{url}: affected in pages of {limit}");
 
-        let whole = query::pending(&fleet, &Page::all()).await.unwrap();
+        let whole = query::pending(f, &Page::all()).await.unwrap();
         assert!(whole.clusters.len() >= 3, "{url}: {whole:?}");
-        let mut page = Page::first(limit);
-        let mut seen = Vec::new();
-        loop {
-            let p = query::pending(&fleet, &page).await.unwrap();
-            assert!(p.clusters.len() <= limit);
-            seen.extend(p.clusters);
-            match p.next {
-                Some(n) => page.after = Some(n),
-                None => break,
-            }
-        }
+        let seen = walk(limit, |p| async move {
+            let a = query::pending(f, &p).await.unwrap();
+            (a.clusters, a.next)
+        })
+        .await;
         assert_eq!(seen, whole.clusters, "{url}: pending in pages of {limit}");
+    }
+}
+
+/// Every page of `ask`, `limit` clusters at a time, following `next`: what the pages held.
+async fn walk<T, F, Fut>(limit: usize, mut ask: F) -> Vec<T>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = (Vec<T>, Option<String>)>,
+{
+    let mut page = Page::first(limit);
+    let mut seen = Vec::new();
+    loop {
+        let (items, next) = ask(page.clone()).await;
+        assert!(items.len() <= limit, "a page beyond its limit");
+        seen.extend(items);
+        match next {
+            Some(n) => page.after = Some(n),
+            None => return seen,
+        }
     }
 }
 

@@ -154,7 +154,7 @@ const FLEET_SELECT: &str = "SELECT c.name, c.registered_at, c.deregistered_at,
     LEFT JOIN cluster_reports r ON r.cluster = c.name";
 
 /// Whether the desired revision is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Desired {
     Nothing,
     Applied,
@@ -163,7 +163,7 @@ enum Desired {
 
 /// What a cluster's state follows from. [`counts`] computes the same in SQL for the whole
 /// fleet; a test holds the two to each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Facts {
     offline: bool,
     reported: bool,
@@ -252,9 +252,18 @@ fn interval(row: &Row) -> i64 {
     .max(1)
 }
 
-fn facts(row: &Row, offline_after: u32, now: i64) -> Facts {
+/// Since when a cluster is silent (its last report, else its registration), and how long it
+/// may be before it is Offline.
+fn silence(row: &Row, offline_after: u32) -> (i64, i64) {
     let since = row.received_at.unwrap_or(row.registered_at);
-    let limit = interval(row).saturating_mul(i64::from(offline_after.max(1)));
+    (
+        since,
+        interval(row).saturating_mul(i64::from(offline_after.max(1))),
+    )
+}
+
+fn facts(row: &Row, offline_after: u32, now: i64) -> Facts {
+    let (since, limit) = silence(row, offline_after);
     let desired = match (&row.desired_digest, row.desired_revision) {
         (Some(d), Some(_)) if row.applied_digest.as_ref() == Some(d) => Desired::Applied,
         (Some(_), Some(_)) => Desired::NotApplied,
@@ -274,8 +283,7 @@ fn facts(row: &Row, offline_after: u32, now: i64) -> Facts {
 /// The state of a row at `now`, and why, worst reason first.
 fn judge(row: &Row, offline_after: u32, now: i64) -> (State, Vec<String>) {
     let f = facts(row, offline_after, now);
-    let since = row.received_at.unwrap_or(row.registered_at);
-    let limit = interval(row).saturating_mul(i64::from(offline_after.max(1)));
+    let (since, limit) = silence(row, offline_after);
     let rev = row.desired_revision.unwrap_or_default();
     let applied = || {
         row.applied_revision.map_or_else(

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use ferry_agent::client::ApiClient;
+use ferry_agent::client::{encode, ApiClient};
 use serde_json::{json, Value};
 
 /// Clusters per page when a command reads a whole answer: the most a page holds.
@@ -34,25 +34,6 @@ pub enum QueryCommand {
     },
     /// Clusters with a pending update.
     Pending,
-}
-
-/// Percent-encodes a query or path value (all but unreserved characters and `:/@`).
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b':'
-            | b'/'
-            | b'@' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub async fn run(api: &ApiClient, json_out: bool, cmd: QueryCommand) -> anyhow::Result<ExitCode> {

@@ -20,7 +20,7 @@ pub async fn run(api: &ApiClient, json: bool, args: StatusArgs) -> anyhow::Resul
         Some(c) => {
             api.get(&format!(
                 "/api/v1/fleet/clusters/{}/status",
-                super::query::encode(c)
+                ferry_agent::client::encode(c)
             ))
             .await?
         }

@@ -29,18 +29,18 @@ pub struct PendingAnswer {
 /// Live clusters only.
 const LIVE: &str = "JOIN clusters c ON c.name = t.cluster AND c.deregistered_at IS NULL";
 
-/// The FROM and WHERE of each reason, about the clusters `t.cluster` in (`$1`, `$2`].
+/// The FROM and WHERE of each reason, about the clusters `t.cluster` after `$1`.
 const REVISED: &str = "FROM desired_profiles t {LIVE}
     JOIN (SELECT name, version, MAX(revision) AS latest FROM profile_versions GROUP BY name, version) p
       ON p.name = t.profile AND p.version = t.version
-    WHERE t.revision < p.latest AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+    WHERE t.revision < p.latest AND t.cluster{B} > $1";
 const UNPUBLISHED: &str = "FROM assignments t {LIVE}
     LEFT JOIN desired_profiles d ON d.cluster = t.cluster AND d.profile = t.profile
-    WHERE (d.version IS NULL OR d.version <> t.version) AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+    WHERE (d.version IS NULL OR d.version <> t.version) AND t.cluster{B} > $1";
 const UNAPPLIED: &str = "FROM desired_current t {LIVE}
     LEFT JOIN cluster_reports r ON r.cluster = t.cluster
     WHERE (r.applied_digest IS NULL OR r.applied_digest <> t.digest)
-      AND t.cluster{B} > $1 AND t.cluster{B} <= $2";
+      AND t.cluster{B} > $1";
 
 fn sql(bytes: &str, select: &str, from_where: &str) -> sqlx::AssertSqlSafe<String> {
     let from_where = from_where.replace("{LIVE}", LIVE).replace("{B}", bytes);
@@ -54,16 +54,10 @@ pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetE
     let mut conn = fleet.db.pool().acquire().await?;
     let after = page.after_bound();
     let bytes = fleet.db.backend().bytes();
-    // Cluster names have no upper bound but the last in collation: step 1 leaves it open.
     let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT u.cluster FROM ({}) u ORDER BY u.cluster{bytes} LIMIT {}",
         [REVISED, UNPUBLISHED, UNAPPLIED]
-            .map(|w| sql(
-                bytes,
-                "SELECT t.cluster",
-                &w.replace(" AND t.cluster{B} <= $2", "")
-            )
-            .0)
+            .map(|w| sql(bytes, "SELECT t.cluster", w).0)
             .join(" UNION "),
         page.sql_limit()
     )))
@@ -82,7 +76,7 @@ pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetE
     let revised: Vec<(String, String, String, i64, i64)> = sqlx::query_as(sql(
         bytes,
         "SELECT t.cluster, t.profile, t.version, t.revision, p.latest",
-        &format!("{REVISED} ORDER BY t.cluster, t.profile"),
+        &format!("{REVISED} AND t.cluster{{B}} <= $2 ORDER BY t.cluster, t.profile"),
     ))
     .bind(after)
     .bind(last)
@@ -97,7 +91,7 @@ pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetE
     let unpublished: Vec<(String, String, String, Option<String>)> = sqlx::query_as(sql(
         bytes,
         "SELECT t.cluster, t.profile, t.version, d.version",
-        &format!("{UNPUBLISHED} ORDER BY t.cluster, t.profile"),
+        &format!("{UNPUBLISHED} AND t.cluster{{B}} <= $2 ORDER BY t.cluster, t.profile"),
     ))
     .bind(after)
     .bind(last)
@@ -114,7 +108,7 @@ pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetE
     let unapplied: Vec<(String, i64, Option<i64>)> = sqlx::query_as(sql(
         bytes,
         "SELECT t.cluster, t.revision, r.applied_revision",
-        &format!("{UNAPPLIED} ORDER BY t.cluster"),
+        &format!("{UNAPPLIED} AND t.cluster{{B}} <= $2 ORDER BY t.cluster"),
     ))
     .bind(after)
     .bind(last)
