@@ -34,6 +34,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/fleet/0008_image_keys.sql"),
     ),
     (9, include_str!("../../migrations/fleet/0009_pages.sql")),
+    (
+        10,
+        include_str!("../../migrations/fleet/0010_image_sets.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,4 +177,50 @@ impl FleetDb {
         }
         Ok(())
     }
+}
+
+/// A column of [`insert_rows`]: its name, and whether it holds an integer (else text).
+pub(crate) struct Column(pub &'static str, pub bool);
+
+/// Inserts `rows` (each a JSON array of the `columns`' values, in order) into `table`, all with
+/// `owner` in `owner_column`, in one statement of two parameters: the rows go as one JSON
+/// array, read back by `json_each` (SQLite) or `jsonb_array_elements` (PostgreSQL). SQLite
+/// looks each numbered parameter up by a walk of the statement's parameters, so hundreds of
+/// rows bound one value at a time cost more than writing them.
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
+    columns: &[Column],
+    rows: &[serde_json::Value],
+) -> Result<(), FleetError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let source = if conn.backend_name() == "PostgreSQL" {
+        "jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)"
+    } else {
+        "json_each($2) AS j"
+    };
+    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, Column(_, integer))| {
+            let ty = if *integer { "BIGINT" } else { "TEXT" };
+            format!("CAST(j.value ->> {i} AS {ty})")
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({owner_column}, {}) SELECT $1, {} FROM {source}",
+        names.join(", "),
+        values.join(", ")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(serde_json::to_string(rows).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

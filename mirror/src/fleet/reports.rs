@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
+use super::db::{insert_rows, Column};
 use super::query::keys::{self, ImageKey, KeyTable};
 use super::{Fleet, FleetError};
 use crate::audit::{self, events, Event};
@@ -44,8 +45,6 @@ type Known = (
 );
 /// Largest reporting interval accepted (a day): beyond it Offline would mean nothing.
 const MAX_INTERVAL_SECONDS: u64 = 24 * 3600;
-/// Rows per multi-row INSERT (9 columns; SQLite's binding cost grows with the count).
-const INSERT_BATCH: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -405,40 +404,40 @@ async fn replace_running_images(
         .bind(cluster)
         .execute(&mut *conn)
         .await?;
-    for chunk in rows.chunks(INSERT_BATCH) {
-        let mut sql = String::from(
-            "INSERT INTO running_images (cluster, repository, tag, reference, digest, namespace, pod, container, ready) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 8 + 2;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cluster);
-        for r in chunk {
-            q = q
-                .bind(&r.repository)
-                .bind(r.tag.as_deref())
-                .bind(&r.reference)
-                .bind(r.digest.as_deref())
-                .bind(&r.namespace)
-                .bind(&r.pod)
-                .bind(&r.container)
-                .bind(i64::from(r.ready));
-        }
-        q.execute(&mut *conn).await?;
-    }
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            json!([
+                r.repository,
+                r.tag,
+                r.reference,
+                r.digest,
+                r.namespace,
+                r.pod,
+                r.container,
+                i64::from(r.ready)
+            ])
+        })
+        .collect();
+    let text = |name| Column(name, false);
+    let columns = [
+        text("repository"),
+        text("tag"),
+        text("reference"),
+        text("digest"),
+        text("namespace"),
+        text("pod"),
+        text("container"),
+        Column("ready", true),
+    ];
+    insert_rows(
+        conn,
+        "running_images",
+        "cluster",
+        cluster,
+        &columns,
+        &values,
+    )
+    .await?;
     Ok(())
 }

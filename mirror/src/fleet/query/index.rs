@@ -11,11 +11,9 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 
 use super::keys::{self, ImageKey, KeyTable};
+use crate::fleet::db::{insert_rows, Column};
 use crate::fleet::reports::images::split_cached;
 use crate::fleet::{Fleet, FleetError};
-
-/// Rows per multi-row INSERT (8 columns; SQLite's binding cost grows with the count).
-const INSERT_BATCH: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DesiredImage {
@@ -194,39 +192,39 @@ pub(crate) async fn index_revision(
         .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), Some(&r.digest)))
         .collect();
     keys::replace(conn, KeyTable::Desired, cluster, &wanted).await?;
-    for chunk in rows.chunks(INSERT_BATCH) {
-        let mut sql = String::from(
-            "INSERT INTO desired_images (cluster, revision, profile, layer, repository, tag, reference, digest) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 6 + 3;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "($1, $2, ${}, ${}, ${}, ${}, ${}, ${})",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(cluster)
-            .bind(revision);
-        for r in chunk {
-            q = q
-                .bind(r.profile.as_deref())
-                .bind(r.layer.as_deref())
-                .bind(&r.repository)
-                .bind(r.tag.as_deref())
-                .bind(&r.reference)
-                .bind(&r.digest);
-        }
-        q.execute(&mut *conn).await?;
-    }
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!([
+                revision,
+                r.profile,
+                r.layer,
+                r.repository,
+                r.tag,
+                r.reference,
+                r.digest
+            ])
+        })
+        .collect();
+    let text = |name| Column(name, false);
+    let columns = [
+        Column("revision", true),
+        text("profile"),
+        text("layer"),
+        text("repository"),
+        text("tag"),
+        text("reference"),
+        text("digest"),
+    ];
+    insert_rows(
+        conn,
+        "desired_images",
+        "cluster",
+        cluster,
+        &columns,
+        &values,
+    )
+    .await?;
     for p in &profiles {
         sqlx::query(
             "INSERT INTO desired_profiles (cluster, profile, version, revision) VALUES ($1, $2, $3, $4)

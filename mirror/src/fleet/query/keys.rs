@@ -1,11 +1,15 @@
-//! The inverted image indexes: the distinct (repository, tag, digest) keys each cluster runs
-//! (`running_image_keys`) or desires (`desired_image_keys`), which the lookups by digest and by
-//! repository go through before reading the cluster's own rows.
+//! The inverted image indexes: the distinct (repository, tag, digest) keys each cluster desires
+//! (the view `desired_image_keys`) or runs (`running_image_keys`), which the lookups by digest
+//! and by repository go through before reading the cluster's own rows.
 //!
-//! They are rewritten by difference: a report whose pods were only renamed, or a revision that
-//! bumps one image, changes a handful of keys. Each key is an entry in indexes ordered by digest
-//! and by repository, where neighbours belong to other clusters, so every key written costs a
-//! disk page; rewriting all of a cluster's keys on each report was most of ingest's writes.
+//! Keys are stored as shared sets (`sets`): every cluster on one profile version desires the
+//! same images, so their set is written once and each cluster points at it. What a cluster runs
+//! is a base set (the one it desires, when it runs nearly that) plus the keys it runs beyond it
+//! and less those it does not run. A key is an entry in indexes by digest and by repository
+//! whose neighbours belong to other sets, so each key written costs a disk page: giving every
+//! cluster its own copy made a first report write a few hundred pages.
+
+pub mod sets;
 
 use std::collections::BTreeSet;
 
@@ -13,23 +17,11 @@ use sqlx::AnyConnection;
 
 use crate::fleet::FleetError;
 
-/// Rows per multi-row INSERT (4 columns; SQLite's binding cost grows with the count).
-const INSERT_BATCH: usize = 50;
-
-/// Which inverted index.
+/// Which cluster's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyTable {
     Running,
     Desired,
-}
-
-impl KeyTable {
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyTable::Running => "running_image_keys",
-            KeyTable::Desired => "desired_image_keys",
-        }
-    }
 }
 
 /// One key: `tag` and `digest` are empty when the image has none.
@@ -50,62 +42,72 @@ impl ImageKey {
     }
 }
 
-/// Makes `cluster`'s keys in `table` exactly `wanted`, writing only the difference.
+/// A running set this far from the desired one (keys added plus keys removed, as a share of the
+/// running keys) still takes the desired set as its base; beyond it, it is a set of its own.
+const MAX_CHANGED_SHARE: usize = 4;
+
+/// Makes `cluster`'s keys in `table` exactly `wanted`. Runs in the caller's write transaction:
+/// whether a set exists and whether it is still pointed at are read and acted on under it.
 pub async fn replace(
     conn: &mut AnyConnection,
     table: KeyTable,
     cluster: &str,
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
-    let t = table.name();
-    if wanted.is_empty() {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {t} WHERE cluster = $1"
-        )))
-        .bind(cluster)
-        .execute(&mut *conn)
-        .await?;
-        return Ok(());
-    }
-    let held: BTreeSet<ImageKey> =
-        sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(format!(
-            "SELECT repository, tag, digest FROM {t} WHERE cluster = $1"
-        )))
-        .bind(cluster)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(repository, tag, digest)| ImageKey {
-            repository,
-            tag,
-            digest,
-        })
-        .collect();
-    for gone in held.difference(wanted) {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {t} WHERE cluster = $1 AND repository = $2 AND tag = $3 AND digest = $4"
-        )))
-        .bind(cluster)
-        .bind(&gone.repository)
-        .bind(&gone.tag)
-        .bind(&gone.digest)
-        .execute(&mut *conn)
-        .await?;
-    }
-    let added: Vec<&ImageKey> = wanted.difference(&held).collect();
-    for chunk in added.chunks(INSERT_BATCH) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, ${}, ${})", i * 3 + 2, i * 3 + 3, i * 3 + 4))
-            .collect();
-        let sql = format!(
-            "INSERT INTO {t} (cluster, repository, tag, digest) VALUES {}",
-            values.join(",")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cluster);
-        for k in chunk {
-            q = q.bind(&k.repository).bind(&k.tag).bind(&k.digest);
+    match table {
+        KeyTable::Desired => {
+            let id = (!wanted.is_empty()).then(|| sets::set_id(wanted));
+            if let Some(id) = &id {
+                sets::ensure(conn, id, wanted).await?;
+            }
+            sets::point(conn, sets::Pointers::Desired, cluster, id.as_deref()).await
         }
-        q.execute(&mut *conn).await?;
+        KeyTable::Running => replace_running(conn, cluster, wanted).await,
     }
-    Ok(())
+}
+
+async fn replace_running(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    wanted: &BTreeSet<ImageKey>,
+) -> Result<(), FleetError> {
+    let (base, added, removed) = running_parts(conn, cluster, wanted).await?;
+    sets::point(conn, sets::Pointers::Running, cluster, base.as_deref()).await?;
+    let held_added = sets::cluster_keys(conn, sets::ClusterKeys::Added, cluster).await?;
+    let held_removed = sets::cluster_keys(conn, sets::ClusterKeys::Removed, cluster).await?;
+    sets::change(conn, sets::ClusterKeys::Added, cluster, &held_added, &added).await?;
+    sets::change(
+        conn,
+        sets::ClusterKeys::Removed,
+        cluster,
+        &held_removed,
+        &removed,
+    )
+    .await
+}
+
+/// The base set, added keys and removed keys that make `wanted`: the desired set and the
+/// difference when that difference is small, else a set of `wanted`'s own (stored if new).
+async fn running_parts(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    wanted: &BTreeSet<ImageKey>,
+) -> Result<(Option<String>, BTreeSet<ImageKey>, BTreeSet<ImageKey>), FleetError> {
+    if wanted.is_empty() {
+        return Ok((None, BTreeSet::new(), BTreeSet::new()));
+    }
+    let own = sets::set_id(wanted);
+    if let Some(desired) = sets::pointed(conn, sets::Pointers::Desired, cluster).await? {
+        if desired == own {
+            return Ok((Some(desired), BTreeSet::new(), BTreeSet::new()));
+        }
+        let base = sets::keys_of(conn, &desired).await?;
+        let added: BTreeSet<ImageKey> = wanted.difference(&base).cloned().collect();
+        let removed: BTreeSet<ImageKey> = base.difference(wanted).cloned().collect();
+        if (added.len() + removed.len()) * MAX_CHANGED_SHARE <= wanted.len() {
+            return Ok((Some(desired), added, removed));
+        }
+    }
+    sets::ensure(conn, &own, wanted).await?;
+    Ok((Some(own), BTreeSet::new(), BTreeSet::new()))
 }

@@ -1,0 +1,263 @@
+//! Content-addressed sets of image keys (`image_set_keys`), the clusters' pointers at them
+//! (`desired_image_sets`, `running_image_sets`) and a running set's own changes to its base
+//! (`running_keys_added`, `running_keys_removed`). A set is immutable: it is written once, when
+//! the first cluster points at it, and deleted when the last one stops.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+use sqlx::AnyConnection;
+
+use super::ImageKey;
+use crate::fleet::db::{insert_rows, Column};
+use crate::fleet::FleetError;
+
+/// Which clusters' pointers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pointers {
+    Desired,
+    Running,
+}
+
+impl Pointers {
+    fn table(self) -> &'static str {
+        match self {
+            Pointers::Desired => "desired_image_sets",
+            Pointers::Running => "running_image_sets",
+        }
+    }
+}
+
+/// A running set's keys beyond its base, or its base's keys it lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterKeys {
+    Added,
+    Removed,
+}
+
+impl ClusterKeys {
+    fn table(self) -> &'static str {
+        match self {
+            ClusterKeys::Added => "running_keys_added",
+            ClusterKeys::Removed => "running_keys_removed",
+        }
+    }
+}
+
+/// The name of a set: the hex sha256 of its keys in order, each field length-prefixed.
+pub fn set_id(keys: &BTreeSet<ImageKey>) -> String {
+    let mut h = Sha256::new();
+    for k in keys {
+        for field in [&k.repository, &k.tag, &k.digest] {
+            h.update((field.len() as u64).to_le_bytes());
+            h.update(field.as_bytes());
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Stores the set `id` of `keys` unless it is stored already.
+pub async fn ensure(
+    conn: &mut AnyConnection,
+    id: &str,
+    keys: &BTreeSet<ImageKey>,
+) -> Result<(), FleetError> {
+    let stored: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM image_set_keys WHERE image_set = $1 LIMIT 1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if stored.is_some() {
+        return Ok(());
+    }
+    insert(conn, "image_set_keys", "image_set", id, keys).await
+}
+
+/// The set `cluster` points at.
+pub async fn pointed(
+    conn: &mut AnyConnection,
+    pointers: Pointers,
+    cluster: &str,
+) -> Result<Option<String>, FleetError> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT image_set FROM {} WHERE cluster = $1",
+        pointers.table()
+    )))
+    .bind(cluster)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Points `cluster` at `set` (`None`: at nothing), and deletes the set it pointed at before if
+/// no cluster points at that any more.
+pub async fn point(
+    conn: &mut AnyConnection,
+    pointers: Pointers,
+    cluster: &str,
+    set: Option<&str>,
+) -> Result<(), FleetError> {
+    let t = pointers.table();
+    let before = pointed(conn, pointers, cluster).await?;
+    if before.as_deref() == set {
+        return Ok(());
+    }
+    match set {
+        Some(set) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {t} (cluster, image_set) VALUES ($1, $2)
+                 ON CONFLICT (cluster) DO UPDATE SET image_set = excluded.image_set"
+            )))
+            .bind(cluster)
+            .bind(set)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {t} WHERE cluster = $1"
+            )))
+            .bind(cluster)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    if let Some(before) = before {
+        sqlx::query(
+            "DELETE FROM image_set_keys WHERE image_set = $1
+             AND NOT EXISTS (SELECT 1 FROM desired_image_sets WHERE image_set = $1)
+             AND NOT EXISTS (SELECT 1 FROM running_image_sets WHERE image_set = $1)",
+        )
+        .bind(&before)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets whose keys [`keys_of`] keeps in memory: a fleet has a few sets per profile version.
+const CACHED_SETS: usize = 256;
+
+/// Keys of sets read before, by id. Only sets whose id is the sha256 of their keys are kept:
+/// such an id means the same keys in every database, so one cache serves them all (the sets
+/// that migration 0010 named after their cluster are not).
+static CACHE: std::sync::Mutex<BTreeMap<String, Arc<BTreeSet<ImageKey>>>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// The keys of the stored set `id`.
+pub async fn keys_of(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Arc<BTreeSet<ImageKey>>, FleetError> {
+    let addressed = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    if addressed {
+        if let Some(keys) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            return Ok(keys.clone());
+        }
+    }
+    let keys = Arc::new(read_keys(conn, "image_set_keys", "image_set", id).await?);
+    // Kept only when the keys are what the id names: then they are right in any database,
+    // stored or not.
+    if addressed && set_id(&keys) == id {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHED_SETS {
+            cache.clear();
+        }
+        cache.insert(id.to_owned(), keys.clone());
+    }
+    Ok(keys)
+}
+
+/// `cluster`'s own added or removed keys.
+pub async fn cluster_keys(
+    conn: &mut AnyConnection,
+    which: ClusterKeys,
+    cluster: &str,
+) -> Result<BTreeSet<ImageKey>, FleetError> {
+    read_keys(conn, which.table(), "cluster", cluster).await
+}
+
+/// Makes `cluster`'s own added or removed keys `wanted`, writing only the difference from `held`.
+pub async fn change(
+    conn: &mut AnyConnection,
+    which: ClusterKeys,
+    cluster: &str,
+    held: &BTreeSet<ImageKey>,
+    wanted: &BTreeSet<ImageKey>,
+) -> Result<(), FleetError> {
+    let t = which.table();
+    for gone in held.difference(wanted) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {t} WHERE cluster = $1 AND repository = $2 AND tag = $3 AND digest = $4"
+        )))
+        .bind(cluster)
+        .bind(&gone.repository)
+        .bind(&gone.tag)
+        .bind(&gone.digest)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let added: BTreeSet<ImageKey> = wanted.difference(held).cloned().collect();
+    insert(conn, t, "cluster", cluster, &added).await
+}
+
+async fn read_keys(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
+) -> Result<BTreeSet<ImageKey>, FleetError> {
+    Ok(
+        sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(format!(
+            "SELECT repository, tag, digest FROM {table} WHERE {owner_column} = $1"
+        )))
+        .bind(owner)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(repository, tag, digest)| ImageKey {
+            repository,
+            tag,
+            digest,
+        })
+        .collect(),
+    )
+}
+
+/// Inserts `keys` under `owner` (a set's id or a cluster's name) into `table`.
+async fn insert(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
+    keys: &BTreeSet<ImageKey>,
+) -> Result<(), FleetError> {
+    let rows: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|k| serde_json::json!([k.repository, k.tag, k.digest]))
+        .collect();
+    let columns = [
+        Column("repository", false),
+        Column("tag", false),
+        Column("digest", false),
+    ];
+    insert_rows(conn, table, owner_column, owner, &columns, &rows).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_is_named_by_its_keys_alone() {
+        let k = |r: &str, t: &str, d: &str| ImageKey::new(r, Some(t), Some(d));
+        let a: BTreeSet<_> = [k("a", "1", "d1"), k("b", "", "d2")].into();
+        let b: BTreeSet<_> = [k("b", "", "d2"), k("a", "1", "d1")].into();
+        assert_eq!(set_id(&a), set_id(&b));
+        assert_eq!(set_id(&a).len(), 64);
+        // Length prefixes keep fields from running into each other.
+        let c: BTreeSet<_> = [k("a", "1d", "1"), k("b", "", "d2")].into();
+        assert_ne!(set_id(&a), set_id(&c));
+    }
+}
