@@ -56,6 +56,15 @@ fn pods_of(def: &ProfileDefinition) -> Vec<PodReport> {
         .collect()
 }
 
+/// How many sets are stored.
+async fn stored_sets(fleet: &Fleet) -> i64 {
+    count(
+        fleet,
+        "SELECT COUNT(DISTINCT image_set) FROM image_set_keys",
+    )
+    .await
+}
+
 async fn count(fleet: &Fleet, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_one(fleet.db.pool())
@@ -87,14 +96,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
         publish(&fleet, c, 1, &digest(&format!("{c}-1")), &[(&v1, 1)], T0).await;
     }
     // Three clusters desire one set of nine keys, stored once.
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        1
-    );
+    assert_eq!(stored_sets(&fleet).await, 1);
     assert_eq!(
         count(&fleet, "SELECT COUNT(*) FROM image_set_keys").await,
         9
@@ -185,14 +187,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
     reports::ingest(&fleet, &sign(&secrets[1], r), Some("edge-02"), T0 + 70)
         .await
         .unwrap();
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        2
-    );
+    assert_eq!(stored_sets(&fleet).await, 2);
     assert_eq!(
         found(&fleet, &digest("redis")).await,
         rows(&[("edge-01", 1, 1), ("edge-02", 1, 0), ("edge-03", 1, 0)])
@@ -207,14 +202,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
     reports::ingest(&fleet, &sign(&secrets[1], r), Some("edge-02"), T0 + 130)
         .await
         .unwrap();
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        1
-    );
+    assert_eq!(stored_sets(&fleet).await, 1);
     assert!(found(&fleet, "ghcr.io/someone/podinfo").await.is_empty());
 
     // edge-01 is published 1.1.0 (a new redis): a second desired set. Its running pointer
@@ -229,14 +217,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
         T0 + 200,
     )
     .await;
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        2
-    );
+    assert_eq!(stored_sets(&fleet).await, 2);
     assert_eq!(
         found(&fleet, &digest("redis-2")).await,
         rows(&[("edge-01", 1, 0)])
@@ -251,14 +232,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
         T0 + 300,
     )
     .await;
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        1
-    );
+    assert_eq!(stored_sets(&fleet).await, 1);
     assert!(found(&fleet, &digest("redis-2")).await.is_empty());
 }
 
@@ -275,14 +249,7 @@ async fn a_set_still_run_outlives_its_desire(url: &str) {
         .unwrap();
     publish(&fleet, "edge-01", 2, &digest("a2"), &[(&v2, 1)], T0 + 20).await;
     // 1.0.0's set is no longer desired but still run: kept, and found as running.
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        2
-    );
+    assert_eq!(stored_sets(&fleet).await, 2);
     assert_eq!(
         found(&fleet, &digest("redis")).await,
         rows(&[("edge-01", 0, 1)])
@@ -292,31 +259,12 @@ async fn a_set_still_run_outlives_its_desire(url: &str) {
     reports::ingest(&fleet, &sign(&secret, r), Some("edge-01"), T0 + 80)
         .await
         .unwrap();
-    assert_eq!(
-        count(
-            &fleet,
-            "SELECT COUNT(DISTINCT image_set) FROM image_set_keys"
-        )
-        .await,
-        1
-    );
+    assert_eq!(stored_sets(&fleet).await, 1);
     assert!(found(&fleet, &digest("redis")).await.is_empty());
     assert_eq!(
         found(&fleet, &digest("redis-2")).await,
         rows(&[("edge-01", 1, 1)])
     );
-}
-
-macro_rules! on_backends {
-    ($($name:ident => $case:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            for backend in ferry_testkit::postgres::fleet_backends() {
-                eprintln!("on {}", backend.name);
-                $case(&backend.url).await;
-            }
-        }
-    )*};
 }
 
 on_backends! {

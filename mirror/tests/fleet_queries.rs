@@ -517,18 +517,6 @@ async fn routes_answer_with_their_status(url: &str) {
     }
 }
 
-macro_rules! on_backends {
-    ($($name:ident => $case:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            for backend in ferry_testkit::postgres::fleet_backends() {
-                eprintln!("on {}", backend.name);
-                $case(&backend.url).await;
-            }
-        }
-    )*};
-}
-
 on_backends! {
     image_affected_profile_and_pending_queries_answer_exactly => queries_answer_exactly,
     report_status_and_query_routes_answer_with_their_status => routes_answer_with_their_status,

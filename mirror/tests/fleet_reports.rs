@@ -586,18 +586,6 @@ async fn layers_and_drift(url: &str) {
     assert_eq!(status_of(&e), 404);
 }
 
-macro_rules! on_backends {
-    ($($name:ident => $case:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            for backend in ferry_testkit::postgres::fleet_backends() {
-                eprintln!("on {}", backend.name);
-                $case(&backend.url).await;
-            }
-        }
-    )*};
-}
-
 on_backends! {
     ingest_is_idempotent_by_cluster_and_sequence => ingest_is_idempotent,
     running_image_keys_follow_each_report => running_keys_follow_reports,

@@ -18,6 +18,21 @@ use sqlx::AnyConnection;
 
 pub const MIRROR: &str = "mirror.enclave:5000";
 
+/// `on_backends! { test_name => case, … }`: a test per case, running `case(url)` on SQLite and,
+/// when it is there, PostgreSQL.
+#[macro_export]
+macro_rules! on_backends {
+    ($($name:ident => $case:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            for backend in ferry_testkit::postgres::fleet_backends() {
+                eprintln!("on {}", backend.name);
+                $case(&backend.url).await;
+            }
+        }
+    )*};
+}
+
 /// A fleet on `url`, its store in the returned directory.
 pub async fn fleet(url: &str) -> (Fleet, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
