@@ -41,21 +41,6 @@ fn edge_infra(version: &str, redis: &str) -> ProfileDefinition {
     )
 }
 
-fn pods_of(def: &ProfileDefinition) -> Vec<PodReport> {
-    def.layers
-        .iter()
-        .flat_map(|l| {
-            l.images.iter().enumerate().map(move |(i, img)| {
-                pod(
-                    &l.name,
-                    &format!("{}-{i}-5d8f7c9b4-x2x7q", l.name),
-                    vec![container("main", img, true, 0)],
-                )
-            })
-        })
-        .collect()
-}
-
 /// How many sets are stored.
 async fn stored_sets(fleet: &Fleet) -> i64 {
     count(
@@ -109,7 +94,12 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
     // All run what they should: their running pointer is the desired set, with nothing of
     // their own.
     for (c, secret) in CLUSTERS.iter().zip(&secrets) {
-        let r = report(c, 1, pods_of(&v1), flux(&digest(&format!("{c}-1")), true));
+        let r = report(
+            c,
+            1,
+            healthy_pods(&v1),
+            flux(&digest(&format!("{c}-1")), true),
+        );
         reports::ingest(&fleet, &sign(secret, r), Some(c), T0 + 10)
             .await
             .unwrap();
@@ -138,7 +128,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
 
     // edge-03's redis was hand-changed: two keys of nine differ, so its base stays the desired
     // set, with one key added and one removed; the queries see it run the hotfix, not the desired build.
-    let mut drifted = pods_of(&v1);
+    let mut drifted = healthy_pods(&v1);
     let redis = v1.layers[1].images[1].clone();
     drifted[2].containers[0] = running("main", &redis, &digest("redis-hotfix"), true, 0);
     let r = report("edge-03", 2, drifted, flux(&digest("edge-03-1"), true));
@@ -168,7 +158,7 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
 
     // edge-02 runs nothing of its profile (another cluster's images entirely): a set of its own.
     let other = edge_infra("9.9.9", "redis-other");
-    let other_pods: Vec<PodReport> = pods_of(&other)
+    let other_pods: Vec<PodReport> = healthy_pods(&other)
         .into_iter()
         .map(|mut p| {
             for c in &mut p.containers {
@@ -198,7 +188,12 @@ async fn sets_are_shared_and_deleted_when_unused(url: &str) {
     );
 
     // Back to what it should run: its own set is pointed at by nobody and deleted.
-    let r = report("edge-02", 3, pods_of(&v1), flux(&digest("edge-02-1"), true));
+    let r = report(
+        "edge-02",
+        3,
+        healthy_pods(&v1),
+        flux(&digest("edge-02-1"), true),
+    );
     reports::ingest(&fleet, &sign(&secrets[1], r), Some("edge-02"), T0 + 130)
         .await
         .unwrap();
@@ -243,7 +238,7 @@ async fn a_set_still_run_outlives_its_desire(url: &str) {
     let v2 = edge_infra("1.1.0", "redis-2");
     let secret = register(&fleet, "edge-01", 60, T0).await;
     publish(&fleet, "edge-01", 1, &digest("a1"), &[(&v1, 1)], T0).await;
-    let r = report("edge-01", 1, pods_of(&v1), flux(&digest("a1"), true));
+    let r = report("edge-01", 1, healthy_pods(&v1), flux(&digest("a1"), true));
     reports::ingest(&fleet, &sign(&secret, r), Some("edge-01"), T0 + 10)
         .await
         .unwrap();
@@ -255,7 +250,7 @@ async fn a_set_still_run_outlives_its_desire(url: &str) {
         rows(&[("edge-01", 0, 1)])
     );
     // Once it runs 1.1.0, nothing names 1.0.0's set.
-    let r = report("edge-01", 2, pods_of(&v2), flux(&digest("a2"), true));
+    let r = report("edge-01", 2, healthy_pods(&v2), flux(&digest("a2"), true));
     reports::ingest(&fleet, &sign(&secret, r), Some("edge-01"), T0 + 80)
         .await
         .unwrap();

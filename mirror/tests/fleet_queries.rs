@@ -7,7 +7,7 @@ mod fleet_reports_support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ferry_bundler::format::profile_definition::ProfileDefinition;
-use ferry_bundler::format::report::{PodReport, SignedReport};
+use ferry_bundler::format::report::SignedReport;
 use ferry_mirror::fleet::api::Caller;
 use ferry_mirror::fleet::page::Page;
 use ferry_mirror::fleet::{query, reports, Fleet};
@@ -45,21 +45,6 @@ fn v110() -> ProfileDefinition {
     d
 }
 
-fn pods_of(def: &ProfileDefinition) -> Vec<PodReport> {
-    def.layers
-        .iter()
-        .flat_map(|l| {
-            l.images.iter().enumerate().map(move |(i, img)| {
-                pod(
-                    &l.name,
-                    &format!("{}-{i}-abc12", l.name),
-                    vec![container("main", img, true, 0)],
-                )
-            })
-        })
-        .collect()
-}
-
 fn busybox() -> ferry_bundler::format::profile_definition::PinnedImage {
     pinned("docker.io/library/busybox", "1.36", "busybox")
 }
@@ -86,7 +71,7 @@ async fn small_fleet(url: &str) -> (Fleet, tempfile::TempDir) {
         if name == "edge-03" {
             continue;
         }
-        let mut pods = pods_of(desired);
+        let mut pods = healthy_pods(desired);
         if name != "edge-01" {
             pods.push(pod(
                 "default",
@@ -324,7 +309,7 @@ async fn routes_answer_with_their_status(url: &str) {
         report(
             "edge-02",
             5,
-            pods_of(&v110()),
+            healthy_pods(&v110()),
             flux(&digest("artifact-edge-02"), true),
         ),
     );

@@ -35,22 +35,6 @@ fn edge_infra() -> ProfileDefinition {
     )
 }
 
-/// Every pinned image of `def` running, ready, in its layer's namespace.
-fn healthy_pods(def: &ProfileDefinition) -> Vec<ferry_bundler::format::report::PodReport> {
-    def.layers
-        .iter()
-        .flat_map(|l| {
-            l.images.iter().enumerate().map(move |(i, img)| {
-                pod(
-                    &l.name,
-                    &format!("{}-{i}-5d8f7c9b4-x2x7q", l.name),
-                    vec![container("main", img, true, 0)],
-                )
-            })
-        })
-        .collect()
-}
-
 async fn edge01(url: &str) -> (Fleet, tempfile::TempDir, String, ProfileDefinition) {
     let (fleet, dir) = fleet(url).await;
     let secret = register(&fleet, "edge-01", 60, T0).await;

@@ -249,6 +249,22 @@ pub async fn publish_in(
         .unwrap();
 }
 
+/// Every pinned image of `def` running and ready, one pod each, in its layer's namespace.
+pub fn healthy_pods(def: &ProfileDefinition) -> Vec<PodReport> {
+    def.layers
+        .iter()
+        .flat_map(|l| {
+            l.images.iter().enumerate().map(move |(i, img)| {
+                pod(
+                    &l.name,
+                    &format!("{}-{i}-5d8f7c9b4-x2x7q", l.name),
+                    vec![container("main", img, true, 0)],
+                )
+            })
+        })
+        .collect()
+}
+
 /// A container running `image` as pulled through the mirror (containerd's imageID form).
 pub fn container(name: &str, image: &PinnedImage, ready: bool, restarts: u32) -> ContainerReport {
     running(name, image, &image.digest.to_string(), ready, restarts)
