@@ -12,6 +12,9 @@ use sqlx::{AnyPool, Executor};
 
 use super::FleetError;
 
+mod write;
+pub(crate) use write::{insert_rows, Batch, Column, RowsInsert};
+
 /// Migrations of the fleet tables, shared by both backends; each runs once, recorded in
 /// `fleet_migrations` (apart from the store's `schema_migrations`, since both can share a file).
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -47,6 +50,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Which backend `conn` is on.
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
     /// What follows a name in a comparison or ORDER BY so that both backends order names by
     /// their bytes: pages of clusters are cut by name, and a PostgreSQL database created with
     /// a locale would otherwise order `edge-1` and `edge0` its own way.
@@ -62,6 +73,8 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct FleetDb {
     pool: AnyPool,
+    /// Where [`FleetDb::begin_write`] begins: on SQLite a pool of one connection.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -80,35 +93,19 @@ impl FleetDb {
         let opts: AnyConnectOptions = url
             .parse()
             .map_err(|_| FleetError::DatabaseUrl(url.to_owned()))?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // As the store's own pool: WAL (the store's ferry.db is in it already;
-                        // a file of its own is put in it here, as the mode persists), wait for
-                        // writers rather than fail, and keep foreign keys on.
-                        // NORMAL is durable in WAL mode at each checkpoint and never corrupts,
-                        // as for the store's pool; FULL would sync the disk on every report.
-                        // A report rewrites a few hundred index entries: with SQLite's default
-                        // 2 MiB page cache they spill to a temporary statement journal, so each
-                        // connection gets 16 MiB and keeps temporary data in memory. (A memory
-                        // map of the file sped queries up a little but tripled the resident
-                        // size, so reads stay read calls.)
-                        conn.execute(
-                            "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;
-                             PRAGMA synchronous = NORMAL;
-                             PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
-        let db = Self { pool, backend };
+        let pool = pool_options(backend, 8).connect_with(opts.clone()).await?;
+        // SQLite has one writer at a time. Writers that share one connection queue for it
+        // instead of sleeping in SQLite's busy handler, and that connection's page cache stays
+        // valid between transactions (a connection discards its cache when another one wrote).
+        let writer = match backend {
+            Backend::Sqlite => pool_options(backend, 1).connect_with(opts).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let db = Self {
+            pool,
+            writer,
+            backend,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -131,11 +128,11 @@ impl FleetDb {
     /// audit head, a sequence number) cannot be overtaken by another writer.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, FleetError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 // One writer at a time, as SQLite's IMMEDIATE gives: a read-then-write (the
                 // next revision, the audit head) cannot be overtaken by another appliance.
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::raw_sql("SELECT pg_advisory_xact_lock(7316217)")
                     .execute(&mut *tx)
                     .await?;
@@ -148,7 +145,7 @@ impl FleetDb {
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS fleet_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
         )
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         for (version, sql) in MIGRATIONS {
             let mut tx = self.begin_write().await?;
@@ -179,48 +176,35 @@ impl FleetDb {
     }
 }
 
-/// A column of [`insert_rows`]: its name, and whether it holds an integer (else text).
-pub(crate) struct Column(pub &'static str, pub bool);
-
-/// Inserts `rows` (each a JSON array of the `columns`' values, in order) into `table`, all with
-/// `owner` in `owner_column`, in one statement of two parameters: the rows go as one JSON
-/// array, read back by `json_each` (SQLite) or `jsonb_array_elements` (PostgreSQL). SQLite
-/// looks each numbered parameter up by a walk of the statement's parameters, so hundreds of
-/// rows bound one value at a time cost more than writing them.
-pub(crate) async fn insert_rows(
-    conn: &mut sqlx::AnyConnection,
-    table: &str,
-    owner_column: &str,
-    owner: &str,
-    columns: &[Column],
-    rows: &[serde_json::Value],
-) -> Result<(), FleetError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let source = if conn.backend_name() == "PostgreSQL" {
-        "jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)"
-    } else {
-        "json_each($2) AS j"
-    };
-    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
-    let values: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, Column(_, integer))| {
-            let ty = if *integer { "BIGINT" } else { "TEXT" };
-            format!("CAST(j.value ->> {i} AS {ty})")
+/// A pool of at most `connections`, each set up for its backend.
+fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30))
+        // A ping before each use is a round trip to the connection's thread (SQLite) or the
+        // server; a connection that broke fails its statement instead, and is replaced.
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // As the store's own pool: WAL (the store's ferry.db is in it already; a
+                    // file of its own is put in it here, as the mode persists), wait for
+                    // writers rather than fail, and keep foreign keys on.
+                    // NORMAL is durable in WAL mode at each checkpoint and never corrupts, as
+                    // for the store's pool; FULL would sync the disk on every report.
+                    // A report rewrites a few hundred index entries: with SQLite's default
+                    // 2 MiB page cache they spill to a temporary statement journal, so each
+                    // connection gets 16 MiB and keeps temporary data in memory. (A memory map
+                    // of the file sped queries up a little but tripled the resident size, so
+                    // reads stay read calls.)
+                    conn.execute(
+                        "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;
+                         PRAGMA synchronous = NORMAL;
+                         PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
         })
-        .collect();
-    let sql = format!(
-        "INSERT INTO {table} ({owner_column}, {}) SELECT $1, {} FROM {source}",
-        names.join(", "),
-        values.join(", ")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(serde_json::to_string(rows).unwrap_or_default())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }

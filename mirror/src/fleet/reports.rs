@@ -8,11 +8,12 @@
 //! anything; a lower one than the latest is refused. Every refusal of a well-formed report is
 //! appended to the audit log.
 
+mod applied;
 pub mod images;
+mod known;
 pub mod summary;
 
 use axum::http::StatusCode;
-use ferry_bundler::format::profile_definition::PinnedImage;
 use ferry_bundler::format::report::{
     self as format, Report, ReportError as FormatError, SignedReport, MAX_REPORT_SIZE,
 };
@@ -20,8 +21,8 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::db::{insert_rows, Column};
-use super::query::keys::{self, ImageKey, KeyTable};
+use super::db::{Backend, Batch, Column, RowsInsert};
+use super::query::keys::{self, ImageKey};
 use super::{Fleet, FleetError};
 use crate::audit::{self, events, Event};
 use images::RunningImage;
@@ -31,18 +32,6 @@ const RECEIPT_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
 /// Old receipts are pruned at every this many-th sequence, not on each report.
 const RECEIPT_PRUNE_EVERY: i64 = 64;
 
-/// What a report is judged by: the cluster's deregistration, its credential's hash, the latest
-/// report's sequence, image-set hash and applied revision, whether this sequence was received
-/// before, and how many moving rollouts hold the cluster.
-type Known = (
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    i64,
-    i64,
-);
 /// Largest reporting interval accepted (a day): beyond it Offline would mean nothing.
 const MAX_INTERVAL_SECONDS: u64 = 24 * 3600;
 
@@ -181,82 +170,48 @@ pub async fn ingest_as(
             return refused(tx, actor, report, e).await;
         }
     }
-    // One statement for everything the report is judged by. On PostgreSQL the cluster's row is
-    // locked, so that two reports of one cluster at once are judged one after the other
-    // (SQLite's write transaction already is exclusive).
-    let lock = match fleet.db.backend() {
-        crate::fleet::Backend::Postgres => " FOR UPDATE OF c",
-        crate::fleet::Backend::Sqlite => "",
-    };
     let sequence = report.sequence as i64;
-    let known: Option<Known> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT c.deregistered_at, k.secret_sha256, r.sequence, r.images_hash, r.applied_revision,
-             (SELECT COUNT(*) FROM report_receipts x WHERE x.cluster = c.name AND x.sequence = $2),
-             (SELECT COUNT(*) FROM rollout_clusters rc JOIN rollouts ro ON ro.id = rc.rollout
-              WHERE rc.cluster = c.name AND ro.state IN {moving})
-         FROM clusters c
-         LEFT JOIN cluster_credentials k ON k.cluster = c.name
-         LEFT JOIN cluster_reports r ON r.cluster = c.name
-         WHERE c.name = $1{lock}",
-        moving = super::rollout::MOVING_STATES,
-    )))
-    .bind(cluster)
-    .bind(sequence)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (secret_sha256, latest, seen, rolling) = match known {
-        None => {
-            return refused(
-                tx,
-                actor,
-                report,
-                ReportError::NotRegistered(cluster.into()),
-            )
-            .await
-        }
-        Some((Some(_), ..)) => {
-            return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await
-        }
-        Some((None, None, ..)) => {
-            return refused(tx, actor, report, ReportError::NoCredential(cluster.into())).await
-        }
-        Some((None, Some(s), seq, hash, applied, seen, rolling)) => (
-            s,
-            seq.map(|q| (q, hash.unwrap_or_default(), applied)),
-            seen > 0,
-            rolling > 0,
-        ),
+    let Some(known) = known::read(&mut tx, cluster, sequence).await? else {
+        let e = ReportError::NotRegistered(cluster.into());
+        return refused(tx, actor, report, e).await;
     };
-    if !mac_verifies(&secret_sha256, signed) {
+    if known.deregistered {
+        return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await;
+    }
+    let Some(secret_sha256) = &known.secret_sha256 else {
+        return refused(tx, actor, report, ReportError::NoCredential(cluster.into())).await;
+    };
+    if !mac_verifies(secret_sha256, signed) {
         return refused(tx, actor, report, ReportError::BadMac(cluster.into())).await;
     }
-    if seen || latest.as_ref().is_some_and(|l| l.0 == sequence) {
+    let latest = known.latest.as_ref();
+    if known.seen || latest.is_some_and(|l| l.sequence == sequence) {
         tx.commit().await?;
         return Ok(Ingested {
             cluster: cluster.to_owned(),
             sequence: report.sequence,
             outcome: Outcome::Duplicate,
             images_changed: false,
-            applied_revision: latest.and_then(|l| l.2),
+            applied_revision: latest.and_then(|l| l.applied_revision),
         });
     }
-    if let Some((latest_seq, _, _)) = &latest {
-        if sequence < *latest_seq {
-            let e = ReportError::Replayed {
-                cluster: cluster.to_owned(),
-                sequence: report.sequence,
-                latest: *latest_seq,
-            };
-            return refused(tx, actor, report, e).await;
-        }
+    if let Some(l) = latest.filter(|l| sequence < l.sequence) {
+        let e = ReportError::Replayed {
+            cluster: cluster.to_owned(),
+            sequence: report.sequence,
+            latest: l.sequence,
+        };
+        return refused(tx, actor, report, e).await;
     }
 
-    let (applied_revision, applied_digest, applied_images) =
-        applied(&mut tx, cluster, report).await?;
-    let desired = summary::desired_digests(&applied_images, &fleet.settings.mirror_host);
-    let health = summary::health(report, &rows, &desired);
-    let verified = summary::source_verified(report, applied_digest.as_deref());
-    sqlx::query(
+    let applied =
+        applied::judged_against(&mut tx, &known, report, &fleet.settings.mirror_host).await?;
+    let health = summary::health(report, &rows, &applied.desired);
+    let verified = summary::source_verified(report, applied.digest.as_deref());
+    let images_changed = latest.is_none_or(|l| l.images_hash != hash);
+    // Everything the report changes, in one round trip.
+    let mut batch = Batch::default();
+    batch.push(
         "INSERT INTO cluster_reports (cluster, sequence, received_at, interval_seconds,
              applied_revision, applied_digest, source_verified, ready, failed, converging, modified,
              failure, images_hash)
@@ -268,44 +223,41 @@ pub async fn ingest_as(
              failed = excluded.failed, converging = excluded.converging,
              modified = excluded.modified, failure = excluded.failure,
              images_hash = excluded.images_hash",
-    )
-    .bind(cluster)
-    .bind(sequence)
-    .bind(now)
-    .bind(report.interval_seconds as i64)
-    .bind(applied_revision)
-    .bind(applied_digest.as_deref())
-    .bind(verified.map(i64::from))
-    .bind(i64::from(health.ready()))
-    .bind(i64::from(health.failed))
-    .bind(i64::from(health.converging))
-    .bind(i64::from(health.modified))
-    .bind(health.failure.as_deref())
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
-    let images_changed = latest.as_ref().is_none_or(|l| l.1 != hash);
+        vec![
+            cluster.into(),
+            sequence.into(),
+            now.into(),
+            (report.interval_seconds as i64).into(),
+            applied.revision.into(),
+            applied.digest.as_deref().into(),
+            verified.map(i64::from).into(),
+            i64::from(health.ready()).into(),
+            i64::from(health.failed).into(),
+            i64::from(health.converging).into(),
+            i64::from(health.modified).into(),
+            health.failure.as_deref().into(),
+            hash.as_str().into(),
+        ],
+    );
     if images_changed {
-        replace_running_images(&mut tx, cluster, &rows).await?;
+        push_running_images(&mut tx, &mut batch, cluster, &known, &rows).await?;
     }
     if sequence % RECEIPT_PRUNE_EVERY == 0 {
-        sqlx::query("DELETE FROM report_receipts WHERE cluster = $1 AND received_at < $2")
-            .bind(cluster)
-            .bind(now - RECEIPT_RETENTION_SECONDS)
-            .execute(&mut *tx)
-            .await?;
+        batch.push(
+            "DELETE FROM report_receipts WHERE cluster = $1 AND received_at < $2",
+            vec![cluster.into(), (now - RECEIPT_RETENTION_SECONDS).into()],
+        );
     }
-    sqlx::query("INSERT INTO report_receipts (cluster, sequence, received_at) VALUES ($1, $2, $3)")
-        .bind(cluster)
-        .bind(sequence)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    batch.push(
+        "INSERT INTO report_receipts (cluster, sequence, received_at) VALUES ($1, $2, $3)",
+        vec![cluster.into(), sequence.into(), now.into()],
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     // A report can complete a wave or trip the gate of a rollout that holds its cluster. The
     // report is stored whatever the rollouts make of it, so their failure is logged, not the
     // agent's.
-    if rolling {
+    if known.rolling {
         if let Err(e) = super::rollout::tick_cluster(fleet, cluster, now).await {
             tracing::error!(cluster, error = %e, "rollout tick after a report failed");
         }
@@ -315,7 +267,7 @@ pub async fn ingest_as(
         sequence: report.sequence,
         outcome: Outcome::Stored,
         images_changed,
-        applied_revision,
+        applied_revision: applied.revision,
     })
 }
 
@@ -347,63 +299,24 @@ pub fn mac(secret: &str, report: &Report) -> String {
     format::mac(&format::secret_sha256(secret), report)
 }
 
-/// The desired revision the report says was applied, its digest, and that revision's images
-/// (those of the current desired revision when the applied one is unknown).
-async fn applied(
+/// Adds the cluster's rows, rewritten whole (they are neighbours in the cluster's index), and
+/// its image keys.
+async fn push_running_images(
     conn: &mut AnyConnection,
+    batch: &mut Batch,
     cluster: &str,
-    report: &Report,
-) -> Result<(Option<i64>, Option<String>, Vec<PinnedImage>), FleetError> {
-    let candidates = summary::applied_candidates(report);
-    for digest in &candidates {
-        let found: Option<(i64, String)> = sqlx::query_as(
-            "SELECT revision, images FROM desired_revisions WHERE cluster = $1 AND digest = $2
-             ORDER BY revision DESC LIMIT 1",
-        )
-        .bind(cluster)
-        .bind(digest)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((revision, images)) = found {
-            return Ok((Some(revision), Some(digest.clone()), pinned(&images)));
-        }
-    }
-    let current: Option<String> = sqlx::query_scalar(
-        "SELECT r.images FROM desired_current c JOIN desired_revisions r
-         ON r.cluster = c.cluster AND r.revision = c.revision WHERE c.cluster = $1",
-    )
-    .bind(cluster)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok((
-        None,
-        candidates.into_iter().next(),
-        current.as_deref().map(pinned).unwrap_or_default(),
-    ))
-}
-
-/// The images JSON of a desired revision; the desired helper wrote it, so a row it cannot read
-/// counts as naming no images rather than failing the cluster's reports.
-pub(crate) fn pinned(images_json: &str) -> Vec<PinnedImage> {
-    serde_json::from_str(images_json).unwrap_or_default()
-}
-
-/// The cluster's rows, rewritten whole (they are neighbours in the cluster's index), and its
-/// image keys, by difference.
-async fn replace_running_images(
-    conn: &mut AnyConnection,
-    cluster: &str,
+    known: &known::Known,
     rows: &[RunningImage],
 ) -> Result<(), FleetError> {
     let keys = rows
         .iter()
         .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), r.digest.as_deref()))
         .collect();
-    keys::replace(conn, KeyTable::Running, cluster, &keys).await?;
-    sqlx::query("DELETE FROM running_images WHERE cluster = $1")
-        .bind(cluster)
-        .execute(&mut *conn)
-        .await?;
+    keys::push_running(conn, batch, cluster, &known.pointed, &keys).await?;
+    batch.push(
+        "DELETE FROM running_images WHERE cluster = $1",
+        vec![cluster.into()],
+    );
     let values: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -430,14 +343,12 @@ async fn replace_running_images(
         text("container"),
         Column("ready", true),
     ];
-    insert_rows(
-        conn,
-        "running_images",
-        "cluster",
-        cluster,
-        &columns,
-        &values,
-    )
-    .await?;
+    let insert = RowsInsert {
+        table: "running_images",
+        owner_column: "cluster",
+        columns: &columns,
+        unless_owned: false,
+    };
+    batch.insert_rows(Backend::of(conn), insert, cluster, &values);
     Ok(())
 }

@@ -10,8 +10,8 @@ use ferry_bundler::format::profile_definition::PinnedImage;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use super::keys::{self, ImageKey, KeyTable};
-use crate::fleet::db::{insert_rows, Column};
+use super::keys::{self, ImageKey};
+use crate::fleet::db::{insert_rows, Column, RowsInsert};
 use crate::fleet::reports::images::split_cached;
 use crate::fleet::{Fleet, FleetError};
 
@@ -148,7 +148,7 @@ pub async fn reindex(
 ) -> Result<(), FleetError> {
     let Some(revision) = revision else {
         clear(conn, cluster).await?;
-        keys::replace(conn, KeyTable::Desired, cluster, &BTreeSet::new()).await?;
+        keys::replace_desired(conn, cluster, &BTreeSet::new()).await?;
         return Ok(());
     };
     let (inputs, images): (String, String) = sqlx::query_as(
@@ -191,7 +191,7 @@ pub(crate) async fn index_revision(
         .iter()
         .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), Some(&r.digest)))
         .collect();
-    keys::replace(conn, KeyTable::Desired, cluster, &wanted).await?;
+    keys::replace_desired(conn, cluster, &wanted).await?;
     let values: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -216,15 +216,13 @@ pub(crate) async fn index_revision(
         text("reference"),
         text("digest"),
     ];
-    insert_rows(
-        conn,
-        "desired_images",
-        "cluster",
-        cluster,
-        &columns,
-        &values,
-    )
-    .await?;
+    let insert = RowsInsert {
+        table: "desired_images",
+        owner_column: "cluster",
+        columns: &columns,
+        unless_owned: false,
+    };
+    insert_rows(conn, insert, cluster, &values).await?;
     for p in &profiles {
         sqlx::query(
             "INSERT INTO desired_profiles (cluster, profile, version, revision) VALUES ($1, $2, $3, $4)

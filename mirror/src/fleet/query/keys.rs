@@ -15,14 +15,8 @@ use std::collections::BTreeSet;
 
 use sqlx::AnyConnection;
 
+use crate::fleet::db::{Backend, Batch};
 use crate::fleet::FleetError;
-
-/// Which cluster's keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyTable {
-    Running,
-    Desired,
-}
 
 /// One key: `tag` and `digest` are empty when the image has none.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,68 +40,123 @@ impl ImageKey {
 /// running keys) still takes the desired set as its base; beyond it, it is a set of its own.
 const MAX_CHANGED_SHARE: usize = 4;
 
-/// Makes `cluster`'s keys in `table` exactly `wanted`. Runs in the caller's write transaction:
+/// Makes `cluster`'s desired keys exactly `wanted`. Runs in the caller's write transaction:
 /// whether a set exists and whether it is still pointed at are read and acted on under it.
-pub async fn replace(
+pub async fn replace_desired(
     conn: &mut AnyConnection,
-    table: KeyTable,
     cluster: &str,
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
-    match table {
-        KeyTable::Desired => {
-            let id = (!wanted.is_empty()).then(|| sets::set_id(wanted));
-            if let Some(id) = &id {
-                sets::ensure(conn, id, wanted).await?;
-            }
-            sets::point(conn, sets::Pointers::Desired, cluster, id.as_deref()).await
-        }
-        KeyTable::Running => replace_running(conn, cluster, wanted).await,
+    let backend = Backend::of(conn);
+    let id = (!wanted.is_empty()).then(|| sets::set_id(wanted));
+    let before = sets::pointed(conn, sets::Pointers::Desired, cluster).await?;
+    if before == id {
+        return Ok(());
     }
+    let mut batch = Batch::default();
+    if let Some(id) = &id {
+        sets::push_ensure(&mut batch, backend, id, wanted);
+    }
+    sets::push_point(
+        &mut batch,
+        sets::Pointers::Desired,
+        cluster,
+        before.as_deref(),
+        id.as_deref(),
+    );
+    batch.run(conn).await
 }
 
-async fn replace_running(
+/// The sets a cluster points at, as the caller read them in its write transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Pointed {
+    pub desired: Option<String>,
+    pub running: Option<String>,
+}
+
+/// Adds to `batch` what makes `cluster`'s running keys exactly `wanted`: its pointer at the
+/// base set (the desired one when the cluster runs nearly that, else a set of `wanted`'s own,
+/// stored if new) and its own added and removed keys.
+pub(crate) async fn push_running(
     conn: &mut AnyConnection,
+    batch: &mut Batch,
     cluster: &str,
+    pointed: &Pointed,
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
-    let (base, added, removed) = running_parts(conn, cluster, wanted).await?;
-    sets::point(conn, sets::Pointers::Running, cluster, base.as_deref()).await?;
-    let held_added = sets::cluster_keys(conn, sets::ClusterKeys::Added, cluster).await?;
-    let held_removed = sets::cluster_keys(conn, sets::ClusterKeys::Removed, cluster).await?;
-    sets::change(conn, sets::ClusterKeys::Added, cluster, &held_added, &added).await?;
-    sets::change(
-        conn,
+    let backend = Backend::of(conn);
+    let (base, added, removed) = running_parts(conn, pointed.desired.as_deref(), wanted).await?;
+    if let Some((id, keys)) = &base.own {
+        sets::push_ensure(batch, backend, id, keys);
+    }
+    sets::push_point(
+        batch,
+        sets::Pointers::Running,
+        cluster,
+        pointed.running.as_deref(),
+        base.id.as_deref(),
+    );
+    sets::push_cluster_keys(batch, backend, sets::ClusterKeys::Added, cluster, &added);
+    sets::push_cluster_keys(
+        batch,
+        backend,
         sets::ClusterKeys::Removed,
         cluster,
-        &held_removed,
         &removed,
-    )
-    .await
+    );
+    Ok(())
+}
+
+/// The set a running set is based on, and whether it is a new one of its own to store.
+struct Base<'a> {
+    id: Option<String>,
+    own: Option<(String, &'a BTreeSet<ImageKey>)>,
 }
 
 /// The base set, added keys and removed keys that make `wanted`: the desired set and the
-/// difference when that difference is small, else a set of `wanted`'s own (stored if new).
-async fn running_parts(
+/// difference when that difference is small, else a set of `wanted`'s own.
+async fn running_parts<'a>(
     conn: &mut AnyConnection,
-    cluster: &str,
-    wanted: &BTreeSet<ImageKey>,
-) -> Result<(Option<String>, BTreeSet<ImageKey>, BTreeSet<ImageKey>), FleetError> {
+    desired: Option<&str>,
+    wanted: &'a BTreeSet<ImageKey>,
+) -> Result<(Base<'a>, BTreeSet<ImageKey>, BTreeSet<ImageKey>), FleetError> {
+    let none = || (BTreeSet::new(), BTreeSet::new());
     if wanted.is_empty() {
-        return Ok((None, BTreeSet::new(), BTreeSet::new()));
+        let (a, r) = none();
+        return Ok((
+            Base {
+                id: None,
+                own: None,
+            },
+            a,
+            r,
+        ));
     }
     let own = sets::set_id(wanted);
-    if let Some(desired) = sets::pointed(conn, sets::Pointers::Desired, cluster).await? {
+    if let Some(desired) = desired {
         if desired == own {
-            return Ok((Some(desired), BTreeSet::new(), BTreeSet::new()));
+            let (a, r) = none();
+            let base = Base {
+                id: Some(own),
+                own: None,
+            };
+            return Ok((base, a, r));
         }
-        let base = sets::keys_of(conn, &desired).await?;
+        let base = sets::keys_of(conn, desired).await?;
         let added: BTreeSet<ImageKey> = wanted.difference(&base).cloned().collect();
         let removed: BTreeSet<ImageKey> = base.difference(wanted).cloned().collect();
         if (added.len() + removed.len()) * MAX_CHANGED_SHARE <= wanted.len() {
-            return Ok((Some(desired), added, removed));
+            let base = Base {
+                id: Some(desired.to_owned()),
+                own: None,
+            };
+            return Ok((base, added, removed));
         }
     }
-    sets::ensure(conn, &own, wanted).await?;
-    Ok((Some(own), BTreeSet::new(), BTreeSet::new()))
+    let (a, r) = none();
+    let base = Base {
+        id: Some(own.clone()),
+        own: Some((own, wanted)),
+    };
+    Ok((base, a, r))
 }

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::AnyConnection;
 
 use super::ImageKey;
-use crate::fleet::db::{insert_rows, Column};
+use crate::fleet::db::{Backend, Batch, Column, RowsInsert};
 use crate::fleet::FleetError;
 
 /// Which clusters' pointers.
@@ -57,21 +57,23 @@ pub fn set_id(keys: &BTreeSet<ImageKey>) -> String {
     hex::encode(h.finalize())
 }
 
-/// Stores the set `id` of `keys` unless it is stored already.
-pub async fn ensure(
-    conn: &mut AnyConnection,
+/// Adds to `batch` the insert of the set `id` of `keys`, which does nothing when it is stored
+/// already (a set is immutable).
+pub(crate) fn push_ensure(
+    batch: &mut Batch,
+    backend: Backend,
     id: &str,
     keys: &BTreeSet<ImageKey>,
-) -> Result<(), FleetError> {
-    let stored: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM image_set_keys WHERE image_set = $1 LIMIT 1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if stored.is_some() {
-        return Ok(());
-    }
-    insert(conn, "image_set_keys", "image_set", id, keys).await
+) {
+    push_insert(
+        batch,
+        backend,
+        "image_set_keys",
+        "image_set",
+        id,
+        keys,
+        true,
+    );
 }
 
 /// The set `cluster` points at.
@@ -89,50 +91,40 @@ pub async fn pointed(
     .await?)
 }
 
-/// Points `cluster` at `set` (`None`: at nothing), and deletes the set it pointed at before if
-/// no cluster points at that any more.
-pub async fn point(
-    conn: &mut AnyConnection,
+/// Adds to `batch` what points `cluster` at `set` (`None`: at nothing) instead of `before`,
+/// and deletes `before` if no cluster points at it any more.
+pub(crate) fn push_point(
+    batch: &mut Batch,
     pointers: Pointers,
     cluster: &str,
+    before: Option<&str>,
     set: Option<&str>,
-) -> Result<(), FleetError> {
-    let t = pointers.table();
-    let before = pointed(conn, pointers, cluster).await?;
-    if before.as_deref() == set {
-        return Ok(());
+) {
+    if before == set {
+        return;
     }
+    let t = pointers.table();
     match set {
-        Some(set) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+        Some(set) => batch.push(
+            format!(
                 "INSERT INTO {t} (cluster, image_set) VALUES ($1, $2)
                  ON CONFLICT (cluster) DO UPDATE SET image_set = excluded.image_set"
-            )))
-            .bind(cluster)
-            .bind(set)
-            .execute(&mut *conn)
-            .await?;
-        }
-        None => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM {t} WHERE cluster = $1"
-            )))
-            .bind(cluster)
-            .execute(&mut *conn)
-            .await?;
-        }
+            ),
+            vec![cluster.into(), set.into()],
+        ),
+        None => batch.push(
+            format!("DELETE FROM {t} WHERE cluster = $1"),
+            vec![cluster.into()],
+        ),
     }
     if let Some(before) = before {
-        sqlx::query(
+        batch.push(
             "DELETE FROM image_set_keys WHERE image_set = $1
              AND NOT EXISTS (SELECT 1 FROM desired_image_sets WHERE image_set = $1)
              AND NOT EXISTS (SELECT 1 FROM running_image_sets WHERE image_set = $1)",
-        )
-        .bind(&before)
-        .execute(&mut *conn)
-        .await?;
+            vec![before.into()],
+        );
     }
-    Ok(())
 }
 
 /// Sets whose keys [`keys_of`] keeps in memory: a fleet has a few sets per profile version.
@@ -168,37 +160,21 @@ pub async fn keys_of(
     Ok(keys)
 }
 
-/// `cluster`'s own added or removed keys.
-pub async fn cluster_keys(
-    conn: &mut AnyConnection,
+/// Adds to `batch` what makes `cluster`'s own added or removed keys exactly `keys`: they are
+/// few (a cluster that runs far from its base gets a set of its own), so they are rewritten.
+pub(crate) fn push_cluster_keys(
+    batch: &mut Batch,
+    backend: Backend,
     which: ClusterKeys,
     cluster: &str,
-) -> Result<BTreeSet<ImageKey>, FleetError> {
-    read_keys(conn, which.table(), "cluster", cluster).await
-}
-
-/// Makes `cluster`'s own added or removed keys `wanted`, writing only the difference from `held`.
-pub async fn change(
-    conn: &mut AnyConnection,
-    which: ClusterKeys,
-    cluster: &str,
-    held: &BTreeSet<ImageKey>,
-    wanted: &BTreeSet<ImageKey>,
-) -> Result<(), FleetError> {
+    keys: &BTreeSet<ImageKey>,
+) {
     let t = which.table();
-    for gone in held.difference(wanted) {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {t} WHERE cluster = $1 AND repository = $2 AND tag = $3 AND digest = $4"
-        )))
-        .bind(cluster)
-        .bind(&gone.repository)
-        .bind(&gone.tag)
-        .bind(&gone.digest)
-        .execute(&mut *conn)
-        .await?;
-    }
-    let added: BTreeSet<ImageKey> = wanted.difference(held).cloned().collect();
-    insert(conn, t, "cluster", cluster, &added).await
+    batch.push(
+        format!("DELETE FROM {t} WHERE cluster = $1"),
+        vec![cluster.into()],
+    );
+    push_insert(batch, backend, t, "cluster", cluster, keys, false);
 }
 
 async fn read_keys(
@@ -224,14 +200,16 @@ async fn read_keys(
     )
 }
 
-/// Inserts `keys` under `owner` (a set's id or a cluster's name) into `table`.
-async fn insert(
-    conn: &mut AnyConnection,
+/// Adds the insert of `keys` under `owner` (a set's id or a cluster's name) into `table`.
+fn push_insert(
+    batch: &mut Batch,
+    backend: Backend,
     table: &str,
     owner_column: &str,
     owner: &str,
     keys: &BTreeSet<ImageKey>,
-) -> Result<(), FleetError> {
+    unless_owned: bool,
+) {
     let rows: Vec<serde_json::Value> = keys
         .iter()
         .map(|k| serde_json::json!([k.repository, k.tag, k.digest]))
@@ -241,8 +219,13 @@ async fn insert(
         Column("tag", false),
         Column("digest", false),
     ];
-    insert_rows(conn, table, owner_column, owner, &columns, &rows).await?;
-    Ok(())
+    let insert = RowsInsert {
+        table,
+        owner_column,
+        columns: &columns,
+        unless_owned,
+    };
+    batch.insert_rows(backend, insert, owner, &rows);
 }
 
 #[cfg(test)]

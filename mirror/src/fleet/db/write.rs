@@ -1,0 +1,220 @@
+//! Writes that go to the database together: many rows in one statement, and many statements in
+//! one round trip.
+//!
+//! A round trip is what a write costs most: sqlx runs each SQLite connection on a thread of its
+//! own, so every statement is a hand-over to that thread and back, and on PostgreSQL a message
+//! to the server and back. Rows therefore go as one JSON array per statement, and the
+//! statements of one step as one [`Batch`].
+
+use sqlx::any::AnyArguments;
+use sqlx::{AnyConnection, Arguments as _};
+
+use super::Backend;
+use crate::fleet::FleetError;
+
+/// A column of [`insert_rows`]: its name, and whether it holds an integer (else text).
+pub(crate) struct Column(pub &'static str, pub bool);
+
+/// A statement's argument.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(Some(s.to_owned()))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(Some(s))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(s: Option<&str>) -> Self {
+        Arg::Text(s.map(str::to_owned))
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(n: i64) -> Self {
+        Arg::Int(Some(n))
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(n: Option<i64>) -> Self {
+        Arg::Int(n)
+    }
+}
+
+/// Statements run in order as one round trip. On SQLite they are joined into one query (sqlx
+/// prepares each statement of a query in turn and binds `$N` to its N-th argument, so every
+/// statement's parameters are renumbered past the ones before it); on PostgreSQL, whose
+/// prepared statements hold one command each, they run one after the other.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    statements: Vec<(String, Vec<Arg>)>,
+}
+
+impl Batch {
+    /// Adds `sql`, whose parameters are `$1 … $n` for `args`.
+    pub fn push(&mut self, sql: impl Into<String>, args: Vec<Arg>) {
+        self.statements.push((sql.into(), args));
+    }
+
+    /// Adds [`insert_rows_sql`] for `rows` (nothing when there are none).
+    pub fn insert_rows(
+        &mut self,
+        backend: Backend,
+        insert: RowsInsert<'_>,
+        owner: &str,
+        rows: &[serde_json::Value],
+    ) {
+        if !rows.is_empty() {
+            let json = serde_json::to_string(rows).unwrap_or_default();
+            self.push(
+                insert_rows_sql(backend, insert),
+                vec![owner.into(), json.into()],
+            );
+        }
+    }
+
+    pub async fn run(self, conn: &mut AnyConnection) -> Result<(), FleetError> {
+        match Backend::of(conn) {
+            Backend::Sqlite => {
+                if self.statements.is_empty() {
+                    return Ok(());
+                }
+                let mut sql = String::new();
+                let mut args = AnyArguments::default();
+                for (statement, statement_args) in self.statements {
+                    renumber(&mut sql, &statement, args.len());
+                    sql.push_str(";\n");
+                    for a in statement_args {
+                        add(&mut args, a)?;
+                    }
+                }
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Backend::Postgres => {
+                for (statement, statement_args) in self.statements {
+                    let mut args = AnyArguments::default();
+                    for a in statement_args {
+                        add(&mut args, a)?;
+                    }
+                    sqlx::query_with(sqlx::AssertSqlSafe(statement), args)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn add(args: &mut AnyArguments, a: Arg) -> Result<(), FleetError> {
+    match a {
+        Arg::Text(t) => args.add(t),
+        Arg::Int(n) => args.add(n),
+    }
+    .map_err(|e| FleetError::Db(sqlx::Error::Encode(e)))
+}
+
+/// Appends `statement` to `out` with every `$N` written as `$(N + offset)`. Our statements hold
+/// no `$` in literals, so every `$` followed by digits is a parameter.
+fn renumber(out: &mut String, statement: &str, offset: usize) {
+    let mut rest = statement;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+}
+
+/// Where [`insert_rows_sql`] puts rows.
+#[derive(Clone, Copy)]
+pub(crate) struct RowsInsert<'a> {
+    pub table: &'a str,
+    pub owner_column: &'a str,
+    pub columns: &'a [Column],
+    /// Inserts nothing when a row of the owner is there already (the owner's rows are
+    /// immutable, as a key set's are).
+    pub unless_owned: bool,
+}
+
+/// One statement of two parameters that inserts rows (each a JSON array of the `columns`'
+/// values, in order) into `table`, all with the owner `$1` in `owner_column`: the rows go as one
+/// JSON array `$2`, read back by `json_each` (SQLite) or `jsonb_array_elements` (PostgreSQL).
+/// SQLite looks each numbered parameter up by a walk of the statement's parameters, so hundreds
+/// of rows bound one value at a time cost more than writing them.
+pub(crate) fn insert_rows_sql(backend: Backend, insert: RowsInsert<'_>) -> String {
+    let RowsInsert {
+        table,
+        owner_column,
+        columns,
+        unless_owned,
+    } = insert;
+    let source = match backend {
+        Backend::Postgres => "jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)",
+        Backend::Sqlite => "json_each($2) AS j",
+    };
+    let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, Column(_, integer))| {
+            let ty = if *integer { "BIGINT" } else { "TEXT" };
+            format!("CAST(j.value ->> {i} AS {ty})")
+        })
+        .collect();
+    let guard = if unless_owned {
+        format!(" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {owner_column} = $1)")
+    } else {
+        String::new()
+    };
+    format!(
+        "INSERT INTO {table} ({owner_column}, {}) SELECT $1, {} FROM {source}{guard}",
+        names.join(", "),
+        values.join(", ")
+    )
+}
+
+/// Inserts `rows` under `owner` at once (see [`insert_rows_sql`]).
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    insert: RowsInsert<'_>,
+    owner: &str,
+    rows: &[serde_json::Value],
+) -> Result<(), FleetError> {
+    let mut batch = Batch::default();
+    batch.insert_rows(Backend::of(conn), insert, owner, rows);
+    batch.run(conn).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_renumbered_past_earlier_statements() {
+        let mut out = String::new();
+        renumber(&mut out, "UPDATE t SET a = $1, b = $12 WHERE c = $2", 3);
+        assert_eq!(out, "UPDATE t SET a = $4, b = $15 WHERE c = $5");
+        let mut out = String::new();
+        renumber(&mut out, "SELECT '$' || $1", 0);
+        assert_eq!(out, "SELECT '$' || $1");
+    }
+}
