@@ -94,6 +94,18 @@ fn a_valid_report_parses_and_its_mac_verifies() {
 #[case::long_node(
     |v: &mut Value| v["report"]["nodes"][0]["osImage"] = json!("x".repeat(5000)),
     "nodes[0].osImage is 5000 bytes")]
+#[case::pod_twice(
+    |v: &mut Value| {
+        let p = v["report"]["pods"][0].clone();
+        v["report"]["pods"].as_array_mut().unwrap().push(p);
+    },
+    "pods[1], pod podinfo/podinfo-6d8f7b9c5-7kq2m, appears twice")]
+#[case::container_twice(
+    |v: &mut Value| {
+        let c = v["report"]["pods"][0]["containers"][0].clone();
+        v["report"]["pods"][0]["containers"].as_array_mut().unwrap().push(c);
+    },
+    "pods[0].containers[1], container podinfo of pod podinfo/podinfo-6d8f7b9c5-7kq2m, appears twice")]
 #[case::mac_upper(|v: &mut Value| v["mac"] = json!(v["mac"].as_str().unwrap().to_uppercase()), "the mac is not 64 lower-case hex digits")]
 #[case::mac_short(|v: &mut Value| v["mac"] = json!("abcd"), "the mac is not 64 lower-case hex digits")]
 #[case::mac_number(|v: &mut Value| v["mac"] = json!(12), "at mac: invalid type")]

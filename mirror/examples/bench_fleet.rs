@@ -166,6 +166,39 @@ async fn ingest_all(fleet: &Fleet, batch: &[SignedReport], now: i64) -> (f64, f6
     (rate, per)
 }
 
+/// [`ingest_all`] as a server meets reports: `agents` at once, each on a task of its own.
+async fn ingest_concurrently(
+    fleet: &Fleet,
+    batch: Vec<SignedReport>,
+    now: i64,
+    agents: usize,
+) -> (f64, f64) {
+    let written = written_bytes();
+    let n = batch.len();
+    let t = Instant::now();
+    let mut running = tokio::task::JoinSet::new();
+    for r in batch {
+        if running.len() >= agents {
+            running.join_next().await.unwrap().expect("ingest task");
+        }
+        let fleet = fleet.clone();
+        running.spawn(async move {
+            reports::ingest(&fleet, &r, Some(&r.report.cluster), now)
+                .await
+                .expect("ingest");
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.expect("ingest task");
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    let per = (written_bytes() - written) as f64 / 1024.0 / n as f64;
+    (rate, per)
+}
+
+/// Reports a server takes at once in the concurrent figures.
+const AGENTS_AT_ONCE: usize = 8;
+
 /// The value of `field:` in `/proc/self/<file>`, trimmed.
 fn proc_field(file: &str, field: &str) -> Option<String> {
     let text = std::fs::read_to_string(format!("/proc/self/{file}")).ok()?;
@@ -280,11 +313,18 @@ async fn fill(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>], rng: &mu
             })
             .collect()
     };
-    let first = build(1, 1, 0, usize::MAX);
+    let mut first = build(1, 1, 0, usize::MAX);
+    // Half the fleet reports one at a time, the other half as a server meets it.
+    let at_once = first.split_off(first.len() / 2);
     let (rate, kib) = ingest_all(&fleet, &first, T0 + 10).await;
     println!(
         "ingest, first reports (200 new rows each):     {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
         first.len()
+    );
+    let n = at_once.len();
+    let (rate, kib) = ingest_concurrently(&fleet, at_once, T0 + 10, AGENTS_AT_ONCE).await;
+    println!(
+        "  the same, {AGENTS_AT_ONCE} agents at once:               {rate:>8.0} reports/s ({n} reports, {kib:.0} KiB written each)"
     );
     drop(first);
     let sample = a.clusters.min(2_000);
@@ -300,6 +340,18 @@ async fn fill(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>], rng: &mu
     println!(
         "ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
         changed.len()
+    );
+    let same = build(4, 3, 2, sample);
+    let n = same.len();
+    let (rate, kib) = ingest_concurrently(&fleet, same, T0 + 190, AGENTS_AT_ONCE).await;
+    println!(
+        "  unchanged again, {AGENTS_AT_ONCE} agents at once:        {rate:>8.0} reports/s ({n} reports, {kib:.0} KiB written each)"
+    );
+    let changed = build(5, 5, 4, sample);
+    let n = changed.len();
+    let (rate, kib) = ingest_concurrently(&fleet, changed, T0 + 250, AGENTS_AT_ONCE).await;
+    println!(
+        "  changed again, {AGENTS_AT_ONCE} agents at once:          {rate:>8.0} reports/s ({n} reports, {kib:.0} KiB written each)"
     );
 }
 

@@ -19,7 +19,7 @@ async fn fleet_tables_share_the_stores_file_and_audit_chain() {
         .fetch_one(db2.pool())
         .await
         .unwrap();
-    assert_eq!(n, 11);
+    assert_eq!(n, 12);
     let mut tx = db.begin_write().await.unwrap();
     let e = audit::append_in_any(
         &mut tx,
@@ -52,7 +52,7 @@ async fn migrations_once_and_a_chain(url: &str) {
         .fetch_one(db2.pool())
         .await
         .unwrap();
-    assert_eq!(n, 11, "{url}");
+    assert_eq!(n, 12, "{url}");
     let first = append(&db, "x", json!({"a": 1})).await;
     let second = append(&db, "y", json!({"b": [1, 2]})).await;
     assert_eq!((first.seq, second.seq), (1, 2));

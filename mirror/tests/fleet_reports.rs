@@ -86,7 +86,7 @@ async fn ingest_is_idempotent(url: &str) {
     let again = reports::ingest(&fleet, &r1, None, T0 + 80).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
     let rows: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM running_images WHERE cluster = 'edge-01'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM running_rows WHERE cluster = 'edge-01'")
             .fetch_one(fleet.db.pool())
             .await
             .unwrap();

@@ -161,6 +161,8 @@ pub enum ReportError {
     },
     #[error("report of cluster {cluster:?}: the mac is not 64 lower-case hex digits")]
     MacShape { cluster: String },
+    #[error("report of cluster {cluster:?}: {what} appears twice (Kubernetes names pods uniquely per namespace, and containers per pod)")]
+    Duplicate { cluster: String, what: String },
 }
 
 impl SignedReport {
@@ -262,6 +264,7 @@ impl Report {
                 long(&|| at("imageId"), opt(&c.image_id))?;
             }
         }
+        self.check_unique()?;
         for (i, node) in self.nodes.iter().enumerate() {
             let at = |f: &str| format!("nodes[{i}].{f}");
             long(&|| at("name"), &node.name)?;
@@ -282,6 +285,36 @@ impl Report {
                 &|| at("lastAttemptedRevision"),
                 opt(&g.last_attempted_revision),
             )?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    /// Every pod once per namespace, and every container (init or not) once per pod: ingest
+    /// stores one row per container, keyed by them.
+    fn check_unique(&self) -> Result<(), ReportError> {
+        let mut pods = std::collections::HashSet::new();
+        for (i, pod) in self.pods.iter().enumerate() {
+            let twice = |what: String| ReportError::Duplicate {
+                cluster: self.cluster.clone(),
+                what,
+            };
+            if !pods.insert((pod.namespace.as_str(), pod.name.as_str())) {
+                return Err(twice(format!(
+                    "pods[{i}], pod {}/{},",
+                    pod.namespace, pod.name
+                )));
+            }
+            let mut containers = std::collections::HashSet::new();
+            for (j, c) in pod.containers.iter().enumerate() {
+                if !containers.insert(c.name.as_str()) {
+                    return Err(twice(format!(
+                        "pods[{i}].containers[{j}], container {} of pod {}/{},",
+                        c.name, pod.namespace, pod.name
+                    )));
+                }
+            }
         }
         Ok(())
     }

@@ -41,7 +41,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../migrations/fleet/0010_image_sets.sql"),
     ),
+    (
+        11,
+        include_str!("../../migrations/fleet/0011_running_rows.sql"),
+    ),
 ];
+
+/// What a migration writes where a clause is SQLite's own: a table that SQLite stores in its
+/// key's order, without a rowid, is an ordinary table with a primary-key index elsewhere.
+const SQLITE_ONLY_WITHOUT_ROWID: &str = "/* sqlite: WITHOUT ROWID */";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -161,7 +169,11 @@ impl FleetDb {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                let sql = match self.backend {
+                    Backend::Sqlite => sql.replace(SQLITE_ONLY_WITHOUT_ROWID, "WITHOUT ROWID"),
+                    Backend::Postgres => sql.to_string(),
+                };
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")

@@ -3,7 +3,7 @@
 //! updates.
 //!
 //! Image queries are index lookups: the inverted keys (`keys`) give one page of the clusters
-//! that match, by name, and then those clusters' own rows of `running_images` and
+//! that match, by name, and then those clusters' own rows of `running_rows` and
 //! `desired_images` are read, so their cost follows the page, not the fleet. Deregistered
 //! clusters are left out.
 
@@ -176,6 +176,13 @@ fn union_sql(
     let mut parts = Vec::new();
     let mut binds = Vec::new();
     let (lo, hi) = (1, 2);
+    // desired_images keeps NULL for no tag or digest; running_rows has '', as keys do, so its
+    // key is compared as it is stored, and its primary key serves the join.
+    let (tag, digest) = if rows == "desired_images" {
+        ("COALESCE(t.tag, '')", "COALESCE(t.digest, '')")
+    } else {
+        ("t.tag", "t.digest")
+    };
     for (i, l) in lookups.iter().enumerate() {
         let (on_k, b) = condition(l, "k", binds.len() + 3);
         binds.extend(b);
@@ -184,7 +191,7 @@ fn union_sql(
              FROM {keys} k CROSS JOIN {rows} t CROSS JOIN clusters c
              WHERE {on_k} AND k.cluster{bytes} > ${lo} AND k.cluster{bytes} <= ${hi}
                AND t.cluster = k.cluster AND t.repository = k.repository
-               AND COALESCE(t.tag, '') = k.tag AND COALESCE(t.digest, '') = k.digest
+               AND {tag} = k.tag AND {digest} = k.digest
                AND c.name = t.cluster AND c.deregistered_at IS NULL"
         ));
     }
@@ -317,8 +324,8 @@ async fn matches(
         let (sql, binds) = union_sql(
             bytes,
             chunk,
-            "t.cluster, t.reference, t.digest, t.namespace, t.pod, t.container, t.ready",
-            "running_images",
+            "t.cluster, t.reference, NULLIF(t.digest, '') AS digest, t.namespace, t.pod, t.container, t.ready",
+            "running_rows",
             "running_image_keys",
             "1, 2, 5, 6, 7",
         );

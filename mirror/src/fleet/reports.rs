@@ -314,7 +314,7 @@ async fn push_running_images(
         .collect();
     keys::push_running(conn, batch, cluster, &known.pointed, &keys).await?;
     batch.push(
-        "DELETE FROM running_images WHERE cluster = $1",
+        "DELETE FROM running_rows WHERE cluster = $1",
         vec![cluster.into()],
     );
     let values: Vec<serde_json::Value> = rows
@@ -322,9 +322,9 @@ async fn push_running_images(
         .map(|r| {
             json!([
                 r.repository,
-                r.tag,
+                r.tag.as_deref().unwrap_or_default(),
                 r.reference,
-                r.digest,
+                r.digest.as_deref().unwrap_or_default(),
                 r.namespace,
                 r.pod,
                 r.container,
@@ -344,7 +344,7 @@ async fn push_running_images(
         Column("ready", true),
     ];
     let insert = RowsInsert {
-        table: "running_images",
+        table: "running_rows",
         owner_column: "cluster",
         columns: &columns,
         unless_owned: false,

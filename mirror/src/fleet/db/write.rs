@@ -167,9 +167,14 @@ pub(crate) fn insert_rows_sql(backend: Backend, insert: RowsInsert<'_>) -> Strin
         columns,
         unless_owned,
     } = insert;
-    let source = match backend {
-        Backend::Postgres => "jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)",
-        Backend::Sqlite => "json_each($2) AS j",
+    // SQLite: json_each gives each row as JSON text, which every `->>` would parse again; a
+    // materialised JSONB copy of the rows is parsed once.
+    let (with, source) = match backend {
+        Backend::Postgres => ("", "jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)"),
+        Backend::Sqlite => (
+            "WITH j(value) AS MATERIALIZED (SELECT jsonb(value) FROM json_each($2)) ",
+            "j",
+        ),
     };
     let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
     let values: Vec<String> = columns
@@ -186,7 +191,7 @@ pub(crate) fn insert_rows_sql(backend: Backend, insert: RowsInsert<'_>) -> Strin
         String::new()
     };
     format!(
-        "INSERT INTO {table} ({owner_column}, {}) SELECT $1, {} FROM {source}{guard}",
+        "{with}INSERT INTO {table} ({owner_column}, {}) SELECT $1, {} FROM {source}{guard}",
         names.join(", "),
         values.join(", ")
     )

@@ -92,7 +92,7 @@ pub fn is_digest(s: &str) -> bool {
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
-/// One container of a report, as `running_images` stores it.
+/// One container of a report, as `running_rows` stores it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RunningImage {
     pub repository: String,

@@ -119,7 +119,7 @@ pub async fn running(
     cluster: &str,
 ) -> Result<Vec<RunningRow>, FleetError> {
     Ok(sqlx::query_as(
-        "SELECT repository, reference, digest, namespace, pod, container, ready FROM running_images
+        "SELECT repository, reference, NULLIF(digest, '') AS digest, namespace, pod, container, ready FROM running_rows
          WHERE cluster = $1 ORDER BY namespace, pod, container",
     )
     .bind(cluster)
