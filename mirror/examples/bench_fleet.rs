@@ -318,7 +318,7 @@ async fn fill(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>], rng: &mu
     let at_once = first.split_off(first.len() / 2);
     let (rate, kib) = ingest_all(&fleet, &first, T0 + 10).await;
     println!(
-        "ingest, first reports (200 new rows each):     {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
+        "ingest, first reports (200 containers each):   {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
         first.len()
     );
     let n = at_once.len();
@@ -338,7 +338,7 @@ async fn fill(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>], rng: &mu
     let changed = build(3, 3, 2, sample);
     let (rate, kib) = ingest_all(&fleet, &changed, T0 + 130).await;
     println!(
-        "ingest, changed image sets (200 rows replaced): {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
+        "ingest, changed image sets (all pods renamed): {rate:>8.0} reports/s ({} reports, {kib:.0} KiB written each)",
         changed.len()
     );
     let same = build(4, 3, 2, sample);

@@ -85,12 +85,15 @@ async fn ingest_is_idempotent(url: &str) {
     // An operator's import of the first one again is a duplicate too.
     let again = reports::ingest(&fleet, &r1, None, T0 + 80).await.unwrap();
     assert_eq!(again.outcome, Outcome::Duplicate);
-    let rows: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM running_rows WHERE cluster = 'edge-01'")
-            .fetch_one(fleet.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(rows, 3);
+    let doc: String = sqlx::query_scalar("SELECT doc FROM running_docs WHERE cluster = 'edge-01'")
+        .fetch_one(fleet.db.pool())
+        .await
+        .unwrap();
+    let containers: usize = reports::containers::read(&doc, None)
+        .iter()
+        .map(|(_, group)| group.len())
+        .sum();
+    assert_eq!(containers, 3);
     let receipts: Vec<i64> =
         sqlx::query_scalar("SELECT sequence FROM report_receipts ORDER BY sequence")
             .fetch_all(fleet.db.pool())

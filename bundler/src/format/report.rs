@@ -362,11 +362,16 @@ fn hmac_of(key: &[u8; 32], report: &Report) -> Hmac<Sha256> {
             Ok(())
         }
     }
-    let mut feed =
+    let feed =
         Feed(<Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length"));
+    // serde_json writes a token at a time; the MAC is fed whole blocks of them.
+    let mut buffered = std::io::BufWriter::with_capacity(8192, feed);
     // Serializing plain structs of strings, numbers and vectors into a hash cannot fail.
-    serde_json::to_writer(&mut feed, report).expect("a report serializes");
-    feed.0
+    serde_json::to_writer(&mut buffered, report).expect("a report serializes");
+    buffered
+        .into_inner()
+        .unwrap_or_else(|_| unreachable!("a MAC feed does not fail"))
+        .0
 }
 
 /// Lower-case hex HMAC-SHA256 of `serde_json::to_vec(report)` under `key`.

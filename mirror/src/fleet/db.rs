@@ -43,13 +43,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         11,
-        include_str!("../../migrations/fleet/0011_running_rows.sql"),
+        include_str!("../../migrations/fleet/0011_running_docs.sql"),
     ),
 ];
-
-/// What a migration writes where a clause is SQLite's own: a table that SQLite stores in its
-/// key's order, without a rowid, is an ordinary table with a primary-key index elsewhere.
-const SQLITE_ONLY_WITHOUT_ROWID: &str = "/* sqlite: WITHOUT ROWID */";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -169,13 +165,13 @@ impl FleetDb {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                let sql = match self.backend {
-                    Backend::Sqlite => sql.replace(SQLITE_ONLY_WITHOUT_ROWID, "WITHOUT ROWID"),
-                    Backend::Postgres => sql.to_string(),
-                };
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
                     .execute(&mut *tx)
                     .await?;
+                if *version == 11 {
+                    // Rows become documents in Rust: the two backends aggregate JSON apart.
+                    crate::fleet::reports::containers::from_rows(&mut tx).await?;
+                }
                 sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")
                     .bind(version)
                     .bind(crate::store::now_unix())

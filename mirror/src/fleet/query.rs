@@ -3,19 +3,20 @@
 //! updates.
 //!
 //! Image queries are index lookups: the inverted keys (`keys`) give one page of the clusters
-//! that match, by name, and then those clusters' own rows of `running_rows` and
-//! `desired_images` are read, so their cost follows the page, not the fleet. Deregistered
+//! that match, by name, and then those clusters' running documents (`reports::containers`)
+//! and rows of `desired_images` are read, so their cost follows the page, not the fleet. Deregistered
 //! clusters are left out.
 
 pub mod index;
 pub mod keys;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::page::Page;
+use super::reports::containers;
 use super::reports::images::{is_digest, split_reference, ImageName};
 use super::{Fleet, FleetError};
 
@@ -176,13 +177,6 @@ fn union_sql(
     let mut parts = Vec::new();
     let mut binds = Vec::new();
     let (lo, hi) = (1, 2);
-    // desired_images keeps NULL for no tag or digest; running_rows has '', as keys do, so its
-    // key is compared as it is stored, and its primary key serves the join.
-    let (tag, digest) = if rows == "desired_images" {
-        ("COALESCE(t.tag, '')", "COALESCE(t.digest, '')")
-    } else {
-        ("t.tag", "t.digest")
-    };
     for (i, l) in lookups.iter().enumerate() {
         let (on_k, b) = condition(l, "k", binds.len() + 3);
         binds.extend(b);
@@ -191,7 +185,7 @@ fn union_sql(
              FROM {keys} k CROSS JOIN {rows} t CROSS JOIN clusters c
              WHERE {on_k} AND k.cluster{bytes} > ${lo} AND k.cluster{bytes} <= ${hi}
                AND t.cluster = k.cluster AND t.repository = k.repository
-               AND {tag} = k.tag AND {digest} = k.digest
+               AND COALESCE(t.tag, '') = k.tag AND COALESCE(t.digest, '') = k.digest
                AND c.name = t.cluster AND c.deregistered_at IS NULL"
         ));
     }
@@ -277,6 +271,27 @@ async fn found_anywhere(
     Ok(out)
 }
 
+/// Like [`union_sql`] for the running keys alone: (lookup, cluster, repository, tag, digest) of
+/// the live clusters in (`$1`, `$2`].
+fn running_keys_sql(bytes: &str, lookups: &[&Lookup]) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut binds = Vec::new();
+    for (i, l) in lookups.iter().enumerate() {
+        let (on_k, b) = condition(l, "k", binds.len() + 3);
+        binds.extend(b);
+        parts.push(format!(
+            "SELECT CAST({i} AS BIGINT) AS entry, k.cluster, k.repository, k.tag, k.digest
+             FROM running_image_keys k CROSS JOIN clusters c
+             WHERE {on_k} AND k.cluster{bytes} > $1 AND k.cluster{bytes} <= $2
+               AND c.name = k.cluster AND c.deregistered_at IS NULL"
+        ));
+    }
+    (
+        format!("{} ORDER BY 2, 1", parts.join(" UNION ALL ")),
+        binds,
+    )
+}
+
 /// One page of the clusters that desire or run any of `lookups`: per lookup, those clusters
 /// by name, and where the next page starts.
 async fn matches(
@@ -292,6 +307,8 @@ async fn matches(
         return Ok((vec![Vec::new(); lookups.len()], None));
     };
     let range = [page.after_bound().to_owned(), last.clone()];
+    // (lookup, cluster, key) of every running key found.
+    let mut running_keys: Vec<(usize, String, containers::Key)> = Vec::new();
     for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
         let base = n * LOOKUPS_PER_QUERY;
         let (sql, binds) = union_sql(
@@ -321,46 +338,55 @@ async fn matches(
                     digest,
                 });
         }
-        let (sql, binds) = union_sql(
-            bytes,
-            chunk,
-            "t.cluster, t.reference, NULLIF(t.digest, '') AS digest, t.namespace, t.pod, t.container, t.ready",
-            "running_rows",
-            "running_image_keys",
-            "1, 2, 5, 6, 7",
-        );
-        let mut q = sqlx::query_as::<
-            _,
-            (
-                i64,
-                String,
-                String,
-                Option<String>,
-                String,
-                String,
-                String,
-                i64,
-            ),
-        >(sqlx::AssertSqlSafe(sql));
+        let (sql, binds) = running_keys_sql(bytes, chunk);
+        let mut q =
+            sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
         for b in range.iter().chain(&binds) {
             q = q.bind(b);
         }
-        for (entry, cluster, reference, digest, namespace, pod, container, ready) in
-            q.fetch_all(&mut *conn).await?
-        {
-            found[base + entry as usize]
-                .entry(cluster)
-                .or_default()
-                .running
-                .push(RunningMatch {
-                    reference,
-                    digest,
-                    namespace,
-                    pod,
-                    container,
-                    ready: ready != 0,
-                });
+        for (entry, cluster, repository, tag, digest) in q.fetch_all(&mut *conn).await? {
+            running_keys.push((base + entry as usize, cluster, (repository, tag, digest)));
         }
+    }
+    // The containers behind those keys, from the documents of the page's clusters alone.
+    let mut wanted: BTreeMap<&str, BTreeSet<containers::Key>> = BTreeMap::new();
+    for (_, cluster, key) in &running_keys {
+        wanted.entry(cluster).or_default().insert(key.clone());
+    }
+    let mut groups: BTreeMap<(String, containers::Key), Vec<containers::Container>> =
+        BTreeMap::new();
+    if !wanted.is_empty() {
+        let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT cluster, doc FROM running_docs WHERE cluster IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for cluster in wanted.keys() {
+            q = q.bind(*cluster);
+        }
+        for (cluster, doc) in q.fetch_all(&mut *conn).await? {
+            for (key, group) in containers::read(&doc, wanted.get(cluster.as_str())) {
+                groups.insert((cluster.clone(), key), group);
+            }
+        }
+    }
+    for (entry, cluster, key) in running_keys {
+        let Some(group) = groups.get(&(cluster.clone(), key.clone())) else {
+            continue;
+        };
+        let running = &mut found[entry].entry(cluster).or_default().running;
+        running.extend(group.iter().map(|c| RunningMatch {
+            reference: c.reference.clone(),
+            digest: (!key.2.is_empty()).then(|| key.2.clone()),
+            namespace: c.namespace.clone(),
+            pod: c.pod.clone(),
+            container: c.container.clone(),
+            ready: c.ready,
+        }));
+        running.sort_by(|a, b| {
+            (&a.namespace, &a.pod, &a.container).cmp(&(&b.namespace, &b.pod, &b.container))
+        });
     }
     let per_lookup = found
         .into_iter()

@@ -9,6 +9,7 @@
 //! appended to the audit log.
 
 mod applied;
+pub mod containers;
 pub mod images;
 mod known;
 pub mod summary;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::db::{Backend, Batch, Column, RowsInsert};
+use super::db::Batch;
 use super::query::keys::{self, ImageKey};
 use super::{Fleet, FleetError};
 use crate::audit::{self, events, Event};
@@ -299,8 +300,7 @@ pub fn mac(secret: &str, report: &Report) -> String {
     format::mac(&format::secret_sha256(secret), report)
 }
 
-/// Adds the cluster's rows, rewritten whole (they are neighbours in the cluster's index), and
-/// its image keys.
+/// Adds the cluster's containers (one document) and its image keys.
 async fn push_running_images(
     conn: &mut AnyConnection,
     batch: &mut Batch,
@@ -314,41 +314,9 @@ async fn push_running_images(
         .collect();
     keys::push_running(conn, batch, cluster, &known.pointed, &keys).await?;
     batch.push(
-        "DELETE FROM running_rows WHERE cluster = $1",
-        vec![cluster.into()],
+        "INSERT INTO running_docs (cluster, doc) VALUES ($1, $2)
+         ON CONFLICT (cluster) DO UPDATE SET doc = excluded.doc",
+        vec![cluster.into(), containers::document(rows).into()],
     );
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            json!([
-                r.repository,
-                r.tag.as_deref().unwrap_or_default(),
-                r.reference,
-                r.digest.as_deref().unwrap_or_default(),
-                r.namespace,
-                r.pod,
-                r.container,
-                i64::from(r.ready)
-            ])
-        })
-        .collect();
-    let text = |name| Column(name, false);
-    let columns = [
-        text("repository"),
-        text("tag"),
-        text("reference"),
-        text("digest"),
-        text("namespace"),
-        text("pod"),
-        text("container"),
-        Column("ready", true),
-    ];
-    let insert = RowsInsert {
-        table: "running_rows",
-        owner_column: "cluster",
-        columns: &columns,
-        unless_owned: false,
-    };
-    batch.insert_rows(Backend::of(conn), insert, cluster, &values);
     Ok(())
 }

@@ -68,12 +68,12 @@ impl Batch {
     }
 
     /// Adds [`insert_rows_sql`] for `rows` (nothing when there are none).
-    pub fn insert_rows(
+    pub fn insert_rows<R: serde::Serialize>(
         &mut self,
         backend: Backend,
         insert: RowsInsert<'_>,
         owner: &str,
-        rows: &[serde_json::Value],
+        rows: &[R],
     ) {
         if !rows.is_empty() {
             let json = serde_json::to_string(rows).unwrap_or_default();
@@ -155,8 +155,8 @@ pub(crate) struct RowsInsert<'a> {
     pub unless_owned: bool,
 }
 
-/// One statement of two parameters that inserts rows (each a JSON array of the `columns`'
-/// values, in order) into `table`, all with the owner `$1` in `owner_column`: the rows go as one
+/// One statement of two parameters that inserts rows (each serialised as a JSON array of the
+/// `columns`' values, in order: a tuple) into `table`, all with the owner `$1` in `owner_column`: the rows go as one
 /// JSON array `$2`, read back by `json_each` (SQLite) or `jsonb_array_elements` (PostgreSQL).
 /// SQLite looks each numbered parameter up by a walk of the statement's parameters, so hundreds
 /// of rows bound one value at a time cost more than writing them.
@@ -198,11 +198,11 @@ pub(crate) fn insert_rows_sql(backend: Backend, insert: RowsInsert<'_>) -> Strin
 }
 
 /// Inserts `rows` under `owner` at once (see [`insert_rows_sql`]).
-pub(crate) async fn insert_rows(
+pub(crate) async fn insert_rows<R: serde::Serialize>(
     conn: &mut AnyConnection,
     insert: RowsInsert<'_>,
     owner: &str,
-    rows: &[serde_json::Value],
+    rows: &[R],
 ) -> Result<(), FleetError> {
     let mut batch = Batch::default();
     batch.insert_rows(Backend::of(conn), insert, owner, rows);

@@ -192,18 +192,18 @@ pub(crate) async fn index_revision(
         .map(|r| ImageKey::new(&r.repository, r.tag.as_deref(), Some(&r.digest)))
         .collect();
     keys::replace_desired(conn, cluster, &wanted).await?;
-    let values: Vec<serde_json::Value> = rows
+    let values: Vec<_> = rows
         .iter()
         .map(|r| {
-            serde_json::json!([
+            (
                 revision,
-                r.profile,
-                r.layer,
-                r.repository,
-                r.tag,
-                r.reference,
-                r.digest
-            ])
+                &r.profile,
+                &r.layer,
+                &r.repository,
+                &r.tag,
+                &r.reference,
+                &r.digest,
+            )
         })
         .collect();
     let text = |name| Column(name, false);

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 
 use crate::fleet::query::index::DesiredImage;
+use crate::fleet::reports::containers;
 use crate::fleet::FleetError;
 
 /// Namespaces of the platform itself: their images are reported as drift too, but marked, since
@@ -28,21 +29,6 @@ pub struct RunningRow {
     pub pod: String,
     pub container: String,
     pub ready: i64,
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for RunningRow {
-    fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(Self {
-            repository: row.try_get("repository")?,
-            reference: row.try_get("reference")?,
-            digest: row.try_get("digest")?,
-            namespace: row.try_get("namespace")?,
-            pod: row.try_get("pod")?,
-            container: row.try_get("container")?,
-            ready: row.try_get("ready")?,
-        })
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -114,17 +100,33 @@ pub struct LayerImage {
     pub ready: bool,
 }
 
+/// The containers of the cluster's latest report, by namespace, pod and container.
 pub async fn running(
     conn: &mut AnyConnection,
     cluster: &str,
 ) -> Result<Vec<RunningRow>, FleetError> {
-    Ok(sqlx::query_as(
-        "SELECT repository, reference, NULLIF(digest, '') AS digest, namespace, pod, container, ready FROM running_rows
-         WHERE cluster = $1 ORDER BY namespace, pod, container",
-    )
-    .bind(cluster)
-    .fetch_all(&mut *conn)
-    .await?)
+    let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM running_docs WHERE cluster = $1")
+        .bind(cluster)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut out: Vec<RunningRow> = containers::read(doc.as_deref().unwrap_or("[]"), None)
+        .into_iter()
+        .flat_map(|((repository, _, digest), group)| {
+            group.into_iter().map(move |c| RunningRow {
+                repository: repository.clone(),
+                reference: c.reference,
+                digest: (!digest.is_empty()).then(|| digest.clone()),
+                namespace: c.namespace,
+                pod: c.pod,
+                container: c.container,
+                ready: i64::from(c.ready),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.namespace, &a.pod, &a.container).cmp(&(&b.namespace, &b.pod, &b.container))
+    });
+    Ok(out)
 }
 
 pub fn compare(desired: &[DesiredImage], running: &[RunningRow]) -> (Vec<LayerStatus>, Drift) {

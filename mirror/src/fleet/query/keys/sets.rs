@@ -210,9 +210,9 @@ fn push_insert(
     keys: &BTreeSet<ImageKey>,
     unless_owned: bool,
 ) {
-    let rows: Vec<serde_json::Value> = keys
+    let rows: Vec<_> = keys
         .iter()
-        .map(|k| serde_json::json!([k.repository, k.tag, k.digest]))
+        .map(|k| (&k.repository, &k.tag, &k.digest))
         .collect();
     let columns = [
         Column("repository", false),
