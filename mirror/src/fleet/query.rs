@@ -384,7 +384,12 @@ async fn matches(
             container: c.container.clone(),
             ready: c.ready,
         }));
-        running.sort_by(|a, b| {
+    }
+    for c in found
+        .iter_mut()
+        .flat_map(|by_cluster| by_cluster.values_mut())
+    {
+        c.running.sort_by(|a, b| {
             (&a.namespace, &a.pod, &a.container).cmp(&(&b.namespace, &b.pod, &b.container))
         });
     }

@@ -211,7 +211,7 @@ pub async fn ingest_as(
     let verified = summary::source_verified(report, applied.digest.as_deref());
     let images_changed = latest.is_none_or(|l| l.images_hash != hash);
     // Everything the report changes, in one round trip.
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(fleet.db.backend());
     batch.push(
         "INSERT INTO cluster_reports (cluster, sequence, received_at, interval_seconds,
              applied_revision, applied_digest, source_verified, ready, failed, converging, modified,

@@ -56,12 +56,21 @@ impl From<Option<i64>> for Arg {
 /// prepares each statement of a query in turn and binds `$N` to its N-th argument, so every
 /// statement's parameters are renumbered past the ones before it); on PostgreSQL, whose
 /// prepared statements hold one command each, they run one after the other.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Batch {
+    backend: Backend,
     statements: Vec<(String, Vec<Arg>)>,
 }
 
 impl Batch {
+    /// An empty batch for a connection on `backend`.
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            backend,
+            statements: Vec::new(),
+        }
+    }
+
     /// Adds `sql`, whose parameters are `$1 … $n` for `args`.
     pub fn push(&mut self, sql: impl Into<String>, args: Vec<Arg>) {
         self.statements.push((sql.into(), args));
@@ -70,7 +79,6 @@ impl Batch {
     /// Adds [`insert_rows_sql`] for `rows` (nothing when there are none).
     pub fn insert_rows<R: serde::Serialize>(
         &mut self,
-        backend: Backend,
         insert: RowsInsert<'_>,
         owner: &str,
         rows: &[R],
@@ -78,14 +86,14 @@ impl Batch {
         if !rows.is_empty() {
             let json = serde_json::to_string(rows).unwrap_or_default();
             self.push(
-                insert_rows_sql(backend, insert),
+                insert_rows_sql(self.backend, insert),
                 vec![owner.into(), json.into()],
             );
         }
     }
 
     pub async fn run(self, conn: &mut AnyConnection) -> Result<(), FleetError> {
-        match Backend::of(conn) {
+        match self.backend {
             Backend::Sqlite => {
                 if self.statements.is_empty() {
                     return Ok(());
@@ -95,9 +103,7 @@ impl Batch {
                 for (statement, statement_args) in self.statements {
                     renumber(&mut sql, &statement, args.len());
                     sql.push_str(";\n");
-                    for a in statement_args {
-                        add(&mut args, a)?;
-                    }
+                    add(&mut args, statement_args)?;
                 }
                 sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
                     .execute(&mut *conn)
@@ -106,9 +112,7 @@ impl Batch {
             Backend::Postgres => {
                 for (statement, statement_args) in self.statements {
                     let mut args = AnyArguments::default();
-                    for a in statement_args {
-                        add(&mut args, a)?;
-                    }
+                    add(&mut args, statement_args)?;
                     sqlx::query_with(sqlx::AssertSqlSafe(statement), args)
                         .execute(&mut *conn)
                         .await?;
@@ -119,12 +123,16 @@ impl Batch {
     }
 }
 
-fn add(args: &mut AnyArguments, a: Arg) -> Result<(), FleetError> {
-    match a {
-        Arg::Text(t) => args.add(t),
-        Arg::Int(n) => args.add(n),
+/// Appends `values` to `args`.
+fn add(args: &mut AnyArguments, values: Vec<Arg>) -> Result<(), FleetError> {
+    for a in values {
+        match a {
+            Arg::Text(t) => args.add(t),
+            Arg::Int(n) => args.add(n),
+        }
+        .map_err(|e| FleetError::Db(sqlx::Error::Encode(e)))?;
     }
-    .map_err(|e| FleetError::Db(sqlx::Error::Encode(e)))
+    Ok(())
 }
 
 /// Appends `statement` to `out` with every `$N` written as `$(N + offset)`. Our statements hold
@@ -204,8 +212,8 @@ pub(crate) async fn insert_rows<R: serde::Serialize>(
     owner: &str,
     rows: &[R],
 ) -> Result<(), FleetError> {
-    let mut batch = Batch::default();
-    batch.insert_rows(Backend::of(conn), insert, owner, rows);
+    let mut batch = Batch::new(Backend::of(conn));
+    batch.insert_rows(insert, owner, rows);
     batch.run(conn).await
 }
 

@@ -47,15 +47,14 @@ pub async fn replace_desired(
     cluster: &str,
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
-    let backend = Backend::of(conn);
     let id = (!wanted.is_empty()).then(|| sets::set_id(wanted));
     let before = sets::pointed(conn, sets::Pointers::Desired, cluster).await?;
     if before == id {
         return Ok(());
     }
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(Backend::of(conn));
     if let Some(id) = &id {
-        sets::push_ensure(&mut batch, backend, id, wanted);
+        sets::push_ensure(&mut batch, id, wanted);
     }
     sets::push_point(
         &mut batch,
@@ -84,79 +83,65 @@ pub(crate) async fn push_running(
     pointed: &Pointed,
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
-    let backend = Backend::of(conn);
-    let (base, added, removed) = running_parts(conn, pointed.desired.as_deref(), wanted).await?;
-    if let Some((id, keys)) = &base.own {
-        sets::push_ensure(batch, backend, id, keys);
+    let parts = running_parts(conn, pointed.desired.as_deref(), wanted).await?;
+    if let (true, Some(id)) = (parts.own, &parts.base) {
+        sets::push_ensure(batch, id, wanted);
     }
     sets::push_point(
         batch,
         sets::Pointers::Running,
         cluster,
         pointed.running.as_deref(),
-        base.id.as_deref(),
+        parts.base.as_deref(),
     );
-    sets::push_cluster_keys(batch, backend, sets::ClusterKeys::Added, cluster, &added);
-    sets::push_cluster_keys(
-        batch,
-        backend,
-        sets::ClusterKeys::Removed,
-        cluster,
-        &removed,
-    );
+    sets::push_cluster_keys(batch, sets::ClusterKeys::Added, cluster, &parts.added);
+    sets::push_cluster_keys(batch, sets::ClusterKeys::Removed, cluster, &parts.removed);
     Ok(())
 }
 
-/// The set a running set is based on, and whether it is a new one of its own to store.
-struct Base<'a> {
-    id: Option<String>,
-    own: Option<(String, &'a BTreeSet<ImageKey>)>,
+/// What makes a cluster's running keys: the set it is based on (`own`: a set of exactly those
+/// keys, stored if new), and the keys it runs beyond that set and lacks of it.
+#[derive(Default)]
+struct RunningParts {
+    base: Option<String>,
+    own: bool,
+    added: BTreeSet<ImageKey>,
+    removed: BTreeSet<ImageKey>,
 }
 
-/// The base set, added keys and removed keys that make `wanted`: the desired set and the
-/// difference when that difference is small, else a set of `wanted`'s own.
-async fn running_parts<'a>(
+/// The desired set and the difference when that difference is small, else a set of `wanted`'s
+/// own.
+async fn running_parts(
     conn: &mut AnyConnection,
     desired: Option<&str>,
-    wanted: &'a BTreeSet<ImageKey>,
-) -> Result<(Base<'a>, BTreeSet<ImageKey>, BTreeSet<ImageKey>), FleetError> {
-    let none = || (BTreeSet::new(), BTreeSet::new());
+    wanted: &BTreeSet<ImageKey>,
+) -> Result<RunningParts, FleetError> {
     if wanted.is_empty() {
-        let (a, r) = none();
-        return Ok((
-            Base {
-                id: None,
-                own: None,
-            },
-            a,
-            r,
-        ));
+        return Ok(RunningParts::default());
     }
     let own = sets::set_id(wanted);
     if let Some(desired) = desired {
         if desired == own {
-            let (a, r) = none();
-            let base = Base {
-                id: Some(own),
-                own: None,
-            };
-            return Ok((base, a, r));
+            return Ok(RunningParts {
+                base: Some(own),
+                ..RunningParts::default()
+            });
         }
         let base = sets::keys_of(conn, desired).await?;
         let added: BTreeSet<ImageKey> = wanted.difference(&base).cloned().collect();
         let removed: BTreeSet<ImageKey> = base.difference(wanted).cloned().collect();
         if (added.len() + removed.len()) * MAX_CHANGED_SHARE <= wanted.len() {
-            let base = Base {
-                id: Some(desired.to_owned()),
-                own: None,
-            };
-            return Ok((base, added, removed));
+            return Ok(RunningParts {
+                base: Some(desired.to_owned()),
+                own: false,
+                added,
+                removed,
+            });
         }
     }
-    let (a, r) = none();
-    let base = Base {
-        id: Some(own.clone()),
-        own: Some((own, wanted)),
-    };
-    Ok((base, a, r))
+    Ok(RunningParts {
+        base: Some(own),
+        own: true,
+        ..RunningParts::default()
+    })
 }

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::AnyConnection;
 
 use super::ImageKey;
-use crate::fleet::db::{Backend, Batch, Column, RowsInsert};
+use crate::fleet::db::{Batch, Column, RowsInsert};
 use crate::fleet::FleetError;
 
 /// Which clusters' pointers.
@@ -59,21 +59,8 @@ pub fn set_id(keys: &BTreeSet<ImageKey>) -> String {
 
 /// Adds to `batch` the insert of the set `id` of `keys`, which does nothing when it is stored
 /// already (a set is immutable).
-pub(crate) fn push_ensure(
-    batch: &mut Batch,
-    backend: Backend,
-    id: &str,
-    keys: &BTreeSet<ImageKey>,
-) {
-    push_insert(
-        batch,
-        backend,
-        "image_set_keys",
-        "image_set",
-        id,
-        keys,
-        true,
-    );
+pub(crate) fn push_ensure(batch: &mut Batch, id: &str, keys: &BTreeSet<ImageKey>) {
+    push_insert(batch, "image_set_keys", "image_set", id, keys, true);
 }
 
 /// The set `cluster` points at.
@@ -164,7 +151,6 @@ pub async fn keys_of(
 /// few (a cluster that runs far from its base gets a set of its own), so they are rewritten.
 pub(crate) fn push_cluster_keys(
     batch: &mut Batch,
-    backend: Backend,
     which: ClusterKeys,
     cluster: &str,
     keys: &BTreeSet<ImageKey>,
@@ -174,7 +160,7 @@ pub(crate) fn push_cluster_keys(
         format!("DELETE FROM {t} WHERE cluster = $1"),
         vec![cluster.into()],
     );
-    push_insert(batch, backend, t, "cluster", cluster, keys, false);
+    push_insert(batch, t, "cluster", cluster, keys, false);
 }
 
 async fn read_keys(
@@ -203,7 +189,6 @@ async fn read_keys(
 /// Adds the insert of `keys` under `owner` (a set's id or a cluster's name) into `table`.
 fn push_insert(
     batch: &mut Batch,
-    backend: Backend,
     table: &str,
     owner_column: &str,
     owner: &str,
@@ -225,7 +210,7 @@ fn push_insert(
         columns: &columns,
         unless_owned,
     };
-    batch.insert_rows(backend, insert, owner, &rows);
+    batch.insert_rows(insert, owner, &rows);
 }
 
 #[cfg(test)]
