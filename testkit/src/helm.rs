@@ -2,7 +2,7 @@
 //! HTTP repository, and charts pushed to a registry as OCI artifacts.
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -12,21 +12,23 @@ use sha2::{Digest, Sha256};
 
 use crate::images::{self, Image};
 use crate::layout::OciLayout;
-use crate::process::{free_port, stop, wait_for};
+use crate::process::{stop, wait_for};
 use crate::registry::Registry;
 
-/// A static HTTP server (`python3 -m http.server`) serving a directory on 127.0.0.1.
+/// A static HTTP server (Python's `http.server`) serving a directory on 127.0.0.1.
 pub struct HelmRepo {
     child: Child,
     port: u16,
     dir: PathBuf,
 }
 
-/// A static file server that answers `status` to the first `fail_first` requests for
-/// anything but `/`, then serves normally: a flaky upstream for retry tests.
-const FLAKY_SERVER: &str = r#"
+/// A static file server on 127.0.0.1 that binds port 0 and prints the port it got, so no
+/// other server can answer in its place. It answers `status` to the first `fails` requests
+/// for anything but `/`, then serves normally: a flaky upstream for retry tests when
+/// `fails > 0`.
+const STATIC_SERVER: &str = r#"
 import functools, http.server, sys
-port, directory, fails, status = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+directory, fails, status = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
         global fails
@@ -37,50 +39,41 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
     def log_message(self, *args):
         pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=directory)).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=directory))
+print(server.server_address[1], flush=True)
+server.serve_forever()
 "#;
 
 impl HelmRepo {
     pub fn start(dir: impl Into<PathBuf>) -> Self {
-        Self::spawn(dir.into(), None)
+        Self::spawn(dir.into(), 0, 200)
     }
 
     /// Like [`HelmRepo::start`], but the first `fail_first` file requests get `status`.
     pub fn start_flaky(dir: impl Into<PathBuf>, fail_first: u32, status: u16) -> Self {
-        Self::spawn(dir.into(), Some((fail_first, status)))
+        Self::spawn(dir.into(), fail_first, status)
     }
 
-    fn spawn(dir: PathBuf, flaky: Option<(u32, u16)>) -> Self {
-        for _ in 0..5 {
-            let port = free_port();
-            let mut cmd = Command::new("python3");
-            match flaky {
-                None => cmd
-                    .args(["-m", "http.server", "--bind", "127.0.0.1"])
-                    .arg(port.to_string())
-                    .arg("--directory")
-                    .arg(&dir),
-                Some((fails, status)) => cmd
-                    .args(["-c", FLAKY_SERVER])
-                    .arg(port.to_string())
-                    .arg(&dir)
-                    .arg(fails.to_string())
-                    .arg(status.to_string()),
-            };
-            let mut child = cmd
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn python3 -m http.server");
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                continue;
-            }
-            wait_for(&mut child, port, "/", 200, "python3 http.server");
-            return Self { child, port, dir };
-        }
-        panic!("python3 http.server did not start on a free port after 5 tries");
+    fn spawn(dir: PathBuf, fails: u32, status: u16) -> Self {
+        let mut child = Command::new("python3")
+            .args(["-c", STATIC_SERVER])
+            .arg(&dir)
+            .arg(fails.to_string())
+            .arg(status.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn python3 static file server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let Ok(port) = line.trim().parse::<u16>() else {
+            stop(&mut child);
+            panic!("python3 static file server did not say its port (said {line:?})");
+        };
+        wait_for(&mut child, port, "/", 200, "python3 static file server");
+        Self { child, port, dir }
     }
 
     /// `http://127.0.0.1:PORT`.

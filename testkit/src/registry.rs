@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use tempfile::TempDir;
 
 use crate::layout::OciLayout;
-use crate::process::{free_port, stop, wait_for};
+use crate::process::{free_port, nonce, stop, wait_for_peer};
 
 pub struct Registry {
     child: Child,
@@ -39,8 +39,9 @@ impl Registry {
         // A port can be taken between probing and binding; try a few.
         for _ in 0..5 {
             let port = free_port();
+            let nonce = nonce();
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\n{auth}http:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\n{auth}http:\n  addr: 127.0.0.1:{port}\n  headers:\n    X-Testkit-Peer: [\"{nonce}\"]\n",
                 dir.path().join("storage").display()
             );
             let config_path = dir.path().join("config.yml");
@@ -54,13 +55,20 @@ impl Registry {
                 .stderr(log)
                 .spawn()
                 .expect("spawn /usr/bin/docker-registry");
-            std::thread::sleep(std::time::Duration::from_millis(30));
-            if matches!(child.try_wait(), Ok(Some(_))) {
-                continue;
-            }
             let up = if htpasswd.is_some() { 401 } else { 200 };
-            wait_for(&mut child, port, "/v2/", up, "docker-registry");
-            return Self { child, port, dir };
+            // The nonce header proves the answer is this child's, not another peer's that
+            // took the port between probing and binding.
+            if wait_for_peer(
+                &mut child,
+                port,
+                "/v2/",
+                up,
+                Some(&nonce),
+                "docker-registry",
+            ) {
+                return Self { child, port, dir };
+            }
+            stop(&mut child);
         }
         panic!("docker-registry did not start on a free port after 5 tries");
     }
