@@ -136,11 +136,34 @@ impl FleetDb {
             Backend::Postgres => {
                 // One writer at a time, as SQLite's IMMEDIATE gives: a read-then-write (the
                 // next revision, the audit head) cannot be overtaken by another appliance.
-                let mut tx = self.writer.begin().await?;
-                sqlx::raw_sql("SELECT pg_advisory_xact_lock(7316217)")
-                    .execute(&mut *tx)
-                    .await?;
-                tx
+                let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+                self.writer.begin_with(sqlx::AssertSqlSafe(begin)).await?
+            }
+        })
+    }
+
+    /// The transaction a cluster's report is stored in. On SQLite it is [`FleetDb::begin_write`].
+    /// On PostgreSQL reports of different clusters go at once: each holds the fleet's write lock
+    /// shared (so a writer of [`FleetDb::begin_write`] still waits for none of them to be
+    /// midway) and its cluster's own lock exclusively, so two reports of one cluster are judged
+    /// one after the other, each reading what the other committed. The shared image sets a
+    /// report writes are locked by [`Batch::lock_sets`]. Its commit does not wait for the disk
+    /// (a crash loses the last few reports, which agents send again, as SQLite's
+    /// `synchronous = NORMAL` may), while every other change does.
+    pub async fn begin_report(
+        &self,
+        cluster: &str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, FleetError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let begin = format!(
+                    "BEGIN; SET LOCAL synchronous_commit = off;
+                     SELECT pg_advisory_xact_lock_shared({WRITE_LOCK});
+                     SELECT pg_advisory_xact_lock({CLUSTER_LOCKS}, {})",
+                    lock_key(cluster)
+                );
+                self.writer.begin_with(sqlx::AssertSqlSafe(begin)).await?
             }
         })
     }
@@ -182,6 +205,20 @@ impl FleetDb {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL's advisory lock of the fleet's writes, and the class of the two-part locks of
+/// each cluster and each image set (a two-part lock never is a one-part one).
+const WRITE_LOCK: i64 = 7316217;
+const CLUSTER_LOCKS: i32 = 7316218;
+pub(crate) const SET_LOCKS: i32 = 7316219;
+
+/// The second part of the advisory lock of `name`: the first four bytes of its sha256. Two
+/// names that share it only wait for each other.
+pub(crate) fn lock_key(name: &str) -> i32 {
+    use sha2::Digest as _;
+    let h = sha2::Sha256::digest(name.as_bytes());
+    i32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
 /// A pool of at most `connections`, each set up for its backend.

@@ -161,29 +161,50 @@ pub async fn ingest_as(
     let rows = images::running_images(report, &fleet.settings.mirror_host);
     let hash = images::images_hash(&rows);
 
-    let mut tx = fleet.db.begin_write().await?;
+    let mut tx = fleet.db.begin_report(cluster).await?;
     if let Some(auth) = authenticated {
         if auth != cluster {
             let e = ReportError::WrongCluster {
                 authenticated: auth.to_owned(),
                 reported: cluster.to_owned(),
             };
-            return refused(tx, actor, report, e).await;
+            return refused(fleet, tx, actor, report, e).await;
         }
     }
     let sequence = report.sequence as i64;
     let Some(known) = known::read(&mut tx, cluster, sequence).await? else {
         let e = ReportError::NotRegistered(cluster.into());
-        return refused(tx, actor, report, e).await;
+        return refused(fleet, tx, actor, report, e).await;
     };
     if known.deregistered {
-        return refused(tx, actor, report, ReportError::Deregistered(cluster.into())).await;
+        return refused(
+            fleet,
+            tx,
+            actor,
+            report,
+            ReportError::Deregistered(cluster.into()),
+        )
+        .await;
     }
     let Some(secret_sha256) = &known.secret_sha256 else {
-        return refused(tx, actor, report, ReportError::NoCredential(cluster.into())).await;
+        return refused(
+            fleet,
+            tx,
+            actor,
+            report,
+            ReportError::NoCredential(cluster.into()),
+        )
+        .await;
     };
     if !mac_verifies(secret_sha256, signed) {
-        return refused(tx, actor, report, ReportError::BadMac(cluster.into())).await;
+        return refused(
+            fleet,
+            tx,
+            actor,
+            report,
+            ReportError::BadMac(cluster.into()),
+        )
+        .await;
     }
     let latest = known.latest.as_ref();
     if known.seen || latest.is_some_and(|l| l.sequence == sequence) {
@@ -202,7 +223,7 @@ pub async fn ingest_as(
             sequence: report.sequence,
             latest: l.sequence,
         };
-        return refused(tx, actor, report, e).await;
+        return refused(fleet, tx, actor, report, e).await;
     }
 
     let applied =
@@ -272,13 +293,18 @@ pub async fn ingest_as(
     })
 }
 
-/// Records the refusal in the audit log (in its own transaction, which is `tx`) and fails.
+/// Drops the report's transaction `tx`, records the refusal in the audit log and fails. The
+/// entry is written under the fleet's write lock, which `tx` may hold only shared (and a lock
+/// held shared is never raised: two reports doing so would wait for each other).
 async fn refused(
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    fleet: &Fleet,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     actor: &str,
     report: &Report,
     e: ReportError,
 ) -> Result<Ingested, FleetError> {
+    tx.rollback().await?;
+    let mut tx = fleet.db.begin_write().await?;
     let event = Event::new(
         actor,
         events::FLEET_REPORT_REFUSED,

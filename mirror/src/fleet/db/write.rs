@@ -71,6 +71,10 @@ impl Batch {
         }
     }
 
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// Adds `sql`, whose parameters are `$1 … $n` for `args`.
     pub fn push(&mut self, sql: impl Into<String>, args: Vec<Arg>) {
         self.statements.push((sql.into(), args));

@@ -1,9 +1,8 @@
-//! What the fleet knows of a reporting cluster, read in one statement under the write lock:
+//! What the fleet knows of a reporting cluster, read in one statement under the cluster's lock:
 //! what the report is judged by, and what its writes are made against.
 
 use sqlx::AnyConnection;
 
-use crate::fleet::db::Backend;
 use crate::fleet::query::keys::Pointed;
 use crate::fleet::FleetError;
 
@@ -52,18 +51,16 @@ type Row = (
     Option<String>,
 );
 
-/// `None` when no cluster of that name is registered. On PostgreSQL the cluster's row is
-/// locked, so that two reports of one cluster at once are judged one after the other (SQLite's
-/// write transaction already is exclusive).
+/// `None` when no cluster of that name is registered. Read in the transaction of
+/// [`FleetDb::begin_report`], which holds the cluster's lock: two reports of one cluster are
+/// judged one after the other, the second by what the first stored.
+///
+/// [`FleetDb::begin_report`]: crate::fleet::db::FleetDb::begin_report
 pub async fn read(
     conn: &mut AnyConnection,
     cluster: &str,
     sequence: i64,
 ) -> Result<Option<Known>, FleetError> {
-    let lock = match Backend::of(conn) {
-        Backend::Postgres => " FOR UPDATE OF c",
-        Backend::Sqlite => "",
-    };
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.deregistered_at, k.secret_sha256, r.sequence, r.images_hash, r.applied_revision,
              (SELECT COUNT(*) FROM report_receipts x WHERE x.cluster = c.name AND x.sequence = $2),
@@ -77,7 +74,7 @@ pub async fn read(
          LEFT JOIN desired_indexed di ON di.cluster = c.name
          LEFT JOIN desired_image_sets ds ON ds.cluster = c.name
          LEFT JOIN running_image_sets rs ON rs.cluster = c.name
-         WHERE c.name = $1{lock}",
+         WHERE c.name = $1",
         moving = crate::fleet::rollout::MOVING_STATES,
     )))
     .bind(cluster)

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::AnyConnection;
 
 use super::ImageKey;
-use crate::fleet::db::{Batch, Column, RowsInsert};
+use crate::fleet::db::{lock_key, Backend, Batch, Column, RowsInsert, SET_LOCKS};
 use crate::fleet::FleetError;
 
 /// Which clusters' pointers.
@@ -61,6 +61,27 @@ pub fn set_id(keys: &BTreeSet<ImageKey>) -> String {
 /// already (a set is immutable).
 pub(crate) fn push_ensure(batch: &mut Batch, id: &str, keys: &BTreeSet<ImageKey>) {
     push_insert(batch, "image_set_keys", "image_set", id, keys, true);
+}
+
+/// Adds to `batch`, on PostgreSQL, the locks of the sets `ids` until the transaction ends:
+/// reports of different clusters are stored at once there ([`FleetDb::begin_report`]), and one
+/// that points at a set must not meet another that deletes it as no longer pointed at, or two
+/// that store one new set both insert its keys. Each statement after the lock reads what the
+/// other committed. Locks are taken in the order of their keys, so two reports never wait for
+/// each other in a circle. (On SQLite the report's transaction is the only writer.)
+///
+/// [`FleetDb::begin_report`]: crate::fleet::db::FleetDb::begin_report
+pub(crate) fn push_lock(batch: &mut Batch, ids: &[Option<&str>]) {
+    if batch.backend() != Backend::Postgres {
+        return;
+    }
+    let keys: BTreeSet<i32> = ids.iter().flatten().map(|id| lock_key(id)).collect();
+    for k in keys {
+        batch.push(
+            format!("SELECT pg_advisory_xact_lock({SET_LOCKS}, {k})"),
+            vec![],
+        );
+    }
 }
 
 /// The set `cluster` points at.
