@@ -13,7 +13,7 @@ use sqlx::{AnyPool, Executor};
 use super::FleetError;
 
 mod write;
-pub(crate) use write::{insert_rows, Batch, Column, RowsInsert};
+pub(crate) use write::{insert_rows, insert_rows_sql, Batch, Column, RowsInsert};
 
 /// Migrations of the fleet tables, shared by both backends; each runs once, recorded in
 /// `fleet_migrations` (apart from the store's `schema_migrations`, since both can share a file).
@@ -248,6 +248,18 @@ fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
                          PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
                     )
                     .await?;
+                } else {
+                    // Every statement here is one of a few shapes whose values (names, digests)
+                    // are spread alike, so one plan serves each: planning an image query anew
+                    // for its values took as long as running it.
+                    conn.execute("SET plan_cache_mode = force_generic_plan")
+                        .await?;
+                    // A cluster's containers are one document of tens of KiB, compressed as it
+                    // is stored: lz4 takes a fifth of the time of PostgreSQL's own pglz. A
+                    // server built without lz4 keeps pglz.
+                    if let Err(e) = conn.execute("SET default_toast_compression = 'lz4'").await {
+                        tracing::debug!(error = %e, "postgresql keeps pglz for stored documents");
+                    }
                 }
                 Ok(())
             })

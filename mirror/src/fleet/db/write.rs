@@ -6,6 +6,8 @@
 //! to the server and back. Rows therefore go as one JSON array per statement, and the
 //! statements of one step as one [`Batch`].
 
+use std::collections::BTreeSet;
+
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments as _};
 
@@ -52,13 +54,20 @@ impl From<Option<i64>> for Arg {
     }
 }
 
-/// Statements run in order as one round trip. On SQLite they are joined into one query (sqlx
-/// prepares each statement of a query in turn and binds `$N` to its N-th argument, so every
-/// statement's parameters are renumbered past the ones before it); on PostgreSQL, whose
-/// prepared statements hold one command each, they run one after the other.
+/// Statements that go as one round trip, after the locks asked for.
+///
+/// On SQLite they are joined into one query and run in order (sqlx prepares each statement of
+/// a query in turn and binds `$N` to its N-th argument, so every statement's parameters are
+/// renumbered past the ones before it). A prepared statement on PostgreSQL holds one command,
+/// so there they become one statement, each a `WITH` part of it: every part sees the database
+/// as it was before the batch and none sees another's changes. A batch therefore never changes
+/// one row twice (delete and insert again, or insert and update), and a statement that reads
+/// what another changes must say what it would have seen (as the sets' collection does).
 #[derive(Debug)]
 pub(crate) struct Batch {
     backend: Backend,
+    /// PostgreSQL's advisory locks (class, key), taken in this order before the statements.
+    locks: BTreeSet<(i32, i32)>,
     statements: Vec<(String, Vec<Arg>)>,
 }
 
@@ -67,7 +76,18 @@ impl Batch {
     pub fn new(backend: Backend) -> Self {
         Self {
             backend,
+            locks: BTreeSet::new(),
             statements: Vec::new(),
+        }
+    }
+
+    /// Takes the advisory lock (`class`, `key`) until the transaction ends, on PostgreSQL, before
+    /// the statements run (so that they read what the lock's last holder committed). Locks are
+    /// taken in order, so two batches never wait for each other in a circle. On SQLite the
+    /// transaction is the only writer, and this does nothing.
+    pub fn lock(&mut self, class: i32, key: i32) {
+        if self.backend == Backend::Postgres {
+            self.locks.insert((class, key));
         }
     }
 
@@ -114,13 +134,47 @@ impl Batch {
                     .await?;
             }
             Backend::Postgres => {
-                for (statement, statement_args) in self.statements {
-                    let mut args = AnyArguments::default();
-                    add(&mut args, statement_args)?;
-                    sqlx::query_with(sqlx::AssertSqlSafe(statement), args)
+                if !self.locks.is_empty() {
+                    // One row's expressions are evaluated left to right.
+                    let locks: Vec<String> = self
+                        .locks
+                        .iter()
+                        .map(|(class, key)| format!("pg_advisory_xact_lock({class}, {key})"))
+                        .collect();
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT {}", locks.join(", "))))
                         .execute(&mut *conn)
                         .await?;
                 }
+                let (sql, args) = match self.statements.len() {
+                    0 => return Ok(()),
+                    1 => {
+                        let (sql, statement_args) =
+                            self.statements.into_iter().next().unwrap_or_default();
+                        let mut args = AnyArguments::default();
+                        add(&mut args, statement_args)?;
+                        (sql, args)
+                    }
+                    _ => {
+                        let mut sql = String::from("WITH ");
+                        let mut args = AnyArguments::default();
+                        for (i, (statement, statement_args)) in
+                            self.statements.into_iter().enumerate()
+                        {
+                            if i > 0 {
+                                sql.push_str(",\n");
+                            }
+                            sql.push_str(&format!("part{i} AS ("));
+                            renumber(&mut sql, &statement, args.len());
+                            sql.push(')');
+                            add(&mut args, statement_args)?;
+                        }
+                        sql.push_str("\nSELECT 1");
+                        (sql, args)
+                    }
+                };
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                    .execute(&mut *conn)
+                    .await?;
             }
         }
         Ok(())

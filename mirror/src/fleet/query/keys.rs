@@ -84,7 +84,10 @@ pub(crate) async fn push_running(
     wanted: &BTreeSet<ImageKey>,
 ) -> Result<(), FleetError> {
     let parts = running_parts(conn, pointed.desired.as_deref(), wanted).await?;
-    sets::push_lock(batch, &[pointed.running.as_deref(), parts.base.as_deref()]);
+    if pointed.running != parts.base {
+        // A set the cluster points at and keeps pointing at is neither stored nor collected.
+        sets::push_lock(batch, &[pointed.running.as_deref(), parts.base.as_deref()]);
+    }
     if let (true, Some(id)) = (parts.own, &parts.base) {
         sets::push_ensure(batch, id, wanted);
     }

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::AnyConnection;
 
 use super::ImageKey;
-use crate::fleet::db::{lock_key, Backend, Batch, Column, RowsInsert, SET_LOCKS};
+use crate::fleet::db::{insert_rows_sql, lock_key, Backend, Batch, Column, RowsInsert, SET_LOCKS};
 use crate::fleet::FleetError;
 
 /// Which clusters' pointers.
@@ -63,24 +63,15 @@ pub(crate) fn push_ensure(batch: &mut Batch, id: &str, keys: &BTreeSet<ImageKey>
     push_insert(batch, "image_set_keys", "image_set", id, keys, true);
 }
 
-/// Adds to `batch`, on PostgreSQL, the locks of the sets `ids` until the transaction ends:
-/// reports of different clusters are stored at once there ([`FleetDb::begin_report`]), and one
-/// that points at a set must not meet another that deletes it as no longer pointed at, or two
-/// that store one new set both insert its keys. Each statement after the lock reads what the
-/// other committed. Locks are taken in the order of their keys, so two reports never wait for
-/// each other in a circle. (On SQLite the report's transaction is the only writer.)
+/// Locks the sets `ids` for the rest of `batch`'s transaction (on PostgreSQL: see
+/// [`Batch::lock`]): reports of different clusters are stored at once there
+/// ([`FleetDb::begin_report`]), and one that points at a set must not meet another that deletes
+/// it as no longer pointed at, nor two that store one new set both insert its keys.
 ///
 /// [`FleetDb::begin_report`]: crate::fleet::db::FleetDb::begin_report
 pub(crate) fn push_lock(batch: &mut Batch, ids: &[Option<&str>]) {
-    if batch.backend() != Backend::Postgres {
-        return;
-    }
-    let keys: BTreeSet<i32> = ids.iter().flatten().map(|id| lock_key(id)).collect();
-    for k in keys {
-        batch.push(
-            format!("SELECT pg_advisory_xact_lock({SET_LOCKS}, {k})"),
-            vec![],
-        );
+    for id in ids.iter().flatten() {
+        batch.lock(SET_LOCKS, lock_key(id));
     }
 }
 
@@ -126,11 +117,23 @@ pub(crate) fn push_point(
         ),
     }
     if let Some(before) = before {
+        // `cluster`'s own pointer in `t` has moved away from `before`, though a statement of
+        // the same batch may not see that yet (`Batch`).
+        let others = |table: &str| {
+            if table == t {
+                format!("SELECT 1 FROM {table} WHERE image_set = $1 AND cluster <> $2")
+            } else {
+                format!("SELECT 1 FROM {table} WHERE image_set = $1")
+            }
+        };
         batch.push(
-            "DELETE FROM image_set_keys WHERE image_set = $1
-             AND NOT EXISTS (SELECT 1 FROM desired_image_sets WHERE image_set = $1)
-             AND NOT EXISTS (SELECT 1 FROM running_image_sets WHERE image_set = $1)",
-            vec![before.into()],
+            format!(
+                "DELETE FROM image_set_keys WHERE image_set = $1
+                 AND NOT EXISTS ({}) AND NOT EXISTS ({})",
+                others("desired_image_sets"),
+                others("running_image_sets")
+            ),
+            vec![before.into(), cluster.into()],
         );
     }
 }
@@ -177,11 +180,36 @@ pub(crate) fn push_cluster_keys(
     keys: &BTreeSet<ImageKey>,
 ) {
     let t = which.table();
-    batch.push(
-        format!("DELETE FROM {t} WHERE cluster = $1"),
-        vec![cluster.into()],
-    );
-    push_insert(batch, t, "cluster", cluster, keys, false);
+    match batch.backend() {
+        Backend::Sqlite => {
+            batch.push(
+                format!("DELETE FROM {t} WHERE cluster = $1"),
+                vec![cluster.into()],
+            );
+            push_insert(batch, t, "cluster", cluster, keys, false);
+        }
+        Backend::Postgres => {
+            // One statement (`Batch`) may not delete a row and insert it again: the keys kept
+            // stay, the others go, and the new ones come.
+            let json = serde_json::to_string(&key_tuples(keys)).unwrap_or_default();
+            batch.push(
+                format!(
+                    "DELETE FROM {t} WHERE cluster = $1 AND NOT EXISTS (
+                         SELECT 1 FROM jsonb_array_elements(CAST($2 AS jsonb)) AS j(value)
+                         WHERE j.value ->> 0 = {t}.repository AND j.value ->> 1 = {t}.tag
+                           AND j.value ->> 2 = {t}.digest)"
+                ),
+                vec![cluster.into(), json.clone().into()],
+            );
+            if !keys.is_empty() {
+                let insert = insert_rows_sql(Backend::Postgres, key_insert(t, "cluster", false));
+                batch.push(
+                    format!("{insert} ON CONFLICT DO NOTHING"),
+                    vec![cluster.into(), json.into()],
+                );
+            }
+        }
+    }
 }
 
 async fn read_keys(
@@ -207,7 +235,30 @@ async fn read_keys(
     )
 }
 
-/// Adds the insert of `keys` under `owner` (a set's id or a cluster's name) into `table`.
+/// Keys as the rows of [`key_insert`].
+fn key_tuples(keys: &BTreeSet<ImageKey>) -> Vec<(&str, &str, &str)> {
+    keys.iter()
+        .map(|k| (k.repository.as_str(), k.tag.as_str(), k.digest.as_str()))
+        .collect()
+}
+
+const KEY_COLUMNS: [Column; 3] = [
+    Column("repository", false),
+    Column("tag", false),
+    Column("digest", false),
+];
+
+/// Where keys go: `table`, under an owner (a set's id or a cluster's name) in `owner_column`.
+fn key_insert<'a>(table: &'a str, owner_column: &'a str, unless_owned: bool) -> RowsInsert<'a> {
+    RowsInsert {
+        table,
+        owner_column,
+        columns: &KEY_COLUMNS,
+        unless_owned,
+    }
+}
+
+/// Adds the insert of `keys` under `owner` into `table`.
 fn push_insert(
     batch: &mut Batch,
     table: &str,
@@ -216,22 +267,8 @@ fn push_insert(
     keys: &BTreeSet<ImageKey>,
     unless_owned: bool,
 ) {
-    let rows: Vec<_> = keys
-        .iter()
-        .map(|k| (&k.repository, &k.tag, &k.digest))
-        .collect();
-    let columns = [
-        Column("repository", false),
-        Column("tag", false),
-        Column("digest", false),
-    ];
-    let insert = RowsInsert {
-        table,
-        owner_column,
-        columns: &columns,
-        unless_owned,
-    };
-    batch.insert_rows(insert, owner, &rows);
+    let insert = key_insert(table, owner_column, unless_owned);
+    batch.insert_rows(insert, owner, &key_tuples(keys));
 }
 
 #[cfg(test)]
