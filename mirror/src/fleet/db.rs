@@ -15,36 +15,83 @@ use super::FleetError;
 mod write;
 pub(crate) use write::{insert_rows, insert_rows_sql, Batch, Column, RowsInsert};
 
-/// Migrations of the fleet tables, shared by both backends; each runs once, recorded in
+/// A migration of the fleet tables, shared by both backends; each runs once, recorded in
 /// `fleet_migrations` (apart from the store's `schema_migrations`, since both can share a file).
-const MIGRATIONS: &[(i64, &str)] = &[
-    (0, include_str!("../../migrations/fleet/0000_audit_log.sql")),
-    (1, include_str!("../../migrations/fleet/0001_catalog.sql")),
-    (2, include_str!("../../migrations/fleet/0002_clusters.sql")),
-    (3, include_str!("../../migrations/fleet/0003_desired.sql")),
-    (4, include_str!("../../migrations/fleet/0004_reports.sql")),
-    (5, include_str!("../../migrations/fleet/0005_rollouts.sql")),
-    (
-        6,
-        include_str!("../../migrations/fleet/0006_assignments.sql"),
-    ),
-    (
-        7,
-        include_str!("../../migrations/fleet/0007_desired_revisions_order.sql"),
-    ),
-    (
-        8,
-        include_str!("../../migrations/fleet/0008_image_keys.sql"),
-    ),
-    (9, include_str!("../../migrations/fleet/0009_pages.sql")),
-    (
-        10,
-        include_str!("../../migrations/fleet/0010_image_sets.sql"),
-    ),
-    (
-        11,
-        include_str!("../../migrations/fleet/0011_running_docs.sql"),
-    ),
+struct Migration {
+    version: i64,
+    sql: &'static str,
+    then: Then,
+}
+
+/// What a migration does in Rust after its SQL, in the same transaction.
+#[derive(Clone, Copy)]
+enum Then {
+    Nothing,
+    /// Running rows become documents in Rust: the two backends aggregate JSON apart.
+    RunningRowsToDocuments,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 0,
+        sql: include_str!("../../migrations/fleet/0000_audit_log.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/fleet/0001_catalog.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/fleet/0002_clusters.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/fleet/0003_desired.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/fleet/0004_reports.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/fleet/0005_rollouts.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/fleet/0006_assignments.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/fleet/0007_desired_revisions_order.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 8,
+        sql: include_str!("../../migrations/fleet/0008_image_keys.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/fleet/0009_pages.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 10,
+        sql: include_str!("../../migrations/fleet/0010_image_sets.sql"),
+        then: Then::Nothing,
+    },
+    Migration {
+        version: 11,
+        sql: include_str!("../../migrations/fleet/0011_running_docs.sql"),
+        then: Then::RunningRowsToDocuments,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +221,7 @@ impl FleetDb {
         )
         .execute(&self.writer)
         .await?;
-        for (version, sql) in MIGRATIONS {
+        for m in MIGRATIONS {
             let mut tx = self.begin_write().await?;
             if self.backend == Backend::Postgres {
                 // Two appliances starting at once on one database apply each migration once.
@@ -184,19 +231,21 @@ impl FleetDb {
             }
             let done: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM fleet_migrations WHERE version = $1")
-                    .bind(version)
+                    .bind(m.version)
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
                     .execute(&mut *tx)
                     .await?;
-                if *version == 11 {
-                    // Rows become documents in Rust: the two backends aggregate JSON apart.
-                    crate::fleet::reports::containers::from_rows(&mut tx).await?;
+                match m.then {
+                    Then::Nothing => {}
+                    Then::RunningRowsToDocuments => {
+                        crate::fleet::reports::containers::from_rows(&mut tx).await?
+                    }
                 }
                 sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")
-                    .bind(version)
+                    .bind(m.version)
                     .bind(crate::store::now_unix())
                     .execute(&mut *tx)
                     .await?;

@@ -70,44 +70,69 @@ fn union_sql(
 }
 
 /// The live clusters any of `lookups` finds in either keys table after `page.after`, in name
-/// order, at most one beyond the page: only keys are read, from their indexes.
+/// order, at most one beyond the page: only keys are read, from their indexes. What a lookup
+/// finds grows with the fleet (every match is read to find the first by name), so the lookups
+/// are split in two halves asked at once, on connections of their own.
 async fn page_clusters(
-    conn: &mut sqlx::AnyConnection,
-    bytes: &str,
+    fleet: &Fleet,
     lookups: &[&Lookup],
     page: &Page,
 ) -> Result<Vec<String>, FleetError> {
-    let mut found: Vec<String> = Vec::new();
-    for chunk in lookups.chunks(LOOKUPS_PER_QUERY) {
-        let mut parts = Vec::new();
-        let mut binds = vec![page.after_bound().to_owned()];
-        for l in chunk {
-            let (on_k, b) = condition(l, "k", binds.len() + 1);
-            binds.extend(b);
-            for keys in ["desired_image_keys", "running_image_keys"] {
-                parts.push(format!(
-                    "SELECT k.cluster FROM {keys} k WHERE {on_k} AND k.cluster{bytes} > $1"
-                ));
+    let per_query = lookups.len().div_ceil(2).clamp(1, LOOKUPS_PER_QUERY);
+    let chunks: Vec<&[&Lookup]> = lookups.chunks(per_query).collect();
+    let mut found = Vec::new();
+    for pair in chunks.chunks(2) {
+        match pair {
+            [a, b] => {
+                let (x, y) = tokio::try_join!(
+                    page_clusters_of(fleet, a, page),
+                    page_clusters_of(fleet, b, page)
+                )?;
+                found.extend(x);
+                found.extend(y);
             }
+            [a] => found.extend(page_clusters_of(fleet, a, page).await?),
+            _ => {}
         }
-        let sql = format!(
-            "SELECT m.cluster FROM ({}) m CROSS JOIN clusters c
-             WHERE c.name = m.cluster AND c.deregistered_at IS NULL
-             ORDER BY m.cluster{bytes} LIMIT {}",
-            parts.join(" UNION "),
-            page.sql_limit()
-        );
-        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
-        found.extend(q.fetch_all(&mut *conn).await?);
     }
     // Both backends order by bytes (`Backend::bytes`), as Rust does.
     found.sort();
     found.dedup();
     found.truncate(page.limit.saturating_add(1));
     Ok(found)
+}
+
+/// [`page_clusters`] for one query's worth of lookups.
+async fn page_clusters_of(
+    fleet: &Fleet,
+    chunk: &[&Lookup],
+    page: &Page,
+) -> Result<Vec<String>, FleetError> {
+    let bytes = fleet.db.backend().bytes();
+    let mut parts = Vec::new();
+    let mut binds = vec![page.after_bound().to_owned()];
+    for l in chunk {
+        let (on_k, b) = condition(l, "k", binds.len() + 1);
+        binds.extend(b);
+        for keys in ["desired_image_keys", "running_image_keys"] {
+            parts.push(format!(
+                "SELECT k.cluster FROM {keys} k WHERE {on_k} AND k.cluster{bytes} > $1"
+            ));
+        }
+    }
+    let sql = format!(
+        "SELECT m.cluster FROM ({}) m CROSS JOIN clusters c
+         WHERE c.name = m.cluster AND c.deregistered_at IS NULL
+         ORDER BY m.cluster{bytes} LIMIT {}",
+        parts.join(" UNION "),
+        page.sql_limit()
+    );
+    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let mut conn = fleet.db.pool().acquire().await?;
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 /// Which of `lookups` (by position) some live cluster desires or runs, in the whole fleet.
@@ -177,11 +202,7 @@ pub(super) async fn matches(
     lookups: &[&Lookup],
     page: &Page,
 ) -> Result<(Vec<Vec<ImageCluster>>, Option<String>), FleetError> {
-    let bytes = fleet.db.backend().bytes();
-    let found = {
-        let mut conn = fleet.db.pool().acquire().await?;
-        page_clusters(&mut conn, bytes, lookups, page).await?
-    };
+    let found = page_clusters(fleet, lookups, page).await?;
     let (clusters, next) = page.cut(found, |c| c);
     let Some(last) = clusters.last() else {
         return Ok((vec![Vec::new(); lookups.len()], None));
