@@ -182,6 +182,24 @@ async fn queries_answer_exactly(url: &str) {
         (1, 1)
     );
     assert_eq!(a.unmatched, vec!["ghcr.io/nobody/nothing:1".to_owned()]);
+    // A long list is asked in parts, two at a time: each match keeps its own entry.
+    let mut long: Vec<String> = (0..120).map(|i| digest(&format!("nobody-{i}"))).collect();
+    long[57] = bb.clone();
+    long[119] = redis.to_owned();
+    let a = query::affected(&fleet, &long, &Page::all()).await.unwrap();
+    let got_long: Vec<(&str, Vec<&str>)> = a
+        .clusters
+        .iter()
+        .map(|c| {
+            (
+                c.cluster.as_str(),
+                c.matches.iter().map(|m| m.entry.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(got_long, got);
+    assert_eq!(a.unmatched.len(), 118);
+    assert!(!a.unmatched.contains(&bb) && !a.unmatched.iter().any(|u| u == redis));
 
     let below = query::profile_below(&fleet, "edge-infra", "1.1.0")
         .await

@@ -31,62 +31,38 @@ enum Then {
     RunningRowsToDocuments,
 }
 
+const fn plain(version: i64, sql: &'static str) -> Migration {
+    Migration {
+        version,
+        sql,
+        then: Then::Nothing,
+    }
+}
+
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 0,
-        sql: include_str!("../../migrations/fleet/0000_audit_log.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 1,
-        sql: include_str!("../../migrations/fleet/0001_catalog.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 2,
-        sql: include_str!("../../migrations/fleet/0002_clusters.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 3,
-        sql: include_str!("../../migrations/fleet/0003_desired.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 4,
-        sql: include_str!("../../migrations/fleet/0004_reports.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 5,
-        sql: include_str!("../../migrations/fleet/0005_rollouts.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 6,
-        sql: include_str!("../../migrations/fleet/0006_assignments.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 7,
-        sql: include_str!("../../migrations/fleet/0007_desired_revisions_order.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 8,
-        sql: include_str!("../../migrations/fleet/0008_image_keys.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 9,
-        sql: include_str!("../../migrations/fleet/0009_pages.sql"),
-        then: Then::Nothing,
-    },
-    Migration {
-        version: 10,
-        sql: include_str!("../../migrations/fleet/0010_image_sets.sql"),
-        then: Then::Nothing,
-    },
+    plain(0, include_str!("../../migrations/fleet/0000_audit_log.sql")),
+    plain(1, include_str!("../../migrations/fleet/0001_catalog.sql")),
+    plain(2, include_str!("../../migrations/fleet/0002_clusters.sql")),
+    plain(3, include_str!("../../migrations/fleet/0003_desired.sql")),
+    plain(4, include_str!("../../migrations/fleet/0004_reports.sql")),
+    plain(5, include_str!("../../migrations/fleet/0005_rollouts.sql")),
+    plain(
+        6,
+        include_str!("../../migrations/fleet/0006_assignments.sql"),
+    ),
+    plain(
+        7,
+        include_str!("../../migrations/fleet/0007_desired_revisions_order.sql"),
+    ),
+    plain(
+        8,
+        include_str!("../../migrations/fleet/0008_image_keys.sql"),
+    ),
+    plain(9, include_str!("../../migrations/fleet/0009_pages.sql")),
+    plain(
+        10,
+        include_str!("../../migrations/fleet/0010_image_sets.sql"),
+    ),
     Migration {
         version: 11,
         sql: include_str!("../../migrations/fleet/0011_running_docs.sql"),
@@ -191,12 +167,13 @@ impl FleetDb {
 
     /// The transaction a cluster's report is stored in. On SQLite it is [`FleetDb::begin_write`].
     /// On PostgreSQL reports of different clusters go at once: each holds the fleet's write lock
-    /// shared (so a writer of [`FleetDb::begin_write`] still waits for none of them to be
-    /// midway) and its cluster's own lock exclusively, so two reports of one cluster are judged
-    /// one after the other, each reading what the other committed. The shared image sets a
-    /// report writes are locked by [`Batch::lock_sets`]. Its commit does not wait for the disk
-    /// (a crash loses the last few reports, which agents send again, as SQLite's
-    /// `synchronous = NORMAL` may), while every other change does.
+    /// shared (a writer of [`FleetDb::begin_write`] waits until no report is midway, and reports
+    /// wait for it) and its cluster's own lock exclusively, so two reports of one cluster are
+    /// judged one after the other, the second by what the first committed. The image sets a
+    /// report shares with other clusters are locked as it writes them ([`Batch::lock`]). Its
+    /// commit does not wait for the disk: a crash may lose the last few reports, which the
+    /// agents' next ones replace, as SQLite's `synchronous = NORMAL` may; every other change
+    /// waits.
     pub async fn begin_report(
         &self,
         cluster: &str,

@@ -14,6 +14,37 @@ use crate::fleet::{Fleet, FleetError};
 /// Lookups per query in `affected`: 3 binds each at most.
 const LOOKUPS_PER_QUERY: usize = 50;
 
+/// `f(first, part)` for `lookups` cut into parts of at most [`LOOKUPS_PER_QUERY`] (two when they
+/// are fewer), two parts at a time on connections of their own; `first` is the position of the
+/// part's first lookup. A lookup's matches grow with the fleet, and two halves asked at once
+/// take half as long.
+async fn in_pairs<'a, T, Fut>(
+    lookups: &'a [&'a Lookup],
+    f: impl Fn(usize, &'a [&'a Lookup]) -> Fut,
+) -> Result<Vec<T>, FleetError>
+where
+    Fut: std::future::Future<Output = Result<T, FleetError>>,
+{
+    let per_part = lookups.len().div_ceil(2).clamp(1, LOOKUPS_PER_QUERY);
+    let parts: Vec<(usize, &[&Lookup])> = lookups
+        .chunks(per_part)
+        .enumerate()
+        .map(|(n, part)| (n * per_part, part))
+        .collect();
+    let mut out = Vec::new();
+    for pair in parts.chunks(2) {
+        match pair {
+            [(i, a), (j, b)] => {
+                let (x, y) = tokio::try_join!(f(*i, a), f(*j, b))?;
+                out.extend([x, y]);
+            }
+            [(i, a)] => out.push(f(*i, a).await?),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// The WHERE condition of a lookup on a table aliased `alias`, its binds numbered from
 /// `first` (the same numbers serve both aliases of one query).
 fn condition(l: &Lookup, alias: &str, first: usize) -> (String, Vec<String>) {
@@ -70,31 +101,15 @@ fn union_sql(
 }
 
 /// The live clusters any of `lookups` finds in either keys table after `page.after`, in name
-/// order, at most one beyond the page: only keys are read, from their indexes. What a lookup
-/// finds grows with the fleet (every match is read to find the first by name), so the lookups
-/// are split in two halves asked at once, on connections of their own.
+/// order, at most one beyond the page: only keys are read, from their indexes (every match is
+/// read to find the first by name).
 async fn page_clusters(
     fleet: &Fleet,
     lookups: &[&Lookup],
     page: &Page,
 ) -> Result<Vec<String>, FleetError> {
-    let per_query = lookups.len().div_ceil(2).clamp(1, LOOKUPS_PER_QUERY);
-    let chunks: Vec<&[&Lookup]> = lookups.chunks(per_query).collect();
-    let mut found = Vec::new();
-    for pair in chunks.chunks(2) {
-        match pair {
-            [a, b] => {
-                let (x, y) = tokio::try_join!(
-                    page_clusters_of(fleet, a, page),
-                    page_clusters_of(fleet, b, page)
-                )?;
-                found.extend(x);
-                found.extend(y);
-            }
-            [a] => found.extend(page_clusters_of(fleet, a, page).await?),
-            _ => {}
-        }
-    }
+    let parts = in_pairs(lookups, |_, part| page_clusters_of(fleet, part, page)).await?;
+    let mut found: Vec<String> = parts.into_iter().flatten().collect();
     // Both backends order by bytes (`Backend::bytes`), as Rust does.
     found.sort();
     found.dedup();
@@ -257,39 +272,51 @@ async fn desired_matches(
     range: &[String; 2],
 ) -> Result<Vec<BTreeMap<String, ImageCluster>>, FleetError> {
     let mut found: Vec<BTreeMap<String, ImageCluster>> = vec![BTreeMap::new(); lookups.len()];
-    let mut conn = fleet.db.pool().acquire().await?;
-    let bytes = fleet.db.backend().bytes();
-    for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
-        let base = n * LOOKUPS_PER_QUERY;
-        let (sql, binds) = union_sql(
-            bytes,
-            chunk,
-            "t.cluster, t.profile, t.layer, t.reference, t.digest",
-            "desired_images",
-            "desired_image_keys",
-            "1, 2, 3, 4, 5",
-        );
-        let mut q = sqlx::query_as::<
-            _,
-            (i64, String, Option<String>, Option<String>, String, String),
-        >(sqlx::AssertSqlSafe(sql));
-        for b in range.iter().chain(&binds) {
-            q = q.bind(b);
-        }
-        for (entry, cluster, profile, layer, reference, digest) in q.fetch_all(&mut *conn).await? {
-            found[base + entry as usize]
-                .entry(cluster)
-                .or_default()
-                .desired
-                .push(DesiredMatch {
-                    profile,
-                    layer,
-                    reference,
-                    digest,
-                });
-        }
+    let parts = in_pairs(lookups, |first, part| {
+        desired_rows(fleet, first, part, range)
+    })
+    .await?;
+    for (entry, cluster, m) in parts.into_iter().flatten() {
+        found[entry].entry(cluster).or_default().desired.push(m);
     }
     Ok(found)
+}
+
+/// (lookup, cluster, row) of what `part` (lookups from position `first` on) finds desired.
+async fn desired_rows(
+    fleet: &Fleet,
+    first: usize,
+    part: &[&Lookup],
+    range: &[String; 2],
+) -> Result<Vec<(usize, String, DesiredMatch)>, FleetError> {
+    let (sql, binds) = union_sql(
+        fleet.db.backend().bytes(),
+        part,
+        "t.cluster, t.profile, t.layer, t.reference, t.digest",
+        "desired_images",
+        "desired_image_keys",
+        "1, 2, 3, 4, 5",
+    );
+    let mut q = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>, String, String)>(
+        sqlx::AssertSqlSafe(sql),
+    );
+    for b in range.iter().chain(&binds) {
+        q = q.bind(b);
+    }
+    let mut conn = fleet.db.pool().acquire().await?;
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(entry, cluster, profile, layer, reference, digest)| {
+            let m = DesiredMatch {
+                profile,
+                layer,
+                reference,
+                digest,
+            };
+            (first + entry as usize, cluster, m)
+        })
+        .collect())
 }
 
 /// The running keys that `lookups` find among the clusters in `range`, and the containers
@@ -305,27 +332,18 @@ async fn running_matches(
     ),
     FleetError,
 > {
-    let mut conn = fleet.db.pool().acquire().await?;
-    let bytes = fleet.db.backend().bytes();
-    let mut running_keys: Vec<RunningKey> = Vec::new();
-    for (n, chunk) in lookups.chunks(LOOKUPS_PER_QUERY).enumerate() {
-        let base = n * LOOKUPS_PER_QUERY;
-        let (sql, binds) = running_keys_sql(bytes, chunk);
-        let mut q =
-            sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
-        for b in range.iter().chain(&binds) {
-            q = q.bind(b);
-        }
-        for (entry, cluster, repository, tag, digest) in q.fetch_all(&mut *conn).await? {
-            running_keys.push((base + entry as usize, cluster, (repository, tag, digest)));
-        }
-    }
+    let parts = in_pairs(lookups, |first, part| {
+        running_keys_of(fleet, first, part, range)
+    })
+    .await?;
+    let running_keys: Vec<RunningKey> = parts.into_iter().flatten().collect();
     let mut wanted: BTreeMap<&str, BTreeSet<containers::Key>> = BTreeMap::new();
     for (_, cluster, key) in &running_keys {
         wanted.entry(cluster).or_default().insert(key.clone());
     }
     let mut groups = BTreeMap::new();
     if !wanted.is_empty() {
+        let mut conn = fleet.db.pool().acquire().await?;
         let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT cluster, doc FROM running_docs WHERE cluster IN ({})",
@@ -342,4 +360,27 @@ async fn running_matches(
         }
     }
     Ok((running_keys, groups))
+}
+
+/// The running keys `part` (lookups from position `first` on) finds in `range`.
+async fn running_keys_of(
+    fleet: &Fleet,
+    first: usize,
+    part: &[&Lookup],
+    range: &[String; 2],
+) -> Result<Vec<RunningKey>, FleetError> {
+    let (sql, binds) = running_keys_sql(fleet.db.backend().bytes(), part);
+    let mut q =
+        sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+    for b in range.iter().chain(&binds) {
+        q = q.bind(b);
+    }
+    let mut conn = fleet.db.pool().acquire().await?;
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(entry, cluster, repository, tag, digest)| {
+            (first + entry as usize, cluster, (repository, tag, digest))
+        })
+        .collect())
 }
