@@ -262,7 +262,66 @@ async fn a_set_still_run_outlives_its_desire(url: &str) {
     );
 }
 
+/// A key a cluster dropped from the set it runs on is not found, though the set holds it; the
+/// set's other keys still are, and a key the cluster added is.
+async fn a_dropped_key_is_not_found(url: &str) {
+    let (fleet, _dir) = fleet(url).await;
+    let v1 = edge_infra("1.0.0", "redis");
+    let v2 = edge_infra("1.1.0", "redis-2");
+    let secret = register(&fleet, "edge-01", 60, T0).await;
+    register(&fleet, "edge-02", 60, T0).await;
+    register(&fleet, "edge-03", 60, T0).await;
+    publish(&fleet, "edge-01", 1, &digest("a1"), &[(&v1, 1)], T0).await;
+    publish(&fleet, "edge-02", 1, &digest("b1"), &[(&v2, 1)], T0).await;
+    publish(&fleet, "edge-03", 1, &digest("c1"), &[(&v1, 1)], T0).await;
+    // edge-01 runs 1.0.0 with a hotfixed redis: 1.0.0's set less redis, plus the hotfix.
+    let mut drifted = healthy_pods(&v1);
+    let redis = v1.layers[1].images[1].clone();
+    drifted[2].containers[0] = running("main", &redis, &digest("redis-hotfix"), true, 0);
+    let r = report("edge-01", 1, drifted, flux(&digest("a1"), true));
+    reports::ingest(&fleet, &sign(&secret, r), Some("edge-01"), T0 + 10)
+        .await
+        .unwrap();
+    // Then 1.1.0 is published to it: it no longer desires 1.0.0's redis, and its running set
+    // holds it but it dropped it. Only edge-03 (desired, not reported) is found.
+    publish(&fleet, "edge-01", 2, &digest("a2"), &[(&v2, 1)], T0 + 20).await;
+    assert_eq!(
+        count(&fleet, "SELECT COUNT(*) FROM running_keys_removed").await,
+        1
+    );
+    let only_03 = rows(&[("edge-03", 1, 0)]);
+    assert_eq!(found(&fleet, &digest("redis")).await, only_03);
+    // A page of one holds edge-03 (not edge-01, which finds nothing) and nothing follows.
+    let page = query::image(&fleet, &digest("redis"), &Page::first(1))
+        .await
+        .unwrap();
+    assert_eq!(page.clusters.len(), 1);
+    assert_eq!(page.clusters[0].cluster, "edge-03");
+    assert_eq!(page.next, None);
+    let a = query::affected(&fleet, &[digest("redis")], &Page::first(1))
+        .await
+        .unwrap();
+    let got: Vec<&str> = a.clusters.iter().map(|c| c.cluster.as_str()).collect();
+    assert_eq!((got, a.next), (vec!["edge-03"], None));
+    assert_eq!(
+        found(&fleet, &digest("redis-hotfix")).await,
+        rows(&[("edge-01", 0, 1)])
+    );
+    assert_eq!(
+        found(&fleet, &digest("nginx")).await,
+        rows(&[("edge-01", 1, 1), ("edge-02", 1, 0), ("edge-03", 1, 0)])
+    );
+    // One page at a time, edge-01 first.
+    let first = query::image(&fleet, &digest("nginx"), &Page::first(1))
+        .await
+        .unwrap();
+    assert_eq!(first.clusters.len(), 1);
+    assert_eq!(first.clusters[0].cluster, "edge-01");
+    assert_eq!(first.next.as_deref(), Some("edge-01"));
+}
+
 on_backends! {
     clusters_share_sets_and_unused_sets_are_deleted => sets_are_shared_and_deleted_when_unused,
     a_set_still_running_outlives_its_desire => a_set_still_run_outlives_its_desire,
+    a_dropped_key_is_not_found_however_its_set_holds_it => a_dropped_key_is_not_found,
 }

@@ -29,6 +29,8 @@ enum Then {
     Nothing,
     /// Running rows become documents in Rust: the two backends aggregate JSON apart.
     RunningRowsToDocuments,
+    /// SQL that only PostgreSQL runs (and SQLite has no need for).
+    OnPostgres(&'static str),
 }
 
 const fn plain(version: i64, sql: &'static str) -> Migration {
@@ -67,6 +69,13 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../../migrations/fleet/0011_running_docs.sql"),
         then: Then::RunningRowsToDocuments,
+    },
+    Migration {
+        version: 12,
+        sql: "",
+        then: Then::OnPostgres(include_str!(
+            "../../migrations/fleet/0012_names_in_byte_order.postgres.sql"
+        )),
     },
 ];
 
@@ -212,14 +221,22 @@ impl FleetDb {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
-                    .execute(&mut *tx)
-                    .await?;
+                if !m.sql.is_empty() {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 match m.then {
                     Then::Nothing => {}
                     Then::RunningRowsToDocuments => {
                         crate::fleet::reports::containers::from_rows(&mut tx).await?
                     }
+                    Then::OnPostgres(sql) if self.backend == Backend::Postgres => {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Then::OnPostgres(_) => {}
                 }
                 sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")
                     .bind(m.version)

@@ -11,6 +11,9 @@ use crate::fleet::page::Page;
 use crate::fleet::reports::containers;
 use crate::fleet::{Fleet, FleetError};
 
+mod page;
+use page::page_clusters;
+
 /// Lookups per query in `affected`: 3 binds each at most.
 const LOOKUPS_PER_QUERY: usize = 50;
 
@@ -98,56 +101,6 @@ fn union_sql(
         format!("{} ORDER BY {order}", parts.join(" UNION ALL ")),
         binds,
     )
-}
-
-/// The live clusters any of `lookups` finds in either keys table after `page.after`, in name
-/// order, at most one beyond the page: only keys are read, from their indexes (every match is
-/// read to find the first by name).
-async fn page_clusters(
-    fleet: &Fleet,
-    lookups: &[&Lookup],
-    page: &Page,
-) -> Result<Vec<String>, FleetError> {
-    let parts = in_pairs(lookups, |_, part| page_clusters_of(fleet, part, page)).await?;
-    let mut found: Vec<String> = parts.into_iter().flatten().collect();
-    // Both backends order by bytes (`Backend::bytes`), as Rust does.
-    found.sort();
-    found.dedup();
-    found.truncate(page.limit.saturating_add(1));
-    Ok(found)
-}
-
-/// [`page_clusters`] for one query's worth of lookups.
-async fn page_clusters_of(
-    fleet: &Fleet,
-    chunk: &[&Lookup],
-    page: &Page,
-) -> Result<Vec<String>, FleetError> {
-    let bytes = fleet.db.backend().bytes();
-    let mut parts = Vec::new();
-    let mut binds = vec![page.after_bound().to_owned()];
-    for l in chunk {
-        let (on_k, b) = condition(l, "k", binds.len() + 1);
-        binds.extend(b);
-        for keys in ["desired_image_keys", "running_image_keys"] {
-            parts.push(format!(
-                "SELECT k.cluster FROM {keys} k WHERE {on_k} AND k.cluster{bytes} > $1"
-            ));
-        }
-    }
-    let sql = format!(
-        "SELECT m.cluster FROM ({}) m CROSS JOIN clusters c
-         WHERE c.name = m.cluster AND c.deregistered_at IS NULL
-         ORDER BY m.cluster{bytes} LIMIT {}",
-        parts.join(" UNION "),
-        page.sql_limit()
-    );
-    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let mut conn = fleet.db.pool().acquire().await?;
-    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 /// Which of `lookups` (by position) some live cluster desires or runs, in the whole fleet.
