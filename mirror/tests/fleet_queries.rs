@@ -95,6 +95,19 @@ fn clusters_of(a: &query::ImageAnswer) -> Vec<(&str, usize, usize)> {
         .collect()
 }
 
+/// (cluster, the entries it matches) of an `affected` answer.
+fn entries_by_cluster(a: &query::AffectedAnswer) -> Vec<(&str, Vec<&str>)> {
+    a.clusters
+        .iter()
+        .map(|c| {
+            (
+                c.cluster.as_str(),
+                c.matches.iter().map(|m| m.entry.as_str()).collect(),
+            )
+        })
+        .collect()
+}
+
 async fn queries_answer_exactly(url: &str) {
     let (fleet, _dir) = small_fleet(url).await;
     let a = query::image(&fleet, "quay.io/cilium/cilium", &Page::all())
@@ -146,16 +159,7 @@ async fn queries_answer_exactly(url: &str) {
     let a = query::affected(&fleet, &entries, &Page::all())
         .await
         .unwrap();
-    let got: Vec<(&str, Vec<&str>)> = a
-        .clusters
-        .iter()
-        .map(|c| {
-            (
-                c.cluster.as_str(),
-                c.matches.iter().map(|m| m.entry.as_str()).collect(),
-            )
-        })
-        .collect();
+    let got = entries_by_cluster(&a);
     let redis = "docker.io/library/redis:7.4";
     let bb = digest("busybox");
     assert_eq!(
@@ -187,17 +191,7 @@ async fn queries_answer_exactly(url: &str) {
     long[57] = bb.clone();
     long[119] = redis.to_owned();
     let a = query::affected(&fleet, &long, &Page::all()).await.unwrap();
-    let got_long: Vec<(&str, Vec<&str>)> = a
-        .clusters
-        .iter()
-        .map(|c| {
-            (
-                c.cluster.as_str(),
-                c.matches.iter().map(|m| m.entry.as_str()).collect(),
-            )
-        })
-        .collect();
-    assert_eq!(got_long, got);
+    assert_eq!(entries_by_cluster(&a), got);
     assert_eq!(a.unmatched.len(), 118);
     assert!(!a.unmatched.contains(&bb) && !a.unmatched.iter().any(|u| u == redis));
 

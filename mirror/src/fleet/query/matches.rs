@@ -235,6 +235,9 @@ async fn desired_matches(
     Ok(found)
 }
 
+/// (lookup, cluster, profile, layer, reference, digest) as read.
+type DesiredRow = (i64, String, Option<String>, Option<String>, String, String);
+
 /// (lookup, cluster, row) of what `part` (lookups from position `first` on) finds desired.
 async fn desired_rows(
     fleet: &Fleet,
@@ -250,15 +253,8 @@ async fn desired_rows(
         "desired_image_keys",
         "1, 2, 3, 4, 5",
     );
-    let mut q = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>, String, String)>(
-        sqlx::AssertSqlSafe(sql),
-    );
-    for b in range.iter().chain(&binds) {
-        q = q.bind(b);
-    }
-    let mut conn = fleet.db.pool().acquire().await?;
-    Ok(q.fetch_all(&mut *conn)
-        .await?
+    let rows: Vec<DesiredRow> = in_range(fleet, sql, range, &binds).await?;
+    Ok(rows
         .into_iter()
         .map(|(entry, cluster, profile, layer, reference, digest)| {
             let m = DesiredMatch {
@@ -323,17 +319,31 @@ async fn running_keys_of(
     range: &[String; 2],
 ) -> Result<Vec<RunningKey>, FleetError> {
     let (sql, binds) = running_keys_sql(fleet.db.backend().bytes(), part);
-    let mut q =
-        sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
-    for b in range.iter().chain(&binds) {
-        q = q.bind(b);
-    }
-    let mut conn = fleet.db.pool().acquire().await?;
-    Ok(q.fetch_all(&mut *conn)
-        .await?
+    let rows: Vec<(i64, String, String, String, String)> =
+        in_range(fleet, sql, range, &binds).await?;
+    Ok(rows
         .into_iter()
         .map(|(entry, cluster, repository, tag, digest)| {
             (first + entry as usize, cluster, (repository, tag, digest))
         })
         .collect())
+}
+
+/// The rows of `sql` with `range` bound to `$1, $2` and `binds` after them, on a connection
+/// of its own.
+async fn in_range<T>(
+    fleet: &Fleet,
+    sql: String,
+    range: &[String; 2],
+    binds: &[String],
+) -> Result<Vec<T>, FleetError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+    for b in range.iter().chain(binds) {
+        q = q.bind(b);
+    }
+    let mut conn = fleet.db.pool().acquire().await?;
+    Ok(q.fetch_all(&mut *conn).await?)
 }

@@ -46,18 +46,18 @@ fn page_sql(backend: Backend, lookups: &[&Lookup], limit: i64) -> (String, Vec<S
     let bytes = backend.bytes();
     let (on_k, binds) = any_of(lookups, "k");
     let (on_a, _) = any_of(lookups, "a");
-    // On PostgreSQL an array is one value: a scan of the pointers in name order keeps those
-    // into it and stops at the page's end. `IN (SELECT …)` is planned there as a join of every
-    // pointer into a found set, sorted afterwards (30 ms rather than 5 for 10 digests on 10,000
-    // clusters). SQLite reads the pointers in name order either way.
+    // The found sets must filter a scan of the pointers in name order, not pick the pointers by
+    // set, which finds every match and sorts them (30 ms rather than 5 for 10 digests at 10,000
+    // clusters). On PostgreSQL an array is one value, where `IN (SELECT …)` is planned as a
+    // join; on SQLite a unary `+` keeps a term from choosing an index.
     let in_sets = match backend {
-        Backend::Postgres => "= ANY (ARRAY(SELECT image_set FROM s))",
-        Backend::Sqlite => "IN (SELECT image_set FROM s)",
+        Backend::Postgres => "p.image_set = ANY (ARRAY(SELECT image_set FROM s))",
+        Backend::Sqlite => "+p.image_set IN (SELECT image_set FROM s)",
     };
     let pointers = |table: &str, name: &str, and: &str| {
         format!(
             "SELECT * FROM (SELECT p.cluster FROM {table} p CROSS JOIN clusters c
-             WHERE p.image_set {in_sets} AND p.cluster{bytes} > $1{and}
+             WHERE {in_sets} AND p.cluster{bytes} > $1{and}
                AND c.name = p.cluster AND c.deregistered_at IS NULL
              ORDER BY p.cluster{bytes} LIMIT {limit}) AS {name}"
         )
