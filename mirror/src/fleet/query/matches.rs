@@ -290,25 +290,46 @@ async fn running_matches(
     for (_, cluster, key) in &running_keys {
         wanted.entry(cluster).or_default().insert(key.clone());
     }
+    // Two halves at once: the documents are most of a page's bytes, and each half's are read
+    // as they arrive, beside the other's.
+    let clusters: Vec<&str> = wanted.keys().copied().collect();
+    let (first, second) = clusters.split_at(clusters.len().div_ceil(2));
+    let (mut groups, rest) = tokio::try_join!(
+        container_groups(fleet, first, &wanted),
+        container_groups(fleet, second, &wanted)
+    )?;
+    groups.extend(rest);
+    Ok((running_keys, groups))
+}
+
+/// The containers under the `wanted` keys of each of `clusters`, from their documents.
+async fn container_groups(
+    fleet: &Fleet,
+    clusters: &[&str],
+    wanted: &BTreeMap<&str, BTreeSet<containers::Key>>,
+) -> Result<BTreeMap<(String, containers::Key), Vec<containers::Container>>, FleetError> {
+    use futures_util::TryStreamExt as _;
     let mut groups = BTreeMap::new();
-    if !wanted.is_empty() {
-        let mut conn = fleet.db.pool().acquire().await?;
-        let marks: Vec<String> = (1..=wanted.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT cluster, doc FROM running_docs WHERE cluster IN ({})",
-            marks.join(", ")
-        );
-        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
-        for cluster in wanted.keys() {
-            q = q.bind(*cluster);
-        }
-        for (cluster, doc) in q.fetch_all(&mut *conn).await? {
-            for (key, group) in containers::read(&doc, wanted.get(cluster.as_str())) {
-                groups.insert((cluster.clone(), key), group);
-            }
+    if clusters.is_empty() {
+        return Ok(groups);
+    }
+    let marks: Vec<String> = (1..=clusters.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT cluster, doc FROM running_docs WHERE cluster IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+    for cluster in clusters {
+        q = q.bind(*cluster);
+    }
+    let mut conn = fleet.db.pool().acquire().await?;
+    let mut rows = q.fetch(&mut *conn);
+    while let Some((cluster, doc)) = rows.try_next().await? {
+        for (key, group) in containers::read(&doc, wanted.get(cluster.as_str())) {
+            groups.insert((cluster.clone(), key), group);
         }
     }
-    Ok((running_keys, groups))
+    Ok(groups)
 }
 
 /// The running keys `part` (lookups from position `first` on) finds in `range`.
