@@ -53,14 +53,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn serve(dir: &Dir, port: u16) -> Server {
     let child = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
         .current_dir(dir.path(""))
@@ -111,7 +103,7 @@ fn store_documents_are_the_ones_the_api_serves() {
         "--trust-key",
         "keys/ferry.pub",
     ]);
-    let port = free_port();
+    let port = ferry_testkit::free_port();
     let _server = serve(&dir, port);
     let store =
         |what: &str| stdout_json(&dir, &["store", what, "--data", "data", "--output", "json"]);

@@ -9,14 +9,6 @@ use std::time::{Duration, Instant};
 
 use harness::{build_uncompressed, file_profile, sha256_file, Dir};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn get(port: u16, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -48,7 +40,7 @@ fn clients_hanging_up_mid_download_do_not_stop_the_server() {
         "--insecure-skip-signature",
     ]);
 
-    let port = free_port();
+    let port = ferry_testkit::free_port();
     let mut server = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
         .args([
             "serve",

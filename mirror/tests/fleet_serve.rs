@@ -7,18 +7,9 @@ mod fleet_support;
 
 use std::process::Command;
 
-use ferry_mirror::server::serve;
+use ferry_mirror::server::serve_on;
 use fleet_support::*;
 use serde_json::{json, Value};
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Curl {
     base: String,
@@ -82,13 +73,15 @@ async fn a_registered_cluster_pulls_only_its_own_artifact() {
         return;
     }
     let s = server().await;
-    let port = free_port();
-    let mut cfg = s.cfg.clone();
-    cfg.listen = ([127, 0, 0, 1], port).into();
+    // Bound here, on a port of its own: accepted as soon as it is served, and no other server
+    // can take the port in between.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cfg = s.cfg.clone();
     let store = s.t.fleet.store.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(async move {
-        serve(store, &cfg, async {
+        serve_on(listener, store, &cfg, async {
             let _ = stopped.await;
         })
         .await
@@ -96,15 +89,6 @@ async fn a_registered_cluster_pulls_only_its_own_artifact() {
     let curl = Curl {
         base: format!("http://127.0.0.1:{port}"),
     };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
     let operator = format!("operator:{PASSWORD}");
     let reader = format!("reader:{PASSWORD}");
 

@@ -243,17 +243,29 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     check_access(cfg)?;
-    let tls = cfg
-        .tls
-        .as_ref()
-        .map(crate::tls::server_config)
-        .transpose()?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| ServerError::Bind {
             addr: cfg.listen,
             source: e,
         })?;
+    serve_on(listener, store, cfg, shutdown).await
+}
+
+/// [`serve`] on a socket already bound (`cfg.listen` is not read): a caller that binds port 0
+/// knows its port before anything is served, with no moment in which another takes it.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    cfg: &ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    check_access(cfg)?;
+    let tls = cfg
+        .tls
+        .as_ref()
+        .map(crate::tls::server_config)
+        .transpose()?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     tracing::info!(%addr, push = cfg.push, tls = tls.is_some(), anonymous_pull = cfg.access.anonymous_pull, "registry listening");
     if cfg.push {
