@@ -54,7 +54,8 @@ async fn migrations_once_and_a_chain(url: &str) {
         .unwrap();
     assert_eq!(n, 13, "{url}");
     // Migration 12 is PostgreSQL's alone: its indexes of names in byte order.
-    let by_name: i64 = if url.starts_with("postgres") {
+    let postgres = url.starts_with("postgres");
+    let by_name: i64 = if postgres {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE '%image_sets_by_name'",
         )
@@ -66,11 +67,7 @@ async fn migrations_once_and_a_chain(url: &str) {
     .fetch_one(db2.pool())
     .await
     .unwrap();
-    assert_eq!(
-        by_name,
-        if url.starts_with("postgres") { 2 } else { 0 },
-        "{url}"
-    );
+    assert_eq!(by_name, if postgres { 2 } else { 0 }, "{url}");
     let first = append(&db, "x", json!({"a": 1})).await;
     let second = append(&db, "y", json!({"b": [1, 2]})).await;
     assert_eq!((first.seq, second.seq), (1, 2));

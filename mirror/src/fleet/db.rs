@@ -15,12 +15,21 @@ use super::FleetError;
 mod write;
 pub(crate) use write::{insert_rows, insert_rows_sql, Batch, Column, RowsInsert};
 
-/// A migration of the fleet tables, shared by both backends; each runs once, recorded in
-/// `fleet_migrations` (apart from the store's `schema_migrations`, since both can share a file).
+/// A migration of the fleet tables; each runs once, recorded in `fleet_migrations` (apart from
+/// the store's `schema_migrations`, since both can share a file).
 struct Migration {
     version: i64,
     sql: &'static str,
+    on: On,
     then: Then,
+}
+
+/// Which backends run a migration's SQL (every one is recorded on both).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum On {
+    Both,
+    /// What only PostgreSQL needs (and SQLite has no need for).
+    Postgres,
 }
 
 /// What a migration does in Rust after its SQL, in the same transaction.
@@ -29,14 +38,13 @@ enum Then {
     Nothing,
     /// Running rows become documents in Rust: the two backends aggregate JSON apart.
     RunningRowsToDocuments,
-    /// SQL that only PostgreSQL runs (and SQLite has no need for).
-    OnPostgres(&'static str),
 }
 
 const fn plain(version: i64, sql: &'static str) -> Migration {
     Migration {
         version,
         sql,
+        on: On::Both,
         then: Then::Nothing,
     }
 }
@@ -68,14 +76,14 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 11,
         sql: include_str!("../../migrations/fleet/0011_running_docs.sql"),
+        on: On::Both,
         then: Then::RunningRowsToDocuments,
     },
     Migration {
         version: 12,
-        sql: "",
-        then: Then::OnPostgres(include_str!(
-            "../../migrations/fleet/0012_names_in_byte_order.postgres.sql"
-        )),
+        sql: include_str!("../../migrations/fleet/0012_names_in_byte_order.postgres.sql"),
+        on: On::Postgres,
+        then: Then::Nothing,
     },
 ];
 
@@ -221,7 +229,7 @@ impl FleetDb {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                if !m.sql.is_empty() {
+                if m.on == On::Both || self.backend == Backend::Postgres {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
                         .execute(&mut *tx)
                         .await?;
@@ -231,12 +239,6 @@ impl FleetDb {
                     Then::RunningRowsToDocuments => {
                         crate::fleet::reports::containers::from_rows(&mut tx).await?
                     }
-                    Then::OnPostgres(sql) if self.backend == Backend::Postgres => {
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    Then::OnPostgres(_) => {}
                 }
                 sqlx::query("INSERT INTO fleet_migrations (version, applied_at) VALUES ($1, $2)")
                     .bind(m.version)
