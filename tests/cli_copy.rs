@@ -476,33 +476,16 @@ fn a_ferry_serve_target_takes_a_copy_and_a_second_copy_sends_nothing() {
     let (dir, app, _) = bundle(&upstream);
     let hash = bcrypt::hash("s3cret", 4).unwrap();
     dir.write("htpasswd", &format!("alice:{hash}\n"));
-    let addr = harness::free_addr();
-    let log = std::fs::File::create(dir.path("serve.log")).unwrap();
-    let _mirror = harness::Daemon(
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-            .current_dir(dir.tmp.path())
-            .args([
-                "serve",
-                "--data",
-                "target",
-                "--push",
-                "--htpasswd",
-                "htpasswd",
-            ])
-            .args(["--role", "alice=pusher", "--listen", &addr.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("ferry serve starts"),
-    );
-    let up = (0..200).any(|_| {
-        let connected = std::net::TcpStream::connect(addr).is_ok();
-        if !connected {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        connected
-    });
-    assert!(up, "ferry serve did not come up on {addr}");
+    let served = dir.serve(&[
+        "--data",
+        "target",
+        "--push",
+        "--htpasswd",
+        "htpasswd",
+        "--role",
+        "alice=pusher",
+    ]);
+    let addr = served.addr;
     // base64("alice:s3cret"), as `docker login` writes it.
     dir.write(
         "auth.json",

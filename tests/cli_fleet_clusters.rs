@@ -5,10 +5,8 @@
 mod harness;
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use harness::{free_addr, Daemon, Dir};
+use harness::Dir;
 use serde_json::Value;
 
 const USER_PASSWORD: &str = "fleet-cli-Pa55";
@@ -20,36 +18,20 @@ fn operators_register_relabel_group_and_remove_clusters() {
     let hash = bcrypt::hash(USER_PASSWORD, 4).unwrap();
     dir.write("htpasswd", &format!("operator:{hash}\nreader:{hash}\n"));
     dir.write("password", &format!("{USER_PASSWORD}\n"));
-    let addr = free_addr();
-    let _server = Daemon(
-        Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-            .args([
-                "serve",
-                "--push",
-                "--htpasswd",
-                "htpasswd",
-                "--role",
-                "operator=operator",
-            ])
-            .args(["--data", "store", "--listen", &addr.to_string()])
-            .args([
-                "--fleet-key",
-                "keys/ferry.key",
-                "--fleet-mirror-host",
-                "mirror.enclave:5000",
-            ])
-            .env("FERRY_PASSWORD", harness::PASSWORD)
-            .current_dir(dir.tmp.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "ferry serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let served = dir.serve(&[
+        "--push",
+        "--htpasswd",
+        "htpasswd",
+        "--role",
+        "operator=operator",
+        "--data",
+        "store",
+        "--fleet-key",
+        "keys/ferry.key",
+        "--fleet-mirror-host",
+        "mirror.enclave:5000",
+    ]);
+    let addr = served.addr;
     let server = format!("http://{addr}");
     let as_user = |user: &'static str, args: &[&str]| -> Vec<String> {
         let mut all = vec![

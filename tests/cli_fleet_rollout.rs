@@ -10,7 +10,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use ferry_mirror::fleet::rollout;
-use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
+use ferry_mirror::server::{serve_on, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::now_unix;
 use fleet_rollout_support::*;
 use serde_json::Value;
@@ -18,15 +18,6 @@ use tokio::process::Command;
 
 const USER: &str = "op";
 const PASSWORD: &str = "op-password";
-
-fn free_addr() -> SocketAddr {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    SocketAddr::from(([127, 0, 0, 1], port))
-}
 
 fn ferry(addr: SocketAddr, dir: &std::path::Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ferry"));
@@ -67,9 +58,9 @@ async fn start_wait_until_paused_then_roll_back() {
         format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
     )
     .unwrap();
-    let addr = free_addr();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let cfg = ServerConfig {
-        listen: addr,
         access: AccessConfig {
             htpasswd: Some(htpasswd),
             roles: [(USER.to_owned(), Role::Operator)].into(),
@@ -81,18 +72,12 @@ async fn start_wait_until_paused_then_roll_back() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let store = s.store.clone();
     let server = tokio::spawn(async move {
-        serve(store, &cfg, async {
+        serve_on(listener, store, &cfg, async {
             let _ = stopped.await;
         })
         .await
         .expect("appliance serves");
     });
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 
     let out = ferry(
         addr,

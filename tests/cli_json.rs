@@ -4,8 +4,7 @@
 
 mod harness;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use harness::{build_uncompressed, file_profile, Dir};
 use serde_json::Value;
@@ -44,33 +43,6 @@ fn json_failure(dir: &Dir, code: i32, args: &[&str]) -> (Value, String) {
     (doc, message)
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Dir, port: u16) -> Server {
-    let child = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-        .current_dir(dir.path(""))
-        .args(["serve", "--anonymous-pull", "--data", "data", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ferry serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
 /// `GET path` with curl, a real client.
 fn api(port: u16, path: &str) -> Value {
     let out = Command::new("curl")
@@ -103,8 +75,8 @@ fn store_documents_are_the_ones_the_api_serves() {
         "--trust-key",
         "keys/ferry.pub",
     ]);
-    let port = ferry_testkit::free_port();
-    let _server = serve(&dir, port);
+    let served = dir.serve(&["--anonymous-pull", "--data", "data"]);
+    let port = served.addr.port();
     let store =
         |what: &str| stdout_json(&dir, &["store", what, "--data", "data", "--output", "json"]);
 

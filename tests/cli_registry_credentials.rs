@@ -5,12 +5,10 @@
 
 mod harness;
 
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use harness::{free_addr, Daemon, Dir};
+use harness::Dir;
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-Pa55word";
@@ -45,36 +43,16 @@ fn a_credential_helper_logs_lock_in() {
         "htpasswd",
         &format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
     );
-    let addr = free_addr();
-    let serve_log = dir.path("serve.log");
-    let log = std::fs::File::create(&serve_log).unwrap();
-    let _mirror = Daemon(
-        Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-            .current_dir(dir.tmp.path())
-            .args([
-                "serve",
-                "--data",
-                "data",
-                "--push",
-                "--htpasswd",
-                "htpasswd",
-            ])
-            .args(["--role", &format!("{USER}=pusher")])
-            .arg("--listen")
-            .arg(addr.to_string())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("ferry serve starts"),
-    );
-    let up = (0..200).any(|_| {
-        let connected = TcpStream::connect(addr).is_ok();
-        if !connected {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        connected
-    });
-    assert!(up, "ferry serve did not come up on {addr}");
+    let served = dir.serve(&[
+        "--data",
+        "data",
+        "--push",
+        "--htpasswd",
+        "htpasswd",
+        "--role",
+        &format!("{USER}=pusher"),
+    ]);
+    let addr = served.addr;
     let mut layout = ferry_testkit::OciLayout::new();
     let image =
         ferry_testkit::images::image(&mut layout, "cred", "linux/amd64", &Default::default());

@@ -4,8 +4,7 @@ mod harness;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use harness::{build_uncompressed, file_profile, sha256_file, Dir};
 
@@ -40,26 +39,8 @@ fn clients_hanging_up_mid_download_do_not_stop_the_server() {
         "--insecure-skip-signature",
     ]);
 
-    let port = ferry_testkit::free_port();
-    let mut server = Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-        .args([
-            "serve",
-            "--anonymous-pull",
-            "--data",
-            "store",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .current_dir(dir.tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "ferry serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut served = dir.serve(&["--anonymous-pull", "--data", "store"]);
+    let port = served.addr.port();
     let blob = format!("/v2/files/big.bin/blobs/sha256:{sum}");
     for _ in 0..4 {
         // Read the status line, then hang up with most of the body unsent.
@@ -67,10 +48,9 @@ fn clients_hanging_up_mid_download_do_not_stop_the_server() {
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     }
     std::thread::sleep(Duration::from_millis(300));
-    let alive = server.try_wait().unwrap().is_none();
+    let alive = served.is_running();
     let health = get(port, "/healthz");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(served);
     assert!(alive, "ferry serve exited after clients hung up");
     assert!(health.is_some_and(|h| h.starts_with("HTTP/1.1 200")));
 }

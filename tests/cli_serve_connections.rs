@@ -5,32 +5,24 @@ mod harness;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::{free_addr, Daemon, Dir};
+use harness::{Dir, Served};
 
 const USER: &str = "ci";
 const PASSWORD: &str = "secret";
 /// `ci:secret` in Basic auth.
 const AUTH: &str = "Authorization: Basic Y2k6c2VjcmV0";
 
-struct Server {
-    _daemon: Daemon,
-    addr: SocketAddr,
-    log: std::path::PathBuf,
-}
-
 /// `ferry serve` with push and anonymous pull, `connections` as the config file's section, and
 /// at most `nofile` descriptors when given.
-fn start(dir: &Dir, connections: &str, nofile: Option<u32>) -> Server {
+fn start(dir: &Dir, connections: &str, nofile: Option<u32>) -> Served {
     dir.write(
         "htpasswd",
         &format!("{USER}:{}\n", bcrypt::hash(PASSWORD, 4).unwrap()),
     );
     dir.write("ferry.yaml", &format!("connections: {connections}\n"));
-    let addr = free_addr();
-    let log = dir.path("serve.log");
     let mut cmd = match nofile {
         Some(n) => {
             let mut c = Command::new("prlimit");
@@ -40,41 +32,19 @@ fn start(dir: &Dir, connections: &str, nofile: Option<u32>) -> Server {
         }
         None => Command::new(assert_cmd::cargo::cargo_bin("ferry")),
     };
-    cmd.current_dir(dir.tmp.path())
-        .args([
-            "serve",
-            "--config",
-            "ferry.yaml",
-            "--data",
-            "data",
-            "--push",
-        ])
-        .args(["--htpasswd", "htpasswd", "--anonymous-pull"])
-        .args(["--role", &format!("{USER}=pusher")])
-        .arg("--listen")
-        .arg(addr.to_string())
-        .env("FERRY_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
-    let daemon = Daemon(cmd.spawn().expect("ferry serve starts"));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while request(
-        addr,
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    )
-    .is_none()
-    {
-        assert!(Instant::now() < deadline, "ferry serve did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server {
-        _daemon: daemon,
-        addr,
-        log,
-    }
+    cmd.args([
+        "serve",
+        "--config",
+        "ferry.yaml",
+        "--data",
+        "data",
+        "--push",
+    ])
+    .args(["--htpasswd", "htpasswd", "--anonymous-pull"])
+    .args(["--role", &format!("{USER}=pusher")]);
+    dir.serve_command(cmd)
 }
 
-/// Sends `head` (and nothing else) on a new connection and reads the whole answer.
 fn request(addr: SocketAddr, head: &str) -> Option<String> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -358,7 +328,7 @@ fn a_download_the_client_stops_reading_is_cut_off_at_the_body_timeout() {
 /// `chunk` bytes `every` apart; returns how long until the server answered or closed, and the
 /// answer.
 fn drip_patch(
-    server: &Server,
+    server: &Served,
     repo: &str,
     len: usize,
     chunk: usize,

@@ -7,13 +7,12 @@
 
 mod harness;
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use ferry_testkit::tools::installed;
-use harness::{free_addr, Daemon, Dir};
+use harness::{Daemon, Dir};
 
 const USER: &str = "ci";
 const PASSWORD: &str = "ci-password";
@@ -78,41 +77,23 @@ fn containerd_pulls_through_the_tls_mirror_with_generated_config() {
         ),
     );
 
-    let addr = free_addr();
-    let serve_log = dir.path("serve.log");
-    let log = std::fs::File::create(&serve_log).unwrap();
-    let _mirror = Daemon(
-        Command::new(assert_cmd::cargo::cargo_bin("ferry"))
-            .current_dir(dir.tmp.path())
-            .args([
-                "serve",
-                "--data",
-                "data",
-                "--push",
-                "--htpasswd",
-                "htpasswd",
-                "--role",
-                &format!("{USER}=pusher"),
-            ])
-            .args([
-                "--tls-cert",
-                "tls/server.crt",
-                "--tls-key",
-                "tls/server.key",
-            ])
-            .arg("--listen")
-            .arg(addr.to_string())
-            .env("FERRY_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("ferry serve starts"),
+    let mirror = dir.serve_with(
+        &[
+            "--data",
+            "data",
+            "--push",
+            "--htpasswd",
+            "htpasswd",
+            "--role",
+            &format!("{USER}=pusher"),
+            "--tls-cert",
+            "tls/server.crt",
+            "--tls-key",
+            "tls/server.key",
+        ],
+        &[("FERRY_LOG", "debug")],
     );
-    wait_for(
-        "ferry serve",
-        || TcpStream::connect(addr).is_ok(),
-        &serve_log,
-    );
+    let (addr, serve_log) = (mirror.addr, mirror.log.clone());
 
     // skopeo trusts the CA from a cert dir holding only ca.crt (a *.key there means a client key).
     dir.write(

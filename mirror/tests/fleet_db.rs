@@ -19,7 +19,7 @@ async fn fleet_tables_share_the_stores_file_and_audit_chain() {
         .fetch_one(db2.pool())
         .await
         .unwrap();
-    assert_eq!(n, 13);
+    assert_eq!(n, 14);
     let mut tx = db.begin_write().await.unwrap();
     let e = audit::append_in_any(
         &mut tx,
@@ -52,7 +52,7 @@ async fn migrations_once_and_a_chain(url: &str) {
         .fetch_one(db2.pool())
         .await
         .unwrap();
-    assert_eq!(n, 13, "{url}");
+    assert_eq!(n, 14, "{url}");
     // Migration 12 is PostgreSQL's alone: its indexes of names in byte order.
     let postgres = url.starts_with("postgres");
     let by_name: i64 = if postgres {

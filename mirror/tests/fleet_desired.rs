@@ -20,7 +20,7 @@ use ferry_bundler::format::Digest;
 use ferry_bundler::sign::{keygen, SigningKey};
 use ferry_mirror::fleet::desired::{self, Input, InputProfile};
 use ferry_mirror::fleet::{Backend, Fleet, FleetDb, FleetError, FleetSettings};
-use ferry_mirror::server::{serve, AccessConfig, Role, ServerConfig};
+use ferry_mirror::server::{serve_on, AccessConfig, Role, ServerConfig};
 use ferry_mirror::store::Store;
 use ferry_testkit::tools::installed;
 use serde_json::{json, Value};
@@ -164,16 +164,8 @@ struct Served {
     task: tokio::task::JoinHandle<()>,
 }
 
-fn free_addr() -> SocketAddr {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    SocketAddr::from(([127, 0, 0, 1], port))
-}
-
-async fn start(store: Store, addr: SocketAddr, dir: &Path) -> Served {
+async fn start(store: Store, listener: tokio::net::TcpListener, dir: &Path) -> Served {
+    let addr = listener.local_addr().unwrap();
     let htpasswd = dir.join("htpasswd");
     std::fs::write(
         &htpasswd,
@@ -181,7 +173,6 @@ async fn start(store: Store, addr: SocketAddr, dir: &Path) -> Served {
     )
     .unwrap();
     let cfg = ServerConfig {
-        listen: addr,
         access: AccessConfig {
             htpasswd: Some(htpasswd),
             roles: [(USER.to_owned(), Role::Admin)].into(),
@@ -191,18 +182,12 @@ async fn start(store: Store, addr: SocketAddr, dir: &Path) -> Served {
     };
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        serve(store, &cfg, async {
+        serve_on(listener, store, &cfg, async {
             let _ = rx.await;
         })
         .await
         .expect("registry serves");
     });
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     Served { addr, stop, task }
 }
 
@@ -314,7 +299,9 @@ async fn published_artifact_on_postgres_is_pulled_by_skopeo_and_verifies() {
 
 async fn publish_and_pull(db_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let addr = free_addr();
+    // Bound first: the artifacts name the mirror's address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let host = addr.to_string();
     let (fleet, public_pem) = fleet_with_signer(dir.path(), &host, db_url).await;
 
@@ -322,7 +309,7 @@ async fn publish_and_pull(db_url: Option<&str>) {
         .await
         .unwrap();
     assert_eq!((first.revision, first.changed), (1, true));
-    let served = start(fleet.store.clone(), addr, dir.path()).await;
+    let served = start(fleet.store.clone(), listener, dir.path()).await;
 
     // The manifest as a client gets it: Flux's media types, one layer, the annotations.
     let raw = inspect_raw(addr, "current").await;

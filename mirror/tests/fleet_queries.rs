@@ -270,6 +270,55 @@ async fn queries_answer_exactly(url: &str) {
     .await
     .unwrap();
     assert_eq!(clusters_of(&a), vec![("edge-02", 0, 1)]);
+
+    // edge-02 (now published 1.0.0 against its 1.1.0 assignment) is also behind its new
+    // revision until a report says it applied it.
+    let unapplied = |p: &query::PendingAnswer, cluster: &str| {
+        p.clusters
+            .iter()
+            .find(|c| c.cluster == cluster)
+            .into_iter()
+            .flat_map(|c| c.reasons.iter().filter(|r| r.contains(" desired; ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let pending = query::pending(&fleet, &Page::all()).await.unwrap();
+    assert_eq!(
+        unapplied(&pending, "edge-02"),
+        vec!["revision 2 desired; revision 1 applied".to_owned()]
+    );
+    let r = sign(
+        &secret_of("edge-02"),
+        report(
+            "edge-02",
+            2,
+            healthy_pods(&v100()),
+            flux(&digest("artifact-edge-02-2"), true),
+        ),
+    );
+    reports::ingest(&fleet, &r, Some("edge-02"), T0 + 40)
+        .await
+        .unwrap();
+    let pending = query::pending(&fleet, &Page::all()).await.unwrap();
+    assert_eq!(unapplied(&pending, "edge-02"), Vec::<String>::new());
+    // A report of the old revision again puts it back.
+    let r = sign(
+        &secret_of("edge-02"),
+        report(
+            "edge-02",
+            3,
+            healthy_pods(&v100()),
+            flux(&digest("artifact-edge-02"), true),
+        ),
+    );
+    reports::ingest(&fleet, &r, Some("edge-02"), T0 + 50)
+        .await
+        .unwrap();
+    let pending = query::pending(&fleet, &Page::all()).await.unwrap();
+    assert_eq!(
+        unapplied(&pending, "edge-02"),
+        vec!["revision 2 desired; revision 1 applied".to_owned()]
+    );
 }
 
 fn router(fleet: &Fleet, actor: &str, cluster: Option<&str>) -> axum::Router {

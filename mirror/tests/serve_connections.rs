@@ -7,17 +7,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ferry_bundler::format::Digest;
-use ferry_mirror::server::{serve, AccessConfig, ServerConfig};
+use ferry_mirror::server::{serve_on, AccessConfig, ServerConfig};
 use ferry_mirror::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
-
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// A store holding `blob` in repository `repo`, served with anonymous pull as `tune` says;
 /// returns the address once `/healthz` answers, and the blob's digest.
@@ -49,8 +42,9 @@ async fn server_until(
     w.write_all(blob).unwrap();
     w.commit(&digest, Some(blob.len() as u64)).unwrap();
     store.link_blob(repo, &digest).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut cfg = ServerConfig {
-        listen: free_addr(),
+        listen: listener.local_addr().unwrap(),
         access: AccessConfig {
             anonymous_pull: true,
             ..AccessConfig::default()
@@ -59,7 +53,7 @@ async fn server_until(
     };
     tune(&mut cfg);
     let addr = cfg.listen;
-    let served = tokio::spawn(async move { serve(store, &cfg, shutdown).await });
+    let served = tokio::spawn(async move { serve_on(listener, store, &cfg, shutdown).await });
     let t0 = Instant::now();
     while health(addr, None).await.is_none() {
         assert!(

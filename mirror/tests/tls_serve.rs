@@ -1,21 +1,18 @@
 //! `serve` with TLS on a real socket, against curl: the certificate from `tls::init` is trusted
 //! through its CA only, plain HTTP is not spoken on the TLS port, and shutdown is graceful.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_mirror::server::{serve, AccessConfig, ServerConfig, ServerError};
+use ferry_mirror::server::{serve_on, AccessConfig, ServerConfig, ServerError};
 use ferry_mirror::store::Store;
 use ferry_mirror::tls::{crypto_provider, init, InitOptions, IssuedFiles, TlsFiles};
 use tokio::process::Command;
 
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// A socket on a port the kernel chose, bound before anything is served.
+async fn bound() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
 }
 
 async fn curl(args: &[&str]) -> (Option<i32>, String) {
@@ -44,8 +41,11 @@ async fn curl(args: &[&str]) -> (Option<i32>, String) {
 }
 
 /// A store, certificates for `names` from `tls::init`, and an HTTPS configuration with
-/// anonymous pull on a free port, all under `dir`.
-async fn https_server(dir: &Path, names: &[&str]) -> (Store, IssuedFiles, ServerConfig) {
+/// anonymous pull on a socket bound to a free port, all under `dir`.
+async fn https_server(
+    dir: &Path,
+    names: &[&str],
+) -> (Store, IssuedFiles, ServerConfig, tokio::net::TcpListener) {
     let issued = init(
         &dir.join("tls"),
         &InitOptions {
@@ -55,8 +55,9 @@ async fn https_server(dir: &Path, names: &[&str]) -> (Store, IssuedFiles, Server
     )
     .unwrap();
     let store = Store::open(dir.join("data")).await.unwrap();
+    let listener = bound().await;
     let cfg = ServerConfig {
-        listen: free_addr(),
+        listen: listener.local_addr().unwrap(),
         tls: Some(TlsFiles {
             cert: issued.server_cert.clone(),
             key: issued.server_key.clone(),
@@ -67,7 +68,7 @@ async fn https_server(dir: &Path, names: &[&str]) -> (Store, IssuedFiles, Server
         },
         ..ServerConfig::default()
     };
-    (store, issued, cfg)
+    (store, issued, cfg, listener)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,11 +77,12 @@ async fn serves_https_trusted_through_the_enclave_ca() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (store, issued, cfg) = https_server(dir.path(), &["mirror.enclave", "127.0.0.1"]).await;
+    let (store, issued, cfg, listener) =
+        https_server(dir.path(), &["mirror.enclave", "127.0.0.1"]).await;
     let addr = cfg.listen;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        serve(store, &cfg, async {
+        serve_on(listener, store, &cfg, async {
             let _ = stopped.await;
         })
         .await
@@ -125,7 +127,6 @@ async fn bad_key_fails_at_start_naming_the_file() {
     let cert = dir.path().join("server.crt");
     std::fs::write(&cert, "not a certificate\n").unwrap();
     let cfg = ServerConfig {
-        listen: free_addr(),
         tls: Some(TlsFiles {
             cert: cert.clone(),
             key: dir.path().join("server.key"),
@@ -136,7 +137,7 @@ async fn bad_key_fails_at_start_naming_the_file() {
         },
         ..ServerConfig::default()
     };
-    let err = serve(store, &cfg, std::future::pending())
+    let err = serve_on(bound().await, store, &cfg, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, ServerError::Tls(_)), "{err}");
@@ -150,10 +151,10 @@ async fn bad_key_fails_at_start_naming_the_file() {
 async fn a_client_that_never_finishes_its_handshake_is_closed_at_the_header_timeout() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let (store, _issued, mut cfg) = https_server(dir.path(), &["127.0.0.1"]).await;
+    let (store, _issued, mut cfg, listener) = https_server(dir.path(), &["127.0.0.1"]).await;
     cfg.connections.header_timeout = Duration::from_secs(1);
     let addr = cfg.listen;
-    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+    tokio::spawn(async move { serve_on(listener, store, &cfg, std::future::pending()).await });
     let mut stalled = loop {
         match tokio::net::TcpStream::connect(addr).await {
             Ok(s) => break s,
@@ -179,7 +180,7 @@ async fn an_h2_client_with_a_zero_window_over_tls_is_cut_off_at_the_body_timeout
     use rustls::pki_types::{CertificateDer, ServerName};
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let (store, issued, mut cfg) = https_server(dir.path(), &["127.0.0.1"]).await;
+    let (store, issued, mut cfg, listener) = https_server(dir.path(), &["127.0.0.1"]).await;
     cfg.connections.body_timeout = Duration::from_secs(1);
     let blob = vec![5u8; 1 << 20];
     let digest = ferry_bundler::format::Digest::of_bytes(&blob);
@@ -188,7 +189,7 @@ async fn an_h2_client_with_a_zero_window_over_tls_is_cut_off_at_the_body_timeout
     w.commit(&digest, Some(blob.len() as u64)).unwrap();
     store.link_blob("window", &digest).await.unwrap();
     let addr = cfg.listen;
-    tokio::spawn(async move { serve(store, &cfg, std::future::pending()).await });
+    tokio::spawn(async move { serve_on(listener, store, &cfg, std::future::pending()).await });
 
     let mut roots = rustls::RootCertStore::empty();
     roots

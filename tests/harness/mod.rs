@@ -148,6 +148,90 @@ impl Drop for Daemon {
     }
 }
 
+/// A `ferry serve` a test started on a port the kernel chose, stopped when the test ends.
+pub struct Served {
+    pub addr: std::net::SocketAddr,
+    /// Its stderr, for the test's own checks and for a failure's message.
+    pub log: PathBuf,
+    daemon: Daemon,
+}
+
+impl Served {
+    /// Whether the server is still running (it has not exited or crashed).
+    pub fn is_running(&mut self) -> bool {
+        self.daemon
+            .0
+            .try_wait()
+            .expect("wait on ferry serve")
+            .is_none()
+    }
+}
+
+impl Dir {
+    /// `ferry serve ARGS --listen 127.0.0.1:0` in this directory, with the key password set.
+    /// Returns once the log names the bound address: the socket is open before anything is
+    /// printed, so no other process can have taken the port.
+    pub fn serve(&self, args: &[&str]) -> Served {
+        self.serve_with(args, &[])
+    }
+
+    /// [`Dir::serve`] with more environment (`FERRY_LOG=debug`, say).
+    pub fn serve_with(&self, args: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ferry"));
+        cmd.arg("serve").args(args).envs(env.iter().copied());
+        self.serve_command(cmd)
+    }
+
+    /// `cmd` (a `ferry serve` with its arguments, perhaps under a wrapper such as `prlimit`)
+    /// with `--listen 127.0.0.1:0`, run as [`Dir::serve`] runs it.
+    pub fn serve_command(&self, mut cmd: std::process::Command) -> Served {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let log = self.path(&format!(
+            "serve-{}.log",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        cmd.current_dir(self.tmp.path())
+            .args(["--listen", "127.0.0.1:0"])
+            .env("NO_COLOR", "1")
+            .env_remove("FERRY_LOG_FORMAT")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("serve log"));
+        if !cmd.get_envs().any(|(k, _)| k == "FERRY_PASSWORD") {
+            cmd.env("FERRY_PASSWORD", PASSWORD);
+        }
+        if !cmd.get_envs().any(|(k, _)| k == "FERRY_LOG") {
+            cmd.env("FERRY_LOG", "info");
+        }
+        let shown = format!("{cmd:?}");
+        let mut daemon = Daemon(cmd.spawn().expect("ferry serve starts"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(addr) = listening_addr(&text) {
+                return Served { addr, log, daemon };
+            }
+            if let Ok(Some(status)) = daemon.0.try_wait() {
+                panic!("{shown} exited with {status}:\n{text}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{shown} did not come up in 30s:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    }
+}
+
+/// The `addr=` of the server's "registry listening" line.
+fn listening_addr(log: &str) -> Option<std::net::SocketAddr> {
+    let line = log.lines().find(|l| l.contains("registry listening"))?;
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("addr="))?
+        .parse()
+        .ok()
+}
+
 /// A loopback address nothing listens on right now.
 pub fn free_addr() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -85,6 +85,10 @@ const MIGRATIONS: &[Migration] = &[
         on: On::Postgres,
         then: Then::Nothing,
     },
+    plain(
+        13,
+        include_str!("../../migrations/fleet/0013_unapplied.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,6 +22,7 @@ pub mod query;
 pub mod reports;
 pub mod rollout;
 pub mod status;
+pub mod unapplied;
 pub mod variables;
 
 use std::sync::Arc;

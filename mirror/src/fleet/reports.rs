@@ -261,6 +261,13 @@ pub async fn ingest_as(
             hash.as_str().into(),
         ],
     );
+    super::unapplied::push_after_report(
+        &mut batch,
+        cluster,
+        known.unapplied,
+        known.current.as_ref().map(|c| c.digest.as_str()),
+        applied.digest.as_deref(),
+    );
     if images_changed {
         push_running_images(&mut tx, &mut batch, cluster, &known, &rows).await?;
     }

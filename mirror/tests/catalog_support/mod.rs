@@ -129,6 +129,11 @@ pub async fn record_desired(fleet: &Fleet, cluster: &str, revision: i64, inputs:
     .execute(fleet.db.pool())
     .await
     .unwrap();
+    // As publishing does.
+    let mut conn = fleet.db.pool().acquire().await.unwrap();
+    ferry_mirror::fleet::unapplied::mark_after_publish(&mut conn, cluster, &digest)
+        .await
+        .unwrap();
 }
 
 /// (action, subject, detail) of every audit entry, in order.

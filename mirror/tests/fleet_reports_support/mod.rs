@@ -244,6 +244,9 @@ pub async fn publish_in(
         .await
         .unwrap();
     // As publishing does, in the same transaction.
+    ferry_mirror::fleet::unapplied::mark_after_publish(conn, cluster, artifact)
+        .await
+        .unwrap();
     ferry_mirror::fleet::query::index::reindex(conn, MIRROR, cluster, Some(revision))
         .await
         .unwrap();

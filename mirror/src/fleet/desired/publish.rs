@@ -213,6 +213,7 @@ async fn record(
     .bind(published_at)
     .execute(&mut *tx)
     .await?;
+    crate::fleet::unapplied::mark_after_publish(&mut tx, cluster, &digest).await?;
     crate::fleet::query::index::index_revision(
         &mut tx,
         &fleet.settings.mirror_host,

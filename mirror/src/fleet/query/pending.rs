@@ -37,7 +37,10 @@ const REVISED: &str = "FROM desired_profiles t {LIVE}
 const UNPUBLISHED: &str = "FROM assignments t {LIVE}
     LEFT JOIN desired_profiles d ON d.cluster = t.cluster AND d.profile = t.profile
     WHERE (d.version IS NULL OR d.version <> t.version) AND t.cluster{B} > $1";
-const UNAPPLIED: &str = "FROM desired_current t {LIVE}
+/// Read through `unapplied_clusters`, which lists these clusters: most of a fleet has applied
+/// what it was given, and comparing every cluster's digests found that out the slow way.
+const UNAPPLIED: &str =
+    "FROM unapplied_clusters u JOIN desired_current t ON t.cluster = u.cluster {LIVE}
     LEFT JOIN cluster_reports r ON r.cluster = t.cluster
     WHERE (r.applied_digest IS NULL OR r.applied_digest <> t.digest)
       AND t.cluster{B} > $1";
@@ -48,18 +51,21 @@ fn sql(bytes: &str, select: &str, from_where: &str) -> sqlx::AssertSqlSafe<Strin
 }
 
 /// One page of the clusters with a pending update. The page's clusters come first, from the
-/// union of the three reasons in name order, then each reason's rows for them; each reason
-/// reads its table in cluster order, so a page does not read the fleet.
+/// union of the three reasons' first clusters in name order (each reason stops at a page), then
+/// each reason's rows for them.
 pub async fn pending(fleet: &Fleet, page: &Page) -> Result<PendingAnswer, FleetError> {
     let mut conn = fleet.db.pool().acquire().await?;
     let after = page.after_bound();
     let bytes = fleet.db.backend().bytes();
+    let limit = page.sql_limit();
     let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT u.cluster FROM ({}) u ORDER BY u.cluster{bytes} LIMIT {}",
+        "SELECT q.cluster FROM ({}) q ORDER BY q.cluster{bytes} LIMIT {limit}",
         [REVISED, UNPUBLISHED, UNAPPLIED]
-            .map(|w| sql(bytes, "SELECT t.cluster", w).0)
+            .map(|w| {
+                let first = sql(bytes, "SELECT t.cluster", w).0;
+                format!("SELECT * FROM ({first} ORDER BY t.cluster{bytes} LIMIT {limit}) b")
+            })
             .join(" UNION "),
-        page.sql_limit()
     )))
     .bind(after)
     .fetch_all(&mut *conn)

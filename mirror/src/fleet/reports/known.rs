@@ -34,6 +34,8 @@ pub struct Known {
     pub rolling: bool,
     pub current: Option<Current>,
     pub pointed: Pointed,
+    /// Listed in `unapplied_clusters`: its last report had not applied the current revision.
+    pub unapplied: bool,
 }
 
 type Row = (
@@ -49,6 +51,7 @@ type Row = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    i64,
 );
 
 /// `None` when no cluster of that name is registered. Read in the transaction of
@@ -66,7 +69,8 @@ pub async fn read(
              (SELECT COUNT(*) FROM report_receipts x WHERE x.cluster = c.name AND x.sequence = $2),
              (SELECT COUNT(*) FROM rollout_clusters rc JOIN rollouts ro ON ro.id = rc.rollout
               WHERE rc.cluster = c.name AND ro.state IN {moving}),
-             dc.revision, dc.digest, di.revision, ds.image_set, rs.image_set
+             dc.revision, dc.digest, di.revision, ds.image_set, rs.image_set,
+             (SELECT COUNT(*) FROM unapplied_clusters u WHERE u.cluster = c.name)
          FROM clusters c
          LEFT JOIN cluster_credentials k ON k.cluster = c.name
          LEFT JOIN cluster_reports r ON r.cluster = c.name
@@ -95,6 +99,7 @@ pub async fn read(
             indexed,
             desired_set,
             running_set,
+            unapplied,
         )| Known {
             deregistered: deregistered.is_some(),
             secret_sha256,
@@ -116,6 +121,7 @@ pub async fn read(
                 desired: desired_set,
                 running: running_set,
             },
+            unapplied: unapplied > 0,
         },
     ))
 }
