@@ -12,23 +12,7 @@ const USER_PASSWORD: &str = "agent-cli-Pa55";
 #[test]
 fn the_agent_reports_to_the_appliance_and_by_sneakernet() {
     let dir = Dir::new();
-    dir.ok(&["keygen", "--out", "keys"]);
-    let hash = bcrypt::hash(USER_PASSWORD, 4).unwrap();
-    dir.write("htpasswd", &format!("operator:{hash}\n"));
-    dir.write("password", &format!("{USER_PASSWORD}\n"));
-    let served = dir.serve(&[
-        "--push",
-        "--htpasswd",
-        "htpasswd",
-        "--role",
-        "operator=operator",
-        "--data",
-        "store",
-        "--fleet-key",
-        "keys/ferry.key",
-        "--fleet-mirror-host",
-        "mirror.enclave:5000",
-    ]);
+    let served = dir.fleet_appliance(&["operator"], USER_PASSWORD);
     let addr = served.addr;
     let server = format!("http://{addr}");
     let fleet = |args: &[&str]| -> Vec<String> {

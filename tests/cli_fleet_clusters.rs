@@ -14,23 +14,7 @@ const USER_PASSWORD: &str = "fleet-cli-Pa55";
 #[test]
 fn operators_register_relabel_group_and_remove_clusters() {
     let dir = Dir::new();
-    dir.ok(&["keygen", "--out", "keys"]);
-    let hash = bcrypt::hash(USER_PASSWORD, 4).unwrap();
-    dir.write("htpasswd", &format!("operator:{hash}\nreader:{hash}\n"));
-    dir.write("password", &format!("{USER_PASSWORD}\n"));
-    let served = dir.serve(&[
-        "--push",
-        "--htpasswd",
-        "htpasswd",
-        "--role",
-        "operator=operator",
-        "--data",
-        "store",
-        "--fleet-key",
-        "keys/ferry.key",
-        "--fleet-mirror-host",
-        "mirror.enclave:5000",
-    ]);
+    let served = dir.fleet_appliance(&["operator", "reader"], USER_PASSWORD);
     let addr = served.addr;
     let server = format!("http://{addr}");
     let as_user = |user: &'static str, args: &[&str]| -> Vec<String> {

@@ -287,38 +287,32 @@ async fn queries_answer_exactly(url: &str) {
         unapplied(&pending, "edge-02"),
         vec!["revision 2 desired; revision 1 applied".to_owned()]
     );
-    let r = sign(
-        &secret_of("edge-02"),
-        report(
-            "edge-02",
-            2,
-            healthy_pods(&v100()),
-            flux(&digest("artifact-edge-02-2"), true),
-        ),
-    );
-    reports::ingest(&fleet, &r, Some("edge-02"), T0 + 40)
-        .await
-        .unwrap();
+    edge_02_applied(&fleet, 2, "artifact-edge-02-2", T0 + 40).await;
     let pending = query::pending(&fleet, &Page::all()).await.unwrap();
     assert_eq!(unapplied(&pending, "edge-02"), Vec::<String>::new());
     // A report of the old revision again puts it back.
-    let r = sign(
-        &secret_of("edge-02"),
-        report(
-            "edge-02",
-            3,
-            healthy_pods(&v100()),
-            flux(&digest("artifact-edge-02"), true),
-        ),
-    );
-    reports::ingest(&fleet, &r, Some("edge-02"), T0 + 50)
-        .await
-        .unwrap();
+    edge_02_applied(&fleet, 3, "artifact-edge-02", T0 + 50).await;
     let pending = query::pending(&fleet, &Page::all()).await.unwrap();
     assert_eq!(
         unapplied(&pending, "edge-02"),
         vec!["revision 2 desired; revision 1 applied".to_owned()]
     );
+}
+
+/// edge-02 reports, as sequence `sequence`, that it applied the artifact seeded `artifact`.
+async fn edge_02_applied(fleet: &Fleet, sequence: u64, artifact: &str, at: i64) {
+    let r = sign(
+        &secret_of("edge-02"),
+        report(
+            "edge-02",
+            sequence,
+            healthy_pods(&v100()),
+            flux(&digest(artifact), true),
+        ),
+    );
+    reports::ingest(fleet, &r, Some("edge-02"), at)
+        .await
+        .unwrap();
 }
 
 fn router(fleet: &Fleet, actor: &str, cluster: Option<&str>) -> axum::Router {

@@ -223,6 +223,32 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// An appliance with the fleet on: a key pair in `keys/`, `users` (each with `password`, in
+    /// `htpasswd`, `operator` with the operator role), `password` holding it for
+    /// `--password-file`, a store in `store/` and the mirror named `mirror.enclave:5000`.
+    pub fn fleet_appliance(&self, users: &[&str], password: &str) -> Served {
+        self.ok(&["keygen", "--out", "keys"]);
+        let hash = bcrypt::hash(password, 4).unwrap();
+        let lines: String = users.iter().map(|u| format!("{u}:{hash}\n")).collect();
+        self.write("htpasswd", &lines);
+        self.write("password", &format!("{password}\n"));
+        self.serve(&[
+            "--push",
+            "--htpasswd",
+            "htpasswd",
+            "--role",
+            "operator=operator",
+            "--data",
+            "store",
+            "--fleet-key",
+            "keys/ferry.key",
+            "--fleet-mirror-host",
+            "mirror.enclave:5000",
+        ])
+    }
+}
+
 /// The `addr=` of the server's "registry listening" line.
 fn listening_addr(log: &str) -> Option<std::net::SocketAddr> {
     let line = log.lines().find(|l| l.contains("registry listening"))?;
