@@ -9,3 +9,4 @@ pub mod rewrite;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod ui;

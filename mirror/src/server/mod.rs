@@ -148,6 +148,13 @@ pub fn router(store: Store, cfg: &ServerConfig) -> Router {
         .merge(readers)
         .merge(openapi)
         .merge(fleet_routes(&state, cfg.fleet.clone()))
+        .merge(crate::ui::routes(crate::ui::UiState {
+            store: state.store.clone(),
+            access: state.access.clone(),
+            fleet: cfg.fleet.clone(),
+            sessions: Default::default(),
+            secure: cfg.tls.is_some(),
+        }))
         .fallback(|uri: Uri| async move {
             RegistryError::new(
                 ErrorCode::NameUnknown,

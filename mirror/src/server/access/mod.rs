@@ -247,7 +247,7 @@ impl Access {
         matches!(&self.users, Ok(Some(u)) if u.has_user(user))
     }
 
-    fn role_of(&self, user: &str) -> Role {
+    pub fn role_of(&self, user: &str) -> Role {
         self.roles.get(user).copied().unwrap_or(Role::Puller)
     }
 
