@@ -268,10 +268,21 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
         ("/ui/clusters/edge-02".into(), "cluster", "Cluster edge-02"),
         ("/ui/rollouts".into(), "rollouts", "Rollouts"),
         (format!("/ui/rollouts/{id}"), "rollout", "Rollout"),
+        ("/ui/search".into(), "search", "Search"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
         check_page(&c, &driver, &axe, name, heading).await;
     }
+    // A search from the form: no cluster runs this image.
+    type_into(&c, Locator::Css("#q"), "docker.io/library/busybox:1.36").await;
+    click(&c, Locator::Css("main button[type=submit]")).await;
+    assert!(c
+        .source()
+        .await
+        .unwrap()
+        .contains("No cluster wants or runs it."));
+    check_page(&c, &driver, &axe, "search-result", "Search").await;
+
     // An operator is not an admin: the audit page is refused.
     c.goto(&format!("{base}/ui/audit")).await.unwrap();
     let refused = text_of(&c, Locator::Css("h1")).await;

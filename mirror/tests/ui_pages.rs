@@ -3,6 +3,7 @@
 //! paused and rolled back from its confirmation forms, the role of every UI route, the CSRF
 //! check of every form, and text from clients escaped.
 
+mod import_support;
 mod ui_support;
 
 use axum::http::StatusCode;
@@ -252,6 +253,7 @@ async fn every_ui_route_needs_its_role() {
             "/ui/clusters/edge-01".into(),
             "/ui/rollouts".into(),
             format!("/ui/rollouts/{id}"),
+            "/ui/search?q=docker.io/library/busybox".into(),
         ];
         let operate = [
             format!("/ui/rollouts/{id}/pause"),
@@ -338,5 +340,86 @@ async fn text_from_clients_is_escaped() {
         filtered.body.contains(r#"value="&lt;b&gt;""#),
         "{}",
         filtered.body
+    );
+}
+
+#[tokio::test]
+async fn search_finds_the_bundles_and_the_clusters_of_an_image() {
+    let mut a = Appliance::new(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fx = import_support::bundle_a(dir.path());
+    ferry_mirror::import::import_bundle(&a.site.store, &fx.path, &import_support::trusting())
+        .await
+        .unwrap();
+    let bundle = ferry_bundler::format::Digest::of_bytes(&fx.manifest_bytes).to_string();
+    // edge-01 runs a busybox by hand beside what it was given.
+    let busybox = format!("sha256:{}", "b".repeat(64));
+    let pod = ferry_bundler::format::report::PodReport {
+        namespace: "default".into(),
+        name: "debug".into(),
+        owner: None,
+        node: Some("node-1".into()),
+        phase: "Running".into(),
+        ready: true,
+        containers: vec![ferry_bundler::format::report::ContainerReport {
+            name: "sh".into(),
+            image: "docker.io/library/busybox:1.36".into(),
+            image_id: Some(format!("docker.io/library/busybox@{busybox}")),
+            ready: true,
+            restarts: 0,
+            init: false,
+        }],
+    };
+    let applied = a.site.digest("edge-01").await;
+    a.site
+        .report_pods("edge-01", &applied, true, vec![pod], now_unix())
+        .await;
+
+    let mut b = a.logged_in("puller").await;
+    let app = b.get("/ui/search?q=docker.io/library/app:1.0").await;
+    assert_eq!(app.status, StatusCode::OK);
+    assert!(app.body.contains(&bundle), "{}", app.body);
+    assert!(
+        app.body.contains("No cluster wants or runs it."),
+        "{}",
+        app.body
+    );
+    let by_repository = b.get("/ui/search?q=docker.io/library/app").await;
+    assert!(
+        by_repository.body.contains(&bundle),
+        "{}",
+        by_repository.body
+    );
+
+    let uri = format!("/ui/search?q=docker.io/library/busybox@{busybox}");
+    let running = b.get(&uri).await;
+    assert!(
+        running.body.contains(r#"href="/ui/clusters/edge-01""#),
+        "{}",
+        running.body
+    );
+    assert!(
+        running.body.contains("in default/debug/sh"),
+        "{}",
+        running.body
+    );
+    assert!(!running.body.contains("edge-02"), "{}", running.body);
+    assert!(
+        running.body.contains("No imported bundle carries"),
+        "{}",
+        running.body
+    );
+
+    let nothing = b.get("/ui/search?q=%3Cb%3Enothing").await;
+    assert!(
+        nothing.body.contains("&lt;b&gt;nothing"),
+        "{}",
+        nothing.body
+    );
+    assert!(!nothing.body.contains("<b>nothing"), "{}", nothing.body);
+    assert!(
+        nothing.body.contains("No profile version names it."),
+        "{}",
+        nothing.body
     );
 }

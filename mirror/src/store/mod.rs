@@ -12,6 +12,7 @@
 
 mod blob_writer;
 pub mod bundles;
+pub mod carriers;
 pub mod catalog;
 mod copy_plan;
 mod db;

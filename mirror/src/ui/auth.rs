@@ -13,7 +13,7 @@ use axum::Form;
 use maud::html;
 use serde::Deserialize;
 
-use super::layout::{self, Shell};
+use super::layout::{self, urlencode, Shell};
 use super::session::{self, Session};
 use super::UiState;
 use crate::server::access::{
@@ -138,7 +138,7 @@ async fn checked_form(viewer: &Viewer, req: Request) -> Result<Request, Response
         )
             .into_response()
     };
-    if cross_site(req.headers()) {
+    if cross_site(req.headers(), req.uri()) {
         return Err(refuse("a form from another site was refused"));
     }
     let (parts, body) = req.into_parts();
@@ -158,15 +158,20 @@ async fn checked_form(viewer: &Viewer, req: Request) -> Result<Request, Response
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-/// `Sec-Fetch-Site` or `Origin` says another site sent it (browsers send one or both).
-fn cross_site(headers: &HeaderMap) -> bool {
+/// `Sec-Fetch-Site` or `Origin` says another site sent it (browsers send one or both). The
+/// host is the `Host` header or, over HTTP/2, the request's authority.
+fn cross_site(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if matches!(fetch_site, Some("cross-site") | Some("same-site")) {
         return true;
     }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
     let (Some(origin), Some(host)) = (
         headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        host,
     ) else {
         return false;
     };
@@ -179,12 +184,6 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .ok()?
         .into_iter()
         .find_map(|(k, v)| (k == name).then_some(v))
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e.trim_start_matches('=').to_owned())
-        .unwrap_or_default()
 }
 
 /// Where a login goes on: a path of the UI only, never another site.
@@ -258,7 +257,7 @@ pub(super) struct LoginForm {
 pub(super) async fn login(State(state): State<UiState>, req: Request) -> Response {
     let client = ClientAddr::of(req.extensions());
     let headers = req.headers().clone();
-    if cross_site(&headers) {
+    if cross_site(&headers, req.uri()) {
         return layout::error_page(
             &state,
             StatusCode::FORBIDDEN,
@@ -347,6 +346,10 @@ mod tests {
         assert_eq!(safe_next(None), "/ui/");
     }
 
+    fn cross_site_of(h: &HeaderMap) -> bool {
+        cross_site(h, &axum::http::Uri::from_static("/ui/logout"))
+    }
+
     #[test]
     fn forms_from_other_sites_are_told_apart() {
         let h = |pairs: &[(&'static str, &'static str)]| {
@@ -356,21 +359,27 @@ mod tests {
             }
             m
         };
-        assert!(!cross_site(&h(&[("host", "mirror:5000")])));
-        assert!(!cross_site(&h(&[
+        assert!(!cross_site_of(&h(&[("host", "mirror:5000")])));
+        assert!(!cross_site_of(&h(&[
             ("host", "mirror:5000"),
             ("origin", "https://mirror:5000")
         ])));
-        assert!(!cross_site(&h(&[("sec-fetch-site", "same-origin")])));
-        assert!(cross_site(&h(&[
+        assert!(!cross_site_of(&h(&[("sec-fetch-site", "same-origin")])));
+        assert!(cross_site_of(&h(&[
             ("host", "mirror:5000"),
             ("origin", "https://evil:5000")
         ])));
-        assert!(cross_site(&h(&[
+        assert!(cross_site_of(&h(&[
             ("host", "mirror:5000"),
             ("origin", "null")
         ])));
-        assert!(cross_site(&h(&[("sec-fetch-site", "cross-site")])));
+        assert!(cross_site_of(&h(&[("sec-fetch-site", "cross-site")])));
+        // Over HTTP/2 the host is the request's authority.
+        let origin = h(&[("origin", "https://evil:5000")]);
+        let uri = axum::http::Uri::from_static("https://mirror:5000/ui/logout");
+        assert!(cross_site(&origin, &uri));
+        let same = h(&[("origin", "https://mirror:5000")]);
+        assert!(!cross_site(&same, &uri));
     }
 
     #[test]

@@ -19,6 +19,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/ui/bundles", "Bundles", Action::Pull),
     ("/ui/clusters", "Clusters", Action::Pull),
     ("/ui/rollouts", "Rollouts", Action::Pull),
+    ("/ui/search", "Search", Action::Pull),
     ("/ui/audit", "Audit", Action::Admin),
 ];
 
@@ -139,6 +140,13 @@ pub async fn icon() -> Response {
         ICON,
     )
         .into_response()
+}
+
+/// `s` percent-encoded for a query value or a path segment.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
 }
 
 /// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.

@@ -42,6 +42,7 @@ pub fn routes<S>(state: UiState) -> Router<S> {
         .route("/ui/clusters/{name}", get(pages::clusters::one))
         .route("/ui/rollouts", get(pages::rollouts::list))
         .route("/ui/rollouts/{id}", get(pages::rollouts::one))
+        .route("/ui/search", get(pages::search::page))
         .route("/ui/logout", post(auth::logout))
         .route_layer(layer(state.clone(), auth::require_pull));
     let operate = Router::new()

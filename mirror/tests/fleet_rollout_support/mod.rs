@@ -152,6 +152,18 @@ impl Site {
     /// `cluster`'s agent reports `digest` applied (Ready or not), received at `now`; then the
     /// rollouts are ticked as after every ingest.
     pub async fn report(&mut self, cluster: &str, digest: &str, ready: bool, now: i64) {
+        self.report_pods(cluster, digest, ready, vec![], now).await;
+    }
+
+    /// [`Site::report`] with the cluster's pods.
+    pub async fn report_pods(
+        &mut self,
+        cluster: &str,
+        digest: &str,
+        ready: bool,
+        pods: Vec<ferry_bundler::format::report::PodReport>,
+        now: i64,
+    ) {
         let seq = self.sequence.entry(cluster.to_owned()).or_insert(0);
         *seq += 1;
         let report = Report {
@@ -161,7 +173,7 @@ impl Site {
             generated_at: "2026-12-01T22:00:00Z".into(),
             agent: "ferry-agent test".into(),
             interval_seconds: 60,
-            pods: vec![],
+            pods,
             nodes: vec![NodeReport {
                 name: "node-1".into(),
                 ready: true,

@@ -12,7 +12,7 @@ use crate::fleet::page::{Page, PageParams};
 use crate::fleet::status;
 use crate::store::now_unix;
 use crate::ui::auth::Viewer;
-use crate::ui::layout::{time, Shell};
+use crate::ui::layout::{time, urlencode, Shell};
 use crate::ui::{svg, UiState};
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,10 +137,4 @@ pub async fn one(
 
 fn rev(r: Option<i64>) -> String {
     r.map_or_else(|| "none".to_owned(), |r| format!("rev-{r}"))
-}
-
-pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e.trim_start_matches('=').to_owned())
-        .unwrap_or_default()
 }

@@ -5,6 +5,7 @@ pub mod bundles;
 pub mod clusters;
 pub mod dashboard;
 pub mod rollouts;
+pub mod search;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

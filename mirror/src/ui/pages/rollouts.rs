@@ -8,13 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use maud::html;
 
-use super::clusters::urlencode;
 use super::{fleet_of, PageError, PageResult};
 use crate::fleet::rollout::{self, ClusterState};
 use crate::server::access::Action;
 use crate::store::now_unix;
 use crate::ui::auth::Viewer;
-use crate::ui::layout::{csrf_field, time, Shell};
+use crate::ui::layout::{csrf_field, time, urlencode, Shell};
 use crate::ui::{svg, UiState};
 
 /// What an operator may do to a rollout: (path segment, button, what it does).
