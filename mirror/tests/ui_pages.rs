@@ -21,11 +21,7 @@ async fn a_login_gives_a_strict_http_only_session_that_logout_ends() {
 
     let wrong = b.login("operator", "wrong").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(
-        wrong.body.contains("Wrong user or password."),
-        "{}",
-        wrong.body
-    );
+    wrong.assert_has(&["Wrong user or password."]);
     assert!(!b.cookies.iter().any(|(k, _)| k == "ferry_session"));
 
     let ok = b.login("operator", PASSWORD).await;
@@ -41,7 +37,7 @@ async fn a_login_gives_a_strict_http_only_session_that_logout_ends() {
     }
     let dash = b.get("/ui/").await;
     assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
-    assert!(dash.body.contains("operator (operator)"), "{}", dash.body);
+    dash.assert_has(&["operator (operator)"]);
 
     // Logging out needs the session's token too; then the cookie is gone and so is the session.
     let stolen = b.cookies.clone();
@@ -98,67 +94,42 @@ async fn every_page_shows_the_fleet() {
     let id = a.rollout;
     let dash = b.get("/ui/").await;
     assert_eq!(dash.status, StatusCode::OK);
-    for text in [
+    dash.assert_has(&[
         "Clusters by state",
         "3 clusters",
         "intact",
         "Active rollouts",
         &format!("Rollout {id}"),
-    ] {
-        assert!(dash.body.contains(text), "{text}: {}", dash.body);
-    }
+    ]);
     let bundles = b.get("/ui/bundles").await;
-    assert!(
-        bundles.body.contains("No bundle has been imported yet."),
-        "{}",
-        bundles.body
-    );
+    bundles.assert_has(&["No bundle has been imported yet."]);
     let clusters = b.get("/ui/clusters").await;
     for c in CLUSTERS {
-        assert!(
-            clusters
-                .body
-                .contains(&format!(r#"href="/ui/clusters/{c}""#)),
-            "{}",
-            clusters.body
-        );
+        clusters.assert_has(&[&format!(r#"href="/ui/clusters/{c}""#)]);
     }
-    assert!(clusters.body.contains(r#"role="img""#), "{}", clusters.body);
+    clusters.assert_has(&[r#"role="img""#]);
     let ready = b.get("/ui/clusters?state=Offline").await;
-    assert!(
-        !ready.body.contains(r#"href="/ui/clusters/edge-01""#),
-        "{}",
-        ready.body
-    );
+    ready.assert_lacks(&[r#"href="/ui/clusters/edge-01""#]);
     let one = b.get("/ui/clusters/edge-02").await;
     assert_eq!(one.status, StatusCode::OK);
-    for text in ["Cluster edge-02", "Desired revision", "Layers", "Drift"] {
-        assert!(one.body.contains(text), "{text}: {}", one.body);
-    }
+    one.assert_has(&["Cluster edge-02", "Desired revision", "Layers", "Drift"]);
     assert_eq!(
         b.get("/ui/clusters/nowhere").await.status,
         StatusCode::NOT_FOUND
     );
     let rollouts = b.get("/ui/rollouts").await;
-    assert!(
-        rollouts.body.contains("edge-infra@1.1.0"),
-        "{}",
-        rollouts.body
-    );
+    rollouts.assert_has(&["edge-infra@1.1.0"]);
     let r = b.get(&format!("/ui/rollouts/{id}")).await;
-    for text in [
+    r.assert_has(&[
         "Wave 1",
         "Wave 2",
         "Progressing",
         "Pause",
         "Roll back",
         "of 1 updated",
-    ] {
-        assert!(r.body.contains(text), "{text}: {}", r.body);
-    }
+    ]);
     let audit = b.get("/ui/audit").await;
-    assert!(audit.body.contains("The chain is intact"), "{}", audit.body);
-    assert!(audit.body.contains("fleet.rollout"), "{}", audit.body);
+    audit.assert_has(&["The chain is intact", "fleet.rollout"]);
 }
 
 #[tokio::test]
@@ -168,7 +139,7 @@ async fn an_operator_pauses_then_rolls_back_through_the_confirmation_forms() {
     let id = a.rollout;
     let confirm = b.get(&format!("/ui/rollouts/{id}/pause")).await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
-    assert!(confirm.body.contains("Yes, pause"), "{}", confirm.body);
+    confirm.assert_has(&["Yes, pause"]);
     let csrf = confirm.csrf();
     // Without the token, or from another site, nothing happens.
     let uri = format!("/ui/rollouts/{id}/pause");
@@ -323,24 +294,14 @@ async fn text_from_clients_is_escaped() {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     // The login form's `next` comes back escaped too.
     let form = b.get("/ui/login?next=/ui/%22%3E%3Cscript%3E").await;
-    assert!(!form.body.contains("\"><script>"), "{}", form.body);
+    form.assert_lacks(&["\"><script>"]);
     let mut admin = a.logged_in("admin").await;
     // The failed login is in the log, with the name as it was sent, escaped on the page.
     let audit = admin.get("/ui/audit?action=login").await;
-    assert!(
-        audit
-            .body
-            .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"),
-        "{}",
-        audit.body
-    );
-    assert!(!audit.body.contains(hostile), "{}", audit.body);
+    audit.assert_has(&["&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"]);
+    audit.assert_lacks(&[hostile]);
     let filtered = admin.get("/ui/audit?actor=%3Cb%3E").await;
-    assert!(
-        filtered.body.contains(r#"value="&lt;b&gt;""#),
-        "{}",
-        filtered.body
-    );
+    filtered.assert_has(&[r#"value="&lt;b&gt;""#]);
 }
 
 #[tokio::test]
@@ -378,48 +339,21 @@ async fn search_finds_the_bundles_and_the_clusters_of_an_image() {
     let mut b = a.logged_in("puller").await;
     let app = b.get("/ui/search?q=docker.io/library/app:1.0").await;
     assert_eq!(app.status, StatusCode::OK);
-    assert!(app.body.contains(&bundle), "{}", app.body);
-    assert!(
-        app.body.contains("No cluster wants or runs it."),
-        "{}",
-        app.body
-    );
+    app.assert_has(&[&bundle]);
+    app.assert_has(&["No cluster wants or runs it."]);
     let by_repository = b.get("/ui/search?q=docker.io/library/app").await;
-    assert!(
-        by_repository.body.contains(&bundle),
-        "{}",
-        by_repository.body
-    );
+    by_repository.assert_has(&[&bundle]);
 
     let uri = format!("/ui/search?q=docker.io/library/busybox@{busybox}");
     let running = b.get(&uri).await;
-    assert!(
-        running.body.contains(r#"href="/ui/clusters/edge-01""#),
-        "{}",
-        running.body
-    );
-    assert!(
-        running.body.contains("in default/debug/sh"),
-        "{}",
-        running.body
-    );
-    assert!(!running.body.contains("edge-02"), "{}", running.body);
-    assert!(
-        running.body.contains("No imported bundle carries"),
-        "{}",
-        running.body
-    );
+    running.assert_has(&[
+        r#"href="/ui/clusters/edge-01""#,
+        "in default/debug/sh",
+        "No imported bundle carries",
+    ]);
+    running.assert_lacks(&["edge-02"]);
 
     let nothing = b.get("/ui/search?q=%3Cb%3Enothing").await;
-    assert!(
-        nothing.body.contains("&lt;b&gt;nothing"),
-        "{}",
-        nothing.body
-    );
-    assert!(!nothing.body.contains("<b>nothing"), "{}", nothing.body);
-    assert!(
-        nothing.body.contains("No profile version names it."),
-        "{}",
-        nothing.body
-    );
+    nothing.assert_has(&["&lt;b&gt;nothing", "No profile version names it."]);
+    nothing.assert_lacks(&["<b>nothing"]);
 }

@@ -108,6 +108,28 @@ impl Page {
             .unwrap_or("")
     }
 
+    /// Requires every one of `texts` on the page.
+    pub fn assert_has(&self, texts: &[&str]) {
+        for t in texts {
+            assert!(
+                self.body.contains(t),
+                "{t:?} is not on the page:\n{}",
+                self.body
+            );
+        }
+    }
+
+    /// Requires none of `texts` on the page.
+    pub fn assert_lacks(&self, texts: &[&str]) {
+        for t in texts {
+            assert!(
+                !self.body.contains(t),
+                "{t:?} is on the page:\n{}",
+                self.body
+            );
+        }
+    }
+
     /// The value of the first hidden `csrf` field on the page.
     pub fn csrf(&self) -> String {
         let marker = r#"name="csrf" value=""#;
