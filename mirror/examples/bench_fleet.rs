@@ -1,7 +1,8 @@
 //! The fleet benchmark behind scripts/bench-fleet: N clusters (default 10,000) × 200 running
 //! images from a fixed seed, built in-process through the fleet functions (registered
 //! clusters, desired revisions, reports through `reports::ingest`), then p50/p99 of each query,
-//! the report-ingest rate (new, unchanged and changed image sets) and peak RSS.
+//! the report-ingest rate (new, unchanged and changed image sets), the web UI's pages and peak
+//! RSS.
 //!
 //! Usage: bench_fleet [--clusters N] [--runs R] [--seed S] [--database-url URL] [--queries-only]
 //! (default database: a temp SQLite file; `postgres://…` for PostgreSQL; `--queries-only` times
@@ -9,6 +10,8 @@
 
 #[path = "../tests/fleet_reports_support/mod.rs"]
 mod support;
+#[path = "bench_fleet/ui.rs"]
+mod ui;
 
 use std::time::{Duration, Instant};
 
@@ -507,4 +510,5 @@ async fn queries(fleet: &Fleet, a: &Args, defs: &[Vec<ProfileDefinition>]) {
         .await
         .unwrap();
     println!("states: {:?}", s.counts);
+    ui::pages(fleet, a.clusters, runs.min(50), &picks[0].repository).await;
 }
