@@ -203,6 +203,26 @@ async fn text_of(c: &Client, what: Locator<'_>) -> String {
         .unwrap()
 }
 
+/// Clicks `what` (a link or a form's button) and waits until the page that follows is shown at
+/// `path` and holds `text`: a click returns as soon as the browser took it, and on a busy machine
+/// the next page may still be on its way.
+async fn follow(c: &Client, what: Locator<'_>, path: &str, text: &str) {
+    click(c, what).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let at = c.current_url().await.unwrap();
+        let source = c.source().await.unwrap_or_default();
+        if at.path() == path && source.contains(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited for {path} with {text:?}; the browser shows {at}:\n{source}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Checks the page now shown: heading, accessibility, console; saves its screenshot as `name`.
 async fn check_page(c: &Client, driver: &Driver, axe: &str, name: &str, heading: &str) {
     let h1 = text_of(c, Locator::Css("h1")).await;
@@ -257,8 +277,7 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
     check_page(&c, &driver, &axe, "login", "Log in").await;
     type_into(&c, Locator::Css("#user"), "operator").await;
     type_into(&c, Locator::Css("#password"), PASSWORD).await;
-    click(&c, Locator::Css("button[type=submit]")).await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/ui/");
+    follow(&c, Locator::Css("button[type=submit]"), "/ui/", "Dashboard").await;
     check_page(&c, &driver, &axe, "dashboard", "Dashboard").await;
 
     let id = a.rollout;
@@ -275,12 +294,13 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
     }
     // A search from the form: no cluster runs this image.
     type_into(&c, Locator::Css("#q"), "docker.io/library/busybox:1.36").await;
-    click(&c, Locator::Css("main button[type=submit]")).await;
-    assert!(c
-        .source()
-        .await
-        .unwrap()
-        .contains("No cluster wants or runs it."));
+    follow(
+        &c,
+        Locator::Css("main button[type=submit]"),
+        "/ui/search",
+        "No cluster wants or runs it.",
+    )
+    .await;
     check_page(&c, &driver, &axe, "search-result", "Search").await;
 
     // An operator is not an admin: the audit page is refused.
@@ -295,19 +315,23 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
 
     // Pause, confirmed on its own page, then roll back.
     c.goto(&format!("{base}/ui/rollouts/{id}")).await.unwrap();
-    click(&c, Locator::LinkText("Pause")).await;
-    check_page(&c, &driver, &axe, "confirm-pause", "Pause rollout").await;
-    click(&c, Locator::Css("main button[type=submit]")).await;
-    assert_eq!(
-        c.current_url().await.unwrap().path(),
-        format!("/ui/rollouts/{id}")
+    let (page, confirm_pause, confirm_back) = (
+        format!("/ui/rollouts/{id}"),
+        format!("/ui/rollouts/{id}/pause"),
+        format!("/ui/rollouts/{id}/rollback"),
     );
-    let state = text_of(&c, Locator::Css("main p strong")).await;
-    assert_eq!(state, "Paused");
-    click(&c, Locator::LinkText("Roll back")).await;
-    click(&c, Locator::Css("main button[type=submit]")).await;
-    let state = text_of(&c, Locator::Css("main p strong")).await;
-    assert_eq!(state, "RolledBack");
+    follow(&c, Locator::LinkText("Pause"), &confirm_pause, "Yes, pause").await;
+    check_page(&c, &driver, &axe, "confirm-pause", "Pause rollout").await;
+    let submit = Locator::Css("main button[type=submit]");
+    follow(&c, submit, &page, "<strong>Paused</strong>").await;
+    follow(
+        &c,
+        Locator::LinkText("Roll back"),
+        &confirm_back,
+        "Yes, roll back",
+    )
+    .await;
+    follow(&c, submit, &page, "<strong>RolledBack</strong>").await;
     check_page(&c, &driver, &axe, "rolled-back", "Rollout").await;
     assert_eq!(
         rollout::status(&a.site.fleet, id, now_unix())
@@ -319,7 +343,13 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
     );
 
     // Logging out ends the session: the dashboard asks for a login again.
-    click(&c, Locator::Css("header form button")).await;
+    follow(
+        &c,
+        Locator::Css("header form button"),
+        "/ui/login",
+        "Log in",
+    )
+    .await;
     c.goto(&format!("{base}/ui/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/ui/login"));
     c.close().await.unwrap();
