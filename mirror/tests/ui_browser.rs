@@ -17,9 +17,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use ferry_mirror::fleet::rollout::{self, State};
+use ferry_mirror::fleet::rollout::State;
 use ferry_mirror::server::serve_on;
-use ferry_mirror::store::now_unix;
 use serde_json::{json, Value};
 use ui_support::*;
 
@@ -47,17 +46,9 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_driver() -> Driver {
     for _ in 0..5 {
-        let port = free_port();
+        let port = ferry_testkit::free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -333,14 +324,7 @@ async fn an_operator_walks_the_ui_in_chromium_and_rolls_back_a_rollout() {
     .await;
     follow(&c, submit, &page, "<strong>RolledBack</strong>").await;
     check_page(&c, &driver, &axe, "rolled-back", "Rollout").await;
-    assert_eq!(
-        rollout::status(&a.site.fleet, id, now_unix())
-            .await
-            .unwrap()
-            .row
-            .state,
-        State::RolledBack
-    );
+    assert_eq!(a.rollout_state().await, State::RolledBack);
 
     // Logging out ends the session: the dashboard asks for a login again.
     follow(

@@ -7,7 +7,7 @@ mod import_support;
 mod ui_support;
 
 use axum::http::StatusCode;
-use ferry_mirror::fleet::rollout::{self, State};
+use ferry_mirror::fleet::rollout::State;
 use ferry_mirror::store::now_unix;
 use ui_support::*;
 
@@ -152,22 +152,13 @@ async fn an_operator_pauses_then_rolls_back_through_the_confirmation_forms() {
         )
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
-    let now = now_unix();
-    assert_eq!(
-        rollout::status(&a.site.fleet, id, now)
-            .await
-            .unwrap()
-            .row
-            .state,
-        State::Progressing
-    );
+    assert_eq!(a.rollout_state().await, State::Progressing);
     let done = b.post(&uri, &[("csrf", &csrf)], &[]).await;
     assert_eq!(
         (done.status, done.location()),
         (StatusCode::SEE_OTHER, &*format!("/ui/rollouts/{id}"))
     );
-    let paused = rollout::status(&a.site.fleet, id, now).await.unwrap();
-    assert_eq!(paused.row.state, State::Paused);
+    assert_eq!(a.rollout_state().await, State::Paused);
     // Pausing twice is refused with the fleet's own reason.
     let again = b.post(&uri, &[("csrf", &csrf)], &[]).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
@@ -181,14 +172,7 @@ async fn an_operator_pauses_then_rolls_back_through_the_confirmation_forms() {
         )
         .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
-    assert_eq!(
-        rollout::status(&a.site.fleet, id, now)
-            .await
-            .unwrap()
-            .row
-            .state,
-        State::RolledBack
-    );
+    assert_eq!(a.rollout_state().await, State::RolledBack);
     // The fleet audited both as the operator.
     let log = ferry_mirror::audit::list(a.site.store.db(), None)
         .await

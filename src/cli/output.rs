@@ -95,18 +95,4 @@ pub fn error_chain(err: &anyhow::Error) -> String {
     out
 }
 
-/// `1.5 GiB`-style sizes for text output.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use ferry_bundler::format::units::human_bytes;

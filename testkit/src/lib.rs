@@ -27,5 +27,6 @@ pub use helm::{
 };
 pub use images::{CorpusImage, Image, ImageOptions, MultiArch};
 pub use layout::{Descriptor, OciLayout};
+pub use process::free_port;
 pub use registry::Registry;
 pub use seed::SeededBytes;

@@ -16,6 +16,7 @@ pub mod report;
 pub mod signature;
 pub mod signature_shape;
 pub mod timestamp;
+pub mod units;
 pub mod ustar;
 pub mod validate;
 pub mod verify;

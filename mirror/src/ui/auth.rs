@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Query, Request, State};
+use axum::extract::{FromRequest as _, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +13,8 @@ use axum::Form;
 use maud::html;
 use serde::Deserialize;
 
-use super::layout::{self, urlencode, Shell};
+use super::layout::{urlencode, Shell};
+use super::pages::PageError;
 use super::session::{self, Session};
 use super::UiState;
 use crate::server::access::{
@@ -82,18 +83,18 @@ pub(super) async fn require_admin(
 
 async fn guard(state: UiState, req: Request, next: Next, action: Action) -> Response {
     let session = session_of(&state, req.headers());
-    let principal = match &session {
-        Some((_, s)) => Principal::User {
+    let role = session.as_ref().map(|(_, s)| state.access.role_of(&s.user));
+    let principal = match (&session, role) {
+        (Some((_, s)), Some(role)) => Principal::User {
             name: s.user.clone(),
-            role: state.access.role_of(&s.user),
+            role,
         },
-        None => Principal::Anonymous,
+        _ => Principal::Anonymous,
     };
     match state.access.authorize(&principal, Need::Service(action)) {
         Ok(()) => {}
         Err(Refusal::Denied { user, role }) => {
-            return layout::error_page(
-                &state,
+            return PageError::page(
                 StatusCode::FORBIDDEN,
                 &format!("{user} has the role {role}, which may not do this"),
             );
@@ -107,11 +108,11 @@ async fn guard(state: UiState, req: Request, next: Next, action: Action) -> Resp
             return Redirect::to(&format!("/ui/login?next={}", urlencode(&next))).into_response();
         }
         Err(_) => {
-            return layout::error_page(&state, StatusCode::UNAUTHORIZED, "log in first");
+            return PageError::page(StatusCode::UNAUTHORIZED, "log in first");
         }
     }
     let viewer = Viewer {
-        role: session.as_ref().map(|(_, s)| state.access.role_of(&s.user)),
+        role,
         user: session.as_ref().map(|(_, s)| s.user.clone()),
         csrf: session.map(|(_, s)| s.csrf),
     };
@@ -131,13 +132,7 @@ async fn guard(state: UiState, req: Request, next: Next, action: Action) -> Resp
 /// A POST passes only from this origin and with the session's CSRF token in its form. The body
 /// is read here (it is small) and handed on unchanged.
 async fn checked_form(viewer: &Viewer, req: Request) -> Result<Request, Response> {
-    let refuse = |why: &str| {
-        (
-            StatusCode::FORBIDDEN,
-            layout::plain_page("Refused", why).into_string(),
-        )
-            .into_response()
-    };
+    let refuse = |why: &str| PageError::page(StatusCode::FORBIDDEN, why);
     if cross_site(req.headers(), req.uri()) {
         return Err(refuse("a form from another site was refused"));
     }
@@ -258,18 +253,13 @@ pub(super) async fn login(State(state): State<UiState>, req: Request) -> Respons
     let client = ClientAddr::of(req.extensions());
     let headers = req.headers().clone();
     if cross_site(&headers, req.uri()) {
-        return layout::error_page(
-            &state,
+        return PageError::page(
             StatusCode::FORBIDDEN,
             "a form from another site was refused",
         );
     }
     let Ok(Form(form)) = Form::<LoginForm>::from_request(req, &state).await else {
-        return layout::error_page(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "the login form is incomplete",
-        );
+        return PageError::page(StatusCode::BAD_REQUEST, "the login form is incomplete");
     };
     let expected = headers
         .get(header::COOKIE)
@@ -321,8 +311,6 @@ pub(super) async fn logout(State(state): State<UiState>, headers: HeaderMap) -> 
     }
     resp
 }
-
-use axum::extract::FromRequest as _;
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,11 @@
 //! The page shell every UI page shares: skip link, header navigation, the viewer and logout,
 //! and the one stylesheet, served from the binary.
 
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::auth::Viewer;
-use super::UiState;
 use crate::server::access::Action;
 
 /// The stylesheet and the icon, compiled in: nothing is fetched from anywhere but the appliance.
@@ -112,12 +111,6 @@ pub fn plain_page(title: &str, message: &str) -> Markup {
     )
 }
 
-/// An error page with `status`.
-pub fn error_page(_state: &UiState, status: StatusCode, message: &str) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    (status, Html(plain_page(title, message).into_string())).into_response()
-}
-
 /// `GET /ui/assets/ui.css`.
 pub async fn stylesheet() -> Response {
     (
@@ -156,18 +149,4 @@ pub fn time(unix: i64) -> String {
         .replace('Z', " UTC")
 }
 
-/// Bytes as KiB, MiB or GiB.
-pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use ferry_bundler::format::units::human_bytes as size;

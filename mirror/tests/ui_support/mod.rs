@@ -77,6 +77,15 @@ impl Appliance {
         }
     }
 
+    /// The state of [`Appliance::rollout`] now.
+    pub async fn rollout_state(&self) -> ferry_mirror::fleet::rollout::State {
+        ferry_mirror::fleet::rollout::status(&self.site.fleet, self.rollout, now_unix())
+            .await
+            .unwrap()
+            .row
+            .state
+    }
+
     /// A browser with no cookies yet.
     pub fn browser(&self) -> Browser {
         Browser {

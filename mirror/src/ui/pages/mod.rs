@@ -16,6 +16,13 @@ use super::layout;
 #[derive(Debug)]
 pub struct PageError(pub StatusCode, pub String);
 
+impl PageError {
+    /// The error page of `status` saying `message`, as a response.
+    pub fn page(status: StatusCode, message: &str) -> Response {
+        Self(status, message.to_owned()).into_response()
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         (
